@@ -1,0 +1,413 @@
+//! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
+//! `report`, `status` and `token new` (CONTRACT.md).
+
+use crate::app::{cancel_on_signals, Application};
+use crate::domain::{NewIncident, Timestamp};
+use crate::http::auth::token_sha256;
+use crate::incidents::Incidents;
+use crate::settings::{Role, Settings};
+use crate::views::{self, Ids};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use rand::RngCore;
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "breachd",
+    version,
+    about = "Student-data breach notification deadlines, tracked and acted on"
+)]
+pub struct Cli {
+    /// Configuration file [default: $BREACHD_CONFIG, else config/default.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon (migrates the database first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Validate the configuration: exit 0 if valid, else 1 naming each bad key.
+    CheckConfig,
+    /// Classification and obligations for an incident body, storing nothing.
+    Deadlines {
+        /// The incident JSON (as for POST /api/v1/incidents), or - for stdin.
+        #[arg(long, value_name = "FILE|-")]
+        input: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Evaluate as of this instant (RFC 3339) instead of now.
+        #[arg(long, value_name = "TIMESTAMP")]
+        now: Option<String>,
+    },
+    /// File an incident through the API (token from $BREACHD_TOKEN).
+    Report {
+        #[arg(long, value_name = "FILE|-")]
+        input: String,
+        /// The daemon's URL [default: $BREACHD_URL, else from server.listen]
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open and overdue obligations, soonest first (token from $BREACHD_TOKEN).
+    Status {
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new random token and the configuration lines for it.
+    New {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let config = cli.config.as_deref();
+    let result = match cli.command {
+        Command::CheckConfig => return check_config(config),
+        Command::Token {
+            command: TokenCommand::New { role, name },
+        } => token_new(&role, &name),
+        Command::Deadlines { input, json, now } => deadlines(config, &input, json, now.as_deref()),
+        Command::Serve => runtime().and_then(|rt| rt.block_on(serve(config))),
+        Command::Migrate => runtime().and_then(|rt| rt.block_on(migrate(config))),
+        Command::Report { input, url, json } => {
+            runtime().and_then(|rt| rt.block_on(report(config, &input, url, json)))
+        }
+        Command::Status { url, json } => {
+            runtime().and_then(|rt| rt.block_on(status(config, url, json)))
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("breachd: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn load(config: Option<&Path>) -> anyhow::Result<Settings> {
+    Settings::load(config).map_err(|errors| anyhow::anyhow!("{errors}"))
+}
+
+fn check_config(config: Option<&Path>) -> ExitCode {
+    match Settings::load(config) {
+        Ok(settings) => {
+            println!(
+                "configuration is valid: {} ({}, {}), {} policy overlay(s), {} API token(s)",
+                settings.district_name,
+                settings.jurisdiction,
+                settings.timezone,
+                settings.engine.overlays.len(),
+                settings.tokens.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprint!("{errors}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    crate::telemetry::init(&settings);
+    let shutdown = CancellationToken::new();
+    cancel_on_signals(shutdown.clone());
+    Application::build(settings)
+        .await?
+        .run_until_stopped(shutdown)
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    let store = crate::store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    println!("database migrated");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_input(input: &str) -> anyhow::Result<Vec<u8>> {
+    if input == "-" {
+        let mut buffer = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buffer)
+            .context("reading standard input")?;
+        Ok(buffer)
+    } else {
+        std::fs::read(input).with_context(|| format!("reading {input}"))
+    }
+}
+
+fn deadlines(
+    config: Option<&Path>,
+    input: &str,
+    json: bool,
+    now: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    let now = match now {
+        Some(text) => Timestamp::parse(text)
+            .map_err(|e| anyhow::anyhow!("--now {e}"))?
+            .utc(),
+        None => chrono::Utc::now(),
+    };
+    let body: Value =
+        serde_json::from_slice(&read_input(input)?).context("the input is not JSON")?;
+    let incident = match NewIncident::from_json(&body) {
+        Ok(incident) => incident,
+        Err(errors) => {
+            for error in errors {
+                eprintln!("{}: {}", error.field, error.reason);
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let (record, obligations) =
+        Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
+    let view = views::incident(&record, &obligations, now, settings.timezone, Ids::Hidden);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&view)?);
+    } else {
+        print_incident(&view);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or("-")
+}
+
+fn print_incident(view: &Value) {
+    println!("{}", text(view, "title"));
+    let classes: Vec<&str> = view["classification"]["classes"]
+        .as_array()
+        .map(|classes| classes.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    println!("data classes: {}", classes.join(", "));
+    if let Some(review) = view["classification"]["needs_review"]
+        .as_array()
+        .filter(|r| !r.is_empty())
+    {
+        let names: Vec<&str> = review.iter().filter_map(Value::as_str).collect();
+        println!(
+            "needs review (treated as student information): {}",
+            names.join(", ")
+        );
+    }
+    println!();
+    println!(
+        "{:<36} {:<9} {:<26} {:<16} citation",
+        "obligation", "status", "due", "time left"
+    );
+    for obligation in view["obligations"].as_array().into_iter().flatten() {
+        let operative = obligation["sources"]
+            .as_array()
+            .and_then(|sources| {
+                sources
+                    .iter()
+                    .filter(|s| s["due_at"].is_string())
+                    .min_by_key(|s| s["due_at"].as_str().and_then(|d| Timestamp::parse(d).ok()))
+                    .or_else(|| sources.first())
+            })
+            .map(|s| text(s, "citation"))
+            .unwrap_or("-");
+        println!(
+            "{:<36} {:<9} {:<26} {:<16} {}",
+            text(obligation, "kind"),
+            text(obligation, "status"),
+            obligation["due_at"]
+                .as_str()
+                .unwrap_or("(clock not started)"),
+            obligation["time_left"].as_str().unwrap_or(""),
+            operative
+        );
+    }
+}
+
+/// `--url`, else `$BREACHD_URL`, else the configured listen address.
+fn base_url(config: Option<&Path>, url: Option<String>) -> String {
+    url.or_else(|| std::env::var("BREACHD_URL").ok().filter(|u| !u.is_empty()))
+        .or_else(|| {
+            Settings::load(config)
+                .ok()
+                .map(|s| format!("http://{}", s.listen))
+        })
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+fn api_token() -> anyhow::Result<String> {
+    match std::env::var("BREACHD_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
+        _ => bail!("set BREACHD_TOKEN to an API token (see `breachd token new`)"),
+    }
+}
+
+async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        return Ok(body);
+    }
+    let mut message = format!(
+        "{status}: {}",
+        body["detail"]
+            .as_str()
+            .or(body["title"].as_str())
+            .unwrap_or("")
+    );
+    for error in body["errors"].as_array().into_iter().flatten() {
+        message.push_str(&format!(
+            "\n  {}: {}",
+            text(error, "field"),
+            text(error, "reason")
+        ));
+    }
+    bail!(message)
+}
+
+async fn report(
+    config: Option<&Path>,
+    input: &str,
+    url: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let body = read_input(input)?;
+    serde_json::from_slice::<Value>(&body).context("the input is not JSON")?;
+    let token = api_token()?;
+    let url = format!("{}/api/v1/incidents", base_url(config, url));
+    // One key for every attempt: a retry after a lost answer files once.
+    let key = uuid::Uuid::new_v4().to_string();
+    let client = reqwest::Client::new();
+    let mut attempt = 0;
+    let response = loop {
+        attempt += 1;
+        let sent = client
+            .post(&url)
+            .bearer_auth(&token)
+            .header("Idempotency-Key", &key)
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(response) => break response,
+            Err(error) if attempt < 4 => {
+                eprintln!("breachd: {error}; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(500 * attempt)).await;
+            }
+            Err(error) => return Err(error).context(format!("posting to {url}")),
+        }
+    };
+    let filed = answer(response).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&filed)?);
+    } else {
+        println!("filed incident {}", text(&filed, "id"));
+        print_incident(&filed);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn status(
+    config: Option<&Path>,
+    url: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let token = api_token()?;
+    let url = format!(
+        "{}/api/v1/obligations?status=overdue,open&limit=1000",
+        base_url(config, url)
+    );
+    let response = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .with_context(|| format!("reaching {url}"))?;
+    let listing = answer(response).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let obligations = listing["obligations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if obligations.is_empty() {
+        println!("no open obligations");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<26} {:<16} {:<8} {:<36} incident",
+        "due", "time left", "status", "obligation"
+    );
+    for obligation in &obligations {
+        println!(
+            "{:<26} {:<16} {:<8} {:<36} {}",
+            text(obligation, "due_at"),
+            text(obligation, "time_left"),
+            text(obligation, "status"),
+            text(obligation, "kind"),
+            text(obligation, "incident_title"),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token_new(role: &str, name: &str) -> anyhow::Result<ExitCode> {
+    let role: Role = role
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--role {e}"))?;
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let token = format!("bd_{}", hex::encode(secret));
+    println!("token: {token}");
+    println!();
+    println!("# add to the configuration; give the token above to its user:");
+    println!("[[auth.tokens]]");
+    println!("name = {}", toml::Value::String(name.trim().to_owned()));
+    println!("role = \"{}\"", role.as_str());
+    println!("sha256 = \"{}\"", hex::encode(token_sha256(&token)));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,373 @@
+//! A breach report as IT staff file it, parsed field by field so that a bad
+//! request is answered with every problem at once, each naming its field.
+
+use super::timestamp::Timestamp;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+pub const MAX_DATA_ELEMENTS: usize = 500;
+pub const MAX_ELEMENT_CHARS: usize = 200;
+
+/// One problem with one field of a request; shown to the user as is, so it
+/// never echoes free-text values (they may hold personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Where the breach happened, which decides whose clocks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachAt {
+    /// A contractor (vendor) holding the district's data.
+    Contractor,
+    /// The district's own systems (`"own_systems": true`).
+    District,
+    /// The report names no contractor and does not say it was the district's
+    /// own systems: both sets of rules apply, the earlier reading.
+    Unknown,
+}
+
+/// A validated incident body (the JSON of `POST /api/v1/incidents`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIncident {
+    pub title: String,
+    pub description: Option<String>,
+    pub contractor: Option<String>,
+    /// True when the district's own systems were breached (no contractor).
+    pub own_systems: bool,
+    pub discovered_at: Timestamp,
+    pub board_notified_at: Option<Timestamp>,
+    pub data_elements: Vec<String>,
+    pub affected_students: Option<u64>,
+}
+
+const FIELDS: [&str; 8] = [
+    "title",
+    "own_systems",
+    "description",
+    "contractor",
+    "discovered_at",
+    "board_notified_at",
+    "data_elements",
+    "affected_students",
+];
+
+impl NewIncident {
+    /// Parses a JSON document; returns every field error found, never only
+    /// the first.
+    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
+        let Some(object) = body.as_object() else {
+            return Err(vec![FieldError::new("body", "must be a JSON object")]);
+        };
+        let mut errors = Vec::new();
+        for key in object.keys() {
+            if !FIELDS.contains(&key.as_str()) {
+                errors.push(FieldError::new(
+                    key.as_str(),
+                    format!("unknown field; expected one of {}", FIELDS.join(", ")),
+                ));
+            }
+        }
+        let title = required_text(object, "title", MAX_TITLE_CHARS, &mut errors);
+        let description = optional_text(object, "description", MAX_DESCRIPTION_CHARS, &mut errors);
+        let contractor = optional_text(object, "contractor", MAX_TITLE_CHARS, &mut errors);
+        let own_systems = match object.get("own_systems") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => {
+                errors.push(FieldError::new("own_systems", "must be true or false"));
+                false
+            }
+        };
+        if own_systems && contractor.is_some() {
+            errors.push(FieldError::new(
+                "own_systems",
+                "must not be true when a contractor is named",
+            ));
+        }
+        let discovered_at = match object.get("discovered_at") {
+            None | Some(Value::Null) => {
+                errors.push(FieldError::new("discovered_at", "is required"));
+                None
+            }
+            Some(value) => timestamp_field("discovered_at", value, &mut errors),
+        };
+        let board_notified_at = match object.get("board_notified_at") {
+            None | Some(Value::Null) => None,
+            Some(value) => timestamp_field("board_notified_at", value, &mut errors),
+        };
+        if let (Some(discovered), Some(notified)) = (discovered_at, board_notified_at) {
+            if notified < discovered {
+                errors.push(FieldError::new(
+                    "board_notified_at",
+                    "must not be before discovered_at",
+                ));
+            }
+        }
+        let data_elements = data_elements(object, &mut errors);
+        let affected_students = match object.get("affected_students") {
+            None | Some(Value::Null) => None,
+            Some(value) => match value.as_u64() {
+                Some(count) => Some(count),
+                None => {
+                    errors.push(FieldError::new(
+                        "affected_students",
+                        "must be a whole number of zero or more",
+                    ));
+                    None
+                }
+            },
+        };
+        match (title, discovered_at, errors.is_empty()) {
+            (Some(title), Some(discovered_at), true) => Ok(NewIncident {
+                title,
+                description,
+                contractor,
+                own_systems,
+                discovered_at,
+                board_notified_at,
+                data_elements,
+                affected_students,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Parses a timestamp field, recording an error that names it.
+pub fn timestamp_field(
+    field: &str,
+    value: &Value,
+    errors: &mut Vec<FieldError>,
+) -> Option<Timestamp> {
+    match value.as_str() {
+        Some(text) => match Timestamp::parse(text) {
+            Ok(timestamp) => Some(timestamp),
+            Err(reason) => {
+                errors.push(FieldError::new(field, reason.to_string()));
+                None
+            }
+        },
+        None => {
+            errors.push(FieldError::new(
+                field,
+                "must be an RFC 3339 timestamp string",
+            ));
+            None
+        }
+    }
+}
+
+pub fn required_text(
+    object: &Map<String, Value>,
+    field: &str,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match object.get(field) {
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new(field, "is required"));
+            None
+        }
+        Some(value) => text(field, value, max_chars, errors),
+    }
+}
+
+pub fn optional_text(
+    object: &Map<String, Value>,
+    field: &str,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match object.get(field) {
+        None | Some(Value::Null) => None,
+        Some(value) => text(field, value, max_chars, errors),
+    }
+}
+
+fn text(
+    field: &str,
+    value: &Value,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let Some(raw) = value.as_str() else {
+        errors.push(FieldError::new(field, "must be a string"));
+        return None;
+    };
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            "must not be empty (omit the field instead)",
+        ));
+        None
+    } else if trimmed.chars().count() > max_chars {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+        None
+    } else {
+        Some(trimmed.to_owned())
+    }
+}
+
+fn data_elements(object: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Vec<String> {
+    let items = match object.get("data_elements") {
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new(
+                "data_elements",
+                "is required: list what was exposed, e.g. [\"student_name\", \"grades\"]",
+            ));
+            return Vec::new();
+        }
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "data_elements",
+                "must be an array of strings",
+            ));
+            return Vec::new();
+        }
+    };
+    if items.is_empty() {
+        errors.push(FieldError::new(
+            "data_elements",
+            "must name at least one data element",
+        ));
+    }
+    if items.len() > MAX_DATA_ELEMENTS {
+        errors.push(FieldError::new(
+            "data_elements",
+            format!("must have at most {MAX_DATA_ELEMENTS} entries"),
+        ));
+        return Vec::new();
+    }
+    let mut elements: Vec<String> = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let field = format!("data_elements[{index}]");
+        match item.as_str().map(str::trim) {
+            Some("") => errors.push(FieldError::new(field, "must not be empty")),
+            Some(name) if name.chars().count() > MAX_ELEMENT_CHARS => errors.push(FieldError::new(
+                field,
+                format!("must be at most {MAX_ELEMENT_CHARS} characters"),
+            )),
+            Some(name) => {
+                if !elements.iter().any(|seen| seen == name) {
+                    elements.push(name.to_owned());
+                }
+            }
+            None => errors.push(FieldError::new(field, "must be a string")),
+        }
+    }
+    elements
+}
+
+impl NewIncident {
+    pub fn breach_at(&self) -> BreachAt {
+        breach_at(self.contractor.is_some(), self.own_systems)
+    }
+}
+
+pub fn breach_at(has_contractor: bool, own_systems: bool) -> BreachAt {
+    match (has_contractor, own_systems) {
+        (true, _) => BreachAt::Contractor,
+        (false, true) => BreachAt::District,
+        (false, false) => BreachAt::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn parses_the_contract_example() {
+        let incident = NewIncident::from_json(&json!({
+            "title": "SIS vendor unauthorized access",
+            "description": "free text",
+            "contractor": "Vendor Inc.",
+            "discovered_at": "2024-12-28T09:00:00-05:00",
+            "board_notified_at": "2025-01-07T14:00:00-05:00",
+            "data_elements": ["student_name", "home_address", "ssn", "grades"],
+            "affected_students": 1200
+        }))
+        .unwrap();
+        assert_eq!(incident.contractor.as_deref(), Some("Vendor Inc."));
+        assert_eq!(incident.data_elements.len(), 4);
+        assert_eq!(incident.affected_students, Some(1200));
+    }
+
+    #[test]
+    fn names_every_bad_field() {
+        let errors = NewIncident::from_json(&json!({
+            "title": "  ",
+            "discovered_at": "2024-12-28T09:00:00",
+            "data_elements": [],
+            "affected_students": -3,
+            "board_notifed_at": "2025-01-07T14:00:00-05:00"
+        }))
+        .unwrap_err();
+        let mut names = fields(errors);
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "affected_students",
+                "board_notifed_at",
+                "data_elements",
+                "discovered_at",
+                "title"
+            ]
+        );
+    }
+
+    #[test]
+    fn board_notice_before_discovery_is_refused() {
+        let errors = NewIncident::from_json(&json!({
+            "title": "t",
+            "discovered_at": "2025-01-07T14:00:00-05:00",
+            "board_notified_at": "2025-01-07T13:59:59-05:00",
+            "data_elements": ["grades"]
+        }))
+        .unwrap_err();
+        assert_eq!(fields(errors), ["board_notified_at"]);
+    }
+
+    #[test]
+    fn not_an_object() {
+        assert_eq!(
+            fields(NewIncident::from_json(&json!([1])).unwrap_err()),
+            ["body"]
+        );
+    }
+
+    #[test]
+    fn duplicate_elements_collapse() {
+        let incident = NewIncident::from_json(&json!({
+            "title": "t", "discovered_at": "2025-01-07T14:00:00Z",
+            "data_elements": ["ssn", " ssn ", "grades"]
+        }))
+        .unwrap();
+        assert_eq!(incident.data_elements, ["ssn", "grades"]);
+    }
+}

@@ -1,0 +1,130 @@
+//! Obligations: one party's duty to notify another by a deadline, and the
+//! status an obligation is in at a given instant.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Who owes an obligation. Reminders go to the district's own contacts for
+/// both: for the contractor's obligations they serve to chase the vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Contractor,
+    District,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObligationStatus {
+    /// Its clock event has not happened yet.
+    Pending,
+    Open,
+    Overdue,
+    /// Completed on or before its due time.
+    Done,
+    /// Completed after its due time.
+    Late,
+    Waived,
+}
+
+impl ObligationStatus {
+    pub const ALL: [ObligationStatus; 6] = [
+        ObligationStatus::Pending,
+        ObligationStatus::Open,
+        ObligationStatus::Overdue,
+        ObligationStatus::Done,
+        ObligationStatus::Late,
+        ObligationStatus::Waived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObligationStatus::Pending => "pending",
+            ObligationStatus::Open => "open",
+            ObligationStatus::Overdue => "overdue",
+            ObligationStatus::Done => "done",
+            ObligationStatus::Late => "late",
+            ObligationStatus::Waived => "waived",
+        }
+    }
+
+    /// Whether the obligation is finished with (reminders stop).
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            ObligationStatus::Done | ObligationStatus::Late | ObligationStatus::Waived
+        )
+    }
+
+    /// Derives the status from the stored facts at instant `now`.
+    ///
+    /// A completion exactly at the due instant is on time: "within 30 days"
+    /// means "not later than" the due time.
+    pub fn at(
+        now: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        completed_at: Option<DateTime<Utc>>,
+        waived: bool,
+    ) -> Self {
+        if waived {
+            return ObligationStatus::Waived;
+        }
+        match (completed_at, due_at) {
+            (Some(done), Some(due)) if done > due => ObligationStatus::Late,
+            (Some(_), _) => ObligationStatus::Done,
+            (None, None) => ObligationStatus::Pending,
+            (None, Some(due)) if now > due => ObligationStatus::Overdue,
+            (None, Some(_)) => ObligationStatus::Open,
+        }
+    }
+}
+
+impl fmt::Display for ObligationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ObligationStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ObligationStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown status {s:?} (expected pending, open, overdue, done, late or waived)"
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn status_table() {
+        use ObligationStatus::*;
+        let cases = [
+            (t(1), None, None, false, Pending),
+            (t(1), Some(t(2)), None, false, Open),
+            (t(2), Some(t(2)), None, false, Open),
+            (t(3), Some(t(2)), None, false, Overdue),
+            (t(3), Some(t(2)), Some(t(2)), false, Done),
+            (t(3), Some(t(2)), Some(t(3)), false, Late),
+            (t(3), Some(t(2)), None, true, Waived),
+            (t(3), None, Some(t(1)), false, Done),
+        ];
+        for (now, due, done, waived, expected) in cases {
+            assert_eq!(ObligationStatus::at(now, due, done, waived), expected);
+        }
+    }
+}

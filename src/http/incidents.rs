@@ -1,0 +1,306 @@
+//! `/api/v1/incidents`: file, read and list incidents; record clock events.
+
+use super::auth::{Caller, Permission};
+use super::body::JsonBody;
+use super::problem::Problem;
+use super::AppState;
+use crate::domain::incident::timestamp_field;
+use crate::domain::{ClockEvent, FieldError, NewIncident};
+use crate::store::IncidentStatusFilter;
+use crate::views::{self, Ids};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const MAX_KEY_LEN: usize = 255;
+
+pub fn parse_id(text: &str, what: &str) -> Result<Uuid, Problem> {
+    Uuid::parse_str(text).map_err(|_| Problem::not_found(what))
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> Result<Response, Problem> {
+    caller.require(Permission::Report)?;
+    let idempotency = match headers.get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(value) => {
+            let key = value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN)
+                .ok_or_else(|| {
+                    Problem::field(
+                        "Idempotency-Key",
+                        format!("must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
+                    )
+                })?;
+            Some((key.to_owned(), hex::encode(Sha256::digest(&body.raw))))
+        }
+    };
+    // A retry with a stored answer is answered before validation, so that
+    // even the answer to a request that has since become invalid (a
+    // timestamp now "in the future" cannot, but rules may) is repeated.
+    if let Some((key, hash)) = &idempotency {
+        if let Some(first) = state
+            .incidents
+            .store
+            .idempotent_response(&caller.name, key)
+            .await
+            .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?
+        {
+            return replay(first, hash);
+        }
+    }
+    let incident = NewIncident::from_json(&body.value).map_err(Problem::invalid)?;
+    let hash = idempotency.as_ref().map(|(_, hash)| hash.clone());
+    let filed = state
+        .incidents
+        .file(incident, &caller.name, idempotency)
+        .await?;
+    if filed.replayed {
+        return replay(filed.response, hash.as_deref().unwrap_or_default());
+    }
+    let id = serde_json::from_str::<Value>(&filed.response.body)
+        .ok()
+        .and_then(|body| body["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut response = json_response(StatusCode::CREATED, filed.response.body);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/incidents/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+fn replay(first: crate::store::StoredResponse, request_hash: &str) -> Result<Response, Problem> {
+    if first.request_hash != request_hash {
+        return Err(Problem::field(
+            "Idempotency-Key",
+            "was already used with a different request body; use a new key for a new report",
+        ));
+    }
+    let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::CREATED);
+    let mut response = json_response(status, first.body);
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let id = parse_id(&id, "incident")?;
+    let (incident, obligations) = state
+        .incidents
+        .incident(id)
+        .await
+        .map_err(|e| not_found_as(e, "incident"))?;
+    let now = state.incidents.clock.now();
+    Ok(Json(views::incident(
+        &incident,
+        &obligations,
+        now,
+        state.settings.timezone,
+        Ids::Shown,
+    )))
+}
+
+fn not_found_as(error: crate::incidents::ServiceError, what: &str) -> Problem {
+    match error {
+        crate::incidents::ServiceError::NotFound => Problem::not_found(what),
+        other => other.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// `limit` and `offset` query parameters, checked.
+pub fn paging(
+    limit: Option<&str>,
+    offset: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> (i64, i64) {
+    let mut number = |field: &str, text: Option<&str>, default: i64, max: i64| match text {
+        None => default,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (0..=max).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be a whole number from 0 to {max}"),
+                ));
+                default
+            }
+        },
+    };
+    (
+        number("limit", limit, 100, 1000),
+        number("offset", offset, 0, i64::MAX),
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let mut errors = Vec::new();
+    let status = match query.status.as_deref() {
+        None | Some("all") | Some("") => None,
+        Some("open") => Some(IncidentStatusFilter::Open),
+        Some("overdue") => Some(IncidentStatusFilter::Overdue),
+        Some("closed") => Some(IncidentStatusFilter::Closed),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "status",
+                "must be open, overdue, closed or all",
+            ));
+            None
+        }
+    };
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let now = state.incidents.clock.now();
+    let zone = state.settings.timezone;
+    let summaries = state
+        .incidents
+        .store
+        .list_incidents(status, now, limit, offset)
+        .await
+        .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?;
+    let incidents: Vec<Value> = summaries
+        .iter()
+        .map(|summary| {
+            let incident = &summary.incident;
+            let events: serde_json::Map<String, Value> = incident
+                .events
+                .iter()
+                .map(|e| (e.kind.clone(), json!(crate::domain::timestamp::format_in_zone(e.at, zone))))
+                .collect();
+            json!({
+                "id": incident.id,
+                "title": incident.title,
+                "contractor": incident.contractor,
+                "created_at": crate::domain::timestamp::format_in_zone(incident.created_at, zone),
+                "status": if summary.unsettled > 0 { "open" } else { "closed" },
+                "overdue": summary.next_due_at.is_some_and(|due| due < now),
+                "unsettled_obligations": summary.unsettled,
+                "next_due_at": summary.next_due_at.map(|due| crate::domain::timestamp::format_in_zone(due, zone)),
+                "events": events,
+                "classes": incident.classification.classes,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "incidents": incidents, "limit": limit, "offset": offset }),
+    ))
+}
+
+pub async fn record_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Response, Problem> {
+    caller.require(Permission::Report)?;
+    let id = parse_id(&id, "incident")?;
+    let Some(object) = body.value.as_object() else {
+        return Err(Problem::field(
+            "body",
+            "must be a JSON object {\"kind\": ..., \"at\": ...}",
+        ));
+    };
+    let mut errors = Vec::new();
+    for key in object.keys() {
+        if !matches!(key.as_str(), "kind" | "at") {
+            errors.push(FieldError::new(
+                key.as_str(),
+                "unknown field; expected kind and at",
+            ));
+        }
+    }
+    let kind = match object.get("kind").and_then(Value::as_str) {
+        Some(text) => match ClockEvent::parse(text) {
+            Ok(kind) if kind.as_str() == ClockEvent::DISCOVERED => {
+                errors.push(FieldError::new(
+                    "kind",
+                    "discovered is set when the incident is filed",
+                ));
+                None
+            }
+            Ok(kind) => Some(kind),
+            Err(reason) => {
+                errors.push(FieldError::new("kind", reason));
+                None
+            }
+        },
+        None => {
+            errors.push(FieldError::new(
+                "kind",
+                "is required, e.g. \"board_notified\"",
+            ));
+            None
+        }
+    };
+    let at = match object.get("at") {
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("at", "is required"));
+            None
+        }
+        Some(value) => timestamp_field("at", value, &mut errors),
+    };
+    let (Some(kind), Some(at), true) = (kind, at, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let created = state
+        .incidents
+        .record_event(id, kind, at, &caller.name)
+        .await
+        .map_err(|e| not_found_as(e, "incident"))?;
+    let (incident, obligations) = state.incidents.incident(id).await?;
+    let now = state.incidents.clock.now();
+    let body = views::incident(
+        &incident,
+        &obligations,
+        now,
+        state.settings.timezone,
+        Ids::Shown,
+    );
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(body)).into_response())
+}

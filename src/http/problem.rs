@@ -1,0 +1,90 @@
+//! RFC 9457 problem details: every error the API gives is
+//! `application/problem+json` with a title, a status and, for bad input,
+//! every bad field with its reason. Details never echo submitted values.
+
+use crate::domain::FieldError;
+use crate::incidents::ServiceError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank",
+            title: title.into(),
+            status: status.as_u16(),
+            detail: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let detail = format!("invalid field(s): {}", fields.join(", "));
+        Self {
+            errors,
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request").detail(detail)
+        }
+    }
+
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found").detail(format!("no such {what}"))
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+            .detail("the error was logged; nothing was changed by this request")
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body =
+            serde_json::to_vec(&self).expect("a problem serializes: strings and numbers only");
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(errors) => Problem::invalid(errors),
+            ServiceError::NotFound => Problem::not_found("resource"),
+            ServiceError::Conflict(reason) => {
+                Problem::new(StatusCode::CONFLICT, "Conflict").detail(reason)
+            }
+            ServiceError::Store(error) => {
+                tracing::error!(%error, "store error");
+                Problem::internal()
+            }
+        }
+    }
+}

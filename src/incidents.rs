@@ -1,0 +1,337 @@
+//! Use cases on incidents: filing a report, recording a clock event,
+//! completing or waiving an obligation. Each one derives obligations with the
+//! rules engine and hands the store one atomic write.
+
+use crate::clock::Clock;
+use crate::domain::incident::breach_at;
+use crate::domain::{ClockEvent, FieldError, NewIncident, Timestamp};
+use crate::rules::{Engine, IncidentFacts, ObligationPlan};
+use crate::store::{
+    CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, ObligationRecord, SettleOutcome,
+    Settlement, Store, StoreError, StoredResponse,
+};
+use crate::views::{self, Ids};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How far ahead of the server's clock a reported instant may be: clocks
+/// drift, but a report of the future is a typo.
+pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The answer to a filing: new, or the first answer to a repeated key.
+#[derive(Debug)]
+pub struct Filed {
+    pub response: StoredResponse,
+    pub replayed: bool,
+}
+
+#[derive(Clone)]
+pub struct Incidents {
+    pub store: Arc<dyn Store>,
+    pub engine: Arc<Engine>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Incidents {
+    /// The incident and obligations a report would create, without storing
+    /// anything (also what `breachd deadlines` shows).
+    pub fn draft(
+        engine: &Engine,
+        new: &NewIncident,
+        id: Uuid,
+        filed_by: &str,
+        now: DateTime<Utc>,
+    ) -> (IncidentRecord, Vec<ObligationRecord>) {
+        let classification = engine.classify(&new.data_elements);
+        let facts = engine.facts_of(new, &classification);
+        // The events as reported, not as the rules derive them.
+        let reported = [
+            (ClockEvent::discovered(), Some(new.discovered_at)),
+            (ClockEvent::board_notified(), new.board_notified_at),
+        ];
+        let events = reported
+            .into_iter()
+            .filter_map(|(kind, at)| {
+                Some(EventRecord {
+                    kind: kind.to_string(),
+                    at: at?.utc(),
+                    recorded_at: now,
+                    recorded_by: filed_by.to_owned(),
+                })
+            })
+            .collect();
+        let incident = IncidentRecord {
+            id,
+            title: new.title.clone(),
+            description: new.description.clone(),
+            contractor: new.contractor.clone(),
+            own_systems: new.own_systems,
+            data_elements: new.data_elements.clone(),
+            classification,
+            affected_students: new.affected_students,
+            filed_by: filed_by.to_owned(),
+            created_at: now,
+            version: 0,
+            events,
+        };
+        let plans = engine.evaluate(&facts, now);
+        let obligations = records_from_plans(id, &plans, &[], filed_by, now);
+        (incident, obligations)
+    }
+
+    pub async fn file(
+        &self,
+        new: NewIncident,
+        caller: &str,
+        idempotency: Option<(String, String)>,
+    ) -> Result<Filed, ServiceError> {
+        let now = self.clock.now();
+        let mut errors = Vec::new();
+        for (field, at) in [
+            ("discovered_at", Some(new.discovered_at)),
+            ("board_notified_at", new.board_notified_at),
+        ] {
+            if at.is_some_and(|at| at.utc() > now + FUTURE_TOLERANCE) {
+                errors.push(FieldError::new(field, "must not be in the future"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let (incident, obligations) = Self::draft(&self.engine, &new, Uuid::now_v7(), caller, now);
+        let body =
+            views::incident(&incident, &obligations, now, self.engine.zone, Ids::Shown).to_string();
+        let idempotency = idempotency.map(|(key, request_hash)| IdempotencyRecord {
+            caller: caller.to_owned(),
+            key,
+            response: StoredResponse {
+                request_hash,
+                status: 201,
+                body: body.clone(),
+            },
+        });
+        match self
+            .store
+            .create_incident(&incident, &obligations, idempotency.as_ref())
+            .await?
+        {
+            CreateOutcome::Created => {
+                tracing::info!(incident_id = %incident.id, obligations = obligations.len(), "incident filed");
+                Ok(Filed {
+                    response: StoredResponse {
+                        request_hash: String::new(),
+                        status: 201,
+                        body,
+                    },
+                    replayed: false,
+                })
+            }
+            CreateOutcome::Replayed(first) => Ok(Filed {
+                response: first,
+                replayed: true,
+            }),
+        }
+    }
+
+    pub async fn incident(
+        &self,
+        id: Uuid,
+    ) -> Result<(IncidentRecord, Vec<ObligationRecord>), ServiceError> {
+        let incident = self
+            .store
+            .incident(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let obligations = self.store.incident_obligations(id).await?;
+        Ok((incident, obligations))
+    }
+
+    /// Records a clock event and recomputes the incident's obligations.
+    /// Returns false when the same event at the same instant was already
+    /// recorded (a retry), true when it was recorded now.
+    pub async fn record_event(
+        &self,
+        id: Uuid,
+        kind: ClockEvent,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<bool, ServiceError> {
+        let known = self.engine.events();
+        if !known.contains(&kind) {
+            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "kind",
+                format!(
+                    "{kind} is not an event of the {} rules ({})",
+                    self.engine.pack.jurisdiction,
+                    names.join(", ")
+                ),
+            )]));
+        }
+        let now = self.clock.now();
+        if at.utc() > now + FUTURE_TOLERANCE {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "at",
+                "must not be in the future",
+            )]));
+        }
+        // Optimistic concurrency: a concurrent event makes the write fail;
+        // re-read and recompute with both.
+        for _ in 0..8 {
+            let (incident, existing) = self.incident(id).await?;
+            if let Some(previous) = incident
+                .events
+                .iter()
+                .find(|event| event.kind == kind.as_str())
+            {
+                if previous.at == at.utc() {
+                    return Ok(false);
+                }
+                return Err(ServiceError::Conflict(format!(
+                    "{kind} was already recorded at another time; it cannot be changed"
+                )));
+            }
+            let discovered = incident
+                .events
+                .iter()
+                .find(|e| e.kind == ClockEvent::DISCOVERED)
+                .map(|e| e.at);
+            if discovered.is_some_and(|discovered| at.utc() < discovered) {
+                return Err(ServiceError::Invalid(vec![FieldError::new(
+                    "at",
+                    "must not be before the discovered event",
+                )]));
+            }
+            let event = EventRecord {
+                kind: kind.to_string(),
+                at: at.utc(),
+                recorded_at: now,
+                recorded_by: by.to_owned(),
+            };
+            let mut recorded = incident.clone();
+            recorded.events.push(event.clone());
+            let facts = facts_of_record(&recorded);
+            let plans = self.engine.evaluate(&facts, now);
+            let obligations = records_from_plans(id, &plans, &existing, by, now);
+            match self
+                .store
+                .record_event(id, incident.version, &event, &obligations)
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(incident_id = %id, event = %kind, "clock event recorded");
+                    return Ok(true);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ServiceError::Conflict(
+            "the incident is being changed concurrently; try again".into(),
+        ))
+    }
+
+    pub async fn settle(
+        &self,
+        id: Uuid,
+        settlement: Settlement,
+        by: &str,
+    ) -> Result<ObligationRecord, ServiceError> {
+        let now = self.clock.now();
+        if let Settlement::Complete { at, .. } = &settlement {
+            if *at > now + FUTURE_TOLERANCE {
+                return Err(ServiceError::Invalid(vec![FieldError::new(
+                    "at",
+                    "must not be in the future",
+                )]));
+            }
+        }
+        match self
+            .store
+            .settle_obligation(id, &settlement, by, now)
+            .await?
+        {
+            SettleOutcome::Settled(record) => {
+                tracing::info!(obligation_id = %id, status = %record.status(now), "obligation settled");
+                Ok(record)
+            }
+            SettleOutcome::NotFound => Err(ServiceError::NotFound),
+            SettleOutcome::AlreadySettled(record) => Err(ServiceError::Conflict(format!(
+                "the obligation is already {}",
+                record.status(now)
+            ))),
+        }
+    }
+}
+
+/// The engine's view of a stored incident.
+pub fn facts_of_record(incident: &IncidentRecord) -> IncidentFacts {
+    let events: BTreeMap<ClockEvent, DateTime<Utc>> = incident
+        .events
+        .iter()
+        .filter_map(|event| Some((ClockEvent::parse(&event.kind).ok()?, event.at)))
+        .collect();
+    IncidentFacts::new(
+        breach_at(incident.contractor.is_some(), incident.own_systems),
+        incident.contractor.clone(),
+        incident.classification.classes.clone(),
+        events,
+    )
+}
+
+/// Turns plans into records, keeping the ids of obligations that exist.
+pub fn records_from_plans(
+    incident_id: Uuid,
+    plans: &[ObligationPlan],
+    existing: &[ObligationRecord],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Vec<ObligationRecord> {
+    plans
+        .iter()
+        .map(|plan| {
+            let id = existing
+                .iter()
+                .find(|record| record.kind == plan.kind)
+                .map_or_else(Uuid::now_v7, |record| record.id);
+            let completing_event = plan.completed_by_event_at;
+            ObligationRecord {
+                id,
+                incident_id,
+                kind: plan.kind.clone(),
+                title: plan.title.clone(),
+                party: match plan.party {
+                    crate::domain::Party::Contractor => "contractor".into(),
+                    crate::domain::Party::District => "district".into(),
+                },
+                recipient: plan.recipient.clone(),
+                clock: plan.clock.to_string(),
+                clock_started_at: plan.clock_started_at,
+                due_at: plan.due_at,
+                sources: plan.sources.clone(),
+                completed_at: completing_event,
+                completion_note: completing_event
+                    .map(|_| "completed by a recorded event".to_owned()),
+                completed_by: completing_event.map(|_| by.to_owned()),
+                waived_at: None,
+                waive_reason: None,
+                waived_by: None,
+                updated_at: now,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,19 @@
+//! breachd: student-data breach notification deadlines, computed with their
+//! legal citations, tracked, and acted on.
+//!
+//! Layout: `domain` and `rules` are pure (no I/O); `settings` turns the
+//! layered configuration into typed values; `store` owns persistence behind
+//! a trait; `http` is the API; `app` wires them into a running daemon; `cli`
+//! is the command line.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod http;
+pub mod incidents;
+pub mod rules;
+pub mod settings;
+pub mod store;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,20 @@
+//! The law as data plus exact arithmetic: rule packs per jurisdiction, the
+//! district's overlays, business-day calendars, the data-element taxonomy and
+//! the engine that turns an incident's facts into obligations with cited
+//! deadlines.
+//!
+//! Pure code: no I/O, no clock. Callers pass "now" and the parsed packs in;
+//! this is the part a district's lawyer can read and the tests pin down.
+
+pub mod calendar;
+pub mod deadline;
+pub mod engine;
+pub mod pack;
+pub mod taxonomy;
+pub mod within;
+
+pub use calendar::BusinessCalendar;
+pub use engine::{Engine, IncidentFacts, ObligationPlan, Overlay, SourcePlan};
+pub use pack::RulePack;
+pub use taxonomy::{Classification, Taxonomy};
+pub use within::Within;

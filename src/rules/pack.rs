@@ -1,0 +1,334 @@
+//! Rule packs: one TOML file per jurisdiction holding its obligation kinds,
+//! its rules (each with citation, source and effective dates) and its legal
+//! holidays. The packs under `config/rules/` are embedded in the binary; an
+//! operator may point `rules.dir` at a folder of replacements.
+
+use super::calendar::{Holiday, HolidayDate, Observance};
+use super::within::Within;
+use crate::domain::{BreachAt, ClockEvent, DataClass, Party};
+use chrono::{NaiveDate, Weekday};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// The kind that `website_posting = true` rules also produce.
+pub const WEBSITE_KIND: &str = "board_posts_website_notice";
+
+/// The packs that ship, as (file name, text).
+pub const EMBEDDED: [(&str, &str); 3] = [
+    ("us-ct.toml", include_str!("../../config/rules/us-ct.toml")),
+    ("us-ny.toml", include_str!("../../config/rules/us-ny.toml")),
+    ("us-il.toml", include_str!("../../config/rules/us-il.toml")),
+];
+
+/// Which breaches a kind or rule concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachAtCondition {
+    #[default]
+    Any,
+    /// Breaches at a contractor (vendor).
+    Contractor,
+    /// Breaches of the district's own systems.
+    District,
+}
+
+impl BreachAtCondition {
+    pub fn holds(self, breach: BreachAt) -> bool {
+        match (self, breach) {
+            (BreachAtCondition::Any, _) | (_, BreachAt::Unknown) => true,
+            (BreachAtCondition::Contractor, BreachAt::Contractor) => true,
+            (BreachAtCondition::District, BreachAt::District) => true,
+            _ => false,
+        }
+    }
+}
+
+/// What a rule's clock runs against: an incident, or (tracked later) a contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Incident,
+    Contract,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kind {
+    pub id: String,
+    pub title: String,
+    pub party: Party,
+    /// Who is to be told, in words ("the board of education").
+    pub recipient: String,
+    /// The event that fulfils the obligation when recorded.
+    pub completed_by: Option<ClockEvent>,
+    #[serde(default)]
+    pub breach_at: BreachAtCondition,
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub kind: String,
+    /// The data classes the rule applies to; empty means every class.
+    #[serde(default)]
+    pub classes: Vec<DataClass>,
+    pub clock: ClockEvent,
+    pub within: Within,
+    /// Chosen by the local date of the clock event, inclusive.
+    pub effective_from: Option<NaiveDate>,
+    pub effective_until: Option<NaiveDate>,
+    pub citation: String,
+    pub source_url: String,
+    pub description: String,
+    /// The same deadline also binds the board to post a website notice.
+    #[serde(default)]
+    pub website_posting: bool,
+    #[serde(default)]
+    pub breach_at: BreachAtCondition,
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+impl Rule {
+    pub fn effective_on(&self, date: NaiveDate) -> bool {
+        self.effective_from.is_none_or(|from| date >= from)
+            && self.effective_until.is_none_or(|until| date <= until)
+    }
+
+    pub fn applies_to_classes(&self, classes: &BTreeSet<DataClass>) -> bool {
+        self.classes.is_empty() || self.classes.iter().any(|class| classes.contains(class))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHoliday {
+    name: String,
+    /// "MM-DD"
+    fixed: Option<String>,
+    nth_weekday: Option<RawNthWeekday>,
+    last_weekday: Option<RawLastWeekday>,
+    easter_offset: Option<i64>,
+    #[serde(default)]
+    observed: Observance,
+    from_year: Option<i32>,
+    until_year: Option<i32>,
+    #[allow(dead_code)] // documentation for readers of the pack
+    citation: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNthWeekday {
+    month: u32,
+    weekday: String,
+    n: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLastWeekday {
+    month: u32,
+    weekday: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    jurisdiction: String,
+    name: String,
+    #[serde(default)]
+    kind: Vec<Kind>,
+    #[serde(default)]
+    rule: Vec<Rule>,
+    #[serde(default)]
+    holiday: Vec<RawHoliday>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RulePack {
+    pub jurisdiction: String,
+    pub name: String,
+    pub kinds: Vec<Kind>,
+    pub rules: Vec<Rule>,
+    pub holidays: Vec<Holiday>,
+}
+
+impl RulePack {
+    /// Parses and checks a pack; the error names the file's problem.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let raw: RawPack = toml::from_str(text).map_err(|error| error.to_string())?;
+        let holidays = raw
+            .holiday
+            .into_iter()
+            .map(holiday)
+            .collect::<Result<Vec<_>, _>>()?;
+        let pack = RulePack {
+            jurisdiction: raw.jurisdiction,
+            name: raw.name,
+            kinds: raw.kind,
+            rules: raw.rule,
+            holidays,
+        };
+        pack.check()?;
+        Ok(pack)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut kind_ids = BTreeSet::new();
+        for kind in &self.kinds {
+            if !kind_ids.insert(kind.id.as_str()) {
+                return Err(format!("kind {:?} is defined twice", kind.id));
+            }
+        }
+        let mut rule_ids = BTreeSet::new();
+        for rule in &self.rules {
+            if !rule_ids.insert(rule.id.as_str()) {
+                return Err(format!("rule {:?} is defined twice", rule.id));
+            }
+            if !kind_ids.contains(rule.kind.as_str()) {
+                return Err(format!(
+                    "rule {:?} names unknown kind {:?}",
+                    rule.id, rule.kind
+                ));
+            }
+            if rule.website_posting && !kind_ids.contains(WEBSITE_KIND) {
+                return Err(format!(
+                    "rule {:?} requires a website posting but the pack defines no {WEBSITE_KIND:?} kind",
+                    rule.id
+                ));
+            }
+            if let (Some(from), Some(until)) = (rule.effective_from, rule.effective_until) {
+                if until < from {
+                    return Err(format!("rule {:?} ends before it starts", rule.id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn kind(&self, id: &str) -> Option<&Kind> {
+        self.kinds.iter().find(|kind| kind.id == id)
+    }
+
+    /// Every event the pack knows: clocks and completions, plus the two every
+    /// incident has.
+    pub fn events(&self) -> BTreeSet<ClockEvent> {
+        let mut events: BTreeSet<ClockEvent> =
+            [ClockEvent::discovered(), ClockEvent::board_notified()].into();
+        events.extend(self.rules.iter().map(|rule| rule.clock.clone()));
+        events.extend(
+            self.kinds
+                .iter()
+                .filter_map(|kind| kind.completed_by.clone()),
+        );
+        events
+    }
+
+    /// The embedded pack for a jurisdiction code such as "US-CT".
+    pub fn embedded(jurisdiction: &str) -> Option<Result<Self, String>> {
+        EMBEDDED
+            .iter()
+            .map(|(_, text)| RulePack::parse(text))
+            .find(|pack| match pack {
+                Ok(pack) => pack.jurisdiction.eq_ignore_ascii_case(jurisdiction),
+                Err(_) => false,
+            })
+    }
+}
+
+fn holiday(raw: RawHoliday) -> Result<Holiday, String> {
+    let name = raw.name;
+    let mut specs = Vec::new();
+    if let Some(fixed) = raw.fixed {
+        let (month, day) = fixed
+            .split_once('-')
+            .and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)))
+            .filter(|&(m, d)| NaiveDate::from_ymd_opt(2024, m, d).is_some())
+            .ok_or_else(|| format!("holiday {name:?}: fixed = {fixed:?} is not \"MM-DD\""))?;
+        specs.push(HolidayDate::Fixed { month, day });
+    }
+    if let Some(nth) = raw.nth_weekday {
+        if !(1..=12).contains(&nth.month) || !(1..=5).contains(&nth.n) {
+            return Err(format!(
+                "holiday {name:?}: nth_weekday needs month 1-12 and n 1-5"
+            ));
+        }
+        specs.push(HolidayDate::NthWeekday {
+            month: nth.month,
+            weekday: weekday(&name, &nth.weekday)?,
+            n: nth.n,
+        });
+    }
+    if let Some(last) = raw.last_weekday {
+        if !(1..=12).contains(&last.month) {
+            return Err(format!("holiday {name:?}: last_weekday needs month 1-12"));
+        }
+        specs.push(HolidayDate::LastWeekday {
+            month: last.month,
+            weekday: weekday(&name, &last.weekday)?,
+        });
+    }
+    if let Some(days) = raw.easter_offset {
+        specs.push(HolidayDate::EasterOffset { days });
+    }
+    if specs.len() != 1 {
+        return Err(format!(
+            "holiday {name:?} needs exactly one of fixed, nth_weekday, last_weekday, easter_offset"
+        ));
+    }
+    Ok(Holiday {
+        name,
+        date: specs.remove(0),
+        observance: raw.observed,
+        from_year: raw.from_year,
+        until_year: raw.until_year,
+    })
+}
+
+fn weekday(holiday: &str, text: &str) -> Result<Weekday, String> {
+    text.parse()
+        .map_err(|_| format!("holiday {holiday:?}: {text:?} is not a weekday (Mon, Tue, ...)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_pack_parses() {
+        for (file, text) in EMBEDDED {
+            let pack = RulePack::parse(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(!pack.rules.is_empty(), "{file}");
+            for rule in &pack.rules {
+                assert!(rule.source_url.starts_with("https://"), "{}", rule.id);
+                assert!(!rule.citation.is_empty(), "{}", rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_pack_is_refused_with_a_reason() {
+        let error = RulePack::parse(
+            r#"
+            jurisdiction = "X"
+            name = "x"
+            [[rule]]
+            id = "r"
+            kind = "nope"
+            clock = "discovered"
+            within = "1d"
+            citation = "c"
+            source_url = "https://example.org"
+            description = "d"
+            "#,
+        )
+        .unwrap_err();
+        assert!(error.contains("unknown kind"), "{error}");
+        assert!(RulePack::parse("jurisdiction = 1").is_err());
+    }
+}

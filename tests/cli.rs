@@ -1,0 +1,256 @@
+//! The command line as users run it: the real binary.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn breachd() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_breachd"));
+    command
+        .env_remove("BREACHD_CONFIG")
+        .env_remove("BREACHD_TOKEN")
+        .env_remove("BREACHD_URL");
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn serve_on_the_embedded_defaults_answers_livez_and_stops_on_sigterm() {
+    // A fresh folder and no configuration at all: only the port is moved off
+    // 8080, which another process on this machine may hold.
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = breachd()
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("BREACHD__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("BREACHD__LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let livez = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(_) => {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                break rt.block_on(async {
+                    reqwest::get(format!("http://127.0.0.1:{port}/livez"))
+                        .await
+                        .unwrap()
+                        .status()
+                });
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(error) => panic!("the daemon never listened: {error}"),
+        }
+    };
+    assert_eq!(livez, 200);
+    assert!(
+        dir.path().join("data/breachd.db").exists(),
+        "SQLite file under ./data/"
+    );
+    assert!(dir.path().join("data/outbox").is_dir());
+    assert!(dir.path().join("data/site").is_dir());
+
+    // SIGTERM drains and exits 0.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    let log = lines.join().unwrap().join("\n");
+    assert!(log.contains("shutdown requested"), "{log}");
+}
+
+#[test]
+fn check_config_names_each_bad_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[district]\ntimezone = \"Mars/Olympus\"\njurisdiction = \"US-ZZ\"\n[server]\nlisten = \"nowhere\"\n").unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for key in [
+        "district.timezone",
+        "district.jurisdiction",
+        "server.listen",
+    ] {
+        assert!(stderr.contains(key), "{key} not named in {stderr}");
+    }
+    // An environment override is validated too.
+    let output = breachd()
+        .arg("check-config")
+        .current_dir(dir.path())
+        .env("BREACHD__EMAIL__MAX_CONNECTIONS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("email.max_connections"));
+    let output = breachd()
+        .arg("check-config")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = breachd()
+        .args(["check-config", "--config", "/nonexistent.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn token_new_prints_a_token_and_its_configuration() {
+    let output = breachd()
+        .args(["token", "new", "--role", "reporter", "--name", "secops"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let token = text
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap();
+    let config = text.split_once("[[auth.tokens]]").unwrap().1;
+    assert!(config.contains("role = \"reporter\""));
+    assert!(config.contains(&format!(
+        "sha256 = \"{}\"",
+        hex::encode(breachd::http::auth::token_sha256(token))
+    )));
+    let refused = breachd()
+        .args(["token", "new", "--role", "root", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+}
+
+#[test]
+fn deadlines_prints_a_table_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("incident.json");
+    std::fs::write(&input, json!({"title": "t", "contractor": "V", "discovered_at": "2026-04-10T15:00:00-04:00", "data_elements": ["grades"]}).to_string()).unwrap();
+    let output = breachd()
+        .current_dir(dir.path())
+        .args(["deadlines", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(table.contains("contractor_notifies_board"), "{table}");
+    assert!(table.contains("2026-05-10T23:59:59-04:00"), "{table}");
+
+    std::fs::write(
+        &input,
+        json!({"title": "t", "discovered_at": "2026-04-10T15:00:00", "data_elements": ["grades"]})
+            .to_string(),
+    )
+    .unwrap();
+    let output = breachd()
+        .current_dir(dir.path())
+        .args(["deadlines", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("discovered_at"));
+}
+
+#[tokio::test]
+async fn report_and_status_talk_to_the_daemon() {
+    let app = spawn_app_at("2026-04-12T12:00:00-04:00").await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("incident.json");
+    std::fs::write(&input, json!({"title": "From the CLI", "contractor": "V", "discovered_at": "2026-04-10T15:00:00-04:00", "data_elements": ["grades"]}).to_string()).unwrap();
+    let base = app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        breachd()
+            .current_dir(dir.path())
+            .args(["report", "--json", "--url", &base, "--input"])
+            .arg(&input)
+            .env("BREACHD_TOKEN", REPORTER)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let filed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (status, _) = app
+        .get(
+            &format!("/api/v1/incidents/{}", filed["id"].as_str().unwrap()),
+            VIEWER,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let base = app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        breachd()
+            .args(["status", "--url", &base])
+            .env("BREACHD_TOKEN", VIEWER)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = String::from_utf8(output.stdout).unwrap();
+    let first_row = table.lines().nth(1).unwrap();
+    // Soonest first, with the time left: the 30-day contractor notice.
+    assert!(
+        first_row.contains("2026-05-10T23:59:59-04:00") && first_row.contains("left"),
+        "{table}"
+    );
+
+    let base = app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        breachd()
+            .args(["status", "--url", &base])
+            .env("BREACHD_TOKEN", "wrong")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("401"));
+}

@@ -1,0 +1,159 @@
+//! Test helpers: `spawn_app` boots the real daemon in-process on port 0
+//! against a fresh SQLite file, with a clock the test controls and one API
+//! token per role.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use breachd::app::Application;
+use breachd::clock::ManualClock;
+use breachd::http::auth::token_sha256;
+use breachd::settings::Settings;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const ADMIN: &str = "test-admin-token";
+pub const REPORTER: &str = "test-reporter-token";
+pub const VIEWER: &str = "test-viewer-token";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub dir: PathBuf,
+    shutdown: CancellationToken,
+    handle: JoinHandle<anyhow::Result<()>>,
+}
+
+/// The configuration a test daemon runs with; `extra` is appended TOML.
+pub fn test_config(dir: &Path, extra: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+[database]
+url = "sqlite://{db}"
+[email]
+dir = "{outbox}"
+[publish]
+dir = "{site}"
+[[auth.tokens]]
+name = "admin"
+role = "admin"
+sha256 = "{admin}"
+[[auth.tokens]]
+name = "reporter"
+role = "reporter"
+sha256 = "{reporter}"
+[[auth.tokens]]
+name = "viewer"
+role = "viewer"
+sha256 = "{viewer}"
+{extra}
+"#,
+        db = dir.join("breachd.db").display(),
+        outbox = dir.join("outbox").display(),
+        site = dir.join("site").display(),
+        admin = hex::encode(token_sha256(ADMIN)),
+        reporter = hex::encode(token_sha256(REPORTER)),
+        viewer = hex::encode(token_sha256(VIEWER)),
+    )
+}
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("test timestamps are valid")
+        .with_timezone(&Utc)
+}
+
+/// A daemon on a fresh database whose clock reads `now`.
+pub async fn spawn_app_at(now: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary folder").keep();
+    spawn_app_in(&dir, at(now), "").await
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_at("2026-04-20T12:00:00-04:00").await
+}
+
+/// A daemon on the database in `dir` (fresh or left by an earlier daemon).
+pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestApp {
+    let settings =
+        Settings::from_toml(&test_config(dir, extra)).expect("the test configuration is valid");
+    let clock = ManualClock::new(now);
+    let app = Application::build_with_clock(settings, std::sync::Arc::new(clock.clone()))
+        .await
+        .expect("the daemon builds");
+    let base = format!("http://{}", app.address());
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        clock,
+        dir: dir.to_owned(),
+        shutdown,
+        handle,
+    }
+}
+
+impl TestApp {
+    /// Stops the daemon gracefully and waits for it.
+    pub async fn stop(self) -> PathBuf {
+        self.shutdown.cancel();
+        self.handle
+            .await
+            .expect("the server task does not panic")
+            .expect("the server stops cleanly");
+        self.dir
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        split(response).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        split(response).await
+    }
+
+    pub async fn file(&self, body: &Value) -> Value {
+        let (status, answer) = self.post("/api/v1/incidents", REPORTER, body).await;
+        assert_eq!(status, 201, "filing failed: {answer}");
+        answer
+    }
+}
+
+pub async fn split(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The obligation of `kind` in an incident body.
+pub fn obligation<'a>(incident: &'a Value, kind: &str) -> &'a Value {
+    incident["obligations"]
+        .as_array()
+        .and_then(|all| all.iter().find(|o| o["kind"] == kind))
+        .unwrap_or_else(|| panic!("no {kind} obligation in {incident}"))
+}
