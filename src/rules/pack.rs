@@ -34,12 +34,13 @@ pub enum BreachAtCondition {
 
 impl BreachAtCondition {
     pub fn holds(self, breach: BreachAt) -> bool {
-        match (self, breach) {
-            (BreachAtCondition::Any, _) | (_, BreachAt::Unknown) => true,
-            (BreachAtCondition::Contractor, BreachAt::Contractor) => true,
-            (BreachAtCondition::District, BreachAt::District) => true,
-            _ => false,
-        }
+        matches!(
+            (self, breach),
+            (BreachAtCondition::Any, _)
+                | (_, BreachAt::Unknown)
+                | (BreachAtCondition::Contractor, BreachAt::Contractor)
+                | (BreachAtCondition::District, BreachAt::District)
+        )
     }
 }
 
