@@ -17,3 +17,5 @@ pub mod settings;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod publish;
+pub mod roster;

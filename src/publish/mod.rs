@@ -1,0 +1,1 @@
+//! Website notices (work in progress).

@@ -1,0 +1,1 @@
+//! Roster import (work in progress).
