@@ -1,0 +1,6 @@
+//! Durable scheduling: the job queue's planning rules, the escalation of
+//! reminders, local-time cron digests, and the loop that runs due jobs.
+
+pub mod backoff;
+pub mod cron;
+pub mod escalation;
