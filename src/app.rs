@@ -5,6 +5,9 @@
 use crate::clock::{Clock, SystemClock};
 use crate::http::{self, AppState};
 use crate::incidents::Incidents;
+use crate::notify::{Mailer, Templates};
+use crate::scheduler::backoff::Backoff;
+use crate::scheduler::{Scheduler, Wake, Worker};
 use crate::settings::Settings;
 use crate::store::{self, Store};
 use anyhow::Context;
@@ -17,6 +20,7 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     state: AppState,
+    scheduler: Scheduler,
 }
 
 impl Application {
@@ -43,19 +47,49 @@ impl Application {
             tracing::warn!("no API tokens are configured: every /api/v1 request will be refused (see `breachd token new`)");
         }
         let engine = Arc::new(settings.engine.clone());
+        let mailer = Arc::new(Mailer::from_settings(&settings.email)?);
+        let templates = Arc::new(Templates::load(settings.email.templates.as_deref())?);
+        let settings = Arc::new(settings);
+        let wake = Wake::new();
+        let worker = Arc::new(Worker {
+            store: Arc::clone(&store),
+            settings: Arc::clone(&settings),
+            mailer: Arc::clone(&mailer),
+            templates,
+            clock: Arc::clone(&clock),
+            backoff: Backoff::default(),
+            sends: Arc::new(tokio::sync::Semaphore::new(
+                settings.email.max_connections as usize,
+            )),
+        });
         let state = AppState {
-            settings: Arc::new(settings),
+            settings: Arc::clone(&settings),
             incidents: Incidents {
                 store,
                 engine,
                 clock,
+                escalation: Arc::new(settings.escalation.clone()),
+                wake: wake.clone(),
             },
+            mailer,
         };
+        let scheduler = Scheduler { worker, wake };
         Ok(Self {
             listener,
             address,
             state,
+            scheduler,
         })
+    }
+
+    /// Wakes the scheduler (tests that move an injected clock use it).
+    pub fn wake(&self) -> Wake {
+        self.scheduler.wake.clone()
+    }
+
+    /// The worker, for tests that run due jobs step by step.
+    pub fn worker(&self) -> Arc<Worker> {
+        Arc::clone(&self.scheduler.worker)
     }
 
     /// The bound address (the port is chosen by the OS when configured as 0).
@@ -67,13 +101,20 @@ impl Application {
         self.address.port()
     }
 
+    /// Serves HTTP and runs the scheduler until `shutdown` fires.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, jurisdiction = %self.state.settings.jurisdiction, "breachd listening");
         let router = http::router(self.state);
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
+        let scheduler = tokio::spawn(self.scheduler.run(shutdown.clone()));
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        // However HTTP ended, the scheduler stops too and its in-flight
+        // sends finish before we return.
+        shutdown.cancel();
+        scheduler.await.context("the scheduler task panicked")?;
+        served?;
         tracing::info!("breachd stopped");
         Ok(())
     }

@@ -200,7 +200,14 @@ fn deadlines(
     };
     let (record, obligations) =
         Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
-    let view = views::incident(&record, &obligations, now, settings.timezone, Ids::Hidden);
+    let view = views::incident(
+        &record,
+        &obligations,
+        &[],
+        now,
+        settings.timezone,
+        Ids::Hidden,
+    );
     if json {
         println!("{}", serde_json::to_string_pretty(&view)?);
     } else {

@@ -6,6 +6,9 @@ use crate::clock::Clock;
 use crate::domain::incident::breach_at;
 use crate::domain::{ClockEvent, FieldError, NewIncident, Timestamp};
 use crate::rules::{Engine, IncidentFacts, ObligationPlan};
+use crate::scheduler::escalation::Policy;
+use crate::scheduler::planning::reminder_jobs;
+use crate::scheduler::Wake;
 use crate::store::{
     CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, ObligationRecord, SettleOutcome,
     Settlement, Store, StoreError, StoredResponse,
@@ -44,6 +47,9 @@ pub struct Incidents {
     pub store: Arc<dyn Store>,
     pub engine: Arc<Engine>,
     pub clock: Arc<dyn Clock>,
+    pub escalation: Arc<Policy>,
+    /// Told when new jobs are planned, so the scheduler need not poll.
+    pub wake: Wake,
 }
 
 impl Incidents {
@@ -113,8 +119,17 @@ impl Incidents {
             return Err(ServiceError::Invalid(errors));
         }
         let (incident, obligations) = Self::draft(&self.engine, &new, Uuid::now_v7(), caller, now);
-        let body =
-            views::incident(&incident, &obligations, now, self.engine.zone, Ids::Shown).to_string();
+        let jobs = reminder_jobs(&obligations, &self.escalation, now);
+        let planned: Vec<_> = jobs.iter().map(|job| job.as_planned(now)).collect();
+        let body = views::incident(
+            &incident,
+            &obligations,
+            &planned,
+            now,
+            self.engine.zone,
+            Ids::Shown,
+        )
+        .to_string();
         let idempotency = idempotency.map(|(key, request_hash)| IdempotencyRecord {
             caller: caller.to_owned(),
             key,
@@ -126,10 +141,11 @@ impl Incidents {
         });
         match self
             .store
-            .create_incident(&incident, &obligations, idempotency.as_ref())
+            .create_incident(&incident, &obligations, &jobs, idempotency.as_ref())
             .await?
         {
             CreateOutcome::Created => {
+                self.wake.wake();
                 tracing::info!(incident_id = %incident.id, obligations = obligations.len(), "incident filed");
                 Ok(Filed {
                     response: StoredResponse {
@@ -227,12 +243,27 @@ impl Incidents {
             let facts = facts_of_record(&recorded);
             let plans = self.engine.evaluate(&facts, now);
             let obligations = records_from_plans(id, &plans, &existing, by, now);
+            // Reminders are planned for the obligations as they will stand:
+            // a completion or waiver already recorded is kept by the store.
+            let standing: Vec<_> = obligations
+                .iter()
+                .map(|o| {
+                    let mut o = o.clone();
+                    if let Some(old) = existing.iter().find(|old| old.kind == o.kind) {
+                        o.completed_at = old.completed_at.or(o.completed_at);
+                        o.waived_at = old.waived_at;
+                    }
+                    o
+                })
+                .collect();
+            let jobs = reminder_jobs(&standing, &self.escalation, now);
             match self
                 .store
-                .record_event(id, incident.version, &event, &obligations)
+                .record_event(id, incident.version, &event, &obligations, &jobs)
                 .await
             {
                 Ok(()) => {
+                    self.wake.wake();
                     tracing::info!(incident_id = %id, event = %kind, "clock event recorded");
                     return Ok(true);
                 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod domain;
 pub mod http;
 pub mod incidents;
+pub mod notify;
 pub mod publish;
 pub mod roster;
 pub mod rules;

@@ -9,6 +9,8 @@
 use crate::domain::ClockEvent;
 use crate::rules::engine::contractor_key;
 use crate::rules::{Engine, Overlay, RulePack, Taxonomy, Within};
+use crate::scheduler::cron::LocalSchedule;
+use crate::scheduler::escalation::{Policy, Step, StepAt};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use config::{Config, Environment, File, FileFormat};
@@ -120,8 +122,11 @@ pub struct Settings {
     pub publish_dir: PathBuf,
     pub publish_base_url: String,
     pub tokens: Vec<ApiToken>,
-    pub digest_cron: String,
+    /// `None` when `digest.cron` is empty.
+    pub digest_schedule: Option<LocalSchedule>,
     pub digest_recipients: Vec<String>,
+    pub escalation: Policy,
+    pub scheduler: SchedulerSettings,
     pub log_format: LogFormat,
     pub log_level: String,
 }
@@ -134,6 +139,17 @@ pub struct EmailSettings {
     pub url: String,
     pub max_connections: u32,
     pub rate_per_second: u32,
+    pub timeout: Duration,
+    /// From `password_file` (or `$CREDENTIALS_DIRECTORY/smtp-password`).
+    pub password: Option<String>,
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    pub lease: Duration,
+    pub batch: i64,
+    pub instance_id: String,
 }
 
 // ---- the raw shape of the file --------------------------------------------
@@ -150,6 +166,28 @@ struct Raw {
     auth: RawAuth,
     digest: RawDigest,
     log: RawLog,
+    escalation: RawEscalation,
+    scheduler: RawScheduler,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawEscalation {
+    steps: Vec<RawStep>,
+    repeat_overdue: String,
+    overdue_notify: OneOrMany,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawStep {
+    at: Option<String>,
+    notify: Option<OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawScheduler {
+    lease: String,
+    batch: i64,
+    instance_id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +239,9 @@ struct RawEmail {
     url: String,
     max_connections: i64,
     rate_per_second: i64,
+    timeout: String,
+    password_file: String,
+    templates: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -535,12 +576,95 @@ impl Settings {
                 );
             }
         }
-        if raw.digest.cron.split_whitespace().count() < 6 {
-            problems.push(
-                "digest.cron",
-                "needs six or seven fields, seconds first (e.g. \"0 0 7 * * Mon-Fri\")".into(),
+        let digest_schedule = match (raw.digest.cron.trim(), timezone) {
+            ("", _) | (_, None) => None,
+            (expression, Some(zone)) => {
+                if expression.split_whitespace().count() < 6 {
+                    problems.push(
+                        "digest.cron",
+                        "needs six or seven fields, seconds first (e.g. \"0 0 7 * * Mon-Fri\")"
+                            .into(),
+                    );
+                    None
+                } else {
+                    problems.parse("digest.cron", LocalSchedule::parse(expression, zone))
+                }
+            }
+        };
+
+        let role_list = |key: &str, roles: Vec<String>, problems: &mut Problems| -> Vec<String> {
+            for (i, role) in roles.iter().enumerate() {
+                if !contacts.contains_key(role) {
+                    problems.push(
+                        &format!("{key}[{i}]"),
+                        format!("{role:?} is not a role under [contacts]"),
+                    );
+                }
+            }
+            roles
+        };
+        let mut steps = Vec::new();
+        for (i, step) in raw.escalation.steps.into_iter().enumerate() {
+            let key = format!("escalation.steps[{i}]");
+            let at = match step.at {
+                Some(text) => problems.parse(&format!("{key}.at"), text.parse::<StepAt>()),
+                None => {
+                    problems.push(&format!("{key}.at"), "is required".into());
+                    None
+                }
+            };
+            let notify = role_list(
+                &format!("{key}.notify"),
+                step.notify.map(OneOrMany::into_vec).unwrap_or_default(),
+                &mut problems,
             );
+            if let Some(at) = at {
+                steps.push(Step { at, notify });
+            }
         }
+        let repeat_overdue = match raw.escalation.repeat_overdue.trim() {
+            "0" | "0s" | "" => Some(chrono::Duration::zero()),
+            text => problems
+                .parse("escalation.repeat_overdue", parse_std_duration(text))
+                .and_then(|d| chrono::Duration::from_std(d).ok()),
+        };
+        let overdue_notify = role_list(
+            "escalation.overdue_notify",
+            raw.escalation.overdue_notify.into_vec(),
+            &mut problems,
+        );
+
+        let email_timeout = problems.parse("email.timeout", parse_std_duration(&raw.email.timeout));
+        let password = match raw.email.password_file.trim() {
+            "" => std::env::var_os("CREDENTIALS_DIRECTORY")
+                .map(|dir| PathBuf::from(dir).join("smtp-password"))
+                .filter(|path| path.exists())
+                .and_then(|path| problems.parse("email.password_file", read_secret(&path))),
+            path => problems.parse("email.password_file", read_secret(Path::new(path))),
+        };
+        let templates = match raw.email.templates.trim() {
+            "" => None,
+            dir if Path::new(dir).is_dir() => Some(PathBuf::from(dir)),
+            dir => {
+                problems.push("email.templates", format!("{dir:?} is not a folder"));
+                None
+            }
+        };
+        let lease = problems.parse("scheduler.lease", parse_std_duration(&raw.scheduler.lease));
+        if !(1..=10_000).contains(&raw.scheduler.batch) {
+            problems.push("scheduler.batch", "must be between 1 and 10000".into());
+        }
+        let instance_id = match raw.scheduler.instance_id.trim() {
+            "" => format!(
+                "{}-{}",
+                std::env::var("HOSTNAME")
+                    .ok()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "breachd".into()),
+                std::process::id()
+            ),
+            id => id.to_owned(),
+        };
 
         let log_format = match raw.log.format.as_str() {
             "auto" => Some(LogFormat::Auto),
@@ -579,6 +703,9 @@ impl Settings {
             Some(max_connections),
             Some(rate_per_second),
             Some(log_format),
+            Some(repeat_overdue),
+            Some(email_timeout),
+            Some(lease),
         ) = (
             listen,
             request_timeout,
@@ -590,6 +717,9 @@ impl Settings {
             max_connections,
             rate_per_second,
             log_format,
+            repeat_overdue,
+            email_timeout,
+            lease,
         )
         else {
             unreachable!("a missing value is always recorded as a problem");
@@ -610,12 +740,25 @@ impl Settings {
                 url: raw.email.url,
                 max_connections,
                 rate_per_second,
+                timeout: email_timeout,
+                password,
+                templates,
             },
             publish_dir: PathBuf::from(raw.publish.dir),
             publish_base_url: raw.publish.base_url.trim_end_matches('/').to_owned(),
             tokens,
-            digest_cron: raw.digest.cron,
+            digest_schedule,
             digest_recipients,
+            escalation: Policy {
+                steps,
+                overdue_notify,
+                repeat_overdue,
+            },
+            scheduler: SchedulerSettings {
+                lease,
+                batch: raw.scheduler.batch,
+                instance_id,
+            },
             log_format,
             log_level: raw.log.level,
         })
@@ -758,6 +901,12 @@ fn load_taxonomy(path: &str) -> Result<Taxonomy, String> {
     Taxonomy::parse(&text).map_err(|error| format!("{path:?}: {error}"))
 }
 
+fn read_secret(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|text| text.trim_end_matches(['\r', '\n']).to_owned())
+        .map_err(|error| format!("{}: {error}", path.display()))
+}
+
 fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
     text.trim().parse::<Mailbox>().map_err(|_| {
         format!("{text:?} is not an email address such as \"Name <user@example.org>\"")
@@ -890,6 +1039,36 @@ mod tests {
                 "contract/vendorinc/contractor_notifies_board/48h"
             ]
         );
+    }
+
+    #[test]
+    fn the_default_escalation_policy_is_the_contract_s() {
+        let settings = Settings::from_toml("").unwrap();
+        assert_eq!(settings.escalation, Policy::contract_default());
+        assert!(settings.digest_schedule.is_some());
+    }
+
+    #[test]
+    fn escalation_steps_are_checked() {
+        let errors = Settings::from_toml(
+            r#"
+            [escalation]
+            steps = [{ at = "soon", notify = ["privacy_officer"] }, { at = "-24h", notify = ["janitor"] }]
+            repeat_overdue = "forever"
+            [digest]
+            cron = "0 0 99 * * *"
+            "#,
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = errors.0.iter().map(|p| p.key.as_str()).collect();
+        for expected in [
+            "escalation.steps[0].at",
+            "escalation.steps[1].notify[0]",
+            "escalation.repeat_overdue",
+            "digest.cron",
+        ] {
+            assert!(keys.contains(&expected), "{expected} missing from {keys:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::domain::timestamp::format_in_zone;
 use crate::rules::SourcePlan;
-use crate::store::{IncidentRecord, ObligationRecord};
+use crate::store::{IncidentRecord, Job, JobState, ObligationRecord};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
@@ -21,9 +21,11 @@ fn time(instant: Option<DateTime<Utc>>, zone: Tz) -> Value {
     instant.map_or(Value::Null, |at| Value::String(format_in_zone(at, zone)))
 }
 
+/// `jobs` are the incident's jobs: each obligation lists its reminders.
 pub fn incident(
     record: &IncidentRecord,
     obligations: &[ObligationRecord],
+    jobs: &[Job],
     now: DateTime<Utc>,
     zone: Tz,
     ids: Ids,
@@ -59,11 +61,51 @@ pub fn incident(
         Value::Array(
             obligations
                 .iter()
-                .map(|o| obligation(o, now, zone, ids))
+                .map(|o| {
+                    let mut view = obligation(o, now, zone, ids);
+                    if ids == Ids::Shown {
+                        view["reminders"] =
+                            reminders(jobs.iter().filter(|j| j.obligation_id == Some(o.id)), zone);
+                    }
+                    view
+                })
                 .collect(),
         ),
     );
     Value::Object(body)
+}
+
+/// An obligation's reminders: planned, sent, skipped or cancelled.
+pub fn reminders<'a>(jobs: impl Iterator<Item = &'a Job>, zone: Tz) -> Value {
+    let mut list: Vec<&Job> = jobs
+        .filter(|j| j.kind == crate::scheduler::planning::REMINDER)
+        .collect();
+    list.sort_by_key(|j| (j.step_order, j.due_at));
+    Value::Array(
+        list.into_iter()
+            .map(|job| {
+                let state = match job.state {
+                    JobState::Scheduled => "planned",
+                    JobState::Done => "sent",
+                    JobState::Skipped => "skipped",
+                    JobState::Cancelled => "cancelled",
+                    JobState::Failed => "failed",
+                };
+                let sent_late = job.state == JobState::Done
+                    && job.finished_at.is_some_and(|at| {
+                        at - job.due_at > crate::scheduler::escalation::LATE_AFTER
+                    });
+                json!({
+                    "step": job.payload["label"],
+                    "planned_at": time(Some(job.due_at), zone),
+                    "state": state,
+                    "late": job.late || sent_late,
+                    "roles": job.payload["roles"],
+                    "finished_at": time(job.finished_at, zone),
+                })
+            })
+            .collect(),
+    )
 }
 
 pub fn obligation(record: &ObligationRecord, now: DateTime<Utc>, zone: Tz, ids: Ids) -> Value {

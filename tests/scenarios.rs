@@ -163,7 +163,14 @@ fn every_scenario_through_the_library() {
             .unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
         let (record, obligations) =
             Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "test", now);
-        let answer = views::incident(&record, &obligations, now, settings.timezone, Ids::Hidden);
+        let answer = views::incident(
+            &record,
+            &obligations,
+            &[],
+            now,
+            settings.timezone,
+            Ids::Hidden,
+        );
         check(&case, &answer, "library");
     }
 }

@@ -11,16 +11,20 @@ pub async fn livez() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The database answers and every migration is applied; 503 with the reason
-/// otherwise.
+/// The database answers, every migration is applied and, when email goes
+/// over SMTP, the server answers; 503 with the reason otherwise.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.incidents.store.ready().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Err(error) => {
-            tracing::warn!(%error, "not ready");
+    let reason = match state.incidents.store.ready().await {
+        Err(error) => Some(error.to_string()),
+        Ok(()) => state.mailer.check().await.err(),
+    };
+    match reason {
+        None => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Some(reason) => {
+            tracing::warn!(%reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": error.to_string() })),
+                Json(json!({ "status": "unavailable", "reason": reason })),
             )
         }
     }

@@ -118,10 +118,17 @@ pub async fn get(
         .incident(id)
         .await
         .map_err(|e| not_found_as(e, "incident"))?;
+    let jobs = state
+        .incidents
+        .store
+        .incident_jobs(id)
+        .await
+        .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?;
     let now = state.incidents.clock.now();
     Ok(Json(views::incident(
         &incident,
         &obligations,
+        &jobs,
         now,
         state.settings.timezone,
         Ids::Shown,
@@ -289,10 +296,17 @@ pub async fn record_event(
         .await
         .map_err(|e| not_found_as(e, "incident"))?;
     let (incident, obligations) = state.incidents.incident(id).await?;
+    let jobs = state
+        .incidents
+        .store
+        .incident_jobs(id)
+        .await
+        .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?;
     let now = state.incidents.clock.now();
     let body = views::incident(
         &incident,
         &obligations,
+        &jobs,
         now,
         state.settings.timezone,
         Ids::Shown,

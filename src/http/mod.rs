@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub incidents: Incidents,
+    pub mailer: Arc<crate::notify::Mailer>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

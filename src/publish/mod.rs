@@ -1,1 +1,603 @@
-//! Website notices (work in progress).
+//! Website notices: the board's public notice of a breach, posted as static
+//! files (one page per notice, an index and an Atom feed) that any web server,
+//! or the daemon itself at `/notices/`, can serve.
+//!
+//! A [`PublicNotice`] has no field that could carry a student's or guardian's
+//! personal data, so nothing built from it can leak any: keeping the type
+//! narrow is the guarantee, not a scrub of the output. The [`Publisher`] trait
+//! separates "what is published" from "where", so that a WordPress REST or
+//! webhook publisher can sit beside [`DirectoryPublisher`].
+//!
+//! Every publication rewrites the index and the feed from the full list of
+//! notices rather than patching them, so a lost or half-applied earlier run
+//! cannot leave them inconsistent; each file is replaced atomically so a
+//! reader never sees a torn page.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The notice as the public sees it. By construction it holds no student's or
+/// guardian's personal data: free text written for the public, a count of
+/// students, and the district's own contact.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PublicNotice {
+    /// The incident's id; an updated notice keeps it, and so keeps its page
+    /// and its feed entry.
+    pub id: Uuid,
+    /// The page's file name stem; see [`PublicNotice::slug_for`].
+    pub slug: String,
+    pub title: String,
+    pub district_name: String,
+    /// Plain text; paragraphs are separated by blank lines.
+    pub what_happened: String,
+    /// A date in the district's zone.
+    pub discovered_on: NaiveDate,
+    /// Human descriptions, e.g. "student information (not directory information)".
+    pub data_classes: Vec<String>,
+    /// Plain text; paragraphs are separated by blank lines.
+    pub what_we_are_doing: String,
+    /// Plain text; paragraphs are separated by blank lines.
+    pub what_families_can_do: String,
+    /// The privacy team's public contact, e.g. "Data Privacy Team <dataprivacy@example.org>".
+    pub contact: String,
+    pub affected_students: Option<u64>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PublicNotice {
+    /// The slug for a notice: derived from its id only, so a title can never
+    /// steer a file name and an updated notice keeps its address.
+    pub fn slug_for(id: Uuid) -> String {
+        format!("notice-{id}")
+    }
+}
+
+/// Where a notice ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// The public URL of the notice's page.
+    pub url: String,
+    /// Every file written, the notice's page first.
+    pub files: Vec<PathBuf>,
+}
+
+/// What went wrong. Messages name templates, paths and notice ids; a notice
+/// holds no personal data, so neither can these.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("notice {id} cannot be published: {reason}")]
+    InvalidNotice { id: Uuid, reason: &'static str },
+    #[error("website template {name}: {source}")]
+    Template {
+        name: String,
+        source: minijinja::Error,
+    },
+    #[error("writing the Atom feed: {0}")]
+    Feed(#[from] atom_syndication::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the publishing task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+#[async_trait::async_trait]
+pub trait Publisher: Send + Sync {
+    /// Publishes `notice` (new or updated). `all` is every published notice,
+    /// newest first, so that listings can be rebuilt whole; it should include
+    /// `notice`, and where it holds an older version, `notice` wins.
+    async fn publish(
+        &self,
+        notice: &PublicNotice,
+        all: &[PublicNotice],
+    ) -> Result<Publication, PublishError>;
+}
+
+/// Writes the notices site into a directory: `{slug}.html` per notice,
+/// `index.html` and `feed.atom`.
+#[derive(Debug, Clone)]
+pub struct DirectoryPublisher {
+    /// Created when missing.
+    pub dir: PathBuf,
+    /// The public URL at which `dir` is served, without a trailing slash.
+    pub base_url: String,
+    /// The district's zone: every date shown is in it.
+    pub zone: Tz,
+    /// A folder of district overrides: a file here named like one of the
+    /// shipped templates (`layout.html`, `notice.html`, `index.html`,
+    /// `style.css`) replaces it. Read at each publication, so an edit needs
+    /// no restart.
+    pub templates: Option<PathBuf>,
+}
+
+impl DirectoryPublisher {
+    /// The HTML page of one notice, as it would be published; for previews
+    /// before approval. Blocking: it may read district templates from disk.
+    pub fn render_page(&self, notice: &PublicNotice) -> Result<String, PublishError> {
+        let env = environment(self.templates.clone());
+        render(&env, "notice.html", &self.page_context(notice))
+    }
+
+    fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+
+    fn page_context(&self, notice: &PublicNotice) -> PageContext {
+        PageContext {
+            lang: LANG,
+            district_name: notice.district_name.clone(),
+            base_url: self.base().to_owned(),
+            notice: NoticeView {
+                title: notice.title.clone(),
+                url: format!("{}/{}.html", self.base(), notice.slug),
+                what_happened: paragraphs(&notice.what_happened),
+                discovered_on: DateView {
+                    iso: notice.discovered_on.format("%Y-%m-%d").to_string(),
+                    text: notice.discovered_on.format(DATE_FORMAT).to_string(),
+                },
+                data_classes: notice.data_classes.clone(),
+                what_we_are_doing: paragraphs(&notice.what_we_are_doing),
+                what_families_can_do: paragraphs(&notice.what_families_can_do),
+                contact: notice.contact.clone(),
+                affected_students: notice.affected_students.map(group_thousands),
+                published: self.instant(notice.published_at),
+                updated: self.instant(notice.updated_at),
+                was_updated: notice.updated_at > notice.published_at,
+            },
+        }
+    }
+
+    fn index_context(&self, notice: &PublicNotice, all: &[PublicNotice]) -> IndexContext {
+        IndexContext {
+            lang: LANG,
+            district_name: notice.district_name.clone(),
+            base_url: self.base().to_owned(),
+            notices: all
+                .iter()
+                .map(|n| IndexItem {
+                    title: n.title.clone(),
+                    href: format!("{}.html", n.slug),
+                    published: self.instant(n.published_at),
+                    updated: self.instant(n.updated_at),
+                    was_updated: n.updated_at > n.published_at,
+                })
+                .collect(),
+        }
+    }
+
+    fn instant(&self, at: DateTime<Utc>) -> DateView {
+        let local = at.with_timezone(&self.zone);
+        DateView {
+            iso: local.to_rfc3339_opts(SecondsFormat::Secs, false),
+            text: local.format(DATETIME_FORMAT).to_string(),
+        }
+    }
+
+    fn feed_time(&self, at: DateTime<Utc>) -> FixedDateTime {
+        at.with_timezone(&self.zone).fixed_offset()
+    }
+
+    fn render_feed(
+        &self,
+        notice: &PublicNotice,
+        all: &[PublicNotice],
+    ) -> Result<Vec<u8>, PublishError> {
+        let base = self.base();
+        let district = &notice.district_name;
+        let author = |name: &str| {
+            let mut person = Person::default();
+            person.set_name(name);
+            person
+        };
+        let entries: Vec<Entry> = all
+            .iter()
+            .map(|n| {
+                let mut link = Link::default();
+                link.set_href(format!("{base}/{}.html", n.slug));
+                link.set_rel("alternate");
+                link.set_mime_type(Some("text/html".to_owned()));
+                let mut entry = Entry::default();
+                entry.set_id(entry_id(n.id));
+                entry.set_title(Text::plain(n.title.clone()));
+                entry.set_updated(self.feed_time(n.updated_at));
+                entry.set_published(Some(self.feed_time(n.published_at)));
+                entry.set_links(vec![link]);
+                entry.set_authors(vec![author(&n.district_name)]);
+                entry.set_summary(Some(Text::plain(
+                    paragraphs(&n.what_happened)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_else(|| n.title.clone()),
+                )));
+                entry
+            })
+            .collect();
+
+        let mut self_link = Link::default();
+        self_link.set_href(format!("{base}/feed.atom"));
+        self_link.set_rel("self");
+        self_link.set_mime_type(Some("application/atom+xml".to_owned()));
+        let mut site_link = Link::default();
+        site_link.set_href(format!("{base}/index.html"));
+        site_link.set_rel("alternate");
+        site_link.set_mime_type(Some("text/html".to_owned()));
+
+        let mut feed = Feed::default();
+        // The feed's own URL: stable for as long as the site stays where it is,
+        // which is what a subscriber's reader keys on anyway.
+        feed.set_id(format!("{base}/feed.atom"));
+        feed.set_title(Text::plain(format!("{district}: data security notices")));
+        feed.set_updated(
+            self.feed_time(
+                all.iter()
+                    .map(|n| n.updated_at)
+                    .max()
+                    .unwrap_or(notice.updated_at),
+            ),
+        );
+        feed.set_links(vec![self_link, site_link]);
+        feed.set_authors(vec![author(district)]);
+        feed.set_lang(Some(LANG.to_owned()));
+        feed.set_entries(entries);
+        Ok(feed.write_to(Vec::new())?)
+    }
+
+    /// Renders everything first, so that a template error writes nothing, then
+    /// replaces the files: the page before the listings that link to it.
+    fn publish_blocking(
+        &self,
+        notice: &PublicNotice,
+        all: &[PublicNotice],
+    ) -> Result<Publication, PublishError> {
+        let env = environment(self.templates.clone());
+        let page = render(&env, "notice.html", &self.page_context(notice))?;
+        let index = render(&env, "index.html", &self.index_context(notice, all))?;
+        let feed = self.render_feed(notice, all)?;
+
+        std::fs::create_dir_all(&self.dir).map_err(|source| PublishError::Io {
+            path: self.dir.clone(),
+            source,
+        })?;
+        let files = vec![
+            write_atomically(&self.dir, &format!("{}.html", notice.slug), page.as_bytes())?,
+            write_atomically(&self.dir, "feed.atom", &feed)?,
+            write_atomically(&self.dir, "index.html", index.as_bytes())?,
+        ];
+        sync_dir(&self.dir)?;
+        Ok(Publication {
+            url: format!("{}/{}.html", self.base(), notice.slug),
+            files,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Publisher for DirectoryPublisher {
+    async fn publish(
+        &self,
+        notice: &PublicNotice,
+        all: &[PublicNotice],
+    ) -> Result<Publication, PublishError> {
+        let all = merged(notice, all)?;
+        let this = self.clone();
+        let notice = notice.clone();
+        let count = all.len();
+        let publication =
+            tokio::task::spawn_blocking(move || this.publish_blocking(&notice, &all)).await??;
+        tracing::info!(
+            notices = count,
+            files = publication.files.len(),
+            "website notices written"
+        );
+        Ok(publication)
+    }
+}
+
+const LANG: &str = "en";
+const DATE_FORMAT: &str = "%B %-d, %Y";
+const DATETIME_FORMAT: &str = "%B %-d, %Y, %-I:%M %p %Z";
+
+/// The shipped templates, compiled into the binary so a fresh install needs
+/// no template files at all.
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "layout.html",
+        include_str!("../../config/templates/site/layout.html"),
+    ),
+    (
+        "notice.html",
+        include_str!("../../config/templates/site/notice.html"),
+    ),
+    (
+        "index.html",
+        include_str!("../../config/templates/site/index.html"),
+    ),
+    (
+        "style.css",
+        include_str!("../../config/templates/site/style.css"),
+    ),
+];
+
+fn entry_id(id: Uuid) -> String {
+    format!("urn:uuid:{id}")
+}
+
+/// The list to publish: `all` with `notice` in place of any older version of
+/// it, newest first by first publication (an update does not move a notice
+/// up the list). Refuses what would make two notices share a file.
+fn merged(notice: &PublicNotice, all: &[PublicNotice]) -> Result<Vec<PublicNotice>, PublishError> {
+    let mut list: Vec<PublicNotice> = all.iter().filter(|n| n.id != notice.id).cloned().collect();
+    list.push(notice.clone());
+    list.sort_by_key(|n| std::cmp::Reverse(n.published_at));
+    for (i, n) in list.iter().enumerate() {
+        if !is_safe_slug(&n.slug) {
+            return Err(PublishError::InvalidNotice {
+                id: n.id,
+                reason: "its slug must be lowercase letters, digits and hyphens, and not \"index\"",
+            });
+        }
+        if list[..i].iter().any(|m| m.id == n.id) {
+            return Err(PublishError::InvalidNotice {
+                id: n.id,
+                reason: "it appears twice in the list of published notices",
+            });
+        }
+        if list[..i].iter().any(|m| m.slug == n.slug) {
+            return Err(PublishError::InvalidNotice {
+                id: n.id,
+                reason: "another notice has the same slug",
+            });
+        }
+    }
+    Ok(list)
+}
+
+fn is_safe_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 100
+        && slug != "index"
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn environment(overrides: Option<PathBuf>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    // A misspelt variable in a district's template should fail the
+    // publication, not post a notice with a hole in it.
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    // HTML-escape everything but stylesheets (including any partial a district
+    // adds under another extension): escaping too much is the safe mistake.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".css") {
+            AutoEscape::None
+        } else {
+            AutoEscape::Html
+        }
+    });
+    env.set_loader(move |name| load_template(overrides.as_deref(), name));
+    env
+}
+
+fn load_template(overrides: Option<&Path>, name: &str) -> Result<Option<String>, minijinja::Error> {
+    // Only plain file names: an `include` in a district template must not
+    // reach outside its folder.
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && Path::new(name).file_name() == Some(name.as_ref());
+    if let (Some(dir), true) = (overrides, plain) {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(source) => return Ok(Some(source)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("cannot read {}", path.display()),
+                )
+                .with_source(e))
+            }
+        }
+    }
+    Ok(EMBEDDED
+        .iter()
+        .find(|(embedded, _)| *embedded == name)
+        .map(|(_, source)| (*source).to_owned()))
+}
+
+fn render<S: Serialize>(
+    env: &Environment<'_>,
+    name: &str,
+    ctx: &S,
+) -> Result<String, PublishError> {
+    let error = |source| PublishError::Template {
+        name: name.to_owned(),
+        source,
+    };
+    let mut out = env
+        .get_template(name)
+        .map_err(error)?
+        .render(ctx)
+        .map_err(error)?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// Replaces `dir/name` so that a reader sees the old file or the new one,
+/// never part of either, and the new one survives a power cut once this
+/// returns (with the directory's own sync, done once per publication).
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, PublishError> {
+    let target = dir.join(name);
+    let io = |source| PublishError::Io {
+        path: target.clone(),
+        source,
+    };
+    let mut builder = tempfile::Builder::new();
+    // A dot name so that a leftover from a crash is neither served as a page
+    // nor mistaken for one.
+    builder.prefix(".breachd-").suffix(".tmp");
+    // tempfile creates files readable by their owner only; the web server that
+    // serves the site is usually another user.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut file = builder.tempfile_in(dir).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.as_file().sync_all().map_err(io)?;
+    file.persist(&target).map_err(|e| io(e.error))?;
+    Ok(target)
+}
+
+/// Makes the renames durable: they live in the directory, not the files.
+fn sync_dir(dir: &Path) -> Result<(), PublishError> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| PublishError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Splits plain text on blank lines; lines within a paragraph are kept.
+fn paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            if !current.is_empty() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    out
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+// ---- what the templates see ------------------------------------------------
+
+#[derive(Serialize)]
+struct PageContext {
+    lang: &'static str,
+    district_name: String,
+    base_url: String,
+    notice: NoticeView,
+}
+
+#[derive(Serialize)]
+struct NoticeView {
+    title: String,
+    url: String,
+    what_happened: Vec<String>,
+    discovered_on: DateView,
+    data_classes: Vec<String>,
+    what_we_are_doing: Vec<String>,
+    what_families_can_do: Vec<String>,
+    contact: String,
+    affected_students: Option<String>,
+    published: DateView,
+    updated: DateView,
+    was_updated: bool,
+}
+
+#[derive(Serialize)]
+struct IndexContext {
+    lang: &'static str,
+    district_name: String,
+    base_url: String,
+    notices: Vec<IndexItem>,
+}
+
+#[derive(Serialize)]
+struct IndexItem {
+    title: String,
+    href: String,
+    published: DateView,
+    updated: DateView,
+    was_updated: bool,
+}
+
+/// A date or instant for a `<time>` element: machine-readable and as shown.
+#[derive(Serialize)]
+struct DateView {
+    iso: String,
+    text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_split_on_blank_lines() {
+        assert_eq!(
+            paragraphs("One\r\ntwo.\n\n  \nThree.\n"),
+            vec!["One\ntwo.".to_owned(), "Three.".to_owned()]
+        );
+        assert!(paragraphs(" \n").is_empty());
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_200), "1,200");
+        assert_eq!(group_thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn slugs_cannot_leave_the_directory_or_shadow_the_index() {
+        assert!(is_safe_slug(&PublicNotice::slug_for(Uuid::nil())));
+        for bad in ["", "index", "../x", "a/b", "a.html", "Notice", "a b"] {
+            assert!(!is_safe_slug(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn templates_load_only_plain_names() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(dir.path().join("x.html"), "district").expect("writable");
+        assert_eq!(
+            load_template(Some(dir.path()), "x.html").expect("loads"),
+            Some("district".to_owned())
+        );
+        assert_eq!(
+            load_template(Some(dir.path()), "../x.html").expect("loads"),
+            None
+        );
+        assert!(load_template(None, "notice.html").expect("loads").is_some());
+    }
+}

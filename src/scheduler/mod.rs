@@ -4,3 +4,9 @@
 pub mod backoff;
 pub mod cron;
 pub mod escalation;
+pub mod planning;
+pub mod runner;
+pub mod worker;
+
+pub use runner::{Scheduler, Wake};
+pub use worker::Worker;

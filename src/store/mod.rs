@@ -164,6 +164,183 @@ pub enum SettleOutcome {
     AlreadySettled(ObligationRecord),
 }
 
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Scheduled,
+    Done,
+    /// Passed over: a later step was due at the same time.
+    Skipped,
+    /// No longer needed (the obligation was settled or re-planned).
+    Cancelled,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Scheduled => "scheduled",
+            JobState::Done => "done",
+            JobState::Skipped => "skipped",
+            JobState::Cancelled => "cancelled",
+            JobState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        [
+            JobState::Scheduled,
+            JobState::Done,
+            JobState::Skipped,
+            JobState::Cancelled,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+        .ok_or_else(|| StoreError::Corrupt(format!("job state {text:?}")))
+    }
+}
+
+/// A job to plan. Planning a job whose key exists already is a no-op.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub payload: serde_json::Value,
+    pub due_at: DateTime<Utc>,
+    pub state: JobState,
+    pub incident_id: Option<Uuid>,
+    pub obligation_id: Option<Uuid>,
+    pub obligation_due: Option<DateTime<Utc>>,
+    pub step_order: Option<i64>,
+    pub late: bool,
+}
+
+impl NewJob {
+    /// The job as it will stand once stored (for answers given before a read).
+    pub fn as_planned(&self, now: DateTime<Utc>) -> Job {
+        Job {
+            id: self.id,
+            kind: self.kind.clone(),
+            key: self.key.clone(),
+            payload: self.payload.clone(),
+            due_at: self.due_at,
+            state: self.state,
+            attempts: 0,
+            locked_until: None,
+            locked_by: None,
+            last_error: None,
+            incident_id: self.incident_id,
+            obligation_id: self.obligation_id,
+            obligation_due: self.obligation_due,
+            step_order: self.step_order,
+            late: self.late,
+            created_at: now,
+            updated_at: now,
+            finished_at: (self.state != JobState::Scheduled).then_some(now),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub payload: serde_json::Value,
+    pub due_at: DateTime<Utc>,
+    pub state: JobState,
+    pub attempts: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub incident_id: Option<Uuid>,
+    pub obligation_id: Option<Uuid>,
+    pub obligation_due: Option<DateTime<Utc>>,
+    pub step_order: Option<i64>,
+    pub late: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    Queued,
+    Sent,
+    /// A temporary failure; retried at `next_attempt_at`.
+    Deferred,
+    /// A permanent failure, or temporary ones past the retry limit.
+    Failed,
+}
+
+impl EmailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailStatus::Queued => "queued",
+            EmailStatus::Sent => "sent",
+            EmailStatus::Deferred => "deferred",
+            EmailStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        [
+            EmailStatus::Queued,
+            EmailStatus::Sent,
+            EmailStatus::Deferred,
+            EmailStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or_else(|| StoreError::Corrupt(format!("email status {text:?}")))
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, EmailStatus::Sent | EmailStatus::Failed)
+    }
+}
+
+/// A message to one recipient, planned before it is sent.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub id: Uuid,
+    pub job_id: Option<Uuid>,
+    pub kind: String,
+    pub incident_id: Option<Uuid>,
+    pub recipient: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailRecord {
+    pub id: Uuid,
+    pub job_id: Option<Uuid>,
+    pub kind: String,
+    pub incident_id: Option<Uuid>,
+    pub recipient: String,
+    pub message_id: String,
+    pub status: EmailStatus,
+    pub attempts: i64,
+    pub last_reply: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of one send attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub email_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub outcome: EmailStatus,
+    pub reply: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub worker: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies pending migrations (idempotent).
@@ -183,6 +360,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         incident: &IncidentRecord,
         obligations: &[ObligationRecord],
+        jobs: &[NewJob],
         idempotency: Option<&IdempotencyRecord>,
     ) -> StoreResult<CreateOutcome>;
     async fn incident(&self, id: Uuid) -> StoreResult<Option<IncidentRecord>>;
@@ -194,14 +372,17 @@ pub trait Store: Send + Sync + 'static {
         offset: i64,
     ) -> StoreResult<Vec<IncidentSummary>>;
     /// Records an event and replaces the incident's derived obligations,
-    /// keeping ids, completions and waivers. Fails with `Conflict` when the
-    /// incident's version is no longer `expected_version`.
+    /// keeping ids, completions and waivers; plans `jobs` and cancels the
+    /// scheduled reminders of obligations that are settled or whose due time
+    /// changed. Fails with `Conflict` when the incident's version is no
+    /// longer `expected_version`.
     async fn record_event(
         &self,
         incident_id: Uuid,
         expected_version: i64,
         event: &EventRecord,
         obligations: &[ObligationRecord],
+        jobs: &[NewJob],
     ) -> StoreResult<()>;
 
     async fn obligation(&self, id: Uuid) -> StoreResult<Option<ObligationRecord>>;
@@ -211,6 +392,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: &ObligationFilter,
     ) -> StoreResult<Vec<ObligationWithIncident>>;
+    /// Completes or waives an obligation and cancels its scheduled jobs.
     async fn settle_obligation(
         &self,
         id: Uuid,
@@ -218,6 +400,70 @@ pub trait Store: Send + Sync + 'static {
         by: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<SettleOutcome>;
+    /// Obligations whose clock runs and that are not settled.
+    async fn unsettled_obligations(&self) -> StoreResult<Vec<ObligationRecord>>;
+
+    // ---- the job queue ----
+    /// Plans jobs; a key that exists already is left alone. Returns how many
+    /// were new.
+    async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64>;
+    /// Atomically leases up to `limit` scheduled jobs due at `now` (or whose
+    /// lease expired) to `worker` until `lease_until`.
+    async fn claim_jobs(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        worker: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    /// When the next scheduled job becomes claimable.
+    async fn next_job_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Ends a job the worker holds; false when it no longer holds it.
+    async fn finish_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        state: JobState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Releases a job the worker holds to run again at `due_at`.
+    async fn reschedule_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        due_at: DateTime<Utc>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Extends the lease of a job the worker holds.
+    async fn renew_lease(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Whether a later reminder step of the obligation is also due by `now`.
+    async fn later_reminder_due(
+        &self,
+        obligation_id: Uuid,
+        order: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Cancels every scheduled job of an obligation.
+    async fn cancel_obligation_jobs(
+        &self,
+        obligation_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    async fn incident_jobs(&self, incident_id: Uuid) -> StoreResult<Vec<Job>>;
+
+    // ---- email ----
+    /// Plans messages; one that exists (same job and recipient) is kept.
+    async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()>;
+    async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>>;
+    /// Records attempts and the messages' new status, in one transaction.
+    async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()>;
 }
 
 /// Opens the store named by a database URL.

@@ -185,6 +185,116 @@ async fn upsert_obligations(
     Ok(())
 }
 
+fn job_of(row: &SqliteRow) -> StoreResult<Job> {
+    let optional_uuid = |column: &str| -> StoreResult<Option<Uuid>> {
+        let text: Option<String> = row.try_get(column)?;
+        text.map(|text| {
+            Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column} {text:?}")))
+        })
+        .transpose()
+    };
+    let state: String = row.try_get("state")?;
+    Ok(Job {
+        id: uuid_of(row, "id")?,
+        kind: row.try_get("kind")?,
+        key: row.try_get("key")?,
+        payload: json_of(row, "payload")?,
+        due_at: row.try_get("due_at")?,
+        state: JobState::parse(&state)?,
+        attempts: row.try_get("attempts")?,
+        locked_until: row.try_get("locked_until")?,
+        locked_by: row.try_get("locked_by")?,
+        last_error: row.try_get("last_error")?,
+        incident_id: optional_uuid("incident_id")?,
+        obligation_id: optional_uuid("obligation_id")?,
+        obligation_due: row.try_get("obligation_due")?,
+        step_order: row.try_get("step_order")?,
+        late: row.try_get("late")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+fn email_of(row: &SqliteRow) -> StoreResult<EmailRecord> {
+    let optional_uuid = |column: &str| -> StoreResult<Option<Uuid>> {
+        let text: Option<String> = row.try_get(column)?;
+        text.map(|text| {
+            Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column} {text:?}")))
+        })
+        .transpose()
+    };
+    let status: String = row.try_get("status")?;
+    Ok(EmailRecord {
+        id: uuid_of(row, "id")?,
+        job_id: optional_uuid("job_id")?,
+        kind: row.try_get("kind")?,
+        incident_id: optional_uuid("incident_id")?,
+        recipient: row.try_get("recipient")?,
+        message_id: row.try_get("message_id")?,
+        status: EmailStatus::parse(&status)?,
+        attempts: row.try_get("attempts")?,
+        last_reply: row.try_get("last_reply")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        sent_at: row.try_get("sent_at")?,
+    })
+}
+
+async fn insert_jobs(
+    tx: &mut Transaction<'static, Sqlite>,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut inserted = 0;
+    for job in jobs {
+        let done = job.state != JobState::Scheduled;
+        let result = sqlx::query(
+            "INSERT INTO jobs (id, kind, key, payload, due_at, state, incident_id, obligation_id, obligation_due,
+                               step_order, late, created_at, updated_at, finished_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(job.id.to_string())
+        .bind(&job.kind)
+        .bind(&job.key)
+        .bind(job.payload.to_string())
+        .bind(job.due_at)
+        .bind(job.state.as_str())
+        .bind(job.incident_id.map(|id| id.to_string()))
+        .bind(job.obligation_id.map(|id| id.to_string()))
+        .bind(job.obligation_due)
+        .bind(job.step_order)
+        .bind(job.late)
+        .bind(now)
+        .bind(now)
+        .bind(done.then_some(now))
+        .execute(&mut **tx)
+        .await?;
+        inserted += result.rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// Cancels the scheduled jobs of obligations that are settled or whose due
+/// time is no longer the one they were planned for.
+async fn cancel_stale_jobs(
+    tx: &mut Transaction<'static, Sqlite>,
+    incident_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', finished_at = ?1, updated_at = ?1, locked_until = NULL
+         WHERE state = 'scheduled' AND incident_id = ?2 AND obligation_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.id = jobs.obligation_id
+                             AND o.completed_at IS NULL AND o.waived_at IS NULL
+                             AND o.due_at IS jobs.obligation_due)",
+    )
+    .bind(now)
+    .bind(incident_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
@@ -239,6 +349,7 @@ impl Store for SqliteStore {
         &self,
         incident: &IncidentRecord,
         obligations: &[ObligationRecord],
+        jobs: &[NewJob],
         idempotency: Option<&IdempotencyRecord>,
     ) -> StoreResult<CreateOutcome> {
         let mut tx = self.write().await?;
@@ -292,6 +403,7 @@ impl Store for SqliteStore {
                 .await?;
         }
         upsert_obligations(&mut tx, incident.id, obligations).await?;
+        insert_jobs(&mut tx, jobs, incident.created_at).await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created)
     }
@@ -354,6 +466,7 @@ impl Store for SqliteStore {
         expected_version: i64,
         event: &EventRecord,
         obligations: &[ObligationRecord],
+        jobs: &[NewJob],
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let bumped =
@@ -389,6 +502,8 @@ impl Store for SqliteStore {
         .bind(kinds)
         .execute(&mut *tx)
         .await?;
+        cancel_stale_jobs(&mut tx, incident_id, event.recorded_at).await?;
+        insert_jobs(&mut tx, jobs, event.recorded_at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -497,6 +612,16 @@ impl Store for SqliteStore {
                 .await?
             }
         };
+        if updated.rows_affected() > 0 {
+            sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', finished_at = ?1, updated_at = ?1, locked_until = NULL
+                 WHERE obligation_id = ?2 AND state = 'scheduled'",
+            )
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         let row = sqlx::query("SELECT * FROM obligations WHERE id = ?")
             .bind(id.to_string())
             .fetch_optional(&mut *tx)
@@ -509,5 +634,228 @@ impl Store for SqliteStore {
             }
             Some(row) => SettleOutcome::Settled(obligation_of(&row)?),
         })
+    }
+
+    async fn unsettled_obligations(&self) -> StoreResult<Vec<ObligationRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM obligations WHERE due_at IS NOT NULL AND completed_at IS NULL AND waived_at IS NULL ORDER BY due_at",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(obligation_of).collect()
+    }
+
+    async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let inserted = insert_jobs(&mut tx, jobs, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn claim_jobs(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        worker: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>> {
+        let mut tx = self.write().await?;
+        let rows = sqlx::query(
+            "UPDATE jobs SET locked_until = ?1, locked_by = ?2, attempts = attempts + 1, updated_at = ?3
+             WHERE id IN (SELECT id FROM jobs
+                          WHERE state = 'scheduled' AND due_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3)
+                          ORDER BY due_at LIMIT ?4)
+             RETURNING *",
+        )
+        .bind(lease_until)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut jobs = rows.iter().map(job_of).collect::<StoreResult<Vec<_>>>()?;
+        jobs.sort_by_key(|job| (job.due_at, job.step_order));
+        Ok(jobs)
+    }
+
+    async fn next_job_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        // A leased job becomes claimable again when its lease runs out.
+        let next: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > due_at THEN locked_until ELSE due_at END)
+             FROM jobs WHERE state = 'scheduled'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(next)
+    }
+
+    async fn finish_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        state: JobState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE jobs SET state = ?1, last_error = COALESCE(?2, last_error), finished_at = ?3, updated_at = ?3, locked_until = NULL
+             WHERE id = ?4 AND locked_by = ?5 AND state = 'scheduled'",
+        )
+        .bind(state.as_str())
+        .bind(error)
+        .bind(now)
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn reschedule_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        due_at: DateTime<Utc>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE jobs SET due_at = ?1, last_error = ?2, locked_until = NULL, updated_at = ?3
+             WHERE id = ?4 AND locked_by = ?5 AND state = 'scheduled'",
+        )
+        .bind(due_at)
+        .bind(error)
+        .bind(now)
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn renew_lease(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query("UPDATE jobs SET locked_until = ? WHERE id = ? AND locked_by = ? AND state = 'scheduled'")
+            .bind(lease_until)
+            .bind(id.to_string())
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn later_reminder_due(
+        &self,
+        obligation_id: Uuid,
+        order: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let later: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE obligation_id = ? AND kind = 'reminder' AND state = 'scheduled'
+               AND step_order > ? AND due_at <= ?",
+        )
+        .bind(obligation_id.to_string())
+        .bind(order)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(later > 0)
+    }
+
+    async fn cancel_obligation_jobs(
+        &self,
+        obligation_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', finished_at = ?1, updated_at = ?1, locked_until = NULL
+             WHERE obligation_id = ?2 AND state = 'scheduled'",
+        )
+        .bind(now)
+        .bind(obligation_id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    async fn incident_jobs(&self, incident_id: Uuid) -> StoreResult<Vec<Job>> {
+        let rows = sqlx::query(
+            "SELECT * FROM jobs WHERE incident_id = ? ORDER BY obligation_id, step_order, due_at",
+        )
+        .bind(incident_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_of).collect()
+    }
+
+    async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        for email in emails {
+            sqlx::query(
+                "INSERT INTO emails (id, job_id, kind, incident_id, recipient, message_id, status, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (job_id, recipient) DO NOTHING",
+            )
+            .bind(email.id.to_string())
+            .bind(email.job_id.map(|id| id.to_string()))
+            .bind(&email.kind)
+            .bind(email.incident_id.map(|id| id.to_string()))
+            .bind(&email.recipient)
+            .bind(&email.message_id)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
+        let rows = sqlx::query("SELECT * FROM emails WHERE job_id = ? ORDER BY recipient")
+            .bind(job_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(email_of).collect()
+    }
+
+    async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        for attempt in attempts {
+            let sent = attempt.outcome == EmailStatus::Sent;
+            sqlx::query(
+                "UPDATE emails SET status = ?1, attempts = attempts + 1, last_reply = ?2, next_attempt_at = ?3,
+                        sent_at = CASE WHEN ?4 THEN ?5 ELSE sent_at END, updated_at = ?5
+                 WHERE id = ?6",
+            )
+            .bind(attempt.outcome.as_str())
+            .bind(&attempt.reply)
+            .bind(attempt.next_attempt_at)
+            .bind(sent)
+            .bind(attempt.at)
+            .bind(attempt.email_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO email_attempts (email_id, at, outcome, reply, worker) VALUES (?, ?, ?, ?, ?)")
+                .bind(attempt.email_id.to_string())
+                .bind(attempt.at)
+                .bind(attempt.outcome.as_str())
+                .bind(&attempt.reply)
+                .bind(&attempt.worker)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

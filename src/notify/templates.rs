@@ -1,0 +1,127 @@
+//! Message templates (minijinja). The embedded ones under
+//! `config/templates/email/` can be replaced per file by a district folder
+//! (`email.templates`). A template renders a whole message: a first line
+//! `Subject: ...`, a blank line, then the plain-text body.
+
+use minijinja::Environment;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+const EMBEDDED: [(&str, &str); 3] = [
+    (
+        "reminder.txt",
+        include_str!("../../config/templates/email/reminder.txt"),
+    ),
+    (
+        "digest.txt",
+        include_str!("../../config/templates/email/digest.txt"),
+    ),
+    (
+        "delivery-failure.txt",
+        include_str!("../../config/templates/email/delivery-failure.txt"),
+    ),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+impl Templates {
+    /// Loads the embedded templates and the district's overrides; a broken
+    /// override is an error at start-up, not at send time.
+    pub fn load(overrides: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_with(overrides, &[])
+    }
+
+    /// As `load`, with extra embedded templates (other modules' messages).
+    pub fn load_with(
+        overrides: Option<&Path>,
+        extra: &[(&'static str, &'static str)],
+    ) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_trim_blocks(true);
+        for (name, text) in EMBEDDED.iter().chain(extra) {
+            let text: String = match overrides
+                .map(|dir| dir.join(name))
+                .filter(|path| path.exists())
+            {
+                Some(path) => read(&path)?,
+                None => (*text).to_owned(),
+            };
+            env.add_template_owned(*name, text)
+                .map_err(|error| anyhow::anyhow!("template {name}: {error}"))?;
+        }
+        Ok(Self { env })
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
+
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<Rendered, String> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|error| format!("template {name}: {error}"))?;
+        let text = template
+            .render(context)
+            .map_err(|error| format!("template {name}: {error}"))?;
+        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        let subject = first
+            .strip_prefix("Subject:")
+            .map(|subject| subject.trim().to_owned())
+            .ok_or_else(|| format!("template {name}: the first line must be \"Subject: ...\""))?;
+        Ok(Rendered {
+            subject,
+            body: rest.trim_start_matches(['\r', '\n']).to_owned(),
+        })
+    }
+}
+
+fn read(path: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_the_subject_and_body() {
+        let templates = Templates::load(None).unwrap();
+        let rendered = templates
+            .render("delivery-failure.txt", json!({"district": "D", "failures": [{"kind": "reminder", "recipient": "a@b.org", "reply": "550 no"}]}))
+            .unwrap();
+        assert_eq!(rendered.subject, "breachd could not deliver 1 message(s)");
+        assert!(rendered.body.contains("550 no"));
+    }
+
+    #[test]
+    fn a_district_override_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("digest.txt"),
+            "Subject: ours\n\nhello {{ district }}",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let rendered = templates
+            .render("digest.txt", json!({"district": "D"}))
+            .unwrap();
+        assert_eq!(
+            rendered,
+            Rendered {
+                subject: "ours".into(),
+                body: "hello D".into()
+            }
+        );
+    }
+}

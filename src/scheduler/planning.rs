@@ -1,0 +1,77 @@
+//! From obligations to reminder jobs: turns the escalation plan of each open
+//! obligation into jobs keyed by obligation, due time and step, so that
+//! planning the same thing twice (a retry, a restart's reconciliation) adds
+//! nothing.
+
+use super::escalation::{self, PlannedReminder, PlannedState, Policy};
+use crate::store::{JobState, NewJob, ObligationRecord};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const REMINDER: &str = "reminder";
+pub const DIGEST: &str = "digest";
+pub const FAILURE_REPORT: &str = "failure_report";
+
+/// The idempotency key of one reminder step.
+pub fn reminder_key(obligation_id: Uuid, due: DateTime<Utc>, label: &str) -> String {
+    format!("reminder:{obligation_id}:{}:{label}", due.timestamp())
+}
+
+pub fn reminder_job(
+    obligation: &ObligationRecord,
+    due: DateTime<Utc>,
+    reminder: &PlannedReminder,
+) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: REMINDER.into(),
+        key: reminder_key(obligation.id, due, &reminder.label),
+        payload: json!({ "label": reminder.label, "roles": reminder.roles }),
+        due_at: reminder.at,
+        state: match reminder.state {
+            PlannedState::Scheduled => JobState::Scheduled,
+            PlannedState::Skipped => JobState::Skipped,
+        },
+        incident_id: Some(obligation.incident_id),
+        obligation_id: Some(obligation.id),
+        obligation_due: Some(due),
+        step_order: Some(reminder.order),
+        late: reminder.late,
+    }
+}
+
+/// Reminder jobs for every obligation whose clock runs and that is not settled.
+pub fn reminder_jobs(
+    obligations: &[ObligationRecord],
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Vec<NewJob> {
+    obligations
+        .iter()
+        .filter(|o| o.completed_at.is_none() && o.waived_at.is_none())
+        .filter_map(|o| Some((o, o.clock_started_at?, o.due_at?)))
+        .flat_map(|(o, start, due)| {
+            escalation::plan(policy, start, due, now)
+                .into_iter()
+                .map(move |reminder| reminder_job(o, due, &reminder))
+        })
+        .collect()
+}
+
+/// The digest job for one fire time.
+pub fn digest_job(expression: &str, fire_at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: DIGEST.into(),
+        key: format!("digest:{expression}:{}", fire_at.to_rfc3339()),
+        payload: json!({ "fire_at": fire_at }),
+        due_at: fire_at,
+        state: JobState::Scheduled,
+        incident_id: None,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}

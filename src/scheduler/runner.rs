@@ -1,0 +1,106 @@
+//! The scheduler loop: runs due jobs, then sleeps until the next job is due,
+//! waking early when a nearer job is planned (no polling tick). It stops on
+//! the cancellation token between batches, so in-flight sends finish.
+
+use super::planning;
+use super::worker::Worker;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Wakes the scheduler when a job is planned.
+#[derive(Clone, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn wake(&self) {
+        // notify_one stores a permit when the loop is busy, so a job planned
+        // during a batch is not missed.
+        self.0.notify_one();
+    }
+
+    async fn woken(&self) {
+        self.0.notified().await;
+    }
+}
+
+pub struct Scheduler {
+    pub worker: Arc<Worker>,
+    pub wake: Wake,
+}
+
+impl Scheduler {
+    /// Plans what may be missing (reminders of open obligations, the next
+    /// digest): idempotent, so a restart adds nothing that exists.
+    pub async fn reconcile(&self) -> anyhow::Result<()> {
+        let now = self.worker.clock.now();
+        let obligations = self.worker.store.unsettled_obligations().await?;
+        let mut jobs = planning::reminder_jobs(&obligations, &self.worker.settings.escalation, now);
+        if let Some(schedule) = &self.worker.settings.digest_schedule {
+            if let Some(next) = schedule.next_after(now) {
+                jobs.push(planning::digest_job(schedule.expression(), next));
+            }
+        }
+        let added = self.worker.store.enqueue(&jobs).await?;
+        tracing::info!(
+            obligations = obligations.len(),
+            jobs_added = added,
+            "scheduler reconciled"
+        );
+        Ok(())
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        if let Err(error) = self.reconcile().await {
+            tracing::error!(%error, "reconciling the schedule failed");
+        }
+        let mut failures = 0u32;
+        while !shutdown.is_cancelled() {
+            match self.worker.run_due().await {
+                Ok(0) => failures = 0,
+                Ok(_) => {
+                    failures = 0;
+                    continue;
+                }
+                Err(error) => {
+                    failures += 1;
+                    tracing::error!(%error, "running due jobs failed");
+                }
+            }
+            let sleep = if failures > 0 {
+                Some(Duration::from_millis(500 * u64::from(failures.min(20))))
+            } else {
+                match self.worker.store.next_job_at().await {
+                    Ok(Some(next)) => Some(
+                        (next - self.worker.clock.now())
+                            .to_std()
+                            .unwrap_or(Duration::ZERO),
+                    ),
+                    Ok(None) => None,
+                    Err(error) => {
+                        tracing::error!(%error, "reading the next job failed");
+                        Some(Duration::from_secs(1))
+                    }
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.woken() => {}
+                _ = sleep_for(sleep) => {}
+            }
+        }
+        tracing::info!("scheduler stopped");
+    }
+}
+
+async fn sleep_for(duration: Option<Duration>) {
+    match duration {
+        Some(duration) => tokio::time::sleep(duration).await,
+        None => std::future::pending().await,
+    }
+}
