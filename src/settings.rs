@@ -366,9 +366,17 @@ impl Settings {
     /// Parses a configuration given as TOML text (over the embedded
     /// defaults), without the environment: for tests and tools.
     pub fn from_toml(text: &str) -> Result<Self, ConfigErrors> {
-        let merged = Config::builder()
-            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
-            .add_source(File::from_str(text, FileFormat::Toml))
+        Self::from_toml_layers(&[text])
+    }
+
+    /// As `from_toml`, with several TOML layers, later ones winning.
+    pub fn from_toml_layers(layers: &[&str]) -> Result<Self, ConfigErrors> {
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        for layer in layers {
+            builder = builder.add_source(File::from_str(layer, FileFormat::Toml));
+        }
+        let merged = builder
             .build()
             .and_then(|merged| merged.try_deserialize::<Raw>())
             .map_err(|error| {

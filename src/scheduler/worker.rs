@@ -431,7 +431,13 @@ impl Worker {
             .collect();
         if !failures.is_empty() && job.kind != FAILURE_REPORT {
             self.store
-                .enqueue(&[failure_report_job(job, kind, incident_id, &failures)])
+                .enqueue(&[failure_report_job(
+                    job,
+                    kind,
+                    incident_id,
+                    &failures,
+                    self.clock.now(),
+                )])
                 .await?;
         }
         self.finish(job, JobState::Done, None).await
@@ -443,6 +449,7 @@ fn failure_report_job(
     kind: &str,
     incident_id: Option<Uuid>,
     failures: &[&crate::store::EmailRecord],
+    now: DateTime<Utc>,
 ) -> NewJob {
     // Staff addresses of reminders and digests are named; a family's address
     // is personal data and stays in the deliveries listing.
@@ -466,7 +473,7 @@ fn failure_report_job(
             "failures": listed,
             "failed_recipients": failures.iter().map(|e| e.recipient.clone()).collect::<Vec<_>>(),
         }),
-        due_at: Utc::now(),
+        due_at: now,
         state: JobState::Scheduled,
         incident_id,
         obligation_id: None,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod smtp;
+
 use breachd::app::Application;
 use breachd::clock::ManualClock;
 use breachd::http::auth::token_sha256;
@@ -23,12 +25,13 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub dir: PathBuf,
+    pub wake: breachd::scheduler::Wake,
     shutdown: CancellationToken,
     handle: JoinHandle<anyhow::Result<()>>,
 }
 
-/// The configuration a test daemon runs with; `extra` is appended TOML.
-pub fn test_config(dir: &Path, extra: &str) -> String {
+/// The configuration a test daemon runs with (`extra` is a layer over it).
+pub fn test_config(dir: &Path) -> String {
     format!(
         r#"
 [server]
@@ -39,6 +42,8 @@ url = "sqlite://{db}"
 dir = "{outbox}"
 [publish]
 dir = "{site}"
+[digest]
+cron = ""
 [[auth.tokens]]
 name = "admin"
 role = "admin"
@@ -51,7 +56,6 @@ sha256 = "{reporter}"
 name = "viewer"
 role = "viewer"
 sha256 = "{viewer}"
-{extra}
 "#,
         db = dir.join("breachd.db").display(),
         outbox = dir.join("outbox").display(),
@@ -70,8 +74,13 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 /// A daemon on a fresh database whose clock reads `now`.
 pub async fn spawn_app_at(now: &str) -> TestApp {
+    spawn_app_with(now, "").await
+}
+
+/// A daemon on a fresh database with `extra` TOML appended to its configuration.
+pub async fn spawn_app_with(now: &str, extra: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder").keep();
-    spawn_app_in(&dir, at(now), "").await
+    spawn_app_in(&dir, at(now), extra).await
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -80,13 +89,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// A daemon on the database in `dir` (fresh or left by an earlier daemon).
 pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestApp {
-    let settings =
-        Settings::from_toml(&test_config(dir, extra)).expect("the test configuration is valid");
+    let settings = Settings::from_toml_layers(&[&test_config(dir), extra])
+        .expect("the test configuration is valid");
     let clock = ManualClock::new(now);
     let app = Application::build_with_clock(settings, std::sync::Arc::new(clock.clone()))
         .await
         .expect("the daemon builds");
     let base = format!("http://{}", app.address());
+    let wake = app.wake();
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
@@ -94,6 +104,7 @@ pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestAp
         client: reqwest::Client::new(),
         clock,
         dir: dir.to_owned(),
+        wake,
         shutdown,
         handle,
     }
@@ -108,6 +119,12 @@ impl TestApp {
             .expect("the server task does not panic")
             .expect("the server stops cleanly");
         self.dir
+    }
+
+    /// Moves the daemon's clock and wakes its scheduler.
+    pub fn advance_to(&self, now: &str) {
+        self.clock.set(at(now));
+        self.wake.wake();
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,84 @@
+"""A real SMTP server for breachd's tests (aiosmtpd, Debian's python3-aiosmtpd).
+
+Accepts every message and appends it as one JSON line to --out, except:
+  - a recipient whose local part starts with "reject" gets 550 at RCPT;
+  - a recipient whose local part starts with "defer" gets 451 at RCPT
+    (temporarily), for the first --defer-times attempts.
+Prints "READY <port>" once listening. Optional --delay-ms slows each DATA.
+"""
+
+import argparse
+import asyncio
+import email
+import email.policy
+import json
+import sys
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+
+class Handler:
+    def __init__(self, out, defer_times, delay_ms):
+        self.out = out
+        self.lock = threading.Lock()
+        self.defer_times = defer_times
+        self.deferred = {}
+        self.delay = delay_ms / 1000.0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("reject"):
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if local.startswith("defer"):
+            seen = self.deferred.get(address, 0)
+            if seen < self.defer_times:
+                self.deferred[address] = seen + 1
+                return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        part = parsed.get_body(("plain",))
+        record = {
+            "at": time.time(),
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "data": envelope.content.decode("utf8", errors="replace"),
+            "subject": str(parsed.get("Subject", "")),
+            "body": part.get_content() if part is not None else "",
+        }
+        with self.lock:
+            with open(self.out, "a", encoding="utf8") as f:
+                f.write(json.dumps(record) + "\n")
+                f.flush()
+        return "250 2.0.0 OK queued"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--defer-times", type=int, default=1000000)
+    parser.add_argument("--delay-ms", type=int, default=0)
+    args = parser.parse_args()
+    controller = Controller(
+        Handler(args.out, args.defer_times, args.delay_ms),
+        hostname="127.0.0.1",
+        port=args.port,
+        server_kwargs={"data_size_limit": 10 * 1024 * 1024},
+    )
+    controller.start()
+    print("READY %d" % args.port, flush=True)
+    try:
+        sys.stdin.read()  # until the test closes our stdin (or dies)
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
