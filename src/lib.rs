@@ -21,3 +21,5 @@ pub mod settings;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod notices;
+pub mod web;

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api_routes())
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
+        .merge(crate::web::routes())
         .fallback(|| async {
             Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")
         })
