@@ -61,6 +61,18 @@ impl Application {
             sends: Arc::new(tokio::sync::Semaphore::new(
                 settings.email.max_connections as usize,
             )),
+            limiter: std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {
+                Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
+                    rate,
+                )))
+            }),
+            publisher: Arc::new(crate::publish::DirectoryPublisher {
+                dir: settings.publish_dir.clone(),
+                base_url: settings.publish_base_url.clone(),
+                zone: settings.timezone,
+                templates: settings.publish_templates.clone(),
+            }),
+            publish_lock: tokio::sync::Mutex::new(()),
         });
         let state = AppState {
             settings: Arc::clone(&settings),
@@ -70,6 +82,7 @@ impl Application {
                 clock,
                 escalation: Arc::new(settings.escalation.clone()),
                 wake: wake.clone(),
+                settings: Arc::clone(&settings),
             },
             mailer,
         };
@@ -103,9 +116,19 @@ impl Application {
 
     /// Serves HTTP and runs the scheduler until `shutdown` fires.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tracing::info!(address = %self.address, jurisdiction = %self.state.settings.jurisdiction, "breachd listening");
+        let instance = self.scheduler.worker.id().to_owned();
+        tracing::info!(address = %self.address, jurisdiction = %self.state.settings.jurisdiction, %instance, "breachd listening");
+        // Other instances' planned jobs wake this one's scheduler (PostgreSQL).
+        self.scheduler
+            .worker
+            .store
+            .watch_jobs(self.scheduler.wake.clone(), shutdown.clone());
         let router = http::router(self.state);
-        let scheduler = tokio::spawn(self.scheduler.run(shutdown.clone()));
+        // The scheduler's log lines name this instance (several may share a database).
+        let scheduler = tokio::spawn(tracing::Instrument::instrument(
+            self.scheduler.run(shutdown.clone()),
+            tracing::info_span!("scheduler", %instance),
+        ));
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .await

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
-//! `report`, `status` and `token new` (CONTRACT.md).
+//! `report`, `status` and `token new` (CONTRACT.md), and `migrate-data`.
 
 use crate::app::{cancel_on_signals, Application};
 use crate::domain::{NewIncident, Timestamp};
@@ -67,6 +67,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy every record of a SQLite database into an empty PostgreSQL one.
+    MigrateData {
+        /// The database to copy from (sqlite://PATH).
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty database to copy into (postgres://...); migrated first.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// API tokens.
     Token {
         #[command(subcommand)]
@@ -95,6 +104,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Deadlines { input, json, now } => deadlines(config, &input, json, now.as_deref()),
         Command::Serve => runtime().and_then(|rt| rt.block_on(serve(config))),
         Command::Migrate => runtime().and_then(|rt| rt.block_on(migrate(config))),
+        Command::MigrateData { from, to } => {
+            runtime().and_then(|rt| rt.block_on(migrate_data(&from, &to)))
+        }
         Command::Report { input, url, json } => {
             runtime().and_then(|rt| rt.block_on(report(config, &input, url, json)))
         }
@@ -159,6 +171,15 @@ async fn migrate(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let store = crate::store::connect(&settings.database_url).await?;
     store.migrate().await?;
     println!("database migrated");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate_data(from: &str, to: &str) -> anyhow::Result<ExitCode> {
+    let report = crate::store::migrate_data::copy(from, to).await?;
+    for (table, rows) in &report.tables {
+        println!("{table:<24} {rows:>10} rows");
+    }
+    println!("copied {} rows; the target is ready for `breachd serve`", report.total());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -50,6 +50,7 @@ pub struct Incidents {
     pub escalation: Arc<Policy>,
     /// Told when new jobs are planned, so the scheduler need not poll.
     pub wake: Wake,
+    pub settings: Arc<crate::settings::Settings>,
 }
 
 impl Incidents {
@@ -146,6 +147,7 @@ impl Incidents {
         {
             CreateOutcome::Created => {
                 self.wake.wake();
+                self.after_change(&incident, &obligations, now).await?;
                 tracing::info!(incident_id = %incident.id, obligations = obligations.len(), "incident filed");
                 Ok(Filed {
                     response: StoredResponse {
@@ -161,6 +163,28 @@ impl Incidents {
                 replayed: true,
             }),
         }
+    }
+
+    /// Drafts the family notice once its clock starts; sends it by itself
+    /// where the district configured `auto_send` and a roster is in.
+    async fn after_change(
+        &self,
+        incident: &IncidentRecord,
+        obligations: &[ObligationRecord],
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if crate::notices::on_obligations_changed(
+            self.store.as_ref(),
+            &self.settings,
+            incident,
+            obligations,
+            now,
+        )
+        .await?
+        {
+            crate::notices::approve_with(self, incident.id, "auto_send").await?;
+        }
+        Ok(())
     }
 
     pub async fn incident(
@@ -264,6 +288,8 @@ impl Incidents {
             {
                 Ok(()) => {
                     self.wake.wake();
+                    let (incident, obligations) = self.incident(id).await?;
+                    self.after_change(&incident, &obligations, now).await?;
                     tracing::info!(incident_id = %id, event = %kind, "clock event recorded");
                     return Ok(true);
                 }

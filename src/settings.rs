@@ -121,6 +121,8 @@ pub struct Settings {
     pub email: EmailSettings,
     pub publish_dir: PathBuf,
     pub publish_base_url: String,
+    pub publish_templates: Option<PathBuf>,
+    pub notice: NoticeSettings,
     pub tokens: Vec<ApiToken>,
     /// `None` when `digest.cron` is empty.
     pub digest_schedule: Option<LocalSchedule>,
@@ -146,6 +148,15 @@ pub struct EmailSettings {
 }
 
 #[derive(Debug, Clone)]
+pub struct NoticeSettings {
+    pub auto_send: bool,
+    pub what_we_are_doing: String,
+    pub what_families_can_do: String,
+    pub contact: String,
+    pub chunk_size: u64,
+}
+
+#[derive(Debug, Clone)]
 pub struct SchedulerSettings {
     pub lease: Duration,
     pub batch: i64,
@@ -168,6 +179,7 @@ struct Raw {
     log: RawLog,
     escalation: RawEscalation,
     scheduler: RawScheduler,
+    notice: RawNotice,
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,6 +260,16 @@ struct RawEmail {
 struct RawPublish {
     dir: String,
     base_url: String,
+    templates: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawNotice {
+    auto_send: bool,
+    what_we_are_doing: String,
+    what_families_can_do: String,
+    contact: String,
+    chunk_size: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -658,6 +680,28 @@ impl Settings {
                 None
             }
         };
+        let publish_templates = match raw.publish.templates.trim() {
+            "" => None,
+            dir if Path::new(dir).is_dir() => Some(PathBuf::from(dir)),
+            dir => {
+                problems.push("publish.templates", format!("{dir:?} is not a folder"));
+                None
+            }
+        };
+        for (key, text) in [
+            ("notice.what_we_are_doing", &raw.notice.what_we_are_doing),
+            (
+                "notice.what_families_can_do",
+                &raw.notice.what_families_can_do,
+            ),
+        ] {
+            if text.trim().is_empty() {
+                problems.push(key, "must not be empty".into());
+            }
+        }
+        if !(1..=100_000).contains(&raw.notice.chunk_size) {
+            problems.push("notice.chunk_size", "must be between 1 and 100000".into());
+        }
         let lease = problems.parse("scheduler.lease", parse_std_duration(&raw.scheduler.lease));
         if !(1..=10_000).contains(&raw.scheduler.batch) {
             problems.push("scheduler.batch", "must be between 1 and 10000".into());
@@ -732,6 +776,7 @@ impl Settings {
         else {
             unreachable!("a missing value is always recorded as a problem");
         };
+        let notice_contact_default = from.to_string();
         Ok(Settings {
             listen,
             request_timeout,
@@ -754,6 +799,17 @@ impl Settings {
             },
             publish_dir: PathBuf::from(raw.publish.dir),
             publish_base_url: raw.publish.base_url.trim_end_matches('/').to_owned(),
+            publish_templates,
+            notice: NoticeSettings {
+                auto_send: raw.notice.auto_send,
+                what_we_are_doing: raw.notice.what_we_are_doing.trim().to_owned(),
+                what_families_can_do: raw.notice.what_families_can_do.trim().to_owned(),
+                contact: match raw.notice.contact.trim() {
+                    "" => notice_contact_default,
+                    contact => contact.to_owned(),
+                },
+                chunk_size: u64::try_from(raw.notice.chunk_size).unwrap_or(500),
+            },
             tokens,
             digest_schedule,
             digest_recipients,

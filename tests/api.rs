@@ -17,6 +17,15 @@ fn report() -> Value {
     })
 }
 
+/// An incident body without the reminders, whose states move on their own
+/// as the scheduler sends them.
+fn without_reminders(mut incident: Value) -> Value {
+    for obligation in incident["obligations"].as_array_mut().into_iter().flatten() {
+        obligation.as_object_mut().unwrap().remove("reminders");
+    }
+    incident
+}
+
 async fn incident_count(app: &TestApp) -> usize {
     let (status, body) = app.get("/api/v1/incidents", VIEWER).await;
     assert_eq!(status, 200);
@@ -54,7 +63,7 @@ async fn filing_answers_the_deadlines_and_reading_gives_them_back() {
 
     let (status, read) = app.get(&location, VIEWER).await;
     assert_eq!(status, 200);
-    assert_eq!(read, filed);
+    assert_eq!(without_reminders(read), without_reminders(filed));
 }
 
 #[tokio::test]
@@ -526,5 +535,5 @@ async fn data_survives_a_restart() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(read, filed);
+    assert_eq!(without_reminders(read), without_reminders(filed));
 }

@@ -7,6 +7,7 @@ pub mod body;
 pub mod data_elements;
 pub mod health;
 pub mod incidents;
+pub mod notices;
 pub mod obligations;
 pub mod problem;
 
@@ -43,6 +44,18 @@ pub fn api_routes() -> Router<AppState> {
         .route("/obligations/{id}/complete", post(obligations::complete))
         .route("/obligations/{id}/waive", post(obligations::waive))
         .route("/data-elements", get(data_elements::list))
+        .route(
+            "/incidents/{id}/roster",
+            post(notices::import_roster)
+                .get(notices::roster)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/incidents/{id}/notice",
+            get(notices::notice).put(notices::edit_notice),
+        )
+        .route("/incidents/{id}/notice/approve", post(notices::approve))
+        .route("/incidents/{id}/deliveries", get(notices::deliveries))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -52,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
         .merge(crate::web::routes())
+        // The published website notices, public like the real site.
+        .nest_service(
+            "/notices",
+            tower_http::services::ServeDir::new(&state.settings.publish_dir).append_index_html_on_directories(true),
+        )
         .fallback(|| async {
             Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")
         })

@@ -1,36 +1,337 @@
-//! The board's notice to families: roster import, drafting, approval,
-//! per-recipient delivery and the website notice (work in progress; the
-//! signatures below are what the HTTP API and the web pages call).
+//! The board's notice to families: roster import, the draft, approval, the
+//! per-recipient fan-out and the website notice.
+//!
+//! Approval plans every message in the database (one row per guardian
+//! address, with its Message-ID) in the same transaction that records it;
+//! chunk jobs then send them (`fanout`), and a publication job writes the
+//! website notice (`publishing`). A crash anywhere resumes from the rows.
 
+pub mod fanout;
+pub mod publishing;
+
+use crate::domain::timestamp::format_in_zone;
+use crate::domain::FieldError;
 use crate::http::AppState;
-use crate::incidents::ServiceError;
+use crate::incidents::{Incidents, ServiceError};
+use crate::roster::{RosterRejected, StagedRoster};
+use crate::settings::Settings;
+use crate::store::{
+    IncidentRecord, NoticeChild, NoticeRecipient, NoticeRecord, ObligationRecord,
+    RosterImportRecord, RosterPages, Store,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::path::Path;
 use uuid::Uuid;
 
+/// Students listed by name in an import's answer, at most (the rest are
+/// counted; the full list is at GET .../roster).
+const LISTED_UNREACHABLE: usize = 1000;
+
 /// What an import answers (CONTRACT.md): counts and every rejected row.
 #[derive(Debug, Clone, Serialize)]
 pub struct RosterAnswer {
+    pub format: &'static str,
     pub students: u64,
     pub recipients: u64,
     pub students_without_reachable_guardian: u64,
+    /// For a paper letter: the students no guardian can be emailed about.
+    pub unreachable_students: Vec<UnreachableView>,
+    pub rejected_rows: u64,
     pub rejected: Vec<crate::roster::RejectedRow>,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreachableView {
+    pub student_id: String,
+    pub name: String,
+}
+
+/// Whether an obligation kind is a duty to notify families (its clock
+/// starting drafts the notice; the fan-out completes it).
+pub fn is_families_kind(kind: &str) -> bool {
+    kind.ends_with("_notifies_families")
+}
+
+/// Whether an obligation kind is the website posting (publication completes it).
+pub fn is_website_kind(kind: &str) -> bool {
+    kind == crate::rules::pack::WEBSITE_KIND
+}
+
+/// The draft of an incident's notice, from its facts and the district's wording.
+pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>) -> NoticeRecord {
+    NoticeRecord {
+        incident_id: incident.id,
+        what_happened: incident
+            .description
+            .clone()
+            .unwrap_or_else(|| incident.title.clone()),
+        what_we_are_doing: settings.notice.what_we_are_doing.clone(),
+        what_families_can_do: settings.notice.what_families_can_do.clone(),
+        contact: settings.notice.contact.clone(),
+        drafted_at: now,
+        approved_at: None,
+        approved_by: None,
+        recipients: None,
+        published_at: None,
+        published_url: None,
+    }
+}
+
+/// Drafts the notice once the families' clock has started, and sends it by
+/// itself where the district configured `auto_send` and a roster is in.
+pub async fn on_obligations_changed(
+    state_store: &dyn Store,
+    settings: &Settings,
+    incident: &IncidentRecord,
+    obligations: &[ObligationRecord],
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    let started = obligations
+        .iter()
+        .any(|o| is_families_kind(&o.kind) && o.clock_started_at.is_some());
+    if !started {
+        return Ok(false);
+    }
+    state_store
+        .ensure_notice_draft(&draft(incident, settings, now))
+        .await?;
+    Ok(settings.notice.auto_send
+        && state_store
+            .latest_roster_import(incident.id)
+            .await?
+            .is_some())
+}
+
+/// The staged roster, read page by page into the store.
+struct Pages<'a> {
+    staged: &'a StagedRoster,
+    after_recipient: Option<String>,
+    after_student: Option<String>,
+    recipients_done: bool,
+    unreachable_done: bool,
+}
+
+const PAGE: u32 = 5_000;
+
+#[async_trait]
+impl RosterPages for Pages<'_> {
+    async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>> {
+        if self.recipients_done {
+            return Ok(Vec::new());
+        }
+        let page = self
+            .staged
+            .recipients(self.after_recipient.as_deref(), PAGE)
+            .await?;
+        self.recipients_done = page.len() < PAGE as usize;
+        self.after_recipient = page.last().map(|r| r.email.to_lowercase());
+        Ok(page
+            .into_iter()
+            .map(|r| NoticeRecipient {
+                email: r.email,
+                name: r.name,
+                language: r.language,
+                children: r
+                    .children
+                    .into_iter()
+                    .map(|c| NoticeChild {
+                        student_id: c.student_id,
+                        name: c.name,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>> {
+        if self.unreachable_done {
+            return Ok(Vec::new());
+        }
+        let page = self
+            .staged
+            .unreachable_students(self.after_student.as_deref(), PAGE)
+            .await?;
+        self.unreachable_done = page.len() < PAGE as usize;
+        self.after_student = page.last().map(|s| s.student_id.clone());
+        Ok(page.into_iter().map(|s| (s.student_id, s.name)).collect())
+    }
+}
+
 /// Imports a roster file (already on disk) for an incident.
-pub async fn import_roster(_state: &AppState, _incident_id: Uuid, _path: &Path, _by: &str) -> Result<RosterAnswer, ServiceError> {
-    Err(ServiceError::Conflict("roster import is not available yet".into()))
+pub async fn import_roster(
+    state: &AppState,
+    incident_id: Uuid,
+    path: &Path,
+    by: &str,
+) -> Result<RosterAnswer, ServiceError> {
+    import_roster_named(state, incident_id, path, "roster.csv", by).await
+}
+
+pub async fn import_roster_named(
+    state: &AppState,
+    incident_id: Uuid,
+    path: &Path,
+    upload_name: &str,
+    by: &str,
+) -> Result<RosterAnswer, ServiceError> {
+    let store = &state.incidents.store;
+    let incident = store
+        .incident(incident_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let staged = match StagedRoster::stage_as(path, upload_name).await {
+        Ok(staged) => staged,
+        Err(rejected) if rejected.is_internal() => {
+            tracing::error!(error = %rejected, "staging a roster failed");
+            return Err(ServiceError::Store(crate::store::StoreError::NotReady(
+                "staging the roster failed".into(),
+            )));
+        }
+        Err(rejected) => return Err(rejected_roster(rejected)),
+    };
+    let report = staged.report.clone();
+    let now = state.incidents.clock.now();
+    let record = RosterImportRecord {
+        id: Uuid::now_v7(),
+        incident_id,
+        format: report.format.as_str().to_owned(),
+        students: report.students,
+        recipients: report.recipients,
+        unreachable: report.students_without_reachable_guardian,
+        rejected_rows: report.rejected_rows,
+        imported_at: now,
+        imported_by: by.to_owned(),
+    };
+    let mut pages = Pages {
+        staged: &staged,
+        after_recipient: None,
+        after_student: None,
+        recipients_done: false,
+        unreachable_done: false,
+    };
+    let replaced = store.replace_roster(&record, &mut pages).await?;
+    drop(pages);
+    staged.close().await;
+    if !replaced {
+        return Err(ServiceError::Conflict(
+            "the notice was already approved; its recipients can no longer change".into(),
+        ));
+    }
+    tracing::info!(%incident_id, students = report.students, recipients = report.recipients, rejected = report.rejected_rows, "roster imported");
+    let unreachable = store.unreachable_students(incident_id).await?;
+    let obligations = store.incident_obligations(incident_id).await?;
+    if on_obligations_changed(
+        store.as_ref(),
+        &state.settings,
+        &incident,
+        &obligations,
+        now,
+    )
+    .await?
+    {
+        approve_with(&state.incidents, incident_id, "auto_send").await?;
+    }
+    Ok(RosterAnswer {
+        format: report.format.as_str(),
+        students: report.students,
+        recipients: report.recipients,
+        students_without_reachable_guardian: report.students_without_reachable_guardian,
+        unreachable_students: unreachable
+            .into_iter()
+            .take(LISTED_UNREACHABLE)
+            .map(|(student_id, name)| UnreachableView { student_id, name })
+            .collect(),
+        rejected_rows: report.rejected_rows,
+        rejected: report.rejected,
+    })
+}
+
+fn rejected_roster(rejected: RosterRejected) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError::new(
+        "body",
+        format!("is not a roster: {rejected}"),
+    )])
 }
 
 /// What approval answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Approval {
     pub recipients: u64,
+    pub chunks: u64,
+    /// It was approved before: this answer repeats it.
+    pub already_approved: bool,
     pub published_url: Option<String>,
 }
 
-/// Approves the family notice: queues one message per guardian and
-/// publishes the website notice.
-pub async fn approve(_state: &AppState, _incident_id: Uuid, _by: &str) -> Result<Approval, ServiceError> {
-    Err(ServiceError::Conflict("notice approval is not available yet".into()))
+/// Approves the family notice: plans one message per guardian and the
+/// publication of the website notice, then wakes the scheduler.
+pub async fn approve(
+    state: &AppState,
+    incident_id: Uuid,
+    by: &str,
+) -> Result<Approval, ServiceError> {
+    approve_with(&state.incidents, incident_id, by).await
+}
+
+pub async fn approve_with(
+    incidents: &Incidents,
+    incident_id: Uuid,
+    by: &str,
+) -> Result<Approval, ServiceError> {
+    let state = incidents;
+    let store = &incidents.store;
+    let incident = store
+        .incident(incident_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if store.latest_roster_import(incident_id).await?.is_none() {
+        return Err(ServiceError::Conflict(
+            "import the affected students' roster first (POST /api/v1/incidents/{id}/roster)"
+                .into(),
+        ));
+    }
+    let now = state.clock.now();
+    store
+        .ensure_notice_draft(&draft(&incident, &state.settings, now))
+        .await?;
+    let domain = state.settings.email.from.email.domain().to_owned();
+    let outcome = store
+        .approve_notice(
+            incident_id,
+            by,
+            now,
+            state.settings.notice.chunk_size,
+            &domain,
+        )
+        .await?;
+    if !outcome.already {
+        tracing::info!(%incident_id, recipients = outcome.recipients, chunks = outcome.chunks, "family notice approved");
+        state.wake.wake();
+    }
+    Ok(Approval {
+        recipients: outcome.recipients,
+        chunks: outcome.chunks,
+        already_approved: outcome.already,
+        published_url: Some(publishing::page_url(&state.settings, incident_id)),
+    })
+}
+
+/// The notice as drafted, with its state, for the API and the pages.
+pub fn notice_view(notice: &NoticeRecord, settings: &Settings) -> serde_json::Value {
+    let zone = settings.timezone;
+    serde_json::json!({
+        "what_happened": notice.what_happened,
+        "what_we_are_doing": notice.what_we_are_doing,
+        "what_families_can_do": notice.what_families_can_do,
+        "contact": notice.contact,
+        "drafted_at": format_in_zone(notice.drafted_at, zone),
+        "state": if notice.approved_at.is_some() { "approved" } else { "draft" },
+        "approved_at": notice.approved_at.map(|at| format_in_zone(at, zone)),
+        "approved_by": notice.approved_by,
+        "recipients": notice.recipients,
+        "published_at": notice.published_at.map(|at| format_in_zone(at, zone)),
+        "published_url": notice.published_url,
+    })
 }

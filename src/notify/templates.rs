@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 3] = [
+const EMBEDDED: [(&str, &str); 5] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -19,6 +19,14 @@ const EMBEDDED: [(&str, &str); 3] = [
     (
         "delivery-failure.txt",
         include_str!("../../config/templates/email/delivery-failure.txt"),
+    ),
+    (
+        "family-notice.txt",
+        include_str!("../../config/templates/email/family-notice.txt"),
+    ),
+    (
+        "family-notice.es.txt",
+        include_str!("../../config/templates/email/family-notice.es.txt"),
     ),
 ];
 
@@ -58,7 +66,40 @@ impl Templates {
             env.add_template_owned(*name, text)
                 .map_err(|error| anyhow::anyhow!("template {name}: {error}"))?;
         }
+        // A district may add templates of its own, such as a language
+        // variant of the family notice (family-notice.pt.txt).
+        if let Some(dir) = overrides {
+            for entry in std::fs::read_dir(dir)?.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".txt") && env.get_template(&name).is_err() {
+                    let text = read(&entry.path())?;
+                    env.add_template_owned(name.clone(), text)
+                        .map_err(|error| anyhow::anyhow!("template {name}: {error}"))?;
+                }
+            }
+        }
         Ok(Self { env })
+    }
+
+    /// The family-notice template for a guardian's language: the variant
+    /// when the district has one (`family-notice.es.txt` for "es" or
+    /// "es-MX"), English otherwise.
+    pub fn family_notice_for(&self, language: Option<&str>) -> String {
+        let primary = language
+            .map(|tag| {
+                tag.trim()
+                    .split(['-', '_'])
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase()
+            })
+            .filter(|tag| !tag.is_empty() && tag.chars().all(|c| c.is_ascii_alphabetic()));
+        match primary {
+            Some(tag) if self.has(&format!("family-notice.{tag}.txt")) => {
+                format!("family-notice.{tag}.txt")
+            }
+            _ => "family-notice.txt".into(),
+        }
     }
 
     pub fn has(&self, name: &str) -> bool {

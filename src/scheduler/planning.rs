@@ -12,6 +12,8 @@ use uuid::Uuid;
 pub const REMINDER: &str = "reminder";
 pub const DIGEST: &str = "digest";
 pub const FAILURE_REPORT: &str = "failure_report";
+pub const FAMILY_NOTICE: &str = "family_notice";
+pub const PUBLISH: &str = "publish";
 
 /// The idempotency key of one reminder step.
 pub fn reminder_key(obligation_id: Uuid, due: DateTime<Utc>, label: &str) -> String {

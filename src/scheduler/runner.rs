@@ -61,7 +61,7 @@ impl Scheduler {
         }
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
-            match self.worker.run_due().await {
+            match self.run_due_renewing().await {
                 Ok(0) => failures = 0,
                 Ok(_) => {
                     failures = 0;
@@ -95,6 +95,30 @@ impl Scheduler {
             }
         }
         tracing::info!("scheduler stopped");
+    }
+
+    /// Runs a batch of due jobs while renewing this instance's leases every
+    /// third of the lease, so that another instance never takes over a job
+    /// (a large fan-out chunk) that is still running here.
+    async fn run_due_renewing(&self) -> anyhow::Result<usize> {
+        let lease = self.worker.settings.scheduler.lease;
+        let run = self.worker.run_due();
+        tokio::pin!(run);
+        let every = (lease / 3).max(Duration::from_millis(100));
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                ran = &mut run => return ran,
+                _ = renew.tick() => {
+                    let now = self.worker.clock.now();
+                    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
+                    if let Err(error) = self.worker.store.renew_leases(self.worker.id(), now, until).await {
+                        tracing::warn!(%error, "renewing leases failed");
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::backoff::Backoff;
 use super::escalation::{self, LATE_AFTER};
-use super::planning::{self, DIGEST, FAILURE_REPORT, REMINDER};
+use super::planning::{self, DIGEST, FAILURE_REPORT, FAMILY_NOTICE, PUBLISH, REMINDER};
 use crate::clock::Clock;
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::ObligationStatus;
@@ -35,6 +35,11 @@ pub struct Worker {
     pub backoff: Backoff,
     /// Bounds concurrent sends to the SMTP pool's size.
     pub sends: Arc<Semaphore>,
+    /// `email.rate_per_second`, when set.
+    pub limiter: Option<Arc<governor::DefaultDirectRateLimiter>>,
+    pub publisher: Arc<dyn crate::publish::Publisher>,
+    /// Publications rebuild the index and feed: one at a time.
+    pub publish_lock: tokio::sync::Mutex<()>,
 }
 
 /// A message to one recipient, before it is planned.
@@ -47,6 +52,35 @@ struct Planned {
 impl Worker {
     pub fn id(&self) -> &str {
         &self.settings.scheduler.instance_id
+    }
+
+    /// The record of one send: a temporary failure is deferred with backoff
+    /// until the retry limit, after which it counts as permanent.
+    pub fn attempt_for(&self, email: &crate::store::EmailRecord, outcome: SendOutcome) -> Attempt {
+        let at = self.clock.now();
+        let attempt_number = u32::try_from(email.attempts + 1).unwrap_or(u32::MAX);
+        let (status, reply, next) = match outcome {
+            SendOutcome::Sent(reply) => (EmailStatus::Sent, reply, None),
+            SendOutcome::Permanent(reply) => (EmailStatus::Failed, reply, None),
+            SendOutcome::Temporary(reply) if self.backoff.exhausted(attempt_number) => (
+                EmailStatus::Failed,
+                format!("gave up after {attempt_number} attempts: {reply}"),
+                None,
+            ),
+            SendOutcome::Temporary(reply) => (
+                EmailStatus::Deferred,
+                reply,
+                Some(at + self.backoff.delay(attempt_number)),
+            ),
+        };
+        Attempt {
+            email_id: email.id,
+            at,
+            outcome: status,
+            reply: Some(reply),
+            next_attempt_at: next,
+            worker: self.id().to_owned(),
+        }
     }
 
     /// Claims and runs every job due now, in batches; returns how many ran.
@@ -74,11 +108,13 @@ impl Worker {
         Ok(count)
     }
 
-    async fn run(&self, job: Job) -> anyhow::Result<()> {
+    async fn run(self: &Arc<Self>, job: Job) -> anyhow::Result<()> {
         match job.kind.as_str() {
             REMINDER => self.reminder(job).await,
             DIGEST => self.digest(job).await,
             FAILURE_REPORT => self.failure_report(job).await,
+            FAMILY_NOTICE => crate::notices::fanout::run_chunk(self, job).await,
+            PUBLISH => crate::notices::publishing::run(self, job).await,
             other => {
                 tracing::error!(job_id = %job.id, kind = other, "unknown job kind");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))
@@ -371,30 +407,7 @@ impl Worker {
         }
         for task in tasks {
             let (email, outcome) = task.await?;
-            let at = self.clock.now();
-            let attempt_number = u32::try_from(email.attempts + 1).unwrap_or(u32::MAX);
-            let (status, reply, next) = match outcome {
-                SendOutcome::Sent(reply) => (EmailStatus::Sent, reply, None),
-                SendOutcome::Permanent(reply) => (EmailStatus::Failed, reply, None),
-                SendOutcome::Temporary(reply) if self.backoff.exhausted(attempt_number) => (
-                    EmailStatus::Failed,
-                    format!("gave up after {attempt_number} attempts: {reply}"),
-                    None,
-                ),
-                SendOutcome::Temporary(reply) => (
-                    EmailStatus::Deferred,
-                    reply,
-                    Some(at + self.backoff.delay(attempt_number)),
-                ),
-            };
-            attempts.push(Attempt {
-                email_id: email.id,
-                at,
-                outcome: status,
-                reply: Some(reply),
-                next_attempt_at: next,
-                worker: self.id().to_owned(),
-            });
+            attempts.push(self.attempt_for(&email, outcome));
         }
         self.store.record_attempts(&attempts).await?;
         let sent = attempts

@@ -6,6 +6,8 @@
 //! idempotency record; an event with the recomputed obligations) are single
 //! methods, each one transaction.
 
+pub mod migrate_data;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::domain::ObligationStatus;
@@ -14,6 +16,7 @@ use crate::rules::SourcePlan;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -330,6 +333,76 @@ pub struct EmailRecord {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// A roster import's counts, kept with the incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterImportRecord {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub format: String,
+    pub students: u64,
+    pub recipients: u64,
+    pub unreachable: u64,
+    pub rejected_rows: u64,
+    pub imported_at: DateTime<Utc>,
+    pub imported_by: String,
+}
+
+/// A guardian address to notify, with the children it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRecipient {
+    pub email: String,
+    pub name: String,
+    pub language: Option<String>,
+    pub children: Vec<NoticeChild>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeChild {
+    pub student_id: String,
+    pub name: String,
+}
+
+/// Where roster rows come from, page by page (the staged import).
+#[async_trait]
+pub trait RosterPages: Send {
+    /// The next page of recipients; empty when done.
+    async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>>;
+    /// The next page of (student id, name) with no reachable guardian.
+    async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>>;
+}
+
+/// The notice to families of one incident.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NoticeRecord {
+    pub incident_id: Uuid,
+    pub what_happened: String,
+    pub what_we_are_doing: String,
+    pub what_families_can_do: String,
+    pub contact: String,
+    pub drafted_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    pub recipients: Option<i64>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub published_url: Option<String>,
+}
+
+/// What approving planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApproveOutcome {
+    pub recipients: u64,
+    pub chunks: u64,
+    /// It had been approved before; nothing new was planned.
+    pub already: bool,
+}
+
+/// A planned family notice with what its message needs.
+#[derive(Debug, Clone)]
+pub struct FamilyDelivery {
+    pub email: EmailRecord,
+    pub recipient: NoticeRecipient,
+}
+
 /// The outcome of one send attempt.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -347,6 +420,9 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
     /// Ok when the database answers and every migration is applied.
     async fn ready(&self) -> StoreResult<()>;
+    /// Wakes `wake` whenever another connection (another instance) plans a
+    /// job, until `shutdown`. A single-instance store has nothing to watch.
+    fn watch_jobs(&self, _wake: crate::scheduler::Wake, _shutdown: CancellationToken) {}
 
     async fn idempotent_response(
         &self,
@@ -436,6 +512,18 @@ pub trait Store: Send + Sync + 'static {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Extends, to `lease_until`, every lease `worker` still holds at `now`
+    /// (the scheduler calls it while a batch runs, so that a long job is not
+    /// taken over by another instance). Returns how many were extended. A
+    /// single-instance store has no one to take jobs over.
+    async fn renew_leases(
+        &self,
+        _worker: &str,
+        _now: DateTime<Utc>,
+        _lease_until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        Ok(0)
+    }
     /// Extends the lease of a job the worker holds.
     async fn renew_lease(
         &self,
@@ -464,6 +552,71 @@ pub trait Store: Send + Sync + 'static {
     async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>>;
     /// Records attempts and the messages' new status, in one transaction.
     async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()>;
+
+    // ---- the notice to families ----
+    /// Replaces the incident's roster (recipients and unreachable students)
+    /// with the pages of `source`, in one transaction. Refused (false) once
+    /// the notice has been approved.
+    async fn replace_roster(
+        &self,
+        record: &RosterImportRecord,
+        source: &mut dyn RosterPages,
+    ) -> StoreResult<bool>;
+    async fn latest_roster_import(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Option<RosterImportRecord>>;
+    async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>>;
+    /// Stores a draft unless the incident has one.
+    async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()>;
+    /// Replaces the draft's wording (inserting it if missing); false once approved.
+    async fn update_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<bool>;
+    async fn notice(&self, incident_id: Uuid) -> StoreResult<Option<NoticeRecord>>;
+    /// Approves the notice and plans, in one transaction, one message per
+    /// recipient (kind family-notice, in chunks of `chunk_size`), a job per
+    /// chunk and the publication job. A second approval plans nothing.
+    async fn approve_notice(
+        &self,
+        incident_id: Uuid,
+        by: &str,
+        now: DateTime<Utc>,
+        chunk_size: u64,
+        message_domain: &str,
+    ) -> StoreResult<ApproveOutcome>;
+    /// Up to `limit` messages of a chunk that are due to be sent at `now`.
+    async fn family_deliveries_due(
+        &self,
+        incident_id: Uuid,
+        chunk: i64,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<FamilyDelivery>>;
+    /// The next retry time of a chunk's deferred messages, and how many are not final.
+    async fn family_chunk_pending(
+        &self,
+        incident_id: Uuid,
+        chunk: i64,
+    ) -> StoreResult<(i64, Option<DateTime<Utc>>)>;
+    /// (status, count) of every family notice of the incident.
+    async fn delivery_counts(&self, incident_id: Uuid) -> StoreResult<Vec<(EmailStatus, i64)>>;
+    /// Family-notice deliveries, by recipient address, after `after`.
+    async fn deliveries(
+        &self,
+        incident_id: Uuid,
+        status: Option<EmailStatus>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<EmailRecord>>;
+    /// Marks the notice published with its public (personal-data-free) copy.
+    async fn mark_published(
+        &self,
+        incident_id: Uuid,
+        public: &serde_json::Value,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Every published notice's public copy, newest first.
+    async fn published_notices(&self) -> StoreResult<Vec<serde_json::Value>>;
 }
 
 /// Opens the store named by a database URL.
@@ -472,6 +625,8 @@ pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
         Ok(std::sync::Arc::new(
             sqlite::SqliteStore::connect(url).await?,
         ))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
     } else {
         Err(StoreError::NotReady(format!(
             "database URL scheme not supported by this build: {}",

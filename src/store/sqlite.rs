@@ -8,7 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -857,5 +857,391 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn replace_roster(
+        &self,
+        record: &RosterImportRecord,
+        source: &mut dyn RosterPages,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let approved: Option<Option<DateTime<Utc>>> =
+            sqlx::query_scalar("SELECT approved_at FROM notices WHERE incident_id = ?")
+                .bind(record.incident_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if approved.flatten().is_some() {
+            return Ok(false);
+        }
+        let incident = record.incident_id.to_string();
+        for table in ["notice_recipients", "unreachable_students"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = ?"))
+                .bind(&incident)
+                .execute(&mut *tx)
+                .await?;
+        }
+        loop {
+            let page = source
+                .next_recipients()
+                .await
+                .map_err(|e| StoreError::NotReady(format!("reading the roster: {e}")))?;
+            if page.is_empty() {
+                break;
+            }
+            for rows in page.chunks(500) {
+                let mut insert = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO notice_recipients (incident_id, email_key, email, name, language, children) ",
+                );
+                insert.push_values(rows, |mut row, recipient| {
+                    row.push_bind(&incident)
+                        .push_bind(recipient.email.to_lowercase())
+                        .push_bind(&recipient.email)
+                        .push_bind(&recipient.name)
+                        .push_bind(&recipient.language)
+                        .push_bind(to_json(&recipient.children));
+                });
+                insert.push(" ON CONFLICT (incident_id, email_key) DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
+            }
+        }
+        loop {
+            let page = source
+                .next_unreachable()
+                .await
+                .map_err(|e| StoreError::NotReady(format!("reading the roster: {e}")))?;
+            if page.is_empty() {
+                break;
+            }
+            for rows in page.chunks(500) {
+                let mut insert = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO unreachable_students (incident_id, student_id, name) ",
+                );
+                insert.push_values(rows, |mut row, (student_id, name)| {
+                    row.push_bind(&incident)
+                        .push_bind(student_id)
+                        .push_bind(name);
+                });
+                insert.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO roster_imports (id, incident_id, format, students, recipients, unreachable, rejected_rows, imported_at, imported_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(record.id.to_string())
+        .bind(&incident)
+        .bind(&record.format)
+        .bind(record.students as i64)
+        .bind(record.recipients as i64)
+        .bind(record.unreachable as i64)
+        .bind(record.rejected_rows as i64)
+        .bind(record.imported_at)
+        .bind(&record.imported_by)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn latest_roster_import(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Option<RosterImportRecord>> {
+        let row = sqlx::query("SELECT * FROM roster_imports WHERE incident_id = ? ORDER BY imported_at DESC, id DESC LIMIT 1")
+            .bind(incident_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let count = |column: &str| -> StoreResult<u64> {
+                Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+            };
+            Ok(RosterImportRecord {
+                id: uuid_of(&row, "id")?,
+                incident_id: uuid_of(&row, "incident_id")?,
+                format: row.try_get("format")?,
+                students: count("students")?,
+                recipients: count("recipients")?,
+                unreachable: count("unreachable")?,
+                rejected_rows: count("rejected_rows")?,
+                imported_at: row.try_get("imported_at")?,
+                imported_by: row.try_get("imported_by")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT student_id, name FROM unreachable_students WHERE incident_id = ? ORDER BY student_id")
+            .bind(incident_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("student_id")?, row.try_get("name")?)))
+            .collect()
+    }
+
+    async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO notices (incident_id, what_happened, what_we_are_doing, what_families_can_do, contact, drafted_at)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO NOTHING",
+        )
+        .bind(draft.incident_id.to_string())
+        .bind(&draft.what_happened)
+        .bind(&draft.what_we_are_doing)
+        .bind(&draft.what_families_can_do)
+        .bind(&draft.contact)
+        .bind(draft.drafted_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "INSERT INTO notices (incident_id, what_happened, what_we_are_doing, what_families_can_do, contact, drafted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (incident_id) DO UPDATE SET what_happened = ?2, what_we_are_doing = ?3,
+                 what_families_can_do = ?4, contact = ?5
+             WHERE notices.approved_at IS NULL",
+        )
+        .bind(draft.incident_id.to_string())
+        .bind(&draft.what_happened)
+        .bind(&draft.what_we_are_doing)
+        .bind(&draft.what_families_can_do)
+        .bind(&draft.contact)
+        .bind(draft.drafted_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn notice(&self, incident_id: Uuid) -> StoreResult<Option<NoticeRecord>> {
+        let row = sqlx::query("SELECT * FROM notices WHERE incident_id = ?")
+            .bind(incident_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(NoticeRecord {
+                incident_id: uuid_of(&row, "incident_id")?,
+                what_happened: row.try_get("what_happened")?,
+                what_we_are_doing: row.try_get("what_we_are_doing")?,
+                what_families_can_do: row.try_get("what_families_can_do")?,
+                contact: row.try_get("contact")?,
+                drafted_at: row.try_get("drafted_at")?,
+                approved_at: row.try_get("approved_at")?,
+                approved_by: row.try_get("approved_by")?,
+                recipients: row.try_get("recipients")?,
+                published_at: row.try_get("published_at")?,
+                published_url: row.try_get("published_url")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn approve_notice(
+        &self,
+        incident_id: Uuid,
+        by: &str,
+        now: DateTime<Utc>,
+        chunk_size: u64,
+        message_domain: &str,
+    ) -> StoreResult<ApproveOutcome> {
+        let incident = incident_id.to_string();
+        let mut tx = self.write().await?;
+        let approved = sqlx::query(
+            "UPDATE notices SET approved_at = ?1, approved_by = ?2,
+                    recipients = (SELECT COUNT(*) FROM notice_recipients WHERE incident_id = ?3)
+             WHERE incident_id = ?3 AND approved_at IS NULL",
+        )
+        .bind(now)
+        .bind(by)
+        .bind(&incident)
+        .execute(&mut *tx)
+        .await?;
+        if approved.rows_affected() == 0 {
+            let recipients: Option<i64> =
+                sqlx::query_scalar("SELECT recipients FROM notices WHERE incident_id = ?")
+                    .bind(&incident)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .flatten();
+            let recipients = u64::try_from(recipients.unwrap_or(0)).unwrap_or(0);
+            return Ok(ApproveOutcome {
+                recipients,
+                chunks: recipients.div_ceil(chunk_size.max(1)),
+                already: true,
+            });
+        }
+        let chunk_size = i64::try_from(chunk_size.max(1)).unwrap_or(500);
+        let planned = sqlx::query(
+            "INSERT INTO emails (id, job_id, kind, incident_id, recipient, message_id, status, attempts, created_at, updated_at, chunk)
+             SELECT lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' || substr(h, 21)),
+                    NULL, 'family-notice', ?1, email,
+                    '<' || lower(hex(randomblob(16))) || '@' || ?2 || '>', 'queued', 0, ?3, ?3,
+                    (ROW_NUMBER() OVER (ORDER BY email_key) - 1) / ?4
+             FROM (SELECT hex(randomblob(16)) AS h, email, email_key FROM notice_recipients WHERE incident_id = ?1)",
+        )
+        .bind(&incident)
+        .bind(message_domain)
+        .bind(now)
+        .bind(chunk_size)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let chunks = planned.div_ceil(chunk_size as u64);
+        let mut jobs: Vec<NewJob> = (0..chunks)
+            .map(|chunk| NewJob {
+                id: Uuid::now_v7(),
+                kind: "family_notice".into(),
+                key: format!("family-notice:{incident_id}:{chunk}"),
+                payload: serde_json::json!({ "chunk": chunk }),
+                due_at: now,
+                state: JobState::Scheduled,
+                incident_id: Some(incident_id),
+                obligation_id: None,
+                obligation_due: None,
+                step_order: None,
+                late: false,
+            })
+            .collect();
+        jobs.push(NewJob {
+            id: Uuid::now_v7(),
+            kind: "publish".into(),
+            key: format!("publish:{incident_id}"),
+            payload: serde_json::json!({}),
+            due_at: now,
+            state: JobState::Scheduled,
+            incident_id: Some(incident_id),
+            obligation_id: None,
+            obligation_due: None,
+            step_order: None,
+            late: false,
+        });
+        insert_jobs(&mut tx, &jobs, now).await?;
+        tx.commit().await?;
+        Ok(ApproveOutcome {
+            recipients: planned,
+            chunks,
+            already: false,
+        })
+    }
+
+    async fn family_deliveries_due(
+        &self,
+        incident_id: Uuid,
+        chunk: i64,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<FamilyDelivery>> {
+        let rows = sqlx::query(
+            "SELECT e.*, r.email AS r_email, r.name AS r_name, r.language AS r_language, r.children AS r_children
+             FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
+             WHERE e.incident_id = ?1 AND e.kind = 'family-notice' AND e.chunk = ?2
+               AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= ?3))
+             ORDER BY e.recipient LIMIT ?4",
+        )
+        .bind(incident_id.to_string())
+        .bind(chunk)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FamilyDelivery {
+                    email: email_of(row)?,
+                    recipient: NoticeRecipient {
+                        email: row.try_get("r_email")?,
+                        name: row.try_get("r_name")?,
+                        language: row.try_get("r_language")?,
+                        children: json_of(row, "r_children")?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn family_chunk_pending(
+        &self,
+        incident_id: Uuid,
+        chunk: i64,
+    ) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS pending, MIN(next_attempt_at) AS next FROM emails
+             WHERE incident_id = ? AND kind = 'family-notice' AND chunk = ? AND status IN ('queued', 'deferred')",
+        )
+        .bind(incident_id.to_string())
+        .bind(chunk)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("pending")?, row.try_get("next")?))
+    }
+
+    async fn delivery_counts(&self, incident_id: Uuid) -> StoreResult<Vec<(EmailStatus, i64)>> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM emails WHERE incident_id = ? AND kind = 'family-notice' GROUP BY status",
+        )
+        .bind(incident_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                Ok((EmailStatus::parse(&status)?, row.try_get("n")?))
+            })
+            .collect()
+    }
+
+    async fn deliveries(
+        &self,
+        incident_id: Uuid,
+        status: Option<EmailStatus>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<EmailRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM emails WHERE incident_id = ?1 AND kind = 'family-notice'
+               AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR recipient > ?3)
+             ORDER BY recipient LIMIT ?4",
+        )
+        .bind(incident_id.to_string())
+        .bind(status.map(EmailStatus::as_str))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(email_of).collect()
+    }
+
+    async fn mark_published(
+        &self,
+        incident_id: Uuid,
+        public: &serde_json::Value,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE notices SET public = ?, published_url = ?, published_at = ? WHERE incident_id = ?")
+            .bind(public.to_string())
+            .bind(url)
+            .bind(at)
+            .bind(incident_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn published_notices(&self) -> StoreResult<Vec<serde_json::Value>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT public FROM notices WHERE public IS NOT NULL ORDER BY published_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|text| {
+                serde_json::from_str(text)
+                    .map_err(|e| StoreError::Corrupt(format!("notices.public: {e}")))
+            })
+            .collect()
     }
 }

@@ -1,9 +1,537 @@
-//! Web pages for administrators and IT staff (work in progress).
+//! Web pages for administrators and IT staff, served by the daemon itself:
+//! a deadline board, incident pages with a timeline, a form to file a report
+//! and a roster upload, all server-rendered HTML (minijinja templates
+//! embedded from `config/templates/web/`, autoescaped) with one small CSS
+//! file and no JavaScript, so every action is a plain form post.
+//!
+//! Who may do what follows the API's roles (viewer reads, reporter files and
+//! records events, admin approves, completes, waives and imports rosters).
+//! People sign in once with their API token; see [`session`] for the signed
+//! cookie, its CSRF tokens and what a restart does to them.
+//!
+//! The routes, merged into the daemon's router by `http::router`:
+//!
+//! | route | role | page or action |
+//! |---|---|---|
+//! | `GET /` | viewer | the deadline board |
+//! | `GET/POST /sign-in`, `POST /sign-out` | anyone | session |
+//! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
+//! | `GET /incidents/{id}` | viewer | the incident |
+//! | `POST /incidents/{id}/events` | reporter | record a clock event |
+//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
+//! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
+//! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
+//! | `GET /assets/style.css` | anyone | the stylesheet |
 
+mod auth;
+mod board;
+pub mod deliveries;
+pub mod format;
+mod incident;
+mod report;
+mod roster;
+pub mod session;
+pub mod timeline;
+
+use crate::http::auth::{Caller, Permission};
 use crate::http::AppState;
-use axum::Router;
+use crate::settings::Role;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+use session::{Flash, Keys, Session};
+use std::sync::Arc;
+
+/// The templates, embedded so that the binary is the whole deployment.
+const TEMPLATES: [(&str, &str); 9] = [
+    (
+        "layout.html",
+        include_str!("../../config/templates/web/layout.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../config/templates/web/macros.html"),
+    ),
+    (
+        "sign_in.html",
+        include_str!("../../config/templates/web/sign_in.html"),
+    ),
+    (
+        "board.html",
+        include_str!("../../config/templates/web/board.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../../config/templates/web/incident.html"),
+    ),
+    (
+        "timeline.html",
+        include_str!("../../config/templates/web/timeline.html"),
+    ),
+    (
+        "report.html",
+        include_str!("../../config/templates/web/report.html"),
+    ),
+    (
+        "roster.html",
+        include_str!("../../config/templates/web/roster.html"),
+    ),
+    (
+        "message.html",
+        include_str!("../../config/templates/web/message.html"),
+    ),
+];
+
+const STYLE: &str = include_str!("../../config/templates/web/style.css");
+
+/// A roster of a large district is several megabytes; everything else stays
+/// under the daemon's 1 MiB limit.
+const ROSTER_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// What the pages share: the signing key of this process and the templates.
+pub struct Web {
+    keys: Keys,
+    templates: Environment<'static>,
+}
+
+impl Web {
+    fn new() -> Self {
+        let mut templates = Environment::new();
+        // Every template is HTML (the timeline's SVG is inline HTML too), so
+        // every value is escaped whatever the file is called.
+        templates.set_auto_escape_callback(|_| AutoEscape::Html);
+        templates.set_trim_blocks(true);
+        templates.set_lstrip_blocks(true);
+        for (name, text) in TEMPLATES {
+            templates
+                .add_template(name, text)
+                .expect("the embedded templates parse: a unit test renders each one");
+        }
+        Self {
+            keys: Keys::random(),
+            templates,
+        }
+    }
+
+    fn render(&self, template: &str, site: &Site, page: &impl Serialize) -> Response {
+        let rendered = self
+            .templates
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::context! { site => site, page => page }));
+        match rendered {
+            Ok(html) => Html(html).into_response(),
+            Err(error) => {
+                tracing::error!(%error, template, "page rendering failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html("<!DOCTYPE html><title>Error</title><h1>Something went wrong</h1><p>The error was logged.</p>"),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
 
 /// The pages, merged into the daemon's router.
 pub fn routes() -> Router<AppState> {
+    let web = Arc::new(Web::new());
     Router::new()
+        .route("/", get(board::page))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/incidents/new", get(report::page).post(report::submit))
+        .route("/incidents/{id}", get(incident::page))
+        .route("/incidents/{id}/events", post(incident::record_event))
+        .route("/incidents/{id}/notice/approve", post(incident::approve))
+        .route(
+            "/incidents/{id}/roster",
+            get(roster::page)
+                .post(roster::upload)
+                .layer(DefaultBodyLimit::max(ROSTER_BODY_LIMIT)),
+        )
+        .route("/obligations/{id}/complete", post(incident::complete))
+        .route("/obligations/{id}/waive", post(incident::waive))
+        .route("/assets/style.css", get(style))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(Extension(web))
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// Pages hold incident details: never cached, never framed, no inline
+/// script or style allowed, forms post only here.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// What every page's frame shows.
+#[derive(Serialize)]
+pub struct Site<'a> {
+    district: &'a str,
+    zone: String,
+    user: Option<UserView>,
+    csrf: Option<&'a str>,
+    flash: Option<&'a Flash>,
+    /// Which navigation entry is the current page.
+    nav: &'a str,
+}
+
+#[derive(Serialize)]
+struct UserView {
+    name: String,
+    role: &'static str,
+    can_report: bool,
+    can_admin: bool,
+}
+
+/// A signed-in user, extracted from the session cookie of a request.
+///
+/// Without a valid session a GET is redirected to the sign-in page and any
+/// other method is refused with 403, before its body is read.
+pub struct User {
+    pub session: Session,
+    web: Arc<Web>,
+    flash: Option<Flash>,
+    secure: bool,
+}
+
+fn web_of(parts: &Parts) -> Arc<Web> {
+    parts
+        .extensions
+        .get::<Arc<Web>>()
+        .cloned()
+        .expect("routes() layers the Web extension over every page route")
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let web = web_of(parts);
+        let now = state.incidents.clock.now();
+        let safe = parts.method == Method::GET || parts.method == Method::HEAD;
+        if !safe && cross_site(&parts.headers) {
+            return Err(message(
+                &web,
+                state,
+                None,
+                StatusCode::FORBIDDEN,
+                "Refused",
+                "The request came from another site, so nothing was changed.",
+            ));
+        }
+        let session = session::cookie(&parts.headers, session::SESSION_COOKIE)
+            .and_then(|value| web.keys.open(value, now, &state.settings.tokens));
+        let Some(session) = session else {
+            if safe {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |pq| pq.as_str())
+                    .to_owned();
+                return Err(
+                    Redirect::to(&format!("/sign-in?next={}", percent_encode(&next)))
+                        .into_response(),
+                );
+            }
+            return Err(message(
+                &web,
+                state,
+                None,
+                StatusCode::FORBIDDEN,
+                "Sign in first",
+                "Your session has ended or was never started, so nothing was changed. Sign in and try again.",
+            ));
+        };
+        let flash = session::cookie(&parts.headers, session::FLASH_COOKIE)
+            .and_then(|value| web.keys.open_flash(value, now));
+        Ok(User {
+            session,
+            web,
+            flash,
+            secure: session::over_tls(&parts.headers),
+        })
+    }
+}
+
+impl User {
+    fn caller(&self) -> Caller {
+        Caller {
+            name: self.session.name.clone(),
+            role: self.session.role,
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.caller().require(permission).is_ok()
+    }
+
+    /// 403 unless the user's role may do this.
+    fn require(&self, state: &AppState, permission: Permission) -> Result<(), Response> {
+        if self.may(permission) {
+            return Ok(());
+        }
+        Err(self.message(
+            state,
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            &format!(
+                "The {} role may not do this, so nothing was changed.",
+                self.session.role.as_str()
+            ),
+        ))
+    }
+
+    /// 403 unless the form carried this session's CSRF token.
+    fn check_csrf(&self, state: &AppState, presented: Option<&str>) -> Result<(), Response> {
+        if presented.is_some_and(|token| self.session.csrf_matches(token)) {
+            return Ok(());
+        }
+        Err(self.message(
+            state,
+            StatusCode::FORBIDDEN,
+            "The form has expired",
+            "The form did not carry this session's security token (it may come from an earlier sign-in), so nothing was changed. Go back, reload the page and try again.",
+        ))
+    }
+
+    fn site<'a>(&'a self, state: &'a AppState, nav: &'a str) -> Site<'a> {
+        Site {
+            district: &state.settings.district_name,
+            zone: state.settings.timezone.name().to_owned(),
+            user: Some(UserView {
+                name: self.session.name.clone(),
+                role: self.session.role.as_str(),
+                can_report: matches!(self.session.role, Role::Reporter | Role::Admin),
+                can_admin: self.session.role == Role::Admin,
+            }),
+            csrf: Some(&self.session.csrf),
+            flash: self.flash.as_ref(),
+            nav,
+        }
+    }
+
+    /// Renders a page; a flash message shown on it is used up.
+    fn page(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        template: &str,
+        nav: &str,
+        page: &impl Serialize,
+    ) -> Response {
+        let mut response = self.web.render(template, &self.site(state, nav), page);
+        *response.status_mut() = status;
+        if self.flash.is_some() {
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                session::clear_cookie(session::FLASH_COOKIE, self.secure),
+            );
+        }
+        response
+    }
+
+    fn message(&self, state: &AppState, status: StatusCode, title: &str, text: &str) -> Response {
+        self.page(
+            state,
+            status,
+            "message.html",
+            "",
+            &MessagePage { title, text },
+        )
+    }
+
+    /// A 303 to `to` that shows `flash` there: the Post/Redirect/Get pattern,
+    /// so reloading the next page does not repeat the action.
+    fn redirect_with(
+        &self,
+        state: &AppState,
+        to: &str,
+        level: &'static str,
+        text: String,
+    ) -> Response {
+        let flash = Flash {
+            level,
+            message: text,
+        };
+        let value = self.web.keys.flash(&flash, state.incidents.clock.now());
+        let mut response = Redirect::to(to).into_response();
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            session::set_cookie(
+                session::FLASH_COOKIE,
+                &value,
+                chrono::Duration::minutes(2),
+                self.secure,
+            ),
+        );
+        response
+    }
+
+    /// Logs a failure and answers 500, saying nothing about its cause.
+    fn internal(&self, state: &AppState, error: impl std::fmt::Display) -> Response {
+        tracing::error!(%error, "web page failed");
+        self.message(
+            state,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The error was logged. Nothing was changed by this request unless the page you come back to says so.",
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct MessagePage<'a> {
+    title: &'a str,
+    text: &'a str,
+}
+
+/// A message page for someone who may not be signed in.
+fn message(
+    web: &Web,
+    state: &AppState,
+    csrf: Option<&str>,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Response {
+    let site = Site {
+        district: &state.settings.district_name,
+        zone: state.settings.timezone.name().to_owned(),
+        user: None,
+        csrf,
+        flash: None,
+        nav: "",
+    };
+    let mut response = web.render("message.html", &site, &MessagePage { title, text });
+    *response.status_mut() = status;
+    response
+}
+
+/// The fields of a submitted form, in order (a name may repeat, as checkboxes
+/// do: serde_urlencoded reads that as a list of pairs).
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The trimmed value, or "" when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().trim().to_owned()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+}
+
+/// Percent-encodes a path for a query value (the sign-in page's `next`).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Where to go after signing in: only a path of this site, never another
+/// host (`//evil.example` or `/\evil.example` would be one to a browser).
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Whether the browser says the request comes from another site: refused
+/// outright on every POST, a second line behind SameSite and CSRF tokens.
+fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(local_path(Some("/incidents/x?a=1")), "/incidents/x?a=1");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+        assert_eq!(percent_encode("/a b?c=d"), "/a%20b%3Fc%3Dd");
+    }
+
+    #[test]
+    fn every_template_parses() {
+        let web = Web::new();
+        for (name, _) in TEMPLATES {
+            assert!(web.templates.get_template(name).is_ok(), "{name}");
+        }
+    }
 }

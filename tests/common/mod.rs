@@ -89,6 +89,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// A daemon on the database in `dir` (fresh or left by an earlier daemon).
 pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestApp {
+    // RUST_LOG=breachd=debug cargo test ... shows the daemon's logs.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
     let settings = Settings::from_toml_layers(&[&test_config(dir), extra])
         .expect("the test configuration is valid");
     let clock = ManualClock::new(now);

@@ -1,0 +1,313 @@
+//! `/api/v1/incidents/{id}/roster`, `/notice`, `/notice/approve` and
+//! `/deliveries`: the board's notice to families.
+
+use super::auth::{Caller, Permission};
+use super::body::JsonBody;
+use super::incidents::{paging, parse_id};
+use super::problem::Problem;
+use super::AppState;
+use crate::domain::incident::required_text;
+use crate::domain::timestamp::format_in_zone;
+use crate::domain::FieldError;
+use crate::incidents::ServiceError;
+use crate::notices;
+use crate::store::EmailStatus;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+
+/// The largest roster accepted (a million guardians is about 100 MB).
+pub const ROSTER_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+
+fn problem(error: ServiceError, what: &str) -> Problem {
+    match error {
+        ServiceError::NotFound => Problem::not_found(what),
+        other => other.into(),
+    }
+}
+
+/// Streams the upload to a temporary file (the roster is never held in
+/// memory), then imports it.
+pub async fn import_roster(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Administer)?;
+    let id = parse_id(&id, "incident")?;
+    let spool = tempfile::NamedTempFile::new().map_err(|error| {
+        tracing::error!(%error, "cannot create a temporary file for a roster");
+        Problem::internal()
+    })?;
+    let mut file = tokio::fs::File::create(spool.path())
+        .await
+        .map_err(|_| Problem::internal())?;
+    let mut stream = body.into_data_stream();
+    let mut size: u64 = 0;
+    use futures_util::StreamExt;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "The upload was interrupted"))?;
+        size += chunk.len() as u64;
+        if size > ROSTER_LIMIT {
+            return Err(
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Roster too large")
+                    .detail(format!("the limit is {ROSTER_LIMIT} bytes")),
+            );
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|_| Problem::internal())?;
+    }
+    file.flush().await.map_err(|_| Problem::internal())?;
+    drop(file);
+    let name = upload_name(&headers);
+    let answer = notices::import_roster_named(&state, id, spool.path(), &name, &caller.name)
+        .await
+        .map_err(|e| problem(e, "incident"))?;
+    Ok(Json(
+        serde_json::to_value(answer).expect("the answer serializes: plain data"),
+    ))
+}
+
+/// The file name from `Content-Disposition`, else by content type.
+fn upload_name(headers: &HeaderMap) -> String {
+    let from_disposition = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("filename=").nth(1))
+        .map(|name| name.trim_matches(['"', ' ', ';']).to_owned())
+        .filter(|name| !name.is_empty() && !name.contains(['/', '\\']));
+    from_disposition.unwrap_or_else(|| {
+        let zip = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("zip"));
+        if zip { "roster.zip" } else { "roster.csv" }.to_owned()
+    })
+}
+
+pub async fn roster(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let id = parse_id(&id, "incident")?;
+    let store = &state.incidents.store;
+    store
+        .incident(id)
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or_else(|| Problem::not_found("incident"))?;
+    let import = store
+        .latest_roster_import(id)
+        .await
+        .map_err(ServiceError::from)?;
+    let unreachable = store
+        .unreachable_students(id)
+        .await
+        .map_err(ServiceError::from)?;
+    let zone = state.settings.timezone;
+    Ok(Json(json!({
+        "import": import.map(|i| json!({
+            "format": i.format,
+            "students": i.students,
+            "recipients": i.recipients,
+            "students_without_reachable_guardian": i.unreachable,
+            "rejected_rows": i.rejected_rows,
+            "imported_at": format_in_zone(i.imported_at, zone),
+            "imported_by": i.imported_by,
+        })),
+        "unreachable_students": unreachable.into_iter().map(|(student_id, name)| json!({"student_id": student_id, "name": name})).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn notice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let id = parse_id(&id, "incident")?;
+    let store = &state.incidents.store;
+    let incident = store
+        .incident(id)
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or_else(|| Problem::not_found("incident"))?;
+    let notice = match store.notice(id).await.map_err(ServiceError::from)? {
+        Some(notice) => notice,
+        // Not drafted yet (the families' clock has not started): show what
+        // the draft would say.
+        None => notices::draft(&incident, &state.settings, state.incidents.clock.now()),
+    };
+    Ok(Json(notices::notice_view(&notice, &state.settings)))
+}
+
+/// Edits the draft's wording before approval.
+pub async fn edit_notice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Administer)?;
+    let id = parse_id(&id, "incident")?;
+    let Some(object) = body.value.as_object() else {
+        return Err(Problem::field("body", "must be a JSON object"));
+    };
+    let mut errors = Vec::new();
+    const FIELDS: [&str; 4] = [
+        "what_happened",
+        "what_we_are_doing",
+        "what_families_can_do",
+        "contact",
+    ];
+    for key in object.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            errors.push(FieldError::new(
+                key.as_str(),
+                format!("unknown field; expected {}", FIELDS.join(", ")),
+            ));
+        }
+    }
+    let store = &state.incidents.store;
+    let incident = store
+        .incident(id)
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or_else(|| Problem::not_found("incident"))?;
+    let now = state.incidents.clock.now();
+    let mut notice = match store.notice(id).await.map_err(ServiceError::from)? {
+        Some(notice) => notice,
+        None => notices::draft(&incident, &state.settings, now),
+    };
+    if notice.approved_at.is_some() {
+        return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
+            .detail("the notice was approved; it can no longer change"));
+    }
+    for field in FIELDS {
+        if object.contains_key(field) {
+            if let Some(text) = required_text(object, field, 20_000, &mut errors) {
+                match field {
+                    "what_happened" => notice.what_happened = text,
+                    "what_we_are_doing" => notice.what_we_are_doing = text,
+                    "what_families_can_do" => notice.what_families_can_do = text,
+                    _ => notice.contact = text,
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    if !store
+        .update_notice_draft(&notice)
+        .await
+        .map_err(ServiceError::from)?
+    {
+        return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
+            .detail("the notice was approved; it can no longer change"));
+    }
+    Ok(Json(notices::notice_view(&notice, &state.settings)))
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(Permission::Administer)?;
+    let id = parse_id(&id, "incident")?;
+    let approval = notices::approve(&state, id, &caller.name)
+        .await
+        .map_err(|e| problem(e, "incident"))?;
+    let status = if approval.already_approved {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((
+        status,
+        Json(serde_json::to_value(approval).expect("the answer serializes: plain data")),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveriesQuery {
+    status: Option<String>,
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<DeliveriesQuery>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let id = parse_id(&id, "incident")?;
+    let mut errors = Vec::new();
+    let status = match query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(text) => match EmailStatus::parse(text) {
+            Ok(status) => Some(status),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "status",
+                    "must be queued, sent, deferred or failed",
+                ));
+                None
+            }
+        },
+    };
+    let (limit, _) = paging(query.limit.as_deref(), None, &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let store = &state.incidents.store;
+    store
+        .incident(id)
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or_else(|| Problem::not_found("incident"))?;
+    let rows = store
+        .deliveries(id, status, query.after.as_deref(), limit)
+        .await
+        .map_err(ServiceError::from)?;
+    let counts = store
+        .delivery_counts(id)
+        .await
+        .map_err(ServiceError::from)?;
+    let zone = state.settings.timezone;
+    let summary: serde_json::Map<String, Value> = counts
+        .iter()
+        .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
+        .collect();
+    Ok(Json(json!({
+        "summary": summary,
+        "deliveries": rows.iter().map(|e| json!({
+            "address": e.recipient,
+            "status": e.status,
+            "attempts": e.attempts,
+            "last_reply": e.last_reply,
+            "message_id": e.message_id,
+            "sent_at": e.sent_at.map(|at| format_in_zone(at, zone)),
+            "next_attempt_at": e.next_attempt_at.map(|at| format_in_zone(at, zone)),
+        })).collect::<Vec<_>>(),
+        "next_after": rows.last().map(|e| e.recipient.clone()),
+    })))
+}

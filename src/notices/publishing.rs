@@ -1,0 +1,119 @@
+//! Publishing the website notice when the family notice is approved, and
+//! completing the website-posting obligation with it. Publications run one
+//! at a time per process, since each rebuilds the index and the feed.
+
+use crate::publish::PublicNotice;
+use crate::scheduler::Worker;
+use crate::settings::Settings;
+use crate::store::{Job, JobState, Settlement};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The public URL of an incident's notice page.
+pub fn page_url(settings: &Settings, incident_id: Uuid) -> String {
+    format!(
+        "{}/{}.html",
+        settings.publish_base_url,
+        PublicNotice::slug_for(incident_id)
+    )
+}
+
+pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
+    let now = worker.clock.now();
+    let Some(incident_id) = job.incident_id else {
+        worker
+            .store
+            .finish_job(
+                job.id,
+                worker.id(),
+                JobState::Failed,
+                Some("a publication without its incident"),
+                now,
+            )
+            .await?;
+        return Ok(());
+    };
+    let store = &worker.store;
+    let (Some(incident), Some(notice)) = (
+        store.incident(incident_id).await?,
+        store.notice(incident_id).await?,
+    ) else {
+        worker
+            .store
+            .finish_job(job.id, worker.id(), JobState::Cancelled, None, now)
+            .await?;
+        return Ok(());
+    };
+    let zone = worker.settings.timezone;
+    let discovered = incident
+        .events
+        .iter()
+        .find(|e| e.kind == crate::domain::ClockEvent::DISCOVERED)
+        .map(|e| e.at.with_timezone(&zone).date_naive())
+        .unwrap_or_else(|| incident.created_at.with_timezone(&zone).date_naive());
+    let students = match incident.affected_students {
+        Some(count) => Some(count),
+        None => store
+            .latest_roster_import(incident_id)
+            .await?
+            .map(|import| import.students),
+    };
+    let public = PublicNotice {
+        id: incident.id,
+        slug: PublicNotice::slug_for(incident.id),
+        title: format!("Notice of a data security incident: {}", incident.title),
+        district_name: worker.settings.district_name.clone(),
+        what_happened: notice.what_happened.clone(),
+        discovered_on: discovered,
+        data_classes: incident
+            .classification
+            .classes
+            .iter()
+            .map(|c| c.describe().to_owned())
+            .collect(),
+        what_we_are_doing: notice.what_we_are_doing.clone(),
+        what_families_can_do: notice.what_families_can_do.clone(),
+        contact: notice.contact.clone(),
+        affected_students: students,
+        published_at: notice.published_at.unwrap_or(now),
+        updated_at: now,
+    };
+    let _one_at_a_time = worker.publish_lock.lock().await;
+    let all: Vec<PublicNotice> = store
+        .published_notices()
+        .await?
+        .into_iter()
+        .filter_map(|value| serde_json::from_value(value).ok())
+        .collect();
+    let publication = worker.publisher.publish(&public, &all).await?;
+    store
+        .mark_published(
+            incident_id,
+            &serde_json::to_value(&public)?,
+            &publication.url,
+            now,
+        )
+        .await?;
+    for obligation in store.incident_obligations(incident_id).await? {
+        if super::is_website_kind(&obligation.kind) && !obligation.status(now).is_settled() {
+            let note = format!("website notice published at {}", publication.url);
+            store
+                .settle_obligation(
+                    obligation.id,
+                    &Settlement::Complete {
+                        at: now,
+                        note: Some(note),
+                    },
+                    "breachd",
+                    now,
+                )
+                .await?;
+        }
+    }
+    tracing::info!(%incident_id, "website notice published");
+    worker
+        .store
+        .finish_job(job.id, worker.id(), JobState::Done, None, now)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,494 @@
+//! The scratch database a roster is staged in: a SQLite file in its own
+//! temporary directory, with no journal and no fsync (if the process dies, the
+//! import is simply redone). Rows arrive in batches, one transaction each, as
+//! multi-row INSERTs; the joins that need the whole roster (guardian links in
+//! both directions, siblings, shared addresses, students nobody can be
+//! emailed about) are then done in SQL, and results are read back with keyset
+//! pagination. SQLite's page cache is the only part of this held in memory.
+
+use super::parse::{EmailState, Record};
+use super::{
+    Child, ImportReport, Recipient, RejectedRow, RosterFormat, UnreachableStudent,
+    MAX_LISTED_REJECTIONS,
+};
+use anyhow::Context;
+use sqlx::query_builder::Separated;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+/// Rows per INSERT statement: 1000 rows of at most 7 columns stays far below
+/// SQLite's limit of 32766 bound parameters.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// SQLite page cache of the scratch database, in KiB (negative = KiB in
+/// SQLite's pragma): big enough for the index builds to run mostly in memory,
+/// small enough to leave the 150 MB budget alone.
+const CACHE_KIB: i64 = 16 * 1024;
+
+const SCHEMA: &str = "
+CREATE TABLE ou_user (
+    line INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+    email TEXT, email_key TEXT, email_state INTEGER NOT NULL
+);
+CREATE TABLE ou_role (user_id TEXT NOT NULL, role TEXT NOT NULL, user_line INTEGER);
+CREATE TABLE ou_agent (user_id TEXT NOT NULL, agent_id TEXT NOT NULL, user_line INTEGER NOT NULL);
+CREATE TABLE student (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE guardian (
+    id TEXT PRIMARY KEY, email TEXT, email_key TEXT, name TEXT NOT NULL,
+    language TEXT, line INTEGER NOT NULL, email_state INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE link (
+    student_id TEXT NOT NULL, guardian_id TEXT NOT NULL,
+    PRIMARY KEY (student_id, guardian_id)
+) WITHOUT ROWID;
+CREATE TABLE rejected (
+    seq INTEGER PRIMARY KEY, file_rank INTEGER NOT NULL, file TEXT NOT NULL,
+    line INTEGER NOT NULL, reason TEXT NOT NULL
+);
+CREATE TABLE recipient_child (
+    email_key TEXT NOT NULL, student_id TEXT NOT NULL,
+    PRIMARY KEY (email_key, student_id)
+) WITHOUT ROWID;
+CREATE TABLE recipient (
+    email_key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, language TEXT
+) WITHOUT ROWID;
+CREATE TABLE unreachable (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+";
+
+/// Resolves OneRoster users into students, guardians and links. Runs after
+/// every row is staged, because a link may name a user further down the file.
+const RESOLVE_ONEROSTER: &[&str] = &[
+    "CREATE INDEX ou_user_id ON ou_user (id, line)",
+    // A sourcedId must be unique; the first row wins, later ones are reported.
+    "CREATE TABLE dup (line INTEGER PRIMARY KEY, first INTEGER NOT NULL)",
+    "INSERT INTO dup (line, first)
+     SELECT u.line, f.first FROM ou_user u
+     JOIN (SELECT id, MIN(line) AS first FROM ou_user GROUP BY id HAVING COUNT(*) > 1) f ON f.id = u.id
+     WHERE u.line > f.first",
+    "INSERT INTO rejected (file_rank, file, line, reason)
+     SELECT 0, 'users.csv', line, 'duplicate sourcedId (first on line ' || first || ')' FROM dup",
+    "DELETE FROM ou_user WHERE line IN (SELECT line FROM dup)",
+    "DELETE FROM ou_role WHERE user_line IN (SELECT line FROM dup)",
+    "DELETE FROM ou_agent WHERE user_line IN (SELECT line FROM dup)",
+    "CREATE INDEX ou_role_user ON ou_role (user_id, role)",
+    "INSERT OR IGNORE INTO student (id, name)
+     SELECT u.id, u.name FROM ou_user u
+     WHERE u.name <> '' AND EXISTS (SELECT 1 FROM ou_role r WHERE r.user_id = u.id AND r.role = 'student')",
+    "INSERT INTO rejected (file_rank, file, line, reason)
+     SELECT 0, 'users.csv', u.line, 'student has no name (givenName and familyName are empty)' FROM ou_user u
+     WHERE u.name = '' AND EXISTS (SELECT 1 FROM ou_role r WHERE r.user_id = u.id AND r.role = 'student')",
+    "INSERT OR IGNORE INTO guardian (id, email, email_key, name, language, line, email_state)
+     SELECT u.id, u.email, u.email_key, u.name, NULL, u.line, u.email_state FROM ou_user u
+     WHERE EXISTS (SELECT 1 FROM ou_role r WHERE r.user_id = u.id AND r.role = 'guardian')",
+    // Exports differ on which side lists the link: a student's
+    // agentSourcedIds naming guardians, a guardian's naming students, or
+    // both. Both directions land in one table; its key removes the doubles.
+    "INSERT OR IGNORE INTO link (student_id, guardian_id)
+     SELECT a.user_id, a.agent_id FROM ou_agent a
+     JOIN student s ON s.id = a.user_id JOIN guardian g ON g.id = a.agent_id",
+    "INSERT OR IGNORE INTO link (student_id, guardian_id)
+     SELECT a.agent_id, a.user_id FROM ou_agent a
+     JOIN guardian g ON g.id = a.user_id JOIN student s ON s.id = a.agent_id",
+];
+
+/// Turns students, guardians and links (from either format) into the answer:
+/// one recipient per address with all its children, and the students no
+/// address reaches.
+const RESOLVE_COMMON: &[&str] = &[
+    "CREATE INDEX link_guardian ON link (guardian_id)",
+    // Only guardians that matter to a notice are reported; a staff-entered
+    // guardian with no address and no child in the roster is not news.
+    "INSERT INTO rejected (file_rank, file, line, reason)
+     SELECT 0, 'users.csv', g.line,
+            CASE g.email_state WHEN 0 THEN 'guardian has no email address'
+                               ELSE 'guardian email is not a valid address' END
+     FROM guardian g
+     WHERE g.email_state <> 1 AND EXISTS (SELECT 1 FROM link l WHERE l.guardian_id = g.id)",
+    "INSERT OR IGNORE INTO recipient_child (email_key, student_id)
+     SELECT g.email_key, l.student_id FROM link l JOIN guardian g ON g.id = l.guardian_id
+     WHERE g.email_state = 1",
+    // Guardians sharing an address get one message, named after the first
+    // of them in file order.
+    "INSERT INTO recipient (email_key, email, name, language)
+     SELECT email_key, email, name, language FROM (
+         SELECT g.email_key, g.email, g.name, g.language,
+                row_number() OVER (PARTITION BY g.email_key ORDER BY g.line) AS nth
+         FROM guardian g
+         WHERE g.email_state = 1 AND EXISTS (SELECT 1 FROM link l WHERE l.guardian_id = g.id)
+     ) WHERE nth = 1",
+    "INSERT INTO unreachable (id, name)
+     SELECT s.id, s.name FROM student s
+     WHERE NOT EXISTS (
+         SELECT 1 FROM link l JOIN guardian g ON g.id = l.guardian_id
+         WHERE l.student_id = s.id AND g.email_state = 1
+     )",
+];
+
+/// The scratch database and the directory it lives in.
+#[derive(Debug)]
+pub(super) struct Staging {
+    // Declared before `dir` so the pool is dropped before the files go.
+    pool: SqlitePool,
+    dir: tempfile::TempDir,
+}
+
+impl Staging {
+    pub async fn create() -> anyhow::Result<Staging> {
+        let dir = tempfile::Builder::new()
+            .prefix("breachd-roster-")
+            .tempdir()
+            .context("cannot create the roster staging directory")?;
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("roster.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Off)
+            .synchronous(SqliteSynchronous::Off)
+            .pragma("temp_store", "FILE")
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
+        // One connection: a single writer, and the readers that follow page
+        // through results one query at a time.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .connect_with(options)
+            .await
+            .context("cannot open the roster staging database")?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
+            .await
+            .context("cannot create the roster staging schema")?;
+        Ok(Staging { pool, dir })
+    }
+
+    /// Stores one batch from the parser in one transaction.
+    pub async fn insert(&self, batch: Vec<Record>) -> anyhow::Result<()> {
+        let mut students: Vec<(&str, &str)> = Vec::new();
+        let mut guardians: Vec<GuardianRow<'_>> = Vec::new();
+        let mut links: Vec<(&str, &str, Option<i64>)> = Vec::new();
+        let mut users: Vec<UserRow<'_>> = Vec::new();
+        let mut roles: Vec<(&str, &str, Option<i64>)> = Vec::new();
+        let mut rejected: Vec<(i64, &str, i64, &str)> = Vec::new();
+        for record in &batch {
+            match record {
+                Record::Pair {
+                    line,
+                    student_id,
+                    student_name,
+                    guardian,
+                } => {
+                    students.push((student_id, student_name));
+                    if let Some(g) = guardian {
+                        guardians.push(GuardianRow {
+                            id: &g.key,
+                            email: Some(&g.email),
+                            key: Some(&g.key),
+                            name: &g.name,
+                            language: g.language.as_deref(),
+                            line: sql_int(*line),
+                            state: EmailState::Valid as i64,
+                        });
+                        links.push((student_id, &g.key, None));
+                    }
+                }
+                Record::User(user) => {
+                    let line = sql_int(user.line);
+                    users.push(UserRow {
+                        line,
+                        id: &user.id,
+                        name: &user.name,
+                        email: user.email.address.as_deref(),
+                        key: user.email.key.as_deref(),
+                        state: user.email.state as i64,
+                    });
+                    if let Some(role) = user.role {
+                        roles.push((&user.id, role.as_str(), Some(line)));
+                    }
+                    for agent in &user.agents {
+                        links.push((&user.id, agent, Some(line)));
+                    }
+                }
+                Record::Role { user_id, role } => roles.push((user_id, role.as_str(), None)),
+                Record::Rejected {
+                    rank,
+                    file,
+                    line,
+                    reason,
+                } => rejected.push((i64::from(*rank), file, sql_int(*line), reason)),
+            }
+        }
+
+        let mut tx = self.pool.begin().await?;
+        // Plain CSV rows go straight to the resolved tables (first row wins
+        // a student's or an address's details); OneRoster rows go to the raw
+        // tables that `resolve` joins once every user is known.
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO student (id, name) ",
+            &students,
+            |b, (id, name)| {
+                b.push_bind(*id).push_bind(*name);
+            },
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO guardian (id, email, email_key, name, language, line, email_state) ",
+            &guardians,
+            |b, g| {
+                b.push_bind(g.id)
+                    .push_bind(g.email)
+                    .push_bind(g.key)
+                    .push_bind(g.name)
+                    .push_bind(g.language)
+                    .push_bind(g.line)
+                    .push_bind(g.state);
+            },
+        )
+        .await?;
+        let (plain_links, agents): (Vec<_>, Vec<_>) =
+            links.into_iter().partition(|(_, _, line)| line.is_none());
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO link (student_id, guardian_id) ",
+            &plain_links,
+            |b, (student, guardian, _)| {
+                b.push_bind(*student).push_bind(*guardian);
+            },
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT INTO ou_user (line, id, name, email, email_key, email_state) ",
+            &users,
+            |b, u| {
+                b.push_bind(u.line)
+                    .push_bind(u.id)
+                    .push_bind(u.name)
+                    .push_bind(u.email)
+                    .push_bind(u.key)
+                    .push_bind(u.state);
+            },
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT INTO ou_agent (user_id, agent_id, user_line) ",
+            &agents,
+            |b, (user, agent, line)| {
+                b.push_bind(*user).push_bind(*agent).push_bind(*line);
+            },
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT INTO ou_role (user_id, role, user_line) ",
+            &roles,
+            |b, (user, role, line)| {
+                b.push_bind(*user).push_bind(*role).push_bind(*line);
+            },
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT INTO rejected (file_rank, file, line, reason) ",
+            &rejected,
+            |b, (rank, file, line, reason)| {
+                b.push_bind(*rank)
+                    .push_bind(*file)
+                    .push_bind(*line)
+                    .push_bind(*reason);
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Joins what was staged and counts the result.
+    pub async fn resolve(
+        &self,
+        format: RosterFormat,
+        skipped_rows: u64,
+    ) -> anyhow::Result<ImportReport> {
+        let mut tx = self.pool.begin().await?;
+        if format != RosterFormat::PlainCsv {
+            for statement in RESOLVE_ONEROSTER {
+                sqlx::query(statement)
+                    .execute(&mut *tx)
+                    .await
+                    .context("resolving OneRoster users")?;
+            }
+        }
+        for statement in RESOLVE_COMMON {
+            sqlx::query(statement)
+                .execute(&mut *tx)
+                .await
+                .context("resolving recipients")?;
+        }
+        tx.commit().await?;
+
+        let count = |sql: &'static str| async move {
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+            anyhow::Ok(u64::try_from(n).unwrap_or(0))
+        };
+        let students = count("SELECT COUNT(*) FROM student").await?;
+        let recipients = count("SELECT COUNT(*) FROM recipient").await?;
+        let unreachable = count("SELECT COUNT(*) FROM unreachable").await?;
+        let max_children = count(
+            "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM recipient_child GROUP BY email_key)",
+        )
+        .await?;
+        let rejected_rows = count("SELECT COUNT(*) FROM rejected").await?;
+        let rejected = sqlx::query(
+            "SELECT file, line, reason FROM rejected ORDER BY file_rank, line, seq LIMIT ?",
+        )
+        .bind(MAX_LISTED_REJECTIONS as i64)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(RejectedRow {
+                file: row.try_get("file")?,
+                line: u64::try_from(row.try_get::<i64, _>("line")?).unwrap_or(0),
+                reason: row.try_get("reason")?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(ImportReport {
+            format,
+            students,
+            recipients,
+            students_without_reachable_guardian: unreachable,
+            max_children_per_recipient: max_children,
+            skipped_rows,
+            rejected_rows,
+            rejected,
+        })
+    }
+
+    /// One page of recipients after the address key `after`.
+    pub async fn recipients(&self, after: &str, limit: u32) -> anyhow::Result<Vec<Recipient>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT email_key, email, name, language FROM recipient
+             WHERE email_key > ? ORDER BY email_key LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut page = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            keys.push(row.try_get::<String, _>("email_key")?);
+            page.push(Recipient {
+                email: row.try_get("email")?,
+                name: row.try_get("name")?,
+                language: row.try_get("language")?,
+                children: Vec::new(),
+            });
+        }
+        let Some(last) = keys.last() else {
+            return Ok(page);
+        };
+        // The children of the whole page in one range scan of the key.
+        let children = sqlx::query(
+            "SELECT rc.email_key, s.id, s.name FROM recipient_child rc
+             JOIN student s ON s.id = rc.student_id
+             WHERE rc.email_key > ? AND rc.email_key <= ?
+             ORDER BY rc.email_key, rc.student_id",
+        )
+        .bind(after)
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut at = 0;
+        for row in &children {
+            let key: &str = row.try_get("email_key")?;
+            while at < keys.len() && keys[at] != key {
+                at += 1;
+            }
+            let Some(recipient) = page.get_mut(at) else {
+                anyhow::bail!("recipient children out of order");
+            };
+            recipient.children.push(Child {
+                student_id: row.try_get("id")?,
+                name: row.try_get("name")?,
+            });
+        }
+        Ok(page)
+    }
+
+    /// One page of unreachable students after the student id `after`.
+    pub async fn unreachable(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<UnreachableStudent>> {
+        let rows = sqlx::query("SELECT id, name FROM unreachable WHERE id > ? ORDER BY id LIMIT ?")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(UnreachableStudent {
+                    student_id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+        drop(self.dir);
+    }
+}
+
+/// A guardian row of the `guardian` table, borrowed from a batch.
+struct GuardianRow<'a> {
+    id: &'a str,
+    email: Option<&'a str>,
+    key: Option<&'a str>,
+    name: &'a str,
+    language: Option<&'a str>,
+    line: i64,
+    state: i64,
+}
+
+/// A row of the raw `ou_user` table, borrowed from a batch.
+struct UserRow<'a> {
+    line: i64,
+    id: &'a str,
+    name: &'a str,
+    email: Option<&'a str>,
+    key: Option<&'a str>,
+    state: i64,
+}
+
+/// Line numbers fit SQLite's signed integers for any file that fits a disk.
+fn sql_int(line: u64) -> i64 {
+    i64::try_from(line).unwrap_or(i64::MAX)
+}
+
+/// Inserts `rows` with multi-row INSERT statements of at most
+/// [`ROWS_PER_STATEMENT`] rows; `push` binds one row's values.
+async fn insert<'r, T>(
+    conn: &mut SqliteConnection,
+    head: &'static str,
+    rows: &'r [T],
+    push: impl Fn(&mut Separated<'_, 'r, Sqlite, &'static str>, &'r T),
+) -> anyhow::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut builder = QueryBuilder::<'r, Sqlite>::new(head);
+        builder.push_values(chunk, |mut b, row| push(&mut b, row));
+        builder.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

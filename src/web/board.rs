@@ -1,0 +1,132 @@
+//! The deadline board (`/`): every open and overdue obligation across
+//! incidents, overdue first, then soonest due, with what is due, to whom,
+//! when (in the district's zone), how long is left or how late it is, its
+//! status in words and colour, and its operative citation. Below it, the
+//! obligations still waiting for their clock event, so that a duty nobody
+//! has started the clock on is not forgotten either.
+
+use super::format::{self, LocalTime, StatusView};
+use super::User;
+use crate::domain::ObligationStatus;
+use crate::http::AppState;
+use crate::store::{ObligationFilter, ObligationRecord, ObligationWithIncident};
+use crate::views::time_left;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+/// More rows than any district will have open; past it the board says so.
+const BOARD_LIMIT: i64 = 5000;
+const PENDING_LIMIT: i64 = 500;
+
+#[derive(Serialize)]
+struct Row {
+    incident_id: String,
+    incident_title: String,
+    obligation_id: String,
+    title: String,
+    recipient: String,
+    party: String,
+    status: StatusView,
+    due: Option<LocalTime>,
+    time_left: Option<String>,
+    citation: Option<String>,
+    citation_url: Option<String>,
+    /// How many other sources the obligation lists (shown on its incident).
+    other_sources: usize,
+    clock: String,
+}
+
+#[derive(Serialize)]
+struct BoardPage {
+    now: LocalTime,
+    rows: Vec<Row>,
+    overdue: usize,
+    soon: usize,
+    truncated: bool,
+    pending: Vec<Row>,
+}
+
+/// The source whose due time is the operative one (the earliest), or the
+/// first while the clock has not started.
+pub fn operative_source(record: &ObligationRecord) -> Option<&crate::rules::SourcePlan> {
+    record
+        .sources
+        .iter()
+        .filter(|s| s.due_at.is_some())
+        .min_by_key(|s| s.due_at)
+        .or_else(|| record.sources.first())
+}
+
+fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
+    let record = &item.obligation;
+    let status = record.status(now);
+    let source = operative_source(record);
+    Row {
+        incident_id: record.incident_id.to_string(),
+        incident_title: item.incident_title.clone(),
+        obligation_id: record.id.to_string(),
+        title: record.title.clone(),
+        recipient: record.recipient.clone(),
+        party: record.party.clone(),
+        status: format::status(status, record.due_at, now),
+        due: record.due_at.map(|due| format::local(due, zone)),
+        time_left: record
+            .due_at
+            .filter(|_| !status.is_settled())
+            .map(|due| time_left(due - now)),
+        citation: source.map(|s| s.citation.clone()),
+        citation_url: source.and_then(|s| s.source_url.clone()),
+        other_sources: record.sources.len().saturating_sub(1),
+        clock: format::event_label(&record.clock),
+    }
+}
+
+pub async fn page(State(state): State<AppState>, user: User) -> Response {
+    let now = state.incidents.clock.now();
+    let zone = state.settings.timezone;
+    let store = &state.incidents.store;
+    let filter = |statuses: Vec<ObligationStatus>, limit: i64| ObligationFilter {
+        statuses,
+        due_before: None,
+        incident_id: None,
+        now,
+        limit,
+    };
+    let open = store
+        .list_obligations(&filter(
+            vec![ObligationStatus::Open, ObligationStatus::Overdue],
+            BOARD_LIMIT + 1,
+        ))
+        .await;
+    let pending = store
+        .list_obligations(&filter(vec![ObligationStatus::Pending], PENDING_LIMIT))
+        .await;
+    let (mut open, pending) = match (open, pending) {
+        (Ok(open), Ok(pending)) => (open, pending),
+        (Err(error), _) | (_, Err(error)) => return user.internal(&state, error),
+    };
+    let truncated = open.len() as i64 > BOARD_LIMIT;
+    open.truncate(BOARD_LIMIT as usize);
+    // The store answers soonest first, which already puts overdue first;
+    // sorting again keeps the promise even if that order ever changes.
+    open.sort_by_key(|item| {
+        (
+            item.obligation.status(now) != ObligationStatus::Overdue,
+            item.obligation.due_at,
+        )
+    });
+    let rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
+    let page = BoardPage {
+        now: format::local(now, zone),
+        overdue: rows.iter().filter(|r| r.status.class == "overdue").count(),
+        soon: rows.iter().filter(|r| r.status.class == "soon").count(),
+        truncated,
+        rows,
+        pending: pending.iter().map(|item| row(item, now, zone)).collect(),
+    };
+    user.page(&state, StatusCode::OK, "board.html", "board", &page)
+}

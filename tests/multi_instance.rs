@@ -1,0 +1,485 @@
+//! Several instances against one PostgreSQL database, as a district runs
+//! breachd for availability: two real `breachd serve` processes share a
+//! 5,000-guardian family-notice fan-out sent to a real SMTP server
+//! (aiosmtpd).
+//!
+//! - Both healthy: every guardian gets exactly one message, both instances
+//!   take part (the second learns of the work only through LISTEN/NOTIFY:
+//!   its scheduler sleeps with nothing planned), the website notice is
+//!   published once, and each delivery record names the instance that sent
+//!   it.
+//! - One killed with SIGKILL mid-fan-out: the survivor takes the dead
+//!   instance's chunk over once its lease runs out and finishes; nobody is
+//!   lost, and the only duplicates are the dead instance's messages in
+//!   flight (at most its `email.max_connections`).
+//!
+//! Each scenario gets a fresh database from `TEST_DATABASE_URL`; without it
+//! the test prints a loud SKIPPED line and returns (it fails instead under
+//! `BREACHD_REQUIRE_POSTGRES=1`, as in CI).
+
+mod common;
+
+use breachd::http::auth::token_sha256;
+use common::smtp::{Received, SmtpServer};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const GUARDIANS: usize = 5000;
+/// SMTP connections per instance: the bound on a dead instance's duplicates.
+const CONNECTIONS: usize = 4;
+const TOKEN: &str = "multi-instance-admin";
+
+// ------------------------------------------------------------- database
+
+struct PgTestDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgTestDb {
+    async fn create(test: &str) -> Option<PgTestDb> {
+        let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            if std::env::var("BREACHD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("{test}: TEST_DATABASE_URL is not set but BREACHD_REQUIRE_POSTGRES=1");
+            }
+            // The real stderr: libtest captures only the print macros.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: TEST_DATABASE_URL not set: {test} did not run against PostgreSQL"
+            );
+            return None;
+        };
+        let name = format!("breachd_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("TEST_DATABASE_URL accepts connections");
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("the test role may create databases");
+        let (scheme, rest) = admin_url.split_once("://").expect("a URL with a scheme");
+        let (rest, query) = match rest.split_once('?') {
+            Some((rest, query)) => (rest, format!("?{query}")),
+            None => (rest, String::new()),
+        };
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let url = format!("{scheme}://{authority}/{name}{query}");
+        Some(PgTestDb {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    async fn drop_database(&self) {
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
+                .await;
+        }
+    }
+}
+
+// -------------------------------------------------------------- daemons
+
+struct Daemon {
+    name: String,
+    base: String,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Daemon {
+    fn start(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> Daemon {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let home = dir.join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        let config = home.join("breachd.toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"
+[server]
+listen = "127.0.0.1:{port}"
+[database]
+url = "{database}"
+[email]
+transport = "smtp"
+url = "{smtp}"
+max_connections = {CONNECTIONS}
+dir = "{outbox}"
+[publish]
+dir = "{site}"
+[escalation]
+steps = []
+repeat_overdue = "0s"
+[digest]
+cron = ""
+[notice]
+chunk_size = 250
+[scheduler]
+# A short lease so that a dead instance's chunk is taken over quickly; one
+# job at a time so that the instances share the chunks and a dead one has
+# at most max_connections messages in flight.
+lease = "4s"
+batch = 1
+instance_id = "{name}"
+[[auth.tokens]]
+name = "admin"
+role = "admin"
+sha256 = "{sha}"
+"#,
+                smtp = smtp.url(),
+                outbox = home.join("outbox").display(),
+                site = home.join("site").display(),
+                sha = hex::encode(token_sha256(TOKEN)),
+            ),
+        )
+        .unwrap();
+        let log = home.join("daemon.log");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_breachd"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env_remove("BREACHD_CONFIG")
+            .env("BREACHD__LOG__FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::from(file))
+            .spawn()
+            .expect("the breachd binary runs");
+        Daemon {
+            name: name.to_owned(),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+            child: Some(child),
+        }
+    }
+
+    async fn wait_ready(&self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(response) = client.get(format!("{}/readyz", self.base)).send().await {
+                if response.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{} did not come up; its log:\n{}",
+            self.name,
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    /// SIGKILL: no drain, no goodbye.
+    fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
+
+// ------------------------------------------------------------ the work
+
+async fn post(client: &reqwest::Client, url: String, body: reqwest::Body) -> (u16, Value) {
+    let response = client
+        .post(url)
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("the daemon answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Files an incident on `on`, imports the roster there and approves the
+/// notice on `approver`; returns the incident id.
+async fn start_fan_out(client: &reqwest::Client, on: &Daemon, approver: &Daemon) -> String {
+    let now = chrono::Utc::now();
+    let incident = json!({
+        "title": "Vendor breach",
+        "contractor": "Vendor Inc.",
+        "discovered_at": (now - chrono::Duration::days(2)).to_rfc3339(),
+        "board_notified_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+        "data_elements": ["grades"]
+    });
+    let (status, filed) = post(
+        client,
+        format!("{}/api/v1/incidents", on.base),
+        incident.to_string().into(),
+    )
+    .await;
+    assert_eq!(status, 201, "filing: {filed}");
+    let id = filed["id"].as_str().expect("an incident id").to_owned();
+    let mut roster =
+        String::from("student_id,student_name,guardian_name,guardian_email,language\n");
+    for n in 0..GUARDIANS {
+        roster.push_str(&format!(
+            "s{n:05},Student{n} Family{n},Guardian{n} Family{n},guardian{n}@families.example,en\n"
+        ));
+    }
+    let response = client
+        .post(format!("{}/api/v1/incidents/{id}/roster", on.base))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "text/csv")
+        .body(roster)
+        .send()
+        .await
+        .expect("the daemon answers");
+    let status = response.status().as_u16();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 200, "roster import: {answer}");
+    assert_eq!(answer["recipients"].as_u64(), Some(GUARDIANS as u64), "{answer}");
+    let (status, approved) = post(
+        client,
+        format!("{}/api/v1/incidents/{id}/notice/approve", approver.base),
+        reqwest::Body::from(""),
+    )
+    .await;
+    assert_eq!(status, 202, "approval: {approved}");
+    id
+}
+
+fn is_family(message: &Received) -> bool {
+    message.header("X-Breachd-Kind").as_deref() == Some("family-notice")
+}
+
+/// Messages per guardian address, family notices only.
+fn per_address(smtp: &SmtpServer) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for message in smtp.messages().iter().filter(|m| is_family(m)) {
+        for to in &message.to {
+            *counts.entry(to.to_lowercase()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+async fn wait_all_delivered(smtp: &SmtpServer, within: Duration) -> BTreeMap<String, usize> {
+    let deadline = Instant::now() + within;
+    loop {
+        let counts = per_address(smtp);
+        if counts.len() >= GUARDIANS || Instant::now() > deadline {
+            return counts;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The deliveries listing's count of sent messages, once it reaches
+/// `GUARDIANS` (or the last seen after 20 s).
+async fn sent_count(client: &reqwest::Client, daemon: &Daemon, id: &str) -> u64 {
+    let mut sent = 0;
+    for _ in 0..100 {
+        let response = client
+            .get(format!("{}/api/v1/incidents/{id}/deliveries?limit=1", daemon.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("the daemon answers");
+        let listing: Value = response.json().await.unwrap_or(Value::Null);
+        sent = listing["summary"]["sent"].as_u64().unwrap_or(0);
+        if sent == GUARDIANS as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    sent
+}
+
+/// Send attempts recorded per instance.
+async fn attempts_by_instance(db: &sqlx::PgPool) -> BTreeMap<String, i64> {
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT COALESCE(worker, ''), COUNT(*) FROM email_attempts a JOIN emails e ON e.id = a.email_id
+         WHERE e.kind = 'family-notice' GROUP BY worker",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+async fn with_database<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let Some(db) = PgTestDb::create(name).await else {
+        return;
+    };
+    let outcome = tokio::spawn(test(db.url.clone())).await;
+    db.drop_database().await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_share_a_fan_out_with_no_duplicates() {
+    with_database("two_instances_share_a_fan_out_with_no_duplicates", |url| async move {
+        let smtp = SmtpServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let client = reqwest::Client::new();
+        let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);
+        a.wait_ready(&client).await;
+        let b = Daemon::start(dir.path(), "instance-b", &url, &smtp);
+        b.wait_ready(&client).await;
+
+        let started = Instant::now();
+        // Approved through b: a hears of the chunks only by NOTIFY.
+        let id = start_fan_out(&client, &a, &b).await;
+        let counts = wait_all_delivered(&smtp, Duration::from_secs(240)).await;
+        let elapsed = started.elapsed();
+        assert_eq!(counts.len(), GUARDIANS, "every guardian got the notice");
+        let duplicates: Vec<(&String, &usize)> = counts.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(duplicates.is_empty(), "duplicates with both instances healthy: {duplicates:?}");
+        assert_eq!(sent_count(&client, &a, &id).await, GUARDIANS as u64);
+        let _ = writeln!(
+            std::io::stderr(),
+            "two instances: {GUARDIANS} family notices in {:.1} s ({:.0} messages/s, filing and import included)",
+            elapsed.as_secs_f64(),
+            GUARDIANS as f64 / elapsed.as_secs_f64()
+        );
+
+        let db = sqlx::PgPool::connect(&url).await.unwrap();
+        let by_instance = attempts_by_instance(&db).await;
+        assert_eq!(by_instance.values().sum::<i64>(), GUARDIANS as i64, "{by_instance:?}");
+        for instance in ["instance-a", "instance-b"] {
+            assert!(
+                by_instance.get(instance).copied().unwrap_or(0) > 0,
+                "{instance} took part in the fan-out: {by_instance:?}"
+            );
+        }
+        // Every chunk ran once; the website notice was published once.
+        let (chunks, done, max_attempts): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE state = 'done'), COALESCE(MAX(attempts), 0)
+             FROM jobs WHERE kind = 'family_notice'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!((chunks, done), (20, 20));
+        assert_eq!(max_attempts, 1, "no chunk was taken over while its instance lived");
+        let publish: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, attempts FROM jobs WHERE kind = 'publish'")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert_eq!(publish, [("done".to_owned(), 1)]);
+        // Each instance's logs name it.
+        assert!(a.logs().contains("instance-a"));
+        assert!(b.logs().contains("instance-b"));
+        db.close().await;
+        drop((a, b));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
+    with_database("a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost", |url| async move {
+        // A little slower per message, so that the kill lands mid-fan-out.
+        let smtp = SmtpServer::start_with(&["--delay-ms", "2"]);
+        let dir = tempfile::tempdir().unwrap();
+        let client = reqwest::Client::new();
+        let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);
+        a.wait_ready(&client).await;
+        let mut b = Daemon::start(dir.path(), "instance-b", &url, &smtp);
+        b.wait_ready(&client).await;
+        let db = sqlx::PgPool::connect(&url).await.unwrap();
+
+        let id = start_fan_out(&client, &a, &a).await;
+        // Kill b while it holds a chunk, once part of the fan-out is out.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let received = smtp.messages().iter().filter(|m| is_family(m)).count();
+            let held: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE kind = 'family_notice' AND state = 'scheduled'
+                   AND locked_by = 'instance-b' AND locked_until > now()",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            if received >= GUARDIANS / 5 && held > 0 {
+                break;
+            }
+            assert!(
+                received < GUARDIANS * 9 / 10 && Instant::now() < deadline,
+                "no moment found to kill instance-b mid-chunk ({received} received)"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        b.kill_9();
+        let at_kill = per_address(&smtp).len();
+        assert!(at_kill < GUARDIANS, "the kill came before the end ({at_kill})");
+
+        let counts = wait_all_delivered(&smtp, Duration::from_secs(240)).await;
+        assert_eq!(counts.len(), GUARDIANS, "every guardian got the notice");
+        let duplicates: usize = counts.values().map(|n| n - 1).sum();
+        assert!(
+            duplicates <= CONNECTIONS,
+            "{duplicates} duplicates, more than instance-b's {CONNECTIONS} connections in flight"
+        );
+        assert_eq!(sent_count(&client, &a, &id).await, GUARDIANS as u64);
+        let _ = writeln!(
+            std::io::stderr(),
+            "kill -9 mid-fan-out: {at_kill} guardians reached at the kill, {duplicates} duplicate(s)"
+        );
+
+        // The dead instance's chunk was claimed again, by the survivor.
+        let taken_over: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT COALESCE(locked_by, ''), attempts FROM jobs WHERE kind = 'family_notice' AND attempts > 1",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        assert!(!taken_over.is_empty(), "a chunk was taken over");
+        let not_done: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE kind IN ('family_notice', 'publish') AND state <> 'done'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(not_done, 0, "every chunk and the publication finished");
+        let by_instance = attempts_by_instance(&db).await;
+        assert!(by_instance.get("instance-b").copied().unwrap_or(0) > 0, "{by_instance:?}");
+        assert!(by_instance.get("instance-a").copied().unwrap_or(0) > 0, "{by_instance:?}");
+        db.close().await;
+        drop(a);
+    })
+    .await;
+}
