@@ -28,10 +28,12 @@ impl Application {
         Self::build_with_clock(settings, Arc::new(SystemClock)).await
     }
 
+    /// As `build`, with an injected clock (tests stand at chosen instants).
     pub async fn build_with_clock(
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        crate::metrics::handle();
         for dir in [&settings.email.dir, &settings.publish_dir] {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }

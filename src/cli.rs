@@ -76,11 +76,22 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// API tokens.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 if intact, else 1 naming the first broken entry.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +114,9 @@ pub fn run(cli: Cli) -> ExitCode {
         } => token_new(&role, &name),
         Command::Deadlines { input, json, now } => deadlines(config, &input, json, now.as_deref()),
         Command::Serve => runtime().and_then(|rt| rt.block_on(serve(config))),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => runtime().and_then(|rt| rt.block_on(audit_verify(config))),
         Command::Migrate => runtime().and_then(|rt| rt.block_on(migrate(config))),
         Command::MigrateData { from, to } => {
             runtime().and_then(|rt| rt.block_on(migrate_data(&from, &to)))
@@ -159,10 +173,40 @@ async fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     crate::telemetry::init(&settings);
     let shutdown = CancellationToken::new();
     cancel_on_signals(shutdown.clone());
-    Application::build(settings)
-        .await?
-        .run_until_stopped(shutdown)
-        .await?;
+    let app = Application::build(settings).await?;
+    // Migrations are applied and the listener is bound: ready for systemd
+    // (Type=notify). Outside systemd this does nothing.
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        stopping.cancelled().await;
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+    });
+    app.run_until_stopped(shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    let store = crate::store::connect(&settings.database_url).await?;
+    let mut previous = (0i64, crate::audit::GENESIS.to_owned());
+    loop {
+        let page = store.audit_entries(previous.0, 5_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        match crate::audit::verify(&page, (previous.0, &previous.1)) {
+            Ok(last) => previous = last,
+            Err(broken) => {
+                println!(
+                    "audit chain broken at entry {}: {}",
+                    broken.seq, broken.reason
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    println!("audit chain intact: {} entries", previous.0);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -179,7 +223,10 @@ async fn migrate_data(from: &str, to: &str) -> anyhow::Result<ExitCode> {
     for (table, rows) in &report.tables {
         println!("{table:<24} {rows:>10} rows");
     }
-    println!("copied {} rows; the target is ready for `breachd serve`", report.total());
+    println!(
+        "copied {} rows; the target is ready for `breachd serve`",
+        report.total()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -146,6 +146,7 @@ impl Incidents {
             .await?
         {
             CreateOutcome::Created => {
+                crate::metrics::incident_filed();
                 self.wake.wake();
                 self.after_change(&incident, &obligations, now).await?;
                 tracing::info!(incident_id = %incident.id, obligations = obligations.len(), "incident filed");

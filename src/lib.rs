@@ -23,3 +23,5 @@ pub mod store;
 pub mod telemetry;
 pub mod views;
 pub mod web;
+pub mod audit;
+pub mod metrics;

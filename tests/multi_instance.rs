@@ -260,7 +260,11 @@ async fn start_fan_out(client: &reqwest::Client, on: &Daemon, approver: &Daemon)
     let status = response.status().as_u16();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(status, 200, "roster import: {answer}");
-    assert_eq!(answer["recipients"].as_u64(), Some(GUARDIANS as u64), "{answer}");
+    assert_eq!(
+        answer["recipients"].as_u64(),
+        Some(GUARDIANS as u64),
+        "{answer}"
+    );
     let (status, approved) = post(
         client,
         format!("{}/api/v1/incidents/{id}/notice/approve", approver.base),
@@ -303,7 +307,10 @@ async fn sent_count(client: &reqwest::Client, daemon: &Daemon, id: &str) -> u64 
     let mut sent = 0;
     for _ in 0..100 {
         let response = client
-            .get(format!("{}/api/v1/incidents/{id}/deliveries?limit=1", daemon.base))
+            .get(format!(
+                "{}/api/v1/incidents/{id}/deliveries?limit=1",
+                daemon.base
+            ))
             .bearer_auth(TOKEN)
             .send()
             .await

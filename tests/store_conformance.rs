@@ -340,7 +340,12 @@ async fn migrations_are_idempotent_and_ready(store: Arc<dyn Store>) {
 async fn incident_is_stored_and_replayed_by_idempotency_key(store: Arc<dyn Store>) {
     let now = at(NOW);
     let first = incident("first", now);
-    let o = obligation(first.id, "board_notifies_families", Some(now + Duration::days(2)), now);
+    let o = obligation(
+        first.id,
+        "board_notifies_families",
+        Some(now + Duration::days(2)),
+        now,
+    );
     let key = IdempotencyRecord {
         caller: "secops".into(),
         key: "k-1".into(),
@@ -350,7 +355,11 @@ async fn incident_is_stored_and_replayed_by_idempotency_key(store: Arc<dyn Store
             body: "{\"id\":1}".into(),
         },
     };
-    assert!(store.idempotent_response("secops", "k-1").await.unwrap().is_none());
+    assert!(store
+        .idempotent_response("secops", "k-1")
+        .await
+        .unwrap()
+        .is_none());
     let outcome = store
         .create_incident(&first, std::slice::from_ref(&o), &[], Some(&key))
         .await
@@ -367,7 +376,11 @@ async fn incident_is_stored_and_replayed_by_idempotency_key(store: Arc<dyn Store
         },
         ..key.clone()
     };
-    match store.create_incident(&second, &[], &[], Some(&retry)).await.unwrap() {
+    match store
+        .create_incident(&second, &[], &[], Some(&retry))
+        .await
+        .unwrap()
+    {
         CreateOutcome::Replayed(answer) => assert_eq!(answer, key.response),
         other => panic!("expected a replay, got {other:?}"),
     }
@@ -378,7 +391,10 @@ async fn incident_is_stored_and_replayed_by_idempotency_key(store: Arc<dyn Store
         ..retry.clone()
     };
     assert!(matches!(
-        store.create_incident(&second, &[], &[], Some(&other_caller)).await.unwrap(),
+        store
+            .create_incident(&second, &[], &[], Some(&other_caller))
+            .await
+            .unwrap(),
         CreateOutcome::Created
     ));
 
@@ -388,7 +404,10 @@ async fn incident_is_stored_and_replayed_by_idempotency_key(store: Arc<dyn Store
         store.idempotent_response("secops", "k-1").await.unwrap(),
         Some(key.response.clone())
     );
-    assert_eq!(store.incident_obligations(first.id).await.unwrap(), vec![o.clone()]);
+    assert_eq!(
+        store.incident_obligations(first.id).await.unwrap(),
+        vec![o.clone()]
+    );
     assert_eq!(store.obligation(o.id).await.unwrap(), Some(o));
     assert!(store.incident(Uuid::now_v7()).await.unwrap().is_none());
 }
@@ -426,7 +445,10 @@ async fn concurrent_filings_with_one_key_store_one_incident(store: Arc<dyn Store
         }
     }
     assert_eq!(created, 1, "exactly one filing is stored");
-    assert!(bodies.len() <= 1, "every replay answers the same first body");
+    assert!(
+        bodies.len() <= 1,
+        "every replay answers the same first body"
+    );
     let all = store.list_incidents(None, now, 100, 0).await.unwrap();
     assert_eq!(all.len(), 1);
 }
@@ -472,7 +494,9 @@ async fn record_event_checks_the_version(store: Arc<dyn Store>) {
     assert_eq!(obligations[0].due_at, started.due_at);
     // An unknown incident is a conflict too (no row at that version).
     assert!(matches!(
-        store.record_event(Uuid::now_v7(), 0, &again, &[], &[]).await,
+        store
+            .record_event(Uuid::now_v7(), 0, &again, &[], &[])
+            .await,
         Err(StoreError::Conflict)
     ));
 }
@@ -482,7 +506,12 @@ async fn concurrent_events_on_one_version_conflict(store: Arc<dyn Store>) {
     let record = incident("raced", now);
     file(&store, &record, &[], &[]).await;
     let mut tasks = Vec::new();
-    for kind in ["board_notified", "families_notified", "website_posted", "other"] {
+    for kind in [
+        "board_notified",
+        "families_notified",
+        "website_posted",
+        "other",
+    ] {
         let store = Arc::clone(&store);
         tasks.push(tokio::spawn(async move {
             let event = EventRecord {
@@ -511,9 +540,24 @@ async fn concurrent_events_on_one_version_conflict(store: Arc<dyn Store>) {
 async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Store>) {
     let now = at(NOW);
     let record = incident("replanned", now);
-    let families = obligation(record.id, "board_notifies_families", Some(now + Duration::days(2)), now);
-    let website = obligation(record.id, "board_posts_website_notice", Some(now + Duration::days(2)), now);
-    let mut waived = obligation(record.id, "entity_notifies_residents", Some(now + Duration::days(60)), now);
+    let families = obligation(
+        record.id,
+        "board_notifies_families",
+        Some(now + Duration::days(2)),
+        now,
+    );
+    let website = obligation(
+        record.id,
+        "board_posts_website_notice",
+        Some(now + Duration::days(2)),
+        now,
+    );
+    let mut waived = obligation(
+        record.id,
+        "entity_notifies_residents",
+        Some(now + Duration::days(60)),
+        now,
+    );
     waived.waived_at = Some(now);
     waived.waive_reason = Some("not ours".into());
     waived.waived_by = Some("admin".into());
@@ -521,7 +565,13 @@ async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Stor
         reminder(&families, 0, now + Duration::hours(1)),
         reminder(&website, 0, now + Duration::hours(1)),
     ];
-    file(&store, &record, &[families.clone(), website.clone(), waived.clone()], &jobs).await;
+    file(
+        &store,
+        &record,
+        &[families.clone(), website.clone(), waived.clone()],
+        &jobs,
+    )
+    .await;
 
     // The event moves the families' due time and no longer yields the
     // website obligation; the waived one stays although not produced.
@@ -539,7 +589,13 @@ async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Stor
     };
     let replanned = reminder(&moved, 1, now + Duration::hours(2));
     store
-        .record_event(record.id, 0, &event, std::slice::from_ref(&moved), std::slice::from_ref(&replanned))
+        .record_event(
+            record.id,
+            0,
+            &event,
+            std::slice::from_ref(&moved),
+            std::slice::from_ref(&replanned),
+        )
         .await
         .unwrap();
     let kinds: BTreeSet<String> = store
@@ -551,7 +607,10 @@ async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Stor
         .collect();
     assert_eq!(
         kinds,
-        BTreeSet::from(["board_notifies_families".to_owned(), "entity_notifies_residents".to_owned()])
+        BTreeSet::from([
+            "board_notifies_families".to_owned(),
+            "entity_notifies_residents".to_owned()
+        ])
     );
     let jobs = store.incident_jobs(record.id).await.unwrap();
     let states: BTreeMap<String, (JobState, Option<DateTime<Utc>>)> = jobs
@@ -559,8 +618,14 @@ async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Stor
         .map(|j| (j.key.clone(), (j.state, j.finished_at)))
         .collect();
     // Planned for the old due time: cancelled; its obligation gone: cancelled.
-    assert_eq!(states[&jobs_key(&families, 0)], (JobState::Cancelled, Some(later)));
-    assert_eq!(states[&jobs_key(&website, 0)], (JobState::Cancelled, Some(later)));
+    assert_eq!(
+        states[&jobs_key(&families, 0)],
+        (JobState::Cancelled, Some(later))
+    );
+    assert_eq!(
+        states[&jobs_key(&website, 0)],
+        (JobState::Cancelled, Some(later))
+    );
     assert_eq!(states[&jobs_key(&moved, 1)], (JobState::Scheduled, None));
 }
 
@@ -612,7 +677,15 @@ async fn obligations_filter_and_order(store: Arc<dyn Store>) {
     let all = list(vec![], None, None, 100).await;
     assert_eq!(
         kinds(&all),
-        ["b_late", "b_done", "a_overdue", "b_waived", "a_open", "b_open_twin", "a_pending"]
+        [
+            "b_late",
+            "b_done",
+            "a_overdue",
+            "b_waived",
+            "a_open",
+            "b_open_twin",
+            "a_pending"
+        ]
     );
     assert_eq!(all[0].incident_title, "Bravo");
     for (status, expected) in [
@@ -629,11 +702,32 @@ async fn obligations_filter_and_order(store: Arc<dyn Store>) {
             assert_eq!(row.obligation.status(now), status);
         }
     }
-    let open_overdue = list(vec![ObligationStatus::Overdue, ObligationStatus::Open], None, None, 100).await;
+    let open_overdue = list(
+        vec![ObligationStatus::Overdue, ObligationStatus::Open],
+        None,
+        None,
+        100,
+    )
+    .await;
     assert_eq!(kinds(&open_overdue), ["a_overdue", "a_open", "b_open_twin"]);
-    let before = list(vec![], Some(now + Duration::days(1) + Duration::seconds(1)), None, 100).await;
-    assert_eq!(kinds(&before), ["b_late", "b_done", "a_overdue", "b_waived"]);
-    let of_a = list(vec![ObligationStatus::Open, ObligationStatus::Pending], None, Some(a.id), 100).await;
+    let before = list(
+        vec![],
+        Some(now + Duration::days(1) + Duration::seconds(1)),
+        None,
+        100,
+    )
+    .await;
+    assert_eq!(
+        kinds(&before),
+        ["b_late", "b_done", "a_overdue", "b_waived"]
+    );
+    let of_a = list(
+        vec![ObligationStatus::Open, ObligationStatus::Pending],
+        None,
+        Some(a.id),
+        100,
+    )
+    .await;
     assert_eq!(kinds(&of_a), ["a_open", "a_pending"]);
     let limited = list(vec![], None, None, 2).await;
     assert_eq!(kinds(&limited), ["b_late", "b_done"]);
@@ -681,15 +775,30 @@ async fn incidents_filter_and_order(store: Arc<dyn Store>) {
     let bravo = all.iter().find(|s| s.incident.id == b.id).unwrap();
     assert_eq!(bravo.unsettled, 1);
     assert_eq!(
-        titles(store.list_incidents(Some(IncidentStatusFilter::Open), now, 100, 0).await.unwrap()),
+        titles(
+            store
+                .list_incidents(Some(IncidentStatusFilter::Open), now, 100, 0)
+                .await
+                .unwrap()
+        ),
         ["Bravo", "Alpha"]
     );
     assert_eq!(
-        titles(store.list_incidents(Some(IncidentStatusFilter::Overdue), now, 100, 0).await.unwrap()),
+        titles(
+            store
+                .list_incidents(Some(IncidentStatusFilter::Overdue), now, 100, 0)
+                .await
+                .unwrap()
+        ),
         ["Alpha"]
     );
     assert_eq!(
-        titles(store.list_incidents(Some(IncidentStatusFilter::Closed), now, 100, 0).await.unwrap()),
+        titles(
+            store
+                .list_incidents(Some(IncidentStatusFilter::Closed), now, 100, 0)
+                .await
+                .unwrap()
+        ),
         ["Charlie"]
     );
     assert_eq!(
@@ -701,8 +810,18 @@ async fn incidents_filter_and_order(store: Arc<dyn Store>) {
 async fn settling_cancels_jobs(store: Arc<dyn Store>) {
     let now = at(NOW);
     let record = incident("settled", now);
-    let families = obligation(record.id, "board_notifies_families", Some(now + Duration::days(2)), now);
-    let website = obligation(record.id, "board_posts_website_notice", Some(now + Duration::days(2)), now);
+    let families = obligation(
+        record.id,
+        "board_notifies_families",
+        Some(now + Duration::days(2)),
+        now,
+    );
+    let website = obligation(
+        record.id,
+        "board_posts_website_notice",
+        Some(now + Duration::days(2)),
+        now,
+    );
     let jobs = vec![
         reminder(&families, 0, now + Duration::hours(1)),
         reminder(&families, 1, now + Duration::hours(20)),
@@ -715,7 +834,11 @@ async fn settling_cancels_jobs(store: Arc<dyn Store>) {
         at: now + Duration::hours(2),
         note: Some("sent by mail".into()),
     };
-    match store.settle_obligation(families.id, &complete, "admin", later).await.unwrap() {
+    match store
+        .settle_obligation(families.id, &complete, "admin", later)
+        .await
+        .unwrap()
+    {
         SettleOutcome::Settled(o) => {
             assert_eq!(o.completed_at, Some(now + Duration::hours(2)));
             assert_eq!(o.completion_note.as_deref(), Some("sent by mail"));
@@ -733,10 +856,17 @@ async fn settling_cancels_jobs(store: Arc<dyn Store>) {
         SettleOutcome::AlreadySettled(o) if o.waived_at.is_none()
     ));
     assert!(matches!(
-        store.settle_obligation(Uuid::now_v7(), &waive, "admin", later).await.unwrap(),
+        store
+            .settle_obligation(Uuid::now_v7(), &waive, "admin", later)
+            .await
+            .unwrap(),
         SettleOutcome::NotFound
     ));
-    match store.settle_obligation(website.id, &waive, "admin", later).await.unwrap() {
+    match store
+        .settle_obligation(website.id, &waive, "admin", later)
+        .await
+        .unwrap()
+    {
         SettleOutcome::Settled(o) => {
             assert_eq!(o.waived_at, Some(later));
             assert_eq!(o.waive_reason.as_deref(), Some("duplicate"));
@@ -756,11 +886,20 @@ async fn enqueue_is_idempotent_by_key(store: Arc<dyn Store>) {
     let now = at(NOW);
     assert_eq!(store.enqueue(&[]).await.unwrap(), 0);
     let first = job("same", now);
-    assert_eq!(store.enqueue(std::slice::from_ref(&first)).await.unwrap(), 1);
+    assert_eq!(
+        store.enqueue(std::slice::from_ref(&first)).await.unwrap(),
+        1
+    );
     let again = job("same", now - Duration::hours(1));
     assert_eq!(store.enqueue(&[again, job("other", now)]).await.unwrap(), 1);
     // A key repeated within one call is planned once.
-    assert_eq!(store.enqueue(&[job("twice", now), job("twice", now)]).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .enqueue(&[job("twice", now), job("twice", now)])
+            .await
+            .unwrap(),
+        1
+    );
     // A job planned as skipped is finished at once and never claimed.
     let mut skipped = job("skipped", now - Duration::hours(2));
     skipped.state = JobState::Skipped;
@@ -770,7 +909,10 @@ async fn enqueue_is_idempotent_by_key(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let keys: BTreeSet<String> = claimed.iter().map(|j| j.key.clone()).collect();
-    assert_eq!(keys, BTreeSet::from(["same".into(), "other".into(), "twice".into()]));
+    assert_eq!(
+        keys,
+        BTreeSet::from(["same".into(), "other".into(), "twice".into()])
+    );
     let same = claimed.iter().find(|j| j.key == "same").unwrap();
     assert_eq!(same.id, first.id, "the first plan is kept");
     assert_eq!(same.due_at, now);
@@ -817,18 +959,38 @@ async fn claim_lease_and_expired_lease_takeover(store: Arc<dyn Store>) {
         ])
         .await
         .unwrap();
-    assert_eq!(store.next_job_at().await.unwrap(), Some(now - Duration::minutes(2)));
+    assert_eq!(
+        store.next_job_at().await.unwrap(),
+        Some(now - Duration::minutes(2))
+    );
     // Due jobs only, soonest first, up to the limit.
-    let a = store.claim_jobs(now, now + lease, "instance-a", 1).await.unwrap();
-    assert_eq!(a.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(), ["first"]);
+    let a = store
+        .claim_jobs(now, now + lease, "instance-a", 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        a.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
+        ["first"]
+    );
     assert_eq!(a[0].locked_until, Some(now + lease));
     assert_eq!(a[0].locked_by.as_deref(), Some("instance-a"));
     assert_eq!(a[0].updated_at, now);
-    let more = store.claim_jobs(now, now + lease, "instance-a", 10).await.unwrap();
-    assert_eq!(more.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(), ["second"]);
+    let more = store
+        .claim_jobs(now, now + lease, "instance-a", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        more.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
+        ["second"]
+    );
     // Leased jobs are nobody else's while the lease runs.
     assert!(store
-        .claim_jobs(now + Duration::seconds(29), now + lease * 2, "instance-b", 10)
+        .claim_jobs(
+            now + Duration::seconds(29),
+            now + lease * 2,
+            "instance-b",
+            10
+        )
         .await
         .unwrap()
         .is_empty());
@@ -836,9 +998,17 @@ async fn claim_lease_and_expired_lease_takeover(store: Arc<dyn Store>) {
     assert_eq!(store.next_job_at().await.unwrap(), Some(now + lease));
     // instance-a dies; once the lease has run out, b takes the jobs over.
     let after = now + lease + Duration::seconds(1);
-    let b = store.claim_jobs(after, after + lease, "instance-b", 10).await.unwrap();
-    assert_eq!(b.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(), ["first", "second"]);
-    assert!(b.iter().all(|j| j.attempts == 2 && j.locked_by.as_deref() == Some("instance-b")));
+    let b = store
+        .claim_jobs(after, after + lease, "instance-b", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
+        ["first", "second"]
+    );
+    assert!(b
+        .iter()
+        .all(|j| j.attempts == 2 && j.locked_by.as_deref() == Some("instance-b")));
     // The dead instance's late finish is refused; the new holder's counts.
     assert!(!store
         .finish_job(b[0].id, "instance-a", JobState::Done, None, after)
@@ -850,7 +1020,13 @@ async fn claim_lease_and_expired_lease_takeover(store: Arc<dyn Store>) {
         .unwrap());
     // A finished job is not finished twice.
     assert!(!store
-        .finish_job(b[0].id, "instance-b", JobState::Failed, Some("again"), after)
+        .finish_job(
+            b[0].id,
+            "instance-b",
+            JobState::Failed,
+            Some("again"),
+            after
+        )
         .await
         .unwrap());
     // Renewal: only the holder extends its lease.
@@ -914,7 +1090,10 @@ async fn only_the_lease_holder_finishes_or_reschedules(store: Arc<dyn Store>) {
     let now = at(NOW);
     let lease = Duration::seconds(30);
     store.enqueue(&[job("retry", now)]).await.unwrap();
-    let claimed = store.claim_jobs(now, now + lease, "holder", 1).await.unwrap();
+    let claimed = store
+        .claim_jobs(now, now + lease, "holder", 1)
+        .await
+        .unwrap();
     let id = claimed[0].id;
     let retry_at = now + Duration::minutes(5);
     assert!(!store
@@ -927,8 +1106,15 @@ async fn only_the_lease_holder_finishes_or_reschedules(store: Arc<dyn Store>) {
         .unwrap());
     // Released: claimable again at the new due time, by anyone.
     assert_eq!(store.next_job_at().await.unwrap(), Some(retry_at));
-    assert!(store.claim_jobs(now + Duration::minutes(1), now + lease, "other", 1).await.unwrap().is_empty());
-    let again = store.claim_jobs(retry_at, retry_at + lease, "other", 1).await.unwrap();
+    assert!(store
+        .claim_jobs(now + Duration::minutes(1), now + lease, "other", 1)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = store
+        .claim_jobs(retry_at, retry_at + lease, "other", 1)
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 2);
     assert_eq!(again[0].last_error.as_deref(), Some("deferred recipients"));
@@ -958,7 +1144,12 @@ async fn only_the_lease_holder_finishes_or_reschedules(store: Arc<dyn Store>) {
 async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
     let now = at(NOW);
     let record = incident("steps", now);
-    let o = obligation(record.id, "board_notifies_families", Some(now + Duration::days(1)), now);
+    let o = obligation(
+        record.id,
+        "board_notifies_families",
+        Some(now + Duration::days(1)),
+        now,
+    );
     let jobs = vec![
         reminder(&o, 0, now - Duration::hours(3)),
         reminder(&o, 1, now - Duration::hours(1)),
@@ -970,7 +1161,10 @@ async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
     store.enqueue(&[digest]).await.unwrap();
     assert!(store.later_reminder_due(o.id, 0, now).await.unwrap());
     assert!(!store.later_reminder_due(o.id, 1, now).await.unwrap());
-    assert!(store.later_reminder_due(o.id, 1, now + Duration::hours(5)).await.unwrap());
+    assert!(store
+        .later_reminder_due(o.id, 1, now + Duration::hours(5))
+        .await
+        .unwrap());
     // Ordered by obligation (none first), step, due time.
     let listed: Vec<String> = store
         .incident_jobs(record.id)
@@ -980,7 +1174,10 @@ async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
         .map(|j| j.key)
         .collect();
     assert_eq!(listed[0], "unrelated");
-    assert_eq!(&listed[1..], [jobs_key(&o, 0), jobs_key(&o, 1), jobs_key(&o, 2)]);
+    assert_eq!(
+        &listed[1..],
+        [jobs_key(&o, 0), jobs_key(&o, 1), jobs_key(&o, 2)]
+    );
     assert_eq!(store.cancel_obligation_jobs(o.id, now).await.unwrap(), 3);
     assert_eq!(store.cancel_obligation_jobs(o.id, now).await.unwrap(), 0);
     assert!(!store.later_reminder_due(o.id, 0, now).await.unwrap());
@@ -989,7 +1186,10 @@ async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
 async fn emails_and_attempts(store: Arc<dyn Store>) {
     let now = at(NOW);
     store.enqueue(&[job("mail", now)]).await.unwrap();
-    let held = store.claim_jobs(now, now + Duration::seconds(30), "w", 1).await.unwrap();
+    let held = store
+        .claim_jobs(now, now + Duration::seconds(30), "w", 1)
+        .await
+        .unwrap();
     let job_id = held[0].id;
     let planned = |recipient: &str, message: &str| NewEmail {
         id: Uuid::now_v7(),
@@ -1000,12 +1200,24 @@ async fn emails_and_attempts(store: Arc<dyn Store>) {
         message_id: message.into(),
     };
     store
-        .ensure_emails(&[planned("b@example.org", "<1@x>"), planned("a@example.org", "<2@x>")], now)
+        .ensure_emails(
+            &[
+                planned("b@example.org", "<1@x>"),
+                planned("a@example.org", "<2@x>"),
+            ],
+            now,
+        )
         .await
         .unwrap();
     // Planning again keeps the first rows and their Message-IDs.
     store
-        .ensure_emails(&[planned("a@example.org", "<3@x>"), planned("c@example.org", "<4@x>")], now)
+        .ensure_emails(
+            &[
+                planned("a@example.org", "<3@x>"),
+                planned("c@example.org", "<4@x>"),
+            ],
+            now,
+        )
         .await
         .unwrap();
     let emails = store.job_emails(job_id).await.unwrap();
@@ -1015,9 +1227,15 @@ async fn emails_and_attempts(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(
         listed,
-        [("a@example.org", "<2@x>"), ("b@example.org", "<1@x>"), ("c@example.org", "<4@x>")]
+        [
+            ("a@example.org", "<2@x>"),
+            ("b@example.org", "<1@x>"),
+            ("c@example.org", "<4@x>")
+        ]
     );
-    assert!(emails.iter().all(|e| e.status == EmailStatus::Queued && e.attempts == 0));
+    assert!(emails
+        .iter()
+        .all(|e| e.status == EmailStatus::Queued && e.attempts == 0));
     let later = now + Duration::seconds(5);
     store.record_attempts(&[]).await.unwrap();
     store
@@ -1050,15 +1268,35 @@ async fn emails_and_attempts(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let emails = store.job_emails(job_id).await.unwrap();
-    let summary: Vec<(EmailStatus, i64, Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = emails
+    let summary: Vec<(
+        EmailStatus,
+        i64,
+        Option<&str>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    )> = emails
         .iter()
-        .map(|e| (e.status, e.attempts, e.last_reply.as_deref(), e.next_attempt_at, e.sent_at))
+        .map(|e| {
+            (
+                e.status,
+                e.attempts,
+                e.last_reply.as_deref(),
+                e.next_attempt_at,
+                e.sent_at,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
             (EmailStatus::Sent, 1, Some("250 OK"), None, Some(later)),
-            (EmailStatus::Deferred, 1, Some("451 later"), Some(later + Duration::minutes(1)), None),
+            (
+                EmailStatus::Deferred,
+                1,
+                Some("451 later"),
+                Some(later + Duration::minutes(1)),
+                None
+            ),
             (EmailStatus::Failed, 1, Some("550 no"), None, None),
         ]
     );
@@ -1069,22 +1307,33 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
     let now = at(NOW);
     let record = incident("fan-out", now);
     file(&store, &record, &[], &[]).await;
-    let import = |recipients: Vec<Vec<NoticeRecipient>>, unreachable: Vec<Vec<(String, String)>>, at| {
-        let record = RosterImportRecord {
-            id: Uuid::now_v7(),
-            incident_id: record.id,
-            format: "csv".into(),
-            students: 9,
-            recipients: recipients.iter().map(|p| p.len() as u64).sum(),
-            unreachable: unreachable.iter().map(|p| p.len() as u64).sum(),
-            rejected_rows: 1,
-            imported_at: at,
-            imported_by: "admin".into(),
+    let import =
+        |recipients: Vec<Vec<NoticeRecipient>>, unreachable: Vec<Vec<(String, String)>>, at| {
+            let record = RosterImportRecord {
+                id: Uuid::now_v7(),
+                incident_id: record.id,
+                format: "csv".into(),
+                students: 9,
+                recipients: recipients.iter().map(|p| p.len() as u64).sum(),
+                unreachable: unreachable.iter().map(|p| p.len() as u64).sum(),
+                rejected_rows: 1,
+                imported_at: at,
+                imported_by: "admin".into(),
+            };
+            (
+                record,
+                Pages {
+                    recipients,
+                    unreachable,
+                },
+            )
         };
-        (record, Pages { recipients, unreachable })
-    };
     // A first import, replaced whole by the second.
-    let (first, mut pages) = import(vec![vec![guardian("old@example.org", &["s0"])]], vec![], now);
+    let (first, mut pages) = import(
+        vec![vec![guardian("old@example.org", &["s0"])]],
+        vec![],
+        now,
+    );
     assert!(store.replace_roster(&first, &mut pages).await.unwrap());
     let guardians = [
         "Zed@Example.org",
@@ -1097,7 +1346,10 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
     ];
     let (second, mut pages) = import(
         vec![
-            guardians[..4].iter().map(|g| guardian(g, &["s1", "s2"])).collect(),
+            guardians[..4]
+                .iter()
+                .map(|g| guardian(g, &["s1", "s2"]))
+                .collect(),
             // The same address again (another case): one message per address.
             guardians[4..]
                 .iter()
@@ -1105,27 +1357,52 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
                 .chain([guardian("AMY@example.org", &["s9"])])
                 .collect(),
         ],
-        vec![vec![("s8".into(), "Pat".into()), ("s5".into(), "Lee".into())]],
+        vec![vec![
+            ("s8".into(), "Pat".into()),
+            ("s5".into(), "Lee".into()),
+        ]],
         now + Duration::minutes(1),
     );
     assert!(store.replace_roster(&second, &mut pages).await.unwrap());
-    let latest = store.latest_roster_import(record.id).await.unwrap().unwrap();
+    let latest = store
+        .latest_roster_import(record.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(latest.id, second.id);
     assert_eq!(latest.recipients, second.recipients);
     assert_eq!(latest.rejected_rows, 1);
     assert_eq!(
         store.unreachable_students(record.id).await.unwrap(),
-        [("s5".to_owned(), "Lee".to_owned()), ("s8".to_owned(), "Pat".to_owned())]
+        [
+            ("s5".to_owned(), "Lee".to_owned()),
+            ("s8".to_owned(), "Pat".to_owned())
+        ]
     );
-    assert!(store.latest_roster_import(Uuid::now_v7()).await.unwrap().is_none());
+    assert!(store
+        .latest_roster_import(Uuid::now_v7())
+        .await
+        .unwrap()
+        .is_none());
 
     // The draft: kept once stored; its wording is editable until approval.
     assert!(store.notice(record.id).await.unwrap().is_none());
-    store.ensure_notice_draft(&draft(record.id, now)).await.unwrap();
+    store
+        .ensure_notice_draft(&draft(record.id, now))
+        .await
+        .unwrap();
     let mut other = draft(record.id, now + Duration::hours(1));
     other.what_happened = "ignored".into();
     store.ensure_notice_draft(&other).await.unwrap();
-    assert_eq!(store.notice(record.id).await.unwrap().unwrap().what_happened, "what happened");
+    assert_eq!(
+        store
+            .notice(record.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .what_happened,
+        "what happened"
+    );
     other.what_happened = "edited".into();
     assert!(store.update_notice_draft(&other).await.unwrap());
     let stored = store.notice(record.id).await.unwrap().unwrap();
@@ -1146,7 +1423,13 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         }
     );
     let again = store
-        .approve_notice(record.id, "admin", approved_at + Duration::hours(1), 3, "example.org")
+        .approve_notice(
+            record.id,
+            "admin",
+            approved_at + Duration::hours(1),
+            3,
+            "example.org",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1158,8 +1441,15 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         }
     );
     assert!(!store.update_notice_draft(&other).await.unwrap());
-    let (late, mut pages) = import(vec![vec![guardian("late@example.org", &["s7"])]], vec![], approved_at);
-    assert!(!store.replace_roster(&late, &mut pages).await.unwrap(), "the roster is frozen once approved");
+    let (late, mut pages) = import(
+        vec![vec![guardian("late@example.org", &["s7"])]],
+        vec![],
+        approved_at,
+    );
+    assert!(
+        !store.replace_roster(&late, &mut pages).await.unwrap(),
+        "the roster is frozen once approved"
+    );
     let notice = store.notice(record.id).await.unwrap().unwrap();
     assert_eq!(notice.approved_at, Some(approved_at));
     assert_eq!(notice.approved_by.as_deref(), Some("admin"));
@@ -1173,7 +1463,9 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         .chain([format!("publish:{}", record.id)])
         .collect();
     assert_eq!(keys, expected);
-    assert!(jobs.iter().all(|j| j.due_at == approved_at && j.state == JobState::Scheduled));
+    assert!(jobs
+        .iter()
+        .all(|j| j.due_at == approved_at && j.state == JobState::Scheduled));
     let chunk_job = jobs.iter().find(|j| j.key.ends_with(":1")).unwrap();
     assert_eq!(chunk_job.kind, "family_notice");
     assert_eq!(chunk_job.payload, json!({ "chunk": 1 }));
@@ -1186,14 +1478,20 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
             .family_deliveries_due(record.id, chunk, approved_at, 10)
             .await
             .unwrap();
-        chunks.push(due.iter().map(|d| d.recipient.email.clone()).collect::<Vec<_>>());
+        chunks.push(
+            due.iter()
+                .map(|d| d.recipient.email.clone())
+                .collect::<Vec<_>>(),
+        );
         for delivery in &due {
             assert_eq!(delivery.email.kind, "family-notice");
             assert_eq!(delivery.email.status, EmailStatus::Queued);
             assert_eq!(delivery.email.recipient, delivery.recipient.email);
             let id = delivery.email.message_id.as_str();
             assert!(
-                id.starts_with('<') && id.ends_with("@example.org>") && id.len() == 32 + "<@example.org>".len(),
+                id.starts_with('<')
+                    && id.ends_with("@example.org>")
+                    && id.len() == 32 + "<@example.org>".len(),
                 "Message-ID {id}"
             );
         }
@@ -1216,7 +1514,10 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
     assert_eq!(cat[0].recipient.language.as_deref(), Some("en"));
 
     // Send chunk 0: one sent, one deferred, one failed.
-    let zero = store.family_deliveries_due(record.id, 0, approved_at, 10).await.unwrap();
+    let zero = store
+        .family_deliveries_due(record.id, 0, approved_at, 10)
+        .await
+        .unwrap();
     let sent_at = approved_at + Duration::seconds(10);
     let retry_at = sent_at + Duration::minutes(5);
     let attempt = |d: &FamilyDelivery, outcome, next| Attempt {
@@ -1235,16 +1536,29 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         ])
         .await
         .unwrap();
-    assert!(store.family_deliveries_due(record.id, 0, sent_at, 10).await.unwrap().is_empty());
-    let retried = store.family_deliveries_due(record.id, 0, retry_at, 10).await.unwrap();
+    assert!(store
+        .family_deliveries_due(record.id, 0, sent_at, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let retried = store
+        .family_deliveries_due(record.id, 0, retry_at, 10)
+        .await
+        .unwrap();
     assert_eq!(retried.len(), 1);
     assert_eq!(retried[0].email.status, EmailStatus::Deferred);
     assert_eq!(
         store.family_chunk_pending(record.id, 0).await.unwrap(),
         (1, Some(retry_at))
     );
-    assert_eq!(store.family_chunk_pending(record.id, 1).await.unwrap(), (3, None));
-    assert_eq!(store.family_chunk_pending(record.id, 9).await.unwrap(), (0, None));
+    assert_eq!(
+        store.family_chunk_pending(record.id, 1).await.unwrap(),
+        (3, None)
+    );
+    assert_eq!(
+        store.family_chunk_pending(record.id, 9).await.unwrap(),
+        (0, None)
+    );
     let counts: BTreeMap<&str, i64> = store
         .delivery_counts(record.id)
         .await
@@ -1252,7 +1566,10 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         .into_iter()
         .map(|(status, n)| (status.as_str(), n))
         .collect();
-    assert_eq!(counts, BTreeMap::from([("deferred", 1), ("failed", 1), ("queued", 4), ("sent", 1)]));
+    assert_eq!(
+        counts,
+        BTreeMap::from([("deferred", 1), ("failed", 1), ("queued", 4), ("sent", 1)])
+    );
 
     // Deliveries page by recipient address (byte order: capitals first).
     let page = |status, after: Option<String>, limit| {
@@ -1273,11 +1590,24 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
     );
     assert_eq!(
         page(None, Some("amy@example.org".into()), 10).await,
-        ["bob@example.org", "dan@example.org", "eve@example.org", "fay@example.org"]
+        [
+            "bob@example.org",
+            "dan@example.org",
+            "eve@example.org",
+            "fay@example.org"
+        ]
     );
-    assert_eq!(page(Some(EmailStatus::Sent), None, 10).await, ["Cat@example.org"]);
     assert_eq!(
-        page(Some(EmailStatus::Queued), Some("dan@example.org".into()), 10).await,
+        page(Some(EmailStatus::Sent), None, 10).await,
+        ["Cat@example.org"]
+    );
+    assert_eq!(
+        page(
+            Some(EmailStatus::Queued),
+            Some("dan@example.org".into()),
+            10
+        )
+        .await,
         ["eve@example.org", "fay@example.org"]
     );
 }
@@ -1288,7 +1618,10 @@ async fn published_notices_newest_first(store: Arc<dyn Store>) {
     for (n, title) in ["older", "newer", "unpublished"].iter().enumerate() {
         let record = incident(title, now);
         file(&store, &record, &[], &[]).await;
-        store.ensure_notice_draft(&draft(record.id, now)).await.unwrap();
+        store
+            .ensure_notice_draft(&draft(record.id, now))
+            .await
+            .unwrap();
         ids.push((record.id, n as i64, *title));
     }
     for (id, n, title) in &ids[..2] {
@@ -1319,7 +1652,8 @@ async fn published_notices_newest_first(store: Arc<dyn Store>) {
 /// Planning a job announces it on `breachd_jobs`, so sleeping instances wake.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_planning_a_job_notifies_other_instances() {
-    let Some(db) = PgTestDb::create("postgres_planning_a_job_notifies_other_instances").await else {
+    let Some(db) = PgTestDb::create("postgres_planning_a_job_notifies_other_instances").await
+    else {
         return;
     };
     let outcome = tokio::spawn({
@@ -1334,19 +1668,25 @@ async fn postgres_planning_a_job_notifies_other_instances() {
                 .unwrap();
             let now = at(NOW);
             store.enqueue(&[job("announced", now)]).await.unwrap();
-            let heard = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
+            let heard =
+                tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
             assert!(heard.is_ok(), "enqueue notified the channel");
             // Re-planning an existing key is silent.
             store.enqueue(&[job("announced", now)]).await.unwrap();
-            let claimed = store.claim_jobs(now, now + Duration::seconds(30), "w", 1).await.unwrap();
+            let claimed = store
+                .claim_jobs(now, now + Duration::seconds(30), "w", 1)
+                .await
+                .unwrap();
             store
                 .reschedule_job(claimed[0].id, "w", now + Duration::minutes(1), None, now)
                 .await
                 .unwrap();
-            let heard = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
+            let heard =
+                tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
             assert!(heard.is_ok(), "a rescheduled job is announced too");
             // Nothing else is pending on the channel: the silent re-plan sent nothing.
-            let extra = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
+            let extra =
+                tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
             assert!(extra.is_err(), "no notification for a key that existed");
         }
     })
@@ -1376,11 +1716,20 @@ async fn postgres_renews_only_leases_still_held() {
                 .await
                 .unwrap();
             let a = store.claim_jobs(now, now + lease, "a", 2).await.unwrap();
-            let b = store.claim_jobs(now, now + lease * 2, "b", 1).await.unwrap();
+            let b = store
+                .claim_jobs(now, now + lease * 2, "b", 1)
+                .await
+                .unwrap();
             assert_eq!((a.len(), b.len()), (2, 1));
-            store.finish_job(a[1].id, "a", JobState::Done, None, now).await.unwrap();
+            store
+                .finish_job(a[1].id, "a", JobState::Done, None, now)
+                .await
+                .unwrap();
             let later = now + Duration::seconds(20);
-            assert_eq!(store.renew_leases("a", later, later + lease).await.unwrap(), 1);
+            assert_eq!(
+                store.renew_leases("a", later, later + lease).await.unwrap(),
+                1
+            );
             // Not claimable by b until the renewed lease runs out.
             assert!(store
                 .claim_jobs(now + lease + Duration::seconds(1), now + lease * 3, "b", 10)
@@ -1389,10 +1738,25 @@ async fn postgres_renews_only_leases_still_held() {
                 .is_empty());
             // Expired: not renewed.
             let expired = later + lease + Duration::seconds(1);
-            assert_eq!(store.renew_leases("a", expired, expired + lease).await.unwrap(), 0);
-            let taken = store.claim_jobs(expired, expired + lease, "b", 10).await.unwrap();
+            assert_eq!(
+                store
+                    .renew_leases("a", expired, expired + lease)
+                    .await
+                    .unwrap(),
+                0
+            );
+            let taken = store
+                .claim_jobs(expired, expired + lease, "b", 10)
+                .await
+                .unwrap();
             assert_eq!(taken.iter().map(|j| j.id).collect::<Vec<_>>(), [a[0].id]);
-            assert_eq!(store.renew_leases("a", expired, expired + lease).await.unwrap(), 0);
+            assert_eq!(
+                store
+                    .renew_leases("a", expired, expired + lease)
+                    .await
+                    .unwrap(),
+                0
+            );
         }
     })
     .await;
@@ -1408,7 +1772,9 @@ async fn postgres_renews_only_leases_still_held() {
 /// every read answers the same on both, and a second copy is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn migrate_data_copies_everything_and_refuses_a_used_target() {
-    let Some(db) = PgTestDb::create("migrate_data_copies_everything_and_refuses_a_used_target").await else {
+    let Some(db) =
+        PgTestDb::create("migrate_data_copies_everything_and_refuses_a_used_target").await
+    else {
         return;
     };
     let outcome = tokio::spawn({
@@ -1420,12 +1786,28 @@ async fn migrate_data_copies_everything_and_refuses_a_used_target() {
             source.migrate().await.unwrap();
             let filled = fill_every_table(&source).await;
 
-            let report = breachd::store::migrate_data::copy(&sqlite_url, &url).await.expect("the copy succeeds");
+            let report = breachd::store::migrate_data::copy(&sqlite_url, &url)
+                .await
+                .expect("the copy succeeds");
             assert!(report.total() > 0);
             let copied: BTreeMap<String, u64> = report.tables.iter().cloned().collect();
-            for table in ["incidents", "incident_events", "obligations", "idempotency_keys", "jobs", "emails",
-                          "email_attempts", "roster_imports", "notice_recipients", "unreachable_students", "notices"] {
-                assert!(copied.get(table).copied().unwrap_or(0) > 0, "{table} was copied: {copied:?}");
+            for table in [
+                "incidents",
+                "incident_events",
+                "obligations",
+                "idempotency_keys",
+                "jobs",
+                "emails",
+                "email_attempts",
+                "roster_imports",
+                "notice_recipients",
+                "unreachable_students",
+                "notices",
+            ] {
+                assert!(
+                    copied.get(table).copied().unwrap_or(0) > 0,
+                    "{table} was copied: {copied:?}"
+                );
             }
             let target = connect(&url).await.unwrap();
             target.ready().await.unwrap();
@@ -1459,7 +1841,12 @@ struct Filled {
 async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
     let now = at(NOW);
     let record = incident("moved", now);
-    let families = obligation(record.id, "board_notifies_families", Some(now + Duration::days(2)), now);
+    let families = obligation(
+        record.id,
+        "board_notifies_families",
+        Some(now + Duration::days(2)),
+        now,
+    );
     let key = IdempotencyRecord {
         caller: "secops".into(),
         key: "move-1".into(),
@@ -1470,7 +1857,12 @@ async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
         },
     };
     store
-        .create_incident(&record, std::slice::from_ref(&families), &[reminder(&families, 0, now)], Some(&key))
+        .create_incident(
+            &record,
+            std::slice::from_ref(&families),
+            &[reminder(&families, 0, now)],
+            Some(&key),
+        )
         .await
         .unwrap();
     let event = EventRecord {
@@ -1479,9 +1871,15 @@ async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
         recorded_at: now,
         recorded_by: "secops".into(),
     };
-    store.record_event(record.id, 0, &event, std::slice::from_ref(&families), &[]).await.unwrap();
+    store
+        .record_event(record.id, 0, &event, std::slice::from_ref(&families), &[])
+        .await
+        .unwrap();
     let mut pages = Pages {
-        recipients: vec![vec![guardian("a@example.org", &["s1"]), guardian("b@example.org", &["s2"])]],
+        recipients: vec![vec![
+            guardian("a@example.org", &["s1"]),
+            guardian("b@example.org", &["s2"]),
+        ]],
         unreachable: vec![vec![("s3".into(), "Lee".into())]],
     };
     let import = RosterImportRecord {
@@ -1496,13 +1894,27 @@ async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
         imported_by: "admin".into(),
     };
     store.replace_roster(&import, &mut pages).await.unwrap();
-    store.ensure_notice_draft(&draft(record.id, now)).await.unwrap();
-    store.approve_notice(record.id, "admin", now, 1, "example.org").await.unwrap();
     store
-        .mark_published(record.id, &json!({ "title": "moved" }), "https://example.org/n.html", now)
+        .ensure_notice_draft(&draft(record.id, now))
         .await
         .unwrap();
-    let claimed = store.claim_jobs(now, now + Duration::seconds(30), "old-instance", 1).await.unwrap();
+    store
+        .approve_notice(record.id, "admin", now, 1, "example.org")
+        .await
+        .unwrap();
+    store
+        .mark_published(
+            record.id,
+            &json!({ "title": "moved" }),
+            "https://example.org/n.html",
+            now,
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_jobs(now, now + Duration::seconds(30), "old-instance", 1)
+        .await
+        .unwrap();
     store
         .ensure_emails(
             &[NewEmail {
@@ -1584,7 +1996,10 @@ fn email_view(e: &EmailRecord) -> String {
 async fn assert_same_reads(source: &Arc<dyn Store>, target: &Arc<dyn Store>, filled: &Filled) {
     let now = at(NOW);
     for &id in &filled.incidents {
-        assert_eq!(source.incident(id).await.unwrap(), target.incident(id).await.unwrap());
+        assert_eq!(
+            source.incident(id).await.unwrap(),
+            target.incident(id).await.unwrap()
+        );
         assert_eq!(
             source.incident_obligations(id).await.unwrap(),
             target.incident_obligations(id).await.unwrap()
@@ -1604,12 +2019,17 @@ async fn assert_same_reads(source: &Arc<dyn Store>, target: &Arc<dyn Store>, fil
             emails(source.deliveries(id, None, None, 100).await.unwrap()),
             emails(target.deliveries(id, None, None, 100).await.unwrap())
         );
-        assert_eq!(source.notice(id).await.unwrap(), target.notice(id).await.unwrap());
+        assert_eq!(
+            source.notice(id).await.unwrap(),
+            target.notice(id).await.unwrap()
+        );
         assert_eq!(
             source.unreachable_students(id).await.unwrap(),
             target.unreachable_students(id).await.unwrap()
         );
-        let import = |r: Option<RosterImportRecord>| r.map(|r| format!("{} {} {}", r.id, r.recipients, micros(r.imported_at)));
+        let import = |r: Option<RosterImportRecord>| {
+            r.map(|r| format!("{} {} {}", r.id, r.recipients, micros(r.imported_at)))
+        };
         assert_eq!(
             import(source.latest_roster_import(id).await.unwrap()),
             import(target.latest_roster_import(id).await.unwrap())
@@ -1628,8 +2048,14 @@ async fn assert_same_reads(source: &Arc<dyn Store>, target: &Arc<dyn Store>, fil
         );
     }
     assert_eq!(
-        source.idempotent_response("secops", "move-1").await.unwrap(),
-        target.idempotent_response("secops", "move-1").await.unwrap()
+        source
+            .idempotent_response("secops", "move-1")
+            .await
+            .unwrap(),
+        target
+            .idempotent_response("secops", "move-1")
+            .await
+            .unwrap()
     );
     assert_eq!(
         source.published_notices().await.unwrap(),
@@ -1644,10 +2070,24 @@ async fn assert_same_reads(source: &Arc<dyn Store>, target: &Arc<dyn Store>, fil
         summary(source.list_incidents(None, now, 100, 0).await.unwrap()),
         summary(target.list_incidents(None, now, 100, 0).await.unwrap())
     );
-    assert_eq!(source.next_job_at().await.unwrap(), target.next_job_at().await.unwrap());
+    assert_eq!(
+        source.next_job_at().await.unwrap(),
+        target.next_job_at().await.unwrap()
+    );
+    // The audit chain moved intact: same entries, and it verifies.
+    let audit_source = source.audit_entries(0, 10_000).await.unwrap();
+    let audit_target = target.audit_entries(0, 10_000).await.unwrap();
+    assert!(!audit_source.is_empty());
+    assert_eq!(audit_source, audit_target);
+    let (last, _) = breachd::audit::verify(&audit_target, (0, breachd::audit::GENESIS))
+        .expect("the moved audit chain verifies");
+    assert_eq!(last, audit_source.len() as i64);
     // The moved queue goes on: the old instance's lease is honoured, then
     // taken over.
     let after = now + Duration::seconds(31);
-    let taken = target.claim_jobs(after, after + Duration::seconds(30), "new-instance", 100).await.unwrap();
+    let taken = target
+        .claim_jobs(after, after + Duration::seconds(30), "new-instance", 100)
+        .await
+        .unwrap();
     assert!(!taken.is_empty());
 }

@@ -8,6 +8,16 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/data-elements",
+    tag = "taxonomy",
+    operation_id = "list_data_elements",
+    summary = "The taxonomy: canonical element names, their aliases and class (every role)",
+    responses(
+        (status = 200, description = "The taxonomy", body = super::openapi::DataElementsDoc),
+    )
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     caller.require(Permission::Read)?;
     let elements: Vec<Value> = state

@@ -33,6 +33,25 @@ fn json_response(status: StatusCode, body: String) -> Response {
     response
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    operation_id = "file_incident",
+    summary = "File a breach report (reporter, admin)",
+    description = "Classifies the data elements and derives every obligation with its citations and due time. \
+        Invalid input answers 422 naming each bad field; nothing is stored. With an `Idempotency-Key`, a retry \
+        of the same body repeats the first answer (with `Idempotent-Replayed: true`) instead of filing twice.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; makes retries safe")),
+    request_body = super::openapi::NewIncidentDoc,
+    responses(
+        (status = 201, description = "Filed (or the replay of a first answer)", body = super::openapi::IncidentDoc,
+            headers(("Location" = String, description = "The new incident's URL"))),
+        (status = 403, description = "The token's role may not file", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named; or the Idempotency-Key was used with another body", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn file(
     State(state): State<AppState>,
     caller: Caller,
@@ -106,6 +125,18 @@ fn replay(first: crate::store::StoredResponse, request_hash: &str) -> Result<Res
     Ok(response)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    operation_id = "get_incident",
+    summary = "An incident with its classification and obligations (every role)",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "The incident", body = super::openapi::IncidentDoc),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -142,10 +173,16 @@ fn not_found_as(error: crate::incidents::ServiceError, what: &str) -> Problem {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `open`, `overdue`, `closed` or `all` (the default).
     status: Option<String>,
+    /// At most this many, 0 to 1000 (default 100).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
+    /// Skip this many (default 0).
+    #[param(value_type = Option<u64>)]
     offset: Option<String>,
 }
 
@@ -174,6 +211,18 @@ pub fn paging(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    operation_id = "list_incidents",
+    summary = "List incidents, newest first (every role)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The incidents", body = super::openapi::IncidentListDoc),
+        (status = 422, description = "A bad query parameter", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -234,6 +283,26 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/events",
+    tag = "incidents",
+    operation_id = "record_event",
+    summary = "Record a clock event (reporter, admin)",
+    description = "Dependent obligations start and every due time is recomputed. Recording an event already \
+        recorded at the same time changes nothing (200).",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    request_body = super::openapi::ClockEventBodyDoc,
+    responses(
+        (status = 201, description = "Recorded; the incident as it now stands", body = super::openapi::IncidentDoc),
+        (status = 200, description = "Already recorded; the incident", body = super::openapi::IncidentDoc),
+        (status = 403, description = "The token's role may not record events", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The event was already recorded at another time", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn record_event(
     State(state): State<AppState>,
     caller: Caller,

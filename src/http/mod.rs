@@ -5,10 +5,13 @@
 pub mod auth;
 pub mod body;
 pub mod data_elements;
+pub mod evidence;
+pub mod metrics;
 pub mod health;
 pub mod incidents;
 pub mod notices;
 pub mod obligations;
+pub mod openapi;
 pub mod problem;
 
 use crate::incidents::Incidents;
@@ -56,14 +59,18 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
+        .route("/incidents/{id}/evidence", get(evidence::evidence))
 }
 
 pub fn router(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
     Router::new()
         .nest("/api/v1", api_routes())
+        // Public, outside `api_routes()`: the API's description holds no data.
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(crate::web::routes())
         // The published website notices, public like the real site.
         .nest_service(
@@ -74,6 +81,7 @@ pub fn router(state: AppState) -> Router {
             Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")
         })
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,

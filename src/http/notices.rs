@@ -32,6 +32,30 @@ fn problem(error: ServiceError, what: &str) -> Problem {
 
 /// Streams the upload to a temporary file (the roster is never held in
 /// memory), then imports it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/roster",
+    tag = "notices",
+    operation_id = "import_roster",
+    summary = "Import the affected students and their guardians (admin)",
+    description = "The body is a OneRoster 1.1/1.2 CSV bundle (zip) or a CSV with the header \
+        `student_id,student_name,guardian_name,guardian_email,language`, up to 2 GiB. A file that is not a \
+        roster is rejected whole (422) and nothing is stored; otherwise bad rows are listed with their line \
+        and reason. `Content-Disposition: attachment; filename=...` names the file in those rows.",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    request_body(description = "The roster file", content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/zip"),
+    )),
+    responses(
+        (status = 200, description = "Imported: counts and rejected rows", body = super::openapi::RosterImportDoc),
+        (status = 403, description = "Only an administrator imports rosters", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The notice was already approved", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The roster is over 2 GiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Not a roster: bad zip, not UTF-8, missing columns", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn import_roster(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,6 +117,18 @@ fn upload_name(headers: &HeaderMap) -> String {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/roster",
+    tag = "notices",
+    operation_id = "get_roster",
+    summary = "The latest roster import and the students to send a paper letter (every role)",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "The roster's state", body = super::openapi::RosterStateDoc),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn roster(
     State(state): State<AppState>,
     caller: Caller,
@@ -129,6 +165,18 @@ pub async fn roster(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/notice",
+    tag = "notices",
+    operation_id = "get_notice",
+    summary = "The notice to families; what the draft would say before it is drafted (every role)",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "The notice", body = super::openapi::NoticeDoc),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn notice(
     State(state): State<AppState>,
     caller: Caller,
@@ -152,6 +200,23 @@ pub async fn notice(
 }
 
 /// Edits the draft's wording before approval.
+#[utoipa::path(
+    put,
+    path = "/api/v1/incidents/{id}/notice",
+    tag = "notices",
+    operation_id = "edit_notice",
+    summary = "Edit the draft notice's wording before approval (admin)",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    request_body = super::openapi::NoticeEditDoc,
+    responses(
+        (status = 200, description = "The notice as edited", body = super::openapi::NoticeDoc),
+        (status = 403, description = "Only an administrator edits the notice", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The notice was approved; it can no longer change", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn edit_notice(
     State(state): State<AppState>,
     caller: Caller,
@@ -219,6 +284,21 @@ pub async fn edit_notice(
     Ok(Json(notices::notice_view(&notice, &state.settings)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/notice/approve",
+    tag = "notices",
+    operation_id = "approve_notice",
+    summary = "Approve the notice: send it to every guardian and publish the website notice (admin)",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    responses(
+        (status = 202, description = "Approved; the messages are queued", body = super::openapi::ApprovalDoc),
+        (status = 200, description = "It was approved before; the first answer", body = super::openapi::ApprovalDoc),
+        (status = 403, description = "Only an administrator approves", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "No roster was imported yet", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -240,13 +320,31 @@ pub async fn approve(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
+    /// `queued`, `sent`, `deferred` or `failed`; all when omitted.
     status: Option<String>,
+    /// The `next_after` of the previous page: rows after this address.
     after: Option<String>,
+    /// At most this many, 0 to 1000 (default 100).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/deliveries",
+    tag = "notices",
+    operation_id = "list_deliveries",
+    summary = "The family notice's deliveries, one row per recipient, by address (every role)",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id"), DeliveriesQuery),
+    responses(
+        (status = 200, description = "The deliveries", body = super::openapi::DeliveriesDoc),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,

@@ -17,15 +17,38 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Comma-separated statuses, e.g. `open,overdue`: pending, open,
+    /// overdue, done, late, waived. All when omitted.
     status: Option<String>,
+    /// Only those due before this instant (RFC 3339 with an offset).
+    #[param(format = DateTime)]
     due_before: Option<String>,
+    /// Only this incident's.
+    #[param(value_type = Option<uuid::Uuid>)]
     incident: Option<String>,
+    /// At most this many, 0 to 1000 (default 100).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
+    /// Accepted and checked, but the list is not paged by offset.
+    #[param(value_type = Option<u64>)]
     offset: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/obligations",
+    tag = "obligations",
+    operation_id = "list_obligations",
+    summary = "Obligations across incidents, soonest first (every role)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The obligations", body = super::openapi::ObligationListDoc),
+        (status = 422, description = "A bad query parameter", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,6 +122,18 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/obligations/{id}",
+    tag = "obligations",
+    operation_id = "get_obligation",
+    summary = "One obligation (every role)",
+    params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
+    responses(
+        (status = 200, description = "The obligation", body = super::openapi::ObligationDoc),
+        (status = 404, description = "No such obligation", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -137,6 +172,24 @@ fn fields_only(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/obligations/{id}/complete",
+    tag = "obligations",
+    operation_id = "complete_obligation",
+    summary = "Complete an obligation: done, or late after its due time (admin)",
+    description = "Reminders stop. An empty body (or `null`) completes it now.",
+    params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
+    request_body = super::openapi::CompleteBodyDoc,
+    responses(
+        (status = 200, description = "The obligation, settled", body = super::openapi::ObligationDoc),
+        (status = 403, description = "Only an administrator completes", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such obligation", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "It is already settled", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn complete(
     State(state): State<AppState>,
     caller: Caller,
@@ -169,6 +222,24 @@ pub async fn complete(
     settle(&state, id, Settlement::Complete { at, note }, &caller).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/obligations/{id}/waive",
+    tag = "obligations",
+    operation_id = "waive_obligation",
+    summary = "Waive an obligation, with the reason (admin)",
+    description = "Reminders stop.",
+    params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
+    request_body = super::openapi::WaiveBodyDoc,
+    responses(
+        (status = 200, description = "The obligation, waived", body = super::openapi::ObligationDoc),
+        (status = 403, description = "Only an administrator waives", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such obligation", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "It is already settled", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn waive(
     State(state): State<AppState>,
     caller: Caller,

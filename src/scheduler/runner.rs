@@ -60,7 +60,15 @@ impl Scheduler {
             tracing::error!(%error, "reconciling the schedule failed");
         }
         let mut failures = 0u32;
+        // Under systemd with WatchdogSec, the loop itself proves it is alive:
+        // it pings every iteration and never sleeps past half the interval.
+        let mut watchdog_usec = 0u64;
+        let watchdog = sd_notify::watchdog_enabled(false, &mut watchdog_usec)
+            .then(|| Duration::from_micros(watchdog_usec / 2));
         while !shutdown.is_cancelled() {
+            if watchdog.is_some() {
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+            }
             match self.run_due_renewing().await {
                 Ok(0) => failures = 0,
                 Ok(_) => {
@@ -87,6 +95,11 @@ impl Scheduler {
                         Some(Duration::from_secs(1))
                     }
                 }
+            };
+            let sleep = match (sleep, watchdog) {
+                (Some(sleep), Some(half)) => Some(sleep.min(half)),
+                (None, Some(half)) => Some(half),
+                (sleep, None) => sleep,
             };
             tokio::select! {
                 _ = shutdown.cancelled() => break,

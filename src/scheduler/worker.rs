@@ -73,6 +73,7 @@ impl Worker {
                 Some(at + self.backoff.delay(attempt_number)),
             ),
         };
+        crate::metrics::email_attempt(&email.kind, status.as_str(), self.id());
         Attempt {
             email_id: email.id,
             at,
@@ -93,6 +94,9 @@ impl Worker {
             .claim_jobs(now, now + lease, self.id(), self.settings.scheduler.batch)
             .await?;
         let count = jobs.len();
+        for job in &jobs {
+            crate::metrics::job_lateness(&job.kind, (now - job.due_at).num_milliseconds() as f64 / 1000.0);
+        }
         let mut running = tokio::task::JoinSet::new();
         for job in jobs {
             let worker = Arc::clone(self);

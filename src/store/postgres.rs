@@ -395,6 +395,63 @@ async fn listen_for_jobs(pool: PgPool, wake: Wake, shutdown: CancellationToken) 
     }
 }
 
+/// Any number that is this store's own: the advisory lock that makes
+/// audit appends take turns, keeping the chain linear.
+const AUDIT_LOCK: i64 = 0x6272_6561_6368_6431; // "breachd1"
+
+/// Appends an audit entry inside the caller's transaction. Writers run
+/// concurrently under READ COMMITTED, so appenders first take a transaction
+/// advisory lock (released at commit) and only then read the chain's head.
+async fn append_audit(
+    tx: &mut Transaction<'static, Postgres>,
+    entry: &crate::audit::NewAudit,
+) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(AUDIT_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (last_seq, prev_hash) = last.unwrap_or((0, crate::audit::GENESIS.to_owned()));
+    let seq = last_seq + 1;
+    let hash = crate::audit::entry_hash(&prev_hash, seq, entry);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, incident_id, subject, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(seq)
+    .bind(entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(entry.incident_id.map(|id| id.to_string()))
+    .bind(&entry.subject)
+    .bind(entry.details.to_string())
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn audit_of(row: &PgRow) -> StoreResult<crate::audit::AuditEntry> {
+    let at: String = row.try_get("at")?;
+    Ok(crate::audit::AuditEntry {
+        seq: row.try_get("seq")?,
+        at: DateTime::parse_from_rfc3339(&at)
+            .map_err(|_| StoreError::Corrupt(format!("audit_log.at {at:?}")))?
+            .with_timezone(&Utc),
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        incident_id: optional_uuid(row, "incident_id")?,
+        subject: row.try_get("subject")?,
+        details: json_of(row, "details")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn migrate(&self) -> StoreResult<()> {
@@ -511,6 +568,11 @@ impl Store for PgStore {
         }
         upsert_obligations(&mut tx, incident.id, obligations).await?;
         insert_jobs(&mut tx, jobs, incident.created_at).await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::incident_filed(incident, obligations),
+        )
+        .await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created)
     }
@@ -611,6 +673,11 @@ impl Store for PgStore {
         .await?;
         cancel_stale_jobs(&mut tx, incident_id, event.recorded_at).await?;
         insert_jobs(&mut tx, jobs, event.recorded_at).await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::event_recorded(incident_id, event, obligations),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -718,6 +785,17 @@ impl Store for PgStore {
             }
         };
         if updated.rows_affected() > 0 {
+            let incident: Option<String> =
+                sqlx::query_scalar("SELECT incident_id FROM obligations WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
+            append_audit(
+                &mut tx,
+                &audit_entries::obligation_settled(incident, id, settlement, by, now),
+            )
+            .await?;
             sqlx::query(
                 "UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, locked_until = NULL
                  WHERE obligation_id = $2 AND state = 'scheduled'",
@@ -809,18 +887,40 @@ impl Store for PgStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let finished = sqlx::query(
             "UPDATE jobs SET state = $1, last_error = COALESCE($2, last_error), finished_at = $3, updated_at = $3, locked_until = NULL
-             WHERE id = $4 AND locked_by = $5 AND state = 'scheduled'",
+             WHERE id = $4 AND locked_by = $5 AND state = 'scheduled'
+             RETURNING kind, key, incident_id",
         )
         .bind(state.as_str())
         .bind(error)
         .bind(now)
         .bind(id.to_string())
         .bind(worker)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        let Some(row) = finished else {
+            return Ok(false);
+        };
+        if state == JobState::Done {
+            let kind: String = row.try_get("kind")?;
+            let key: String = row.try_get("key")?;
+            let incident = optional_uuid(&row, "incident_id")?;
+            let counts: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT status, COUNT(*) FROM emails WHERE job_id = $1 GROUP BY status",
+            )
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            append_audit(
+                &mut tx,
+                &audit_entries::job_done(id, &kind, &key, incident, worker, counts, now),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn reschedule_job(
@@ -1082,6 +1182,7 @@ impl Store for PgStore {
         .bind(&record.imported_by)
         .execute(&mut *tx)
         .await?;
+        append_audit(&mut tx, &audit_entries::roster_imported(record)).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -1271,6 +1372,11 @@ impl Store for PgStore {
             late: false,
         });
         insert_jobs(&mut tx, &jobs, now).await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::notice_approved(incident_id, by, now, planned, chunks),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ApproveOutcome {
             recipients: planned,
@@ -1373,6 +1479,7 @@ impl Store for PgStore {
         url: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE notices SET public = $1, published_url = $2, published_at = $3 WHERE incident_id = $4",
         )
@@ -1380,8 +1487,14 @@ impl Store for PgStore {
         .bind(url)
         .bind(at)
         .bind(incident_id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::notice_published(incident_id, url, at),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1398,5 +1511,69 @@ impl Store for PgStore {
                     .map_err(|e| StoreError::Corrupt(format!("notices.public: {e}")))
             })
             .collect()
+    }
+
+    async fn obligation_counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(ObligationStatus, i64)>> {
+        let row = sqlx::query(
+            "SELECT
+               COUNT(*) FILTER (WHERE completed_at IS NULL AND waived_at IS NULL AND due_at IS NULL) AS pending,
+               COUNT(*) FILTER (WHERE completed_at IS NULL AND waived_at IS NULL AND due_at >= $1) AS open,
+               COUNT(*) FILTER (WHERE completed_at IS NULL AND waived_at IS NULL AND due_at < $1) AS overdue,
+               COUNT(*) FILTER (WHERE completed_at IS NOT NULL AND waived_at IS NULL AND (due_at IS NULL OR completed_at <= due_at)) AS done,
+               COUNT(*) FILTER (WHERE completed_at IS NOT NULL AND waived_at IS NULL AND completed_at > due_at) AS late,
+               COUNT(*) FILTER (WHERE waived_at IS NOT NULL) AS waived
+             FROM obligations",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        ObligationStatus::ALL
+            .into_iter()
+            .map(|status| Ok((status, row.try_get::<i64, _>(status.as_str())?)))
+            .collect()
+    }
+
+    async fn queue_depth(&self, now: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE due_at <= $1) AS due, COUNT(*) AS scheduled FROM jobs WHERE state = 'scheduled'",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("due")?, row.try_get("scheduled")?))
+    }
+
+    async fn audit_entries(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<crate::audit::AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn incident_audit(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Vec<crate::audit::AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE incident_id = $1 ORDER BY seq")
+            .bind(incident_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn append_audit(&self, entry: &crate::audit::NewAudit) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        append_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

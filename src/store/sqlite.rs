@@ -4,6 +4,7 @@
 //! failing when a read lock cannot be upgraded.
 
 use super::*;
+use crate::audit::{AuditEntry, NewAudit};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -295,6 +296,58 @@ async fn cancel_stale_jobs(
     Ok(())
 }
 
+/// Appends an audit entry inside the caller's transaction. The write lock
+/// that `BEGIN IMMEDIATE` holds serializes appenders, so the chain stays
+/// linear.
+async fn append_audit(tx: &mut Transaction<'static, Sqlite>, entry: &NewAudit) -> StoreResult<()> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (last_seq, prev_hash) = last.unwrap_or((0, crate::audit::GENESIS.to_owned()));
+    let seq = last_seq + 1;
+    let hash = crate::audit::entry_hash(&prev_hash, seq, entry);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, incident_id, subject, details, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(entry.incident_id.map(|id| id.to_string()))
+    .bind(&entry.subject)
+    .bind(entry.details.to_string())
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn audit_of(row: &SqliteRow) -> StoreResult<AuditEntry> {
+    let at: String = row.try_get("at")?;
+    let incident: Option<String> = row.try_get("incident_id")?;
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: DateTime::parse_from_rfc3339(&at)
+            .map_err(|_| StoreError::Corrupt(format!("audit_log.at {at:?}")))?
+            .with_timezone(&Utc),
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        incident_id: incident
+            .map(|text| {
+                Uuid::parse_str(&text)
+                    .map_err(|_| StoreError::Corrupt(format!("audit_log.incident_id {text:?}")))
+            })
+            .transpose()?,
+        subject: row.try_get("subject")?,
+        details: json_of(row, "details")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
@@ -404,6 +457,11 @@ impl Store for SqliteStore {
         }
         upsert_obligations(&mut tx, incident.id, obligations).await?;
         insert_jobs(&mut tx, jobs, incident.created_at).await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::incident_filed(incident, obligations),
+        )
+        .await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created)
     }
@@ -504,6 +562,11 @@ impl Store for SqliteStore {
         .await?;
         cancel_stale_jobs(&mut tx, incident_id, event.recorded_at).await?;
         insert_jobs(&mut tx, jobs, event.recorded_at).await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::event_recorded(incident_id, event, obligations),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -613,6 +676,17 @@ impl Store for SqliteStore {
             }
         };
         if updated.rows_affected() > 0 {
+            let incident: Option<String> =
+                sqlx::query_scalar("SELECT incident_id FROM obligations WHERE id = ?")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
+            append_audit(
+                &mut tx,
+                &audit_entries::obligation_settled(incident, id, settlement, by, now),
+            )
+            .await?;
             sqlx::query(
                 "UPDATE jobs SET state = 'cancelled', finished_at = ?1, updated_at = ?1, locked_until = NULL
                  WHERE obligation_id = ?2 AND state = 'scheduled'",
@@ -701,18 +775,44 @@ impl Store for SqliteStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let mut tx = self.write().await?;
+        let finished = sqlx::query(
             "UPDATE jobs SET state = ?1, last_error = COALESCE(?2, last_error), finished_at = ?3, updated_at = ?3, locked_until = NULL
-             WHERE id = ?4 AND locked_by = ?5 AND state = 'scheduled'",
+             WHERE id = ?4 AND locked_by = ?5 AND state = 'scheduled'
+             RETURNING kind, key, incident_id",
         )
         .bind(state.as_str())
         .bind(error)
         .bind(now)
         .bind(id.to_string())
         .bind(worker)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        let Some(row) = finished else {
+            return Ok(false);
+        };
+        // Work done (a reminder or digest sent, a chunk of notices sent, a
+        // notice published) is audited; skips and cancellations are not
+        // state changes anyone acted on.
+        if state == JobState::Done {
+            let kind: String = row.try_get("kind")?;
+            let key: String = row.try_get("key")?;
+            let incident: Option<String> = row.try_get("incident_id")?;
+            let counts: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT status, COUNT(*) FROM emails WHERE job_id = ? GROUP BY status",
+            )
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
+            append_audit(
+                &mut tx,
+                &audit_entries::job_done(id, &kind, &key, incident, worker, counts, now),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn reschedule_job(
@@ -940,6 +1040,7 @@ impl Store for SqliteStore {
         .bind(&record.imported_by)
         .execute(&mut *tx)
         .await?;
+        append_audit(&mut tx, &audit_entries::roster_imported(record)).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -1119,6 +1220,11 @@ impl Store for SqliteStore {
             late: false,
         });
         insert_jobs(&mut tx, &jobs, now).await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::notice_approved(incident_id, by, now, planned, chunks),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ApproveOutcome {
             recipients: planned,
@@ -1221,13 +1327,20 @@ impl Store for SqliteStore {
         url: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE notices SET public = ?, published_url = ?, published_at = ? WHERE incident_id = ?")
             .bind(public.to_string())
             .bind(url)
             .bind(at)
             .bind(incident_id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        append_audit(
+            &mut tx,
+            &audit_entries::notice_published(incident_id, url, at),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1243,5 +1356,57 @@ impl Store for SqliteStore {
                     .map_err(|e| StoreError::Corrupt(format!("notices.public: {e}")))
             })
             .collect()
+    }
+
+    async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn incident_audit(&self, incident_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE incident_id = ? ORDER BY seq")
+            .bind(incident_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn append_audit(&self, entry: &NewAudit) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        append_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn obligation_counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(ObligationStatus, i64)>> {
+        let mut counts = Vec::new();
+        for status in ObligationStatus::ALL {
+            let (clause, binds_now) = status_clause(status);
+            let sql = format!("SELECT COUNT(*) FROM obligations o WHERE {clause}");
+            let mut query = sqlx::query_scalar::<_, i64>(&sql);
+            if binds_now {
+                query = query.bind(now);
+            }
+            counts.push((status, query.fetch_one(&self.pool).await?));
+        }
+        Ok(counts)
+    }
+
+    async fn queue_depth(&self, now: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN due_at <= ? THEN 1 ELSE 0 END), 0) AS due, COUNT(*) AS scheduled
+             FROM jobs WHERE state = 'scheduled'",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("due")?, row.try_get("scheduled")?))
     }
 }

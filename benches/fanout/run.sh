@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# Family-notice fan-out and large-roster benchmark (issue 4). Not a test:
+# a person runs it and reads the figures.
+#
+#   benches/fanout/run.sh            # both parts below
+#   benches/fanout/run.sh fanout     # part 1 only
+#   benches/fanout/run.sh roster     # part 2 only
+#
+# 1. Fan-out vs smtp-source. Builds the release binary, starts postfix's
+#    smtp-sink on a free loopback port, runs `breachd serve` with a config
+#    file (SQLite in a temporary folder, email over SMTP to the sink,
+#    `max_connections = CONNECTIONS`, no reminders or digests so that only
+#    the notice is sent), files an incident, uploads a plain CSV roster of
+#    GUARDIANS guardians (GUARDIANS/2 families of 2 guardians and 1–2
+#    children), approves the notice and times approval → every delivery
+#    recorded as sent (polling `GET /api/v1/incidents/{id}/deliveries?limit=1`
+#    every 0.2 s). Then runs `smtp-source -s CONNECTIONS -m GUARDIANS -d -l
+#    SOURCE_BYTES` (persistent sessions, a body the size of breachd's notice)
+#    against the same sink. Prints both rates and their ratio (target:
+#    breachd ≥ 0.5× smtp-source, every delivery durably recorded), and the
+#    most simultaneous SMTP sessions seen at the sink during each run.
+# 2. Large roster. A fresh daemon and database; generates a plain CSV of
+#    ROSTER_GUARDIANS guardians (default 1,000,000: 500,000 families × 2
+#    guardians, 1–2 children each, 1.5 M rows), uploads it with
+#    `curl --data-binary @file`, and reports the import time and the
+#    daemon's peak RSS (VmHWM from /proc/<pid>/status after the import;
+#    target ≤ 150 MB). The daemon runs with `server.request_timeout = "1h"`:
+#    the default of 30 s bounds the upload request too.
+#
+# Environment: GUARDIANS (20000), CONNECTIONS (8), SOURCE_BYTES (size of
+# breachd's messages; measured by default from one message dumped by the
+# sink), ROSTER_GUARDIANS (1000000), CARGO_TARGET_DIR (cargo's default
+# target/ when unset), SKIP_BUILD=1 (use the existing release binary),
+# KEEP=1 (keep the work folder: configs, logs, databases, rosters).
+# Needs: cargo, curl, jq, ss, sha256sum, awk, /usr/sbin/smtp-sink and
+# /usr/sbin/smtp-source (Debian: postfix). As root, smtp-sink runs with
+# `-u nobody`. Takes ~2–10 minutes plus the build.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MODE=${1:-all}
+GUARDIANS=${GUARDIANS:-20000}
+CONNECTIONS=${CONNECTIONS:-8}
+ROSTER_GUARDIANS=${ROSTER_GUARDIANS:-1000000}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET_DIR/release/breachd
+SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
+SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
+TOKEN=bench-fanout-admin
+TOKEN_SHA=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
+WORK=$(mktemp -d /tmp/breachd-fanout.XXXXXX)
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ ${KEEP:-0} == 1 ]]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    ss -Htln "( sport = :$port )" | grep -q . || { echo "$port"; return; }
+  done
+}
+
+# smtp-sink on a free loopback port; sets SINK_PORT and SINK_PID.
+start_sink() {
+  SINK_PORT=$(free_port)
+  local user=()
+  [[ $(id -u) == 0 ]] && user=(-u nobody)
+  "$SINK" "${user[@]}" "$@" "127.0.0.1:$SINK_PORT" 1024 >/dev/null 2>"$WORK/sink.err" &
+  SINK_PID=$!
+  PIDS+=("$SINK_PID")
+  for _ in $(seq 100); do
+    ss -Htln "( sport = :$SINK_PORT )" | grep -q . && return
+    sleep 0.05
+  done
+  echo "smtp-sink did not start" >&2; cat "$WORK/sink.err" >&2; exit 1
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# Established sessions on the sink's port (each counted once, server side).
+sessions() { ss -Htn state established "( sport = :$SINK_PORT )" 2>/dev/null | wc -l; }
+
+# Samples sessions() every 0.1 s into $1 until killed.
+sample_sessions() {
+  local max=0 n
+  while :; do
+    n=$(sessions)
+    ((n > max)) && { max=$n; echo "$max" >"$1"; }
+    sleep 0.1
+  done
+}
+
+# A breachd config; $1 = name, $2 = extra TOML. Sets CONFIG, API, DB.
+write_config() {
+  local dir=$WORK/$1 port
+  mkdir -p "$dir"
+  port=$(free_port)
+  API=http://127.0.0.1:$port
+  DB=$dir/breachd.db
+  CONFIG=$dir/breachd.toml
+  cat >"$CONFIG" <<EOF
+[server]
+listen = "127.0.0.1:$port"
+$2
+[database]
+url = "sqlite://$DB"
+[email]
+transport = "smtp"
+url = "smtp://127.0.0.1:$SINK_PORT"
+max_connections = $CONNECTIONS
+dir = "$dir/outbox"
+[publish]
+dir = "$dir/site"
+[escalation]
+steps = []
+repeat_overdue = "0s"
+[digest]
+cron = ""
+[log]
+format = "json"
+level = "info"
+[[auth.tokens]]
+name = "bench"
+role = "admin"
+sha256 = "$TOKEN_SHA"
+EOF
+}
+
+# Starts `breachd serve` with $CONFIG; sets DAEMON_PID.
+start_daemon() {
+  env -u BREACHD_CONFIG "$BIN" serve --config "$CONFIG" 2>"$(dirname "$CONFIG")/daemon.log" &
+  DAEMON_PID=$!
+  PIDS+=("$DAEMON_PID")
+  for _ in $(seq 300); do
+    curl -fsS "$API/livez" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "breachd did not come up" >&2; tail "$(dirname "$CONFIG")/daemon.log" >&2; exit 1
+}
+
+api() { # method path [curl args...]
+  local method=$1 path=$2; shift 2
+  curl -fsS -X "$method" -H "Authorization: Bearer $TOKEN" "$@" "$API$path"
+}
+
+file_incident() {
+  local discovered notified
+  discovered=$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)
+  notified=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+  api POST /api/v1/incidents -H 'Content-Type: application/json' --data-binary @- <<EOF | jq -r .id
+{"title": "Gradebook vendor breach (benchmark)",
+ "description": "An unauthorized party accessed the vendor's gradebook export.",
+ "contractor": "Vendor Inc.",
+ "discovered_at": "$discovered", "board_notified_at": "$notified",
+ "data_elements": ["student_name", "grades"]}
+EOF
+}
+
+# Plain CSV roster of $1 guardians: $1/2 families of 2 guardians and
+# 1–2 children (odd families have two), one row per child and guardian.
+roster() {
+  awk -v families=$(($1 / 2)) 'BEGIN {
+    print "student_id,student_name,guardian_name,guardian_email,language"
+    for (f = 0; f < families; f++) {
+      lang = (f % 10 == 3) ? "es" : "en"
+      for (c = 1; c <= 1 + f % 2; c++)
+        for (g = 1; g <= 2; g++)
+          printf "s%07d%d,Child%d Family%d,Guardian%d Family%d,g%d.f%d@families.example,%s\n", f, c, c, f, g, f, g, f, lang
+    }
+  }'
+}
+
+build() {
+  if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    echo "== building the release binary (CARGO_TARGET_DIR=$TARGET_DIR)"
+    (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET_DIR cargo build --release --bin breachd)
+  fi
+  [[ -x $BIN ]] || { echo "no binary at $BIN" >&2; exit 1; }
+}
+
+# The size of one family notice as breachd sends it (headers excluded), for
+# smtp-source's -l: a small fan-out to a sink that dumps what it receives.
+measure_message_size() {
+  local dump=$WORK/dump
+  mkdir -p "$dump"; chmod 777 "$dump"
+  start_sink -d "$dump/%M."
+  write_config size ""
+  start_daemon
+  local id
+  id=$(file_incident)
+  roster 4 | api POST "/api/v1/incidents/$id/roster" -H 'Content-Type: text/csv' --data-binary @- >/dev/null
+  api POST "/api/v1/incidents/$id/notice/approve" >/dev/null
+  for _ in $(seq 100); do
+    [[ $(api GET "/api/v1/incidents/$id/deliveries?limit=1" | jq '.summary.sent // 0') -ge 4 ]] && break
+    sleep 0.1
+  done
+  stop_pid "$DAEMON_PID"; stop_pid "$SINK_PID"
+  # The dump holds the envelope, then the message; count the body after the
+  # first blank line of the message.
+  local file
+  file=$(grep -l 'X-Breachd-Kind: family-notice' "$dump"/* | head -1)
+  [[ -n $file ]] || { echo "no message dumped" >&2; exit 1; }
+  awk 'body { n += length($0) + 2 } /^\r?$/ && seen { body = 1 } /^X-Breachd-Kind/ { seen = 1 } END { print n }' "$file"
+}
+
+fanout() {
+  echo "== fan-out: $GUARDIANS guardians, max_connections = $CONNECTIONS"
+  local bytes=${SOURCE_BYTES:-}
+  if [[ -z $bytes ]]; then
+    bytes=$(measure_message_size)
+    echo "   breachd's family notice body: $bytes bytes (smtp-source -l $bytes)"
+  fi
+  start_sink
+  write_config fanout ""
+  start_daemon
+  local id csv=$WORK/roster-$GUARDIANS.csv
+  id=$(file_incident)
+  roster "$GUARDIANS" >"$csv"
+  local t0 t1 t2 t3 answer recipients
+  t0=$(now)
+  answer=$(api POST "/api/v1/incidents/$id/roster" -H 'Content-Type: text/csv' --data-binary @"$csv")
+  t1=$(now)
+  recipients=$(jq .recipients <<<"$answer")
+  echo "   roster: $(jq -c '{students, recipients, students_without_reachable_guardian}' <<<"$answer") imported in $(elapsed "$t0" "$t1") s"
+  [[ $recipients == "$GUARDIANS" ]] || { echo "expected $GUARDIANS recipients" >&2; exit 1; }
+
+  sample_sessions "$WORK/breachd-sessions" & local sampler=$!
+  t1=$(now)
+  answer=$(api POST "/api/v1/incidents/$id/notice/approve")
+  t2=$(now)
+  echo "   approve answered in $(elapsed "$t1" "$t2") s: $(jq -c '{recipients, chunks}' <<<"$answer")"
+  local summary sent failed
+  while :; do
+    summary=$(api GET "/api/v1/incidents/$id/deliveries?limit=1" | jq -c .summary)
+    sent=$(jq '.sent // 0' <<<"$summary"); failed=$(jq '.failed // 0' <<<"$summary")
+    ((sent + failed >= GUARDIANS)) && break
+    sleep 0.2
+  done
+  t3=$(now)
+  kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  local breachd_secs breachd_rate
+  breachd_secs=$(elapsed "$t1" "$t3")
+  breachd_rate=$(awk -v n="$GUARDIANS" -v s="$breachd_secs" 'BEGIN { printf "%.0f", n / s }')
+  echo "   breachd: $summary in $breachd_secs s → $breachd_rate messages/s (max $(cat "$WORK/breachd-sessions" 2>/dev/null || echo ?) simultaneous SMTP sessions)"
+  # Every delivery recorded: read the database itself, after a clean stop.
+  stop_pid "$DAEMON_PID"
+  local recorded=?
+  if command -v sqlite3 >/dev/null; then
+    recorded=$(sqlite3 "$DB" "SELECT COUNT(*) FROM emails WHERE kind = 'family-notice' AND status = 'sent' AND sent_at IS NOT NULL AND message_id <> ''")
+    echo "   rows in the database with status sent, sent_at and Message-ID: $recorded"
+  fi
+
+  sample_sessions "$WORK/source-sessions" & sampler=$!
+  t0=$(now)
+  "$SOURCE" -s "$CONNECTIONS" -m "$GUARDIANS" -d -l "$bytes" -f dataprivacy@example.org -t guardian@families.example "127.0.0.1:$SINK_PORT"
+  t1=$(now)
+  kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  local source_secs source_rate
+  source_secs=$(elapsed "$t0" "$t1")
+  source_rate=$(awk -v n="$GUARDIANS" -v s="$source_secs" 'BEGIN { printf "%.0f", n / s }')
+  echo "   smtp-source: $GUARDIANS messages in $source_secs s → $source_rate messages/s (max $(cat "$WORK/source-sessions" 2>/dev/null || echo ?) simultaneous SMTP sessions)"
+  stop_pid "$SINK_PID"
+
+  awk -v b="$breachd_rate" -v s="$source_rate" -v sent="$sent" -v n="$GUARDIANS" -v c="$CONNECTIONS" 'BEGIN {
+    r = b / s
+    printf "\n| fan-out of %d guardians, %d connections | messages/s |\n|---|---|\n", n, c
+    printf "| breachd (approve → every delivery recorded sent) | %d |\n| smtp-source -d (same sink, same sessions) | %d |\n", b, s
+    printf "| ratio | %.2f× (target ≥ 0.5×: %s; %d/%d recorded sent) |\n\n", r, (r >= 0.5 && sent == n) ? "met" : "NOT met", sent, n
+  }'
+}
+
+large_roster() {
+  echo "== roster import: $ROSTER_GUARDIANS guardians"
+  local csv=$WORK/roster-$ROSTER_GUARDIANS.csv
+  roster "$ROSTER_GUARDIANS" >"$csv"
+  echo "   generated $(($(wc -l <"$csv") - 1)) rows, $(du -m "$csv" | cut -f1) MB"
+  start_sink
+  write_config roster 'request_timeout = "1h"'
+  start_daemon
+  local id before t0 t1 answer
+  id=$(file_incident)
+  before=$(awk '/VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status")
+  t0=$(now)
+  answer=$(api POST "/api/v1/incidents/$id/roster" -H 'Content-Type: text/csv' --data-binary @"$csv")
+  t1=$(now)
+  local hwm rss
+  hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$DAEMON_PID/status")
+  rss=$(awk '/VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status")
+  echo "   answer: $(jq -c '{students, recipients, students_without_reachable_guardian, rejected_rows: (.rejected_rows // .rejected | if type == "array" then length else . end)}' <<<"$answer")"
+  stop_pid "$DAEMON_PID"
+  stop_pid "$SINK_PID"
+  awk -v n="$ROSTER_GUARDIANS" -v t="$(elapsed "$t0" "$t1")" -v hwm="$hwm" -v rss="$rss" -v before="$before" -v db="$(du -m "$DB" | cut -f1)" 'BEGIN {
+    printf "\n| roster of %d guardians | value |\n|---|---|\n", n
+    printf "| import time (upload + import, curl) | %.1f s |\n", t
+    printf "| peak RSS (VmHWM) | %.0f MB (target ≤ 150 MB: %s) |\n", hwm / 1024, (hwm / 1024 <= 150) ? "met" : "NOT met"
+    printf "| RSS before / after the import | %.0f / %.0f MB |\n| database after | %d MB |\n\n", before / 1024, rss / 1024, db
+  }'
+}
+
+build
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+case $MODE in
+  all) fanout; large_roster ;;
+  fanout) fanout ;;
+  roster) large_roster ;;
+  *) echo "usage: $0 [all|fanout|roster]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Queue throughput on PostgreSQL: breachd's PgStore against the npm package
+# graphile-worker, on the same server, with the same concurrency, in one run.
+#
+#   benches/queue/run.sh [--jobs N] [--concurrency K]
+#
+# Each side gets a fresh database (created here, dropped at the end) on the
+# server of $BENCH_DATABASE_URL (else $TEST_DATABASE_URL, else
+# postgres://root@127.0.0.1:5432/test), N no-op jobs planned up front (not
+# timed), then K concurrent workers run them; the time runs from the first
+# claim to the last completion. breachd is measured claiming one job at a
+# time (as each graphile-worker worker fetches one) and in batches of 64
+# (the scheduler's default `scheduler.batch`). graphile-worker is installed
+# with npm into a temporary folder. Needs cargo, psql, node and npm; not run
+# by CI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo="$(pwd)"
+
+jobs=20000
+concurrency=8
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --jobs) jobs="$2"; shift 2 ;;
+        --concurrency) concurrency="$2"; shift 2 ;;
+        *) echo "usage: $0 [--jobs N] [--concurrency K]" >&2; exit 2 ;;
+    esac
+done
+
+admin_url="${BENCH_DATABASE_URL:-${TEST_DATABASE_URL:-postgres://root@127.0.0.1:5432/test}}"
+server="${admin_url%/*}"    # the URL without its database name
+tmp="$(mktemp -d)"
+databases=()
+cleanup() {
+    for db in "${databases[@]}"; do
+        psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fresh_db() {
+    local name="$1_$$"
+    psql "$admin_url" -qc "CREATE DATABASE $name" >/dev/null
+    databases+=("$name")
+    echo "$server/$name"
+}
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/breachd-target}"
+echo "== building the breachd bench (release)" >&2
+cargo bench --bench queue --no-run >&2
+
+echo "== breachd: $jobs no-op jobs, $concurrency workers" >&2
+for batch in 1 64; do
+    url="$(fresh_db "breachd_bench_b$batch")"
+    cargo bench --quiet --bench queue -- --url "$url" --jobs "$jobs" \
+        --concurrency "$concurrency" --batch "$batch" | tail -n1 >"$tmp/breachd-$batch.json"
+    cat "$tmp/breachd-$batch.json"
+done
+
+echo "== graphile-worker: installing with npm" >&2
+mkdir -p "$tmp/gw"
+(cd "$tmp/gw" && npm init -y >/dev/null 2>&1 && npm install --no-audit --no-fund --silent graphile-worker pg >&2)
+cp "$repo/benches/queue/graphile.js" "$tmp/gw/"
+url="$(fresh_db graphile_bench)"
+(cd "$tmp/gw" && DATABASE_URL="$url" npx --no-install graphile-worker --schema-only >&2)
+echo "== graphile-worker: $jobs no-op jobs, concurrency $concurrency" >&2
+(cd "$tmp/gw" && DATABASE_URL="$url" JOBS="$jobs" CONCURRENCY="$concurrency" node graphile.js) \
+    | tail -n1 >"$tmp/graphile.json"
+cat "$tmp/graphile.json"
+
+node -e '
+const fs = require("fs");
+const read = (f) => JSON.parse(fs.readFileSync(f, "utf8"));
+const gw = read(process.argv[1]);
+for (const f of process.argv.slice(2)) {
+  const bd = read(f);
+  console.log(`ratio (breachd batch ${bd.batch} / graphile-worker ${gw.version}), ${bd.concurrency} workers: ` +
+    `${bd.jobs_per_second.toFixed(0)} / ${gw.jobs_per_second.toFixed(0)} jobs/s = ${(bd.jobs_per_second / gw.jobs_per_second).toFixed(2)}x (target >= 0.5x)`);
+}' "$tmp/graphile.json" "$tmp/breachd-1.json" "$tmp/breachd-64.json"

@@ -1,0 +1,158 @@
+//! `GET /api/v1/incidents/{id}/evidence` (admin): everything a board needs
+//! to prove compliance for one incident, as one JSON document, or with
+//! `?format=zip` as a zip holding that document and a copy of the website
+//! notice. The audit chain is verified as part of the export.
+
+use super::auth::{Caller, Permission};
+use super::incidents::parse_id;
+use super::problem::Problem;
+use super::AppState;
+use crate::audit;
+use crate::domain::timestamp::format_in_zone;
+use crate::incidents::ServiceError;
+use crate::publish::PublicNotice;
+use crate::views::{self, Ids};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::io::Write;
+
+#[derive(Debug, Deserialize)]
+pub struct EvidenceQuery {
+    format: Option<String>,
+}
+
+pub async fn evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<EvidenceQuery>,
+) -> Result<Response, Problem> {
+    caller.require(Permission::Administer)?;
+    let id = parse_id(&id, "incident")?;
+    let zip = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("zip") => true,
+        Some(_) => return Err(Problem::field("format", "must be json or zip")),
+    };
+    let document = document(&state, id).await.map_err(|error| match error {
+        ServiceError::NotFound => Problem::not_found("incident"),
+        other => other.into(),
+    })?;
+    if !zip {
+        return Ok(axum::Json(document).into_response());
+    }
+    let page = std::fs::read(
+        state
+            .settings
+            .publish_dir
+            .join(format!("{}.html", PublicNotice::slug_for(id))),
+    )
+    .ok();
+    let bytes = tokio::task::spawn_blocking(move || archive(&document, page.as_deref()))
+        .await
+        .map_err(|_| Problem::internal())?
+        .map_err(|error| {
+            tracing::error!(%error, "writing the evidence zip failed");
+            Problem::internal()
+        })?;
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"evidence-{id}.zip\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+fn archive(document: &Value, notice_page: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    writer.start_file("evidence.json", options)?;
+    writer.write_all(serde_json::to_string_pretty(document)?.as_bytes())?;
+    if let Some(page) = notice_page {
+        writer.start_file("website-notice.html", options)?;
+        writer.write_all(page)?;
+    }
+    Ok(writer.finish()?.into_inner())
+}
+
+async fn document(state: &AppState, id: uuid::Uuid) -> Result<Value, ServiceError> {
+    let store = &state.incidents.store;
+    let (incident, obligations) = state.incidents.incident(id).await?;
+    let jobs = store.incident_jobs(id).await?;
+    let now = state.incidents.clock.now();
+    let zone = state.settings.timezone;
+
+    // The whole chain is checked, not only this incident's entries: an
+    // entry removed elsewhere would break the proof as much as one here.
+    let mut previous = (0i64, audit::GENESIS.to_owned());
+    let mut broken = None;
+    loop {
+        let page = store.audit_entries(previous.0, 5_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        match audit::verify(&page, (previous.0, &previous.1)) {
+            Ok(last) => previous = last,
+            Err(error) => {
+                broken = Some(json!({"entry": error.seq, "reason": error.reason}));
+                break;
+            }
+        }
+    }
+    let timeline: Vec<Value> = store
+        .incident_audit(id)
+        .await?
+        .into_iter()
+        .map(|entry| {
+            json!({
+                "seq": entry.seq,
+                "at": format_in_zone(entry.at, zone),
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "details": entry.details,
+                "hash": entry.hash,
+            })
+        })
+        .collect();
+    let notice = store.notice(id).await?;
+    let roster = store.latest_roster_import(id).await?;
+    let deliveries: serde_json::Map<String, Value> = store
+        .delivery_counts(id)
+        .await?
+        .into_iter()
+        .map(|(status, n)| (status.as_str().to_owned(), json!(n)))
+        .collect();
+    Ok(json!({
+        "generated_at": format_in_zone(now, zone),
+        "district": state.settings.district_name,
+        "jurisdiction": state.settings.jurisdiction,
+        "timezone": zone.name(),
+        "incident": views::incident(&incident, &obligations, &jobs, now, zone, Ids::Shown),
+        "timeline": timeline,
+        "audit_chain": {
+            "verified": broken.is_none(),
+            "entries_checked": previous.0,
+            "broken": broken,
+        },
+        "notice": notice.as_ref().map(|n| crate::notices::notice_view(n, &state.settings)),
+        "roster": roster.map(|r| json!({
+            "format": r.format, "students": r.students, "recipients": r.recipients,
+            "students_without_reachable_guardian": r.unreachable, "rejected_rows": r.rejected_rows,
+            "imported_at": format_in_zone(r.imported_at, zone), "imported_by": r.imported_by,
+        })),
+        "deliveries": deliveries,
+        "publication": notice.and_then(|n| n.published_url.map(|url| json!({
+            "url": url,
+            "published_at": n.published_at.map(|at| format_in_zone(at, zone)),
+        }))),
+    }))
+}

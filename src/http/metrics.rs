@@ -1,0 +1,51 @@
+//! `GET /metrics`: Prometheus text format. Gauges of stored state are
+//! refreshed from the database at each scrape.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let now = state.incidents.clock.now();
+    let store = &state.incidents.store;
+    match store.obligation_counts(now).await {
+        Ok(counts) => {
+            for (status, count) in counts {
+                metrics::gauge!("breachd_obligations", "status" => status.as_str())
+                    .set(count as f64);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "reading obligation counts for /metrics failed"),
+    }
+    match store.queue_depth(now).await {
+        Ok((due, scheduled)) => {
+            metrics::gauge!("breachd_queue_due").set(due as f64);
+            metrics::gauge!("breachd_queue_scheduled").set(scheduled as f64);
+        }
+        Err(error) => tracing::warn!(%error, "reading the queue depth for /metrics failed"),
+    }
+    metrics::gauge!("breachd_instance_info", "instance" => state.settings.scheduler.instance_id.clone()).set(1.0);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::handle().render(),
+    )
+        .into_response()
+}
+
+/// Counts every request by route pattern (never the raw path) and status.
+pub async fn track(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::metrics::http_request(
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}

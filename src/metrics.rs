@@ -1,0 +1,48 @@
+//! Prometheus metrics (the `metrics` crate and its Prometheus exporter).
+//! Counters and histograms are recorded where things happen; gauges of
+//! stored state (obligations by status, queue depth) are read from the
+//! database when `/metrics` is scraped, so several instances report the
+//! same truth. Every name starts with `breachd_`.
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process-wide recorder (installed once; tests boot several daemons
+/// in one process).
+pub fn handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let seconds = [
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+        ];
+        PrometheusBuilder::new()
+            .set_buckets(&seconds)
+            .expect("the bucket list is not empty")
+            .install_recorder()
+            .expect("no other metrics recorder is installed in this process")
+    })
+}
+
+pub fn incident_filed() {
+    metrics::counter!("breachd_incidents_filed_total").increment(1);
+}
+
+/// One send attempt: kind is reminder, digest, family-notice or
+/// delivery-failure; outcome is sent, deferred or failed.
+pub fn email_attempt(kind: &str, outcome: &str, instance: &str) {
+    metrics::counter!("breachd_emails_total", "kind" => kind.to_owned(), "outcome" => outcome.to_owned(), "instance" => instance.to_owned())
+        .increment(1);
+}
+
+/// How late a job started after its due time.
+pub fn job_lateness(kind: &str, seconds: f64) {
+    metrics::histogram!("breachd_job_lateness_seconds", "kind" => kind.to_owned())
+        .record(seconds.max(0.0));
+}
+
+pub fn http_request(route: &str, status: u16, seconds: f64) {
+    metrics::counter!("breachd_http_requests_total", "route" => route.to_owned(), "status" => status.to_string()).increment(1);
+    metrics::histogram!("breachd_http_request_duration_seconds", "route" => route.to_owned())
+        .record(seconds);
+}
