@@ -490,3 +490,77 @@ async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
     })
     .await;
 }
+
+/// The fan-out rate of one instance against two (run by hand:
+/// `cargo test --release --test multi_instance -- --ignored --nocapture`;
+/// the README's Performance section records the figures). Timed from the
+/// approval to the last message accepted by the SMTP server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a measurement, not a check: run by hand"]
+async fn fan_out_rate_one_instance_against_two() {
+    let mut rates = Vec::new();
+    for instances in [1usize, 2] {
+        let name = format!("fan_out_rate_{instances}");
+        let rate = std::sync::Arc::new(std::sync::Mutex::new(0f64));
+        let measured = std::sync::Arc::clone(&rate);
+        with_database(&name, move |url| async move {
+            let smtp = SmtpServer::start();
+            let dir = tempfile::tempdir().unwrap();
+            let client = reqwest::Client::new();
+            let mut daemons = Vec::new();
+            for n in 0..instances {
+                let daemon = Daemon::start(dir.path(), &format!("instance-{n}"), &url, &smtp);
+                daemon.wait_ready(&client).await;
+                daemons.push(daemon);
+            }
+            let first = &daemons[0];
+            // File and import (not timed), then time from the approval.
+            let now = chrono::Utc::now();
+            let incident = json!({
+                "title": "Vendor breach",
+                "contractor": "Vendor Inc.",
+                "discovered_at": (now - chrono::Duration::days(2)).to_rfc3339(),
+                "board_notified_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+                "data_elements": ["grades"]
+            });
+            let (_, filed) = post(&client, format!("{}/api/v1/incidents", first.base), incident.to_string().into()).await;
+            let id = filed["id"].as_str().unwrap().to_owned();
+            let mut roster = String::from("student_id,student_name,guardian_name,guardian_email,language\n");
+            for n in 0..GUARDIANS {
+                roster.push_str(&format!("s{n:05},S{n},G{n},guardian{n}@families.example,en\n"));
+            }
+            let response = client
+                .post(format!("{}/api/v1/incidents/{id}/roster", first.base))
+                .bearer_auth(TOKEN)
+                .header("Content-Type", "text/csv")
+                .body(roster)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            let started = Instant::now();
+            let (status, _) = post(&client, format!("{}/api/v1/incidents/{id}/notice/approve", first.base), "".into()).await;
+            assert_eq!(status, 202);
+            let counts = wait_all_delivered(&smtp, Duration::from_secs(300)).await;
+            let seconds = started.elapsed().as_secs_f64();
+            assert_eq!(counts.len(), GUARDIANS);
+            *measured.lock().unwrap() = GUARDIANS as f64 / seconds;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{instances} instance(s): {GUARDIANS} family notices in {seconds:.1} s = {:.0} messages/s",
+                GUARDIANS as f64 / seconds
+            );
+            drop(daemons);
+        })
+        .await;
+        let value = *rate.lock().unwrap();
+        rates.push(value);
+    }
+    if rates.iter().all(|r| *r > 0.0) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "two instances / one: {:.2}x",
+            rates[1] / rates[0]
+        );
+    }
+}

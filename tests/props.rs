@@ -15,12 +15,15 @@ use breachd::domain::{FieldError, NewIncident, Timestamp};
 use breachd::roster::{RosterRejected, StagedRoster, MAX_LISTED_REJECTIONS};
 use breachd::rules::within::MAX_COUNT;
 use breachd::rules::Within;
-use breachd::settings::parse_std_duration;
+use breachd::incidents::Incidents;
+use breachd::settings::{parse_std_duration, Settings};
+use breachd::views::{self, Ids};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Map, Value};
 use std::io::Write;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Cheap, pure parsers: many cases.
@@ -410,6 +413,95 @@ proptest! {
                 prop_assert!(!error.reason.contains(&secret), "{:?}", error);
             }
         }
+    }
+}
+
+/// The embedded configuration for each shipped jurisdiction, built once.
+fn district(jurisdiction: usize) -> &'static Settings {
+    static DISTRICTS: OnceLock<Vec<Settings>> = OnceLock::new();
+    let all = DISTRICTS.get_or_init(|| {
+        [
+            ("US-CT", "America/New_York"),
+            ("US-NY", "America/New_York"),
+            ("US-IL", "America/Chicago"),
+        ]
+        .iter()
+        .map(|(code, zone)| {
+            Settings::from_toml(&format!(
+                "[district]\njurisdiction = \"{code}\"\ntimezone = \"{zone}\"\n"
+            ))
+            .expect("the embedded configuration is valid for every shipped jurisdiction")
+        })
+        .collect()
+    });
+    &all[jurisdiction % all.len()]
+}
+
+/// Any instant RFC 3339 can write, in any offset, including the first and
+/// last days of the four-digit calendar.
+fn instant_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => (instant(), fixed_offset()).prop_map(|(at, offset)| {
+            at.with_timezone(&offset)
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+        }),
+        1 => prop::sample::select(vec![
+            "0000-01-01T00:00:00Z",
+            "0000-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59Z",
+            "9999-12-31T23:59:59-23:59",
+            "2026-03-08T02:30:00-05:00",
+            "2026-11-01T01:30:00-04:00",
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
+proptest! {
+    #![proptest_config(Config { cases: env_cases(256), ..pure_config() })]
+
+    /// What `from_json` accepts goes on through the rules engine and the
+    /// answer's view (as in `breachd deadlines` and `POST /incidents`),
+    /// whatever the dates, in every shipped jurisdiction.
+    #[test]
+    fn accepted_incidents_evaluate_without_panicking(
+        jurisdiction in 0usize..3,
+        discovered in instant_text(),
+        notified in prop::option::of(instant_text()),
+        now in instant_text(),
+        who in 0u8..3,
+        elements in prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(vec!["student_name", "ssn", "grades", "home_address", "email", "photo"]).prop_map(str::to_owned),
+                "\\PC{1,12}",
+            ],
+            1..6,
+        ),
+    ) {
+        let mut body = valid_body();
+        body.insert("discovered_at".to_owned(), json!(discovered));
+        body.insert("board_notified_at".to_owned(), json!(notified));
+        body.insert("data_elements".to_owned(), json!(elements));
+        match who {
+            0 => {}
+            1 => {
+                body.remove("contractor");
+            }
+            _ => {
+                body.remove("contractor");
+                body.insert("own_systems".to_owned(), json!(true));
+            }
+        }
+        let Ok(incident) = NewIncident::from_json(&Value::Object(body)) else {
+            // A notification before the discovery: refused, nothing to run.
+            return Ok(());
+        };
+        let now = Timestamp::parse(&now).expect("generated instants parse").utc();
+        let settings = district(jurisdiction);
+        let (record, obligations) =
+            Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "props", now);
+        let view = views::incident(&record, &obligations, &[], now, settings.timezone, Ids::Hidden);
+        prop_assert!(view["obligations"].is_array());
     }
 }
 

@@ -47,12 +47,15 @@ fresh_db() {
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/breachd-target}"
 echo "== building the breachd bench (release)" >&2
-cargo bench --bench queue --no-run >&2
+# Built once and run directly, so that both measurements use one binary.
+bench_exe="$(cargo bench --bench queue --no-run --message-format=json \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){if(!l)continue;const m=JSON.parse(l);if(m.reason==="compiler-artifact"&&m.target&&m.target.name==="queue"&&m.executable)console.log(m.executable)}})')"
+[ -x "$bench_exe" ] || { echo "the queue bench did not build" >&2; exit 1; }
 
 echo "== breachd: $jobs no-op jobs, $concurrency workers" >&2
 for batch in 1 64; do
     url="$(fresh_db "breachd_bench_b$batch")"
-    cargo bench --quiet --bench queue -- --url "$url" --jobs "$jobs" \
+    "$bench_exe" --bench --url "$url" --jobs "$jobs" \
         --concurrency "$concurrency" --batch "$batch" | tail -n1 >"$tmp/breachd-$batch.json"
     cat "$tmp/breachd-$batch.json"
 done

@@ -45,7 +45,7 @@ fn problem(error: ServiceError, what: &str) -> Problem {
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
     request_body(description = "The roster file", content(
         (String = "text/csv"),
-        (Vec<u8> = "application/zip"),
+        ("application/zip"),
     )),
     responses(
         (status = 200, description = "Imported: counts and rejected rows", body = super::openapi::RosterImportDoc),

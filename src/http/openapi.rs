@@ -39,7 +39,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
             track the obligations the law derives from them, and notify families. \
             Every `/api/v1` route needs `Authorization: Bearer <token>` (401 without \
             a valid token, 403 when the token's role may not do it); this document \
-            itself (`GET /api/v1/openapi.json`), `/livez` and `/readyz` are public. \
+            itself (`GET /api/v1/openapi.json`), `/livez`, `/readyz` and `/metrics` are public. \
             Errors are RFC 9457 `application/problem+json`. Timestamps are RFC 3339 \
             with a UTC offset; answers give them in the district's time zone."
     ),
@@ -157,7 +157,7 @@ impl Modify for BearerEverywhere {
     responses(
         (status = 200, description = "The evidence", content(
             (EvidenceDoc = "application/json"),
-            (Vec<u8> = "application/zip"),
+            ("application/zip"),
         )),
         (status = 403, description = "Only an administrator exports evidence", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such incident", body = ProblemDoc, content_type = "application/problem+json"),

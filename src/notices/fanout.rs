@@ -11,7 +11,7 @@ use crate::domain::timestamp::format_in_zone;
 use crate::notify::message::{self, Outgoing, KIND_FAMILY_NOTICE};
 use crate::notify::SendOutcome;
 use crate::scheduler::Worker;
-use crate::store::{Attempt, EmailStatus, FamilyDelivery, Job, JobState, NewJob, Settlement};
+use crate::store::{Attempt, EmailStatus, FamilyDelivery, Job, JobState, NewJob};
 use chrono::Duration;
 use lettre::message::Mailbox;
 use serde_json::{json, Value};
@@ -291,24 +291,17 @@ async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Res
     }
     let (sent, failed) = (count(EmailStatus::Sent), count(EmailStatus::Failed));
     let now = worker.clock.now();
-    for obligation in worker.store.incident_obligations(incident_id).await? {
-        if super::is_families_kind(&obligation.kind) && !obligation.status(now).is_settled() {
-            let note =
-                format!("family notice sent to {sent} address(es); {failed} failed permanently");
-            worker
-                .store
-                .settle_obligation(
-                    obligation.id,
-                    &Settlement::Complete {
-                        at: now,
-                        note: Some(note),
-                    },
-                    "breachd",
-                    now,
-                )
-                .await?;
-            tracing::info!(%incident_id, sent, failed, "families' obligation completed by the fan-out");
-        }
+    let note = format!("family notice sent to {sent} address(es); {failed} failed permanently");
+    if super::complete_work(
+        worker.store.as_ref(),
+        incident_id,
+        super::is_families_kind,
+        note,
+        now,
+    )
+    .await?
+    {
+        tracing::info!(%incident_id, sent, failed, "families' obligation completed by the fan-out");
     }
     if failed > 0 {
         let report = NewJob {

@@ -59,6 +59,31 @@ pub fn is_website_kind(kind: &str) -> bool {
     kind == crate::rules::pack::WEBSITE_KIND
 }
 
+/// Completes the incident's unsettled obligations of the kinds `which`
+/// selects, as done by breachd's own work; true if any was completed.
+pub async fn complete_work(
+    store: &dyn Store,
+    incident_id: Uuid,
+    which: fn(&str) -> bool,
+    note: String,
+    now: DateTime<Utc>,
+) -> Result<bool, crate::store::StoreError> {
+    let mut completed = false;
+    for obligation in store.incident_obligations(incident_id).await? {
+        if which(&obligation.kind) && !obligation.status(now).is_settled() {
+            let settlement = crate::store::Settlement::Complete {
+                at: now,
+                note: Some(note.clone()),
+            };
+            store
+                .settle_obligation(obligation.id, &settlement, "breachd", now)
+                .await?;
+            completed = true;
+        }
+    }
+    Ok(completed)
+}
+
 /// The draft of an incident's notice, from its facts and the district's wording.
 pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>) -> NoticeRecord {
     NoticeRecord {

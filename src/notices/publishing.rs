@@ -5,7 +5,7 @@
 use crate::publish::PublicNotice;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
-use crate::store::{Job, JobState, Settlement};
+use crate::store::{Job, JobState};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -94,22 +94,15 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
             now,
         )
         .await?;
-    for obligation in store.incident_obligations(incident_id).await? {
-        if super::is_website_kind(&obligation.kind) && !obligation.status(now).is_settled() {
-            let note = format!("website notice published at {}", publication.url);
-            store
-                .settle_obligation(
-                    obligation.id,
-                    &Settlement::Complete {
-                        at: now,
-                        note: Some(note),
-                    },
-                    "breachd",
-                    now,
-                )
-                .await?;
-        }
-    }
+    let note = format!("website notice published at {}", publication.url);
+    super::complete_work(
+        store.as_ref(),
+        incident_id,
+        super::is_website_kind,
+        note,
+        now,
+    )
+    .await?;
     tracing::info!(%incident_id, "website notice published");
     worker
         .store
