@@ -228,4 +228,10 @@ sha256 = "{sha}"
             "personal data ({personal}) in the logs"
         );
     }
+    assert!(!logs.contains(TOKEN), "the API token in the logs");
+    assert!(
+        logs.lines()
+            .all(|line| serde_json::from_str::<Value>(line).is_ok()),
+        "every log line is JSON under log.format = json"
+    );
 }
