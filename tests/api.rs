@@ -151,6 +151,7 @@ async fn every_api_route_wants_a_token_and_the_right_role() {
             }
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 401, "{method} {path} with {token:?}");
+            assert_eq!(response.headers()["www-authenticate"], "Bearer");
             assert_eq!(
                 response.headers()["content-type"],
                 "application/problem+json"

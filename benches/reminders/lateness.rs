@@ -600,8 +600,9 @@ async fn run() {
         row("(a) single reminder, idle (per reminder)", per_job, verdict);
     }
     if let Some(b) = &burst {
-        row("(b) 10k at once: per reminder job (last msg)", &b.jobs_late, "report");
-        row("(b) 10k at once: per message (2 per job)", &b.messages, "report");
+        let n = b.jobs_late.n;
+        row(&format!("(b) {n} due at once: per reminder job"), &b.jobs_late, "report");
+        row(&format!("(b) {n} due at once: per message (2 per job)"), &b.messages, "report");
     }
     if let Some(b) = &burst {
         println!();
@@ -614,7 +615,12 @@ async fn run() {
             b.last_sent_after_due, b.message_rate, b.job_rate, b.not_sent, b.jobs
         );
     }
-    println!("(machine: {} CPUs; see README Performance)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "(machine: {} CPUs, load average {})",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
 }
 
 fn main() {

@@ -4,7 +4,7 @@
 //! changes (01:30 happens twice in November in New York), so it is refused
 //! rather than guessed. Parsed instants are kept in UTC.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use std::fmt;
 
@@ -19,12 +19,17 @@ pub enum TimestampError {
     MissingOffset,
     #[error("is not an RFC 3339 timestamp (expected e.g. \"2025-01-07T14:00:00-05:00\")")]
     Malformed,
+    #[error("is outside the years 0001 to 9998")]
+    OutOfRange,
 }
 
 impl Timestamp {
     pub fn parse(input: &str) -> Result<Self, TimestampError> {
         let trimmed = input.trim();
         match DateTime::parse_from_rfc3339(trimmed) {
+            // An instant whose year leaves four digits in some zone cannot be
+            // shown back as RFC 3339 in every district's zone.
+            Ok(parsed) if !(1..=9998).contains(&parsed.with_timezone(&Utc).year()) => Err(TimestampError::OutOfRange),
             Ok(parsed) => Ok(Self(parsed.with_timezone(&Utc))),
             Err(_) if looks_like_local_time(trimmed) => Err(TimestampError::MissingOffset),
             Err(_) => Err(TimestampError::Malformed),

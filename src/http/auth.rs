@@ -64,7 +64,10 @@ pub fn authenticate<'a>(tokens: &'a [ApiToken], presented: &str) -> Option<&'a A
 }
 
 fn unauthorized(detail: &str) -> Problem {
-    Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized").detail(detail)
+    Problem {
+        bearer_challenge: true,
+        ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized").detail(detail)
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -85,7 +85,7 @@ pub async fn file(
             .store
             .idempotent_response(&caller.name, key)
             .await
-            .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?
+            .map_err(Problem::from)?
         {
             return replay(first, hash);
         }
@@ -148,13 +148,13 @@ pub async fn get(
         .incidents
         .incident(id)
         .await
-        .map_err(|e| not_found_as(e, "incident"))?;
+        .map_err(|e| Problem::from_service(e, "incident"))?;
     let jobs = state
         .incidents
         .store
         .incident_jobs(id)
         .await
-        .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?;
+        .map_err(Problem::from)?;
     let now = state.incidents.clock.now();
     Ok(Json(views::incident(
         &incident,
@@ -164,13 +164,6 @@ pub async fn get(
         state.settings.timezone,
         Ids::Shown,
     )))
-}
-
-fn not_found_as(error: crate::incidents::ServiceError, what: &str) -> Problem {
-    match error {
-        crate::incidents::ServiceError::NotFound => Problem::not_found(what),
-        other => other.into(),
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -254,7 +247,7 @@ pub async fn list(
         .store
         .list_incidents(status, now, limit, offset)
         .await
-        .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?;
+        .map_err(Problem::from)?;
     let incidents: Vec<Value> = summaries
         .iter()
         .map(|summary| {
@@ -363,14 +356,14 @@ pub async fn record_event(
         .incidents
         .record_event(id, kind, at, &caller.name)
         .await
-        .map_err(|e| not_found_as(e, "incident"))?;
+        .map_err(|e| Problem::from_service(e, "incident"))?;
     let (incident, obligations) = state.incidents.incident(id).await?;
     let jobs = state
         .incidents
         .store
         .incident_jobs(id)
         .await
-        .map_err(|e| Problem::from(crate::incidents::ServiceError::from(e)))?;
+        .map_err(Problem::from)?;
     let now = state.incidents.clock.now();
     let body = views::incident(
         &incident,

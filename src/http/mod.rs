@@ -6,9 +6,9 @@ pub mod auth;
 pub mod body;
 pub mod data_elements;
 pub mod evidence;
-pub mod metrics;
 pub mod health;
 pub mod incidents;
+pub mod metrics;
 pub mod notices;
 pub mod obligations;
 pub mod openapi;
@@ -75,7 +75,8 @@ pub fn router(state: AppState) -> Router {
         // The published website notices, public like the real site.
         .nest_service(
             "/notices",
-            tower_http::services::ServeDir::new(&state.settings.publish_dir).append_index_html_on_directories(true),
+            tower_http::services::ServeDir::new(&state.settings.publish_dir)
+                .append_index_html_on_directories(true),
         )
         .fallback(|| async {
             Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")

@@ -9,7 +9,6 @@ use super::AppState;
 use crate::domain::incident::required_text;
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
-use crate::incidents::ServiceError;
 use crate::notices;
 use crate::store::EmailStatus;
 use axum::body::Body;
@@ -22,13 +21,6 @@ use tokio::io::AsyncWriteExt;
 
 /// The largest roster accepted (a million guardians is about 100 MB).
 pub const ROSTER_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
-
-fn problem(error: ServiceError, what: &str) -> Problem {
-    match error {
-        ServiceError::NotFound => Problem::not_found(what),
-        other => other.into(),
-    }
-}
 
 /// Streams the upload to a temporary file (the roster is never held in
 /// memory), then imports it.
@@ -94,7 +86,7 @@ pub async fn import_roster(
     let name = upload_name(&headers);
     let answer = notices::import_roster_named(&state, id, spool.path(), &name, &caller.name)
         .await
-        .map_err(|e| problem(e, "incident"))?;
+        .map_err(|e| Problem::from_service(e, "incident"))?;
     Ok(Json(
         serde_json::to_value(answer).expect("the answer serializes: plain data"),
     ))
@@ -139,17 +131,10 @@ pub async fn roster(
     let store = &state.incidents.store;
     store
         .incident(id)
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .ok_or_else(|| Problem::not_found("incident"))?;
-    let import = store
-        .latest_roster_import(id)
-        .await
-        .map_err(ServiceError::from)?;
-    let unreachable = store
-        .unreachable_students(id)
-        .await
-        .map_err(ServiceError::from)?;
+    let import = store.latest_roster_import(id).await?;
+    let unreachable = store.unreachable_students(id).await?;
     let zone = state.settings.timezone;
     Ok(Json(json!({
         "import": import.map(|i| json!({
@@ -187,10 +172,9 @@ pub async fn notice(
     let store = &state.incidents.store;
     let incident = store
         .incident(id)
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .ok_or_else(|| Problem::not_found("incident"))?;
-    let notice = match store.notice(id).await.map_err(ServiceError::from)? {
+    let notice = match store.notice(id).await? {
         Some(notice) => notice,
         // Not drafted yet (the families' clock has not started): show what
         // the draft would say.
@@ -246,11 +230,10 @@ pub async fn edit_notice(
     let store = &state.incidents.store;
     let incident = store
         .incident(id)
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .ok_or_else(|| Problem::not_found("incident"))?;
     let now = state.incidents.clock.now();
-    let mut notice = match store.notice(id).await.map_err(ServiceError::from)? {
+    let mut notice = match store.notice(id).await? {
         Some(notice) => notice,
         None => notices::draft(&incident, &state.settings, now),
     };
@@ -273,11 +256,7 @@ pub async fn edit_notice(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    if !store
-        .update_notice_draft(&notice)
-        .await
-        .map_err(ServiceError::from)?
-    {
+    if !store.update_notice_draft(&notice).await? {
         return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
             .detail("the notice was approved; it can no longer change"));
     }
@@ -308,7 +287,7 @@ pub async fn approve(
     let id = parse_id(&id, "incident")?;
     let approval = notices::approve(&state, id, &caller.name)
         .await
-        .map_err(|e| problem(e, "incident"))?;
+        .map_err(|e| Problem::from_service(e, "incident"))?;
     let status = if approval.already_approved {
         StatusCode::OK
     } else {
@@ -379,17 +358,12 @@ pub async fn deliveries(
     let store = &state.incidents.store;
     store
         .incident(id)
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .ok_or_else(|| Problem::not_found("incident"))?;
     let rows = store
         .deliveries(id, status, query.after.as_deref(), limit)
-        .await
-        .map_err(ServiceError::from)?;
-    let counts = store
-        .delivery_counts(id)
-        .await
-        .map_err(ServiceError::from)?;
+        .await?;
+    let counts = store.delivery_counts(id).await?;
     let zone = state.settings.timezone;
     let summary: serde_json::Map<String, Value> = counts
         .iter()

@@ -9,7 +9,6 @@ use super::AppState;
 use crate::domain::incident::{optional_text, required_text, timestamp_field};
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::{FieldError, ObligationStatus, Timestamp};
-use crate::incidents::ServiceError;
 use crate::store::{ObligationFilter, Settlement};
 use crate::views::{self, Ids};
 use axum::extract::{Path, Query, State};
@@ -108,7 +107,7 @@ pub async fn list(
             limit,
         })
         .await
-        .map_err(|e| Problem::from(ServiceError::from(e)))?;
+        .map_err(Problem::from)?;
     let obligations: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -146,7 +145,7 @@ pub async fn get(
         .store
         .obligation(id)
         .await
-        .map_err(|e| Problem::from(ServiceError::from(e)))?
+        .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found("obligation"))?;
     let now = state.incidents.clock.now();
     Ok(Json(views::obligation(
@@ -273,10 +272,7 @@ async fn settle(
         .incidents
         .settle(id, settlement, &caller.name)
         .await
-        .map_err(|error| match error {
-            ServiceError::NotFound => Problem::not_found("obligation"),
-            other => other.into(),
-        })?;
+        .map_err(|error| Problem::from_service(error, "obligation"))?;
     let now = state.incidents.clock.now();
     Ok(Json(views::obligation(
         &record,

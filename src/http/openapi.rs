@@ -96,7 +96,9 @@ impl Modify for BearerEverywhere {
             ),
         );
         let unauthorized = ResponseBuilder::new()
-            .description("No valid token: the header is missing or malformed, or the token is unknown")
+            .description(
+                "No valid token: the header is missing or malformed, or the token is unknown",
+            )
             .content(
                 PROBLEM_JSON,
                 ContentBuilder::new()
@@ -119,10 +121,8 @@ impl Modify for BearerEverywhere {
                 &mut item.trace,
             ];
             for operation in operations.into_iter().flatten() {
-                operation.security = Some(vec![SecurityRequirement::new(
-                    BEARER,
-                    Vec::<String>::new(),
-                )]);
+                operation.security =
+                    Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
                 operation
                     .responses
                     .responses
@@ -756,7 +756,11 @@ mod tests {
             for (method, operation) in item.as_object().expect("a path item") {
                 let security = &operation["security"];
                 if path.starts_with(API_PREFIX) {
-                    assert_eq!(security, &serde_json::json!([{ BEARER: [] }]), "{method} {path}");
+                    assert_eq!(
+                        security,
+                        &serde_json::json!([{ BEARER: [] }]),
+                        "{method} {path}"
+                    );
                     assert!(operation["responses"]["401"].is_object(), "{method} {path}");
                 } else {
                     assert!(security.is_null(), "{method} {path} is public");

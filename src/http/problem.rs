@@ -18,6 +18,9 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Adds `WWW-Authenticate: Bearer` (RFC 9110 asks it of every 401).
+    #[serde(skip)]
+    pub bearer_challenge: bool,
 }
 
 impl Problem {
@@ -28,6 +31,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
+            bearer_challenge: false,
         }
     }
 
@@ -69,7 +73,28 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.bearer_challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
+    }
+}
+
+impl From<crate::store::StoreError> for Problem {
+    fn from(error: crate::store::StoreError) -> Self {
+        ServiceError::from(error).into()
+    }
+}
+
+impl Problem {
+    /// A service error, with "not found" naming what was looked for.
+    pub fn from_service(error: ServiceError, what: &str) -> Self {
+        match error {
+            ServiceError::NotFound => Problem::not_found(what),
+            other => other.into(),
+        }
     }
 }
 

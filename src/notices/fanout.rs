@@ -1,8 +1,9 @@
 //! Sending one chunk of a family-notice fan-out.
 //!
-//! `email.max_connections` senders each take a planned message, send it,
-//! then hand the outcome to one recorder and wait until it is committed
-//! before taking the next. The recorder commits whatever outcomes are
+//! `email.max_connections` senders each take a planned message and one of
+//! the process's send permits (as many as SMTP connections), send it, then
+//! hand the outcome to one recorder and wait until it is committed before
+//! releasing the permit and taking the next. The recorder commits whatever outcomes are
 //! waiting in one transaction (group commit): writes are batched, yet at any
 //! moment at most one message per connection is sent but not yet recorded,
 //! so a crash can repeat at most the messages in flight.
@@ -217,6 +218,13 @@ async fn send_due(
             loop {
                 let next = work_rx.lock().await.recv().await;
                 let Some(delivery) = next else { break };
+                // The process-wide send permits (email.max_connections) are
+                // held until the outcome is committed: however many chunks
+                // run at once, at most that many messages are ever sent
+                // and not yet recorded.
+                let Ok(_permit) = Arc::clone(&worker.sends).acquire_owned().await else {
+                    break;
+                };
                 let outcome = match outgoing(&worker, &context, incident_id, &delivery) {
                     Ok(outgoing) => match message::build(&worker.settings.email.from, &outgoing) {
                         Ok(built) => {
