@@ -24,6 +24,30 @@ pub struct EvidenceQuery {
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/evidence",
+    tag = "incidents",
+    operation_id = "incident_evidence",
+    summary = "Everything a board needs to prove compliance for one incident (admin)",
+    description = "The incident's timeline from the audit log, its obligations with their sources, the \
+        notice's approval, a summary of deliveries and the publication, as one JSON document; with \
+        `format=zip`, a zip holding `evidence.json` and a copy of the website notice. The whole audit \
+        chain is verified as part of the export.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The incident's id"),
+        ("format" = Option<String>, Query, description = "`json` (the default) or `zip`"),
+    ),
+    responses(
+        (status = 200, description = "The evidence", content(
+            (super::openapi::EvidenceDoc = "application/json"),
+            ("application/zip"),
+        )),
+        (status = 403, description = "Only an administrator exports evidence", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `format`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn evidence(
     State(state): State<AppState>,
     caller: Caller,

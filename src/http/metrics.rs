@@ -6,6 +6,16 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    operation_id = "metrics",
+    summary = "Prometheus metrics (public); every name starts with `breachd_`",
+    responses(
+        (status = 200, description = "The Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"),
+    )
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let now = state.incidents.clock.now();
     let store = &state.incidents.store;

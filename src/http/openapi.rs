@@ -59,10 +59,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         notices::edit_notice,
         notices::approve,
         notices::deliveries,
-        evidence,
+        super::evidence::evidence,
         health::livez,
         health::readyz,
-        metrics,
+        super::metrics::metrics,
     ),
     modifiers(&BearerEverywhere),
     tags(
@@ -132,54 +132,6 @@ impl Modify for BearerEverywhere {
         }
     }
 }
-
-// Routes whose handlers live in files that carry no `#[utoipa::path]`
-// (`evidence.rs`, `metrics.rs`): documented here on stand-in functions,
-// which are never called. Moving the attribute onto the real handler keeps
-// the description next to the code; `tests/router_walk.rs` fails if a route
-// is served undocumented either way.
-
-/// `GET /api/v1/incidents/{id}/evidence`, served by `super::evidence::evidence`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/incidents/{id}/evidence",
-    tag = "incidents",
-    operation_id = "incident_evidence",
-    summary = "Everything a board needs to prove compliance for one incident (admin)",
-    description = "The incident's timeline from the audit log, its obligations with their sources, the \
-        notice's approval, a summary of deliveries and the publication, as one JSON document; with \
-        `format=zip`, a zip holding `evidence.json` and a copy of the website notice. The whole audit \
-        chain is verified as part of the export.",
-    params(
-        ("id" = uuid::Uuid, Path, description = "The incident's id"),
-        ("format" = Option<String>, Query, description = "`json` (the default) or `zip`"),
-    ),
-    responses(
-        (status = 200, description = "The evidence", content(
-            (EvidenceDoc = "application/json"),
-            ("application/zip"),
-        )),
-        (status = 403, description = "Only an administrator exports evidence", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A bad `format`", body = ProblemDoc, content_type = "application/problem+json"),
-    )
-)]
-#[allow(dead_code)] // a stand-in carrying the attribute, never routed
-fn evidence() {}
-
-/// `GET /metrics`, served by `super::metrics::metrics`.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "health",
-    operation_id = "metrics",
-    summary = "Prometheus metrics (public); every name starts with `breachd_`",
-    responses(
-        (status = 200, description = "The Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"),
-    )
-)]
-#[allow(dead_code)] // a stand-in carrying the attribute, never routed
-fn metrics() {}
 
 /// The document, generated once: it depends only on the code.
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
