@@ -88,25 +88,50 @@ impl Worker {
     pub async fn run_due(self: &Arc<Self>) -> anyhow::Result<usize> {
         let now = self.clock.now();
         let lease =
-            Duration::from_std(self.settings.scheduler.lease).unwrap_or(Duration::seconds(60));
-        let jobs = self
+            Duration::from_std(self.settings.scheduler.lease).unwrap_or(Duration::seconds(30));
+        let mut jobs = self
             .store
             .claim_jobs(now, now + lease, self.id(), self.settings.scheduler.batch)
             .await?;
+        // A fan-out chunk already uses every send permit of this instance:
+        // keep one, and hand the others straight back so that other
+        // instances (woken by the release) share the fan-out.
+        let mut chunks_kept = 0;
+        let mut released = Vec::new();
+        jobs.retain(|job| {
+            if job.kind != FAMILY_NOTICE {
+                return true;
+            }
+            chunks_kept += 1;
+            if chunks_kept == 1 {
+                return true;
+            }
+            released.push(job.id);
+            false
+        });
+        for id in released {
+            self.store
+                .reschedule_job(id, self.id(), now, None, now)
+                .await?;
+        }
         let count = jobs.len();
         for job in &jobs {
-            crate::metrics::job_lateness(&job.kind, (now - job.due_at).num_milliseconds() as f64 / 1000.0);
+            crate::metrics::job_lateness(
+                &job.kind,
+                (now - job.due_at).num_milliseconds() as f64 / 1000.0,
+            );
         }
         let mut running = tokio::task::JoinSet::new();
         for job in jobs {
             let worker = Arc::clone(self);
-            running.spawn(async move {
+            // The scheduler's span (with this instance's id) on every job's lines.
+            running.spawn(tracing::Instrument::instrument(async move {
                 let (id, kind) = (job.id, job.kind.clone());
                 if let Err(error) = worker.run(job).await {
                     // The lease runs out and the job is taken over later.
                     tracing::error!(job_id = %id, kind, %error, "job failed; it will be retried when its lease expires");
                 }
-            });
+            }, tracing::Span::current()));
         }
         while running.join_next().await.is_some() {}
         Ok(count)

@@ -61,6 +61,13 @@ pub fn operative_source(record: &ObligationRecord) -> Option<&crate::rules::Sour
         .or_else(|| record.sources.first())
 }
 
+/// A rule pack's source URL, if it is a web address: packs are operator
+/// data, and a `javascript:` URL must never become a link.
+pub fn web_url(url: Option<&str>) -> Option<String> {
+    url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .map(str::to_owned)
+}
+
 fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
     let record = &item.obligation;
     let status = record.status(now);
@@ -79,7 +86,7 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
             .filter(|_| !status.is_settled())
             .map(|due| time_left(due - now)),
         citation: source.map(|s| s.citation.clone()),
-        citation_url: source.and_then(|s| s.source_url.clone()),
+        citation_url: source.and_then(|s| web_url(s.source_url.as_deref())),
         other_sources: record.sources.len().saturating_sub(1),
         clock: format::event_label(&record.clock),
     }

@@ -8,7 +8,7 @@
 use super::deliveries::{self, DeliveryProgress};
 use super::format::{self, LocalTime, StatusView};
 use super::timeline::{self, Timeline};
-use super::{Fields, User};
+use super::{Fields, Refused, User};
 use crate::domain::{ClockEvent, FieldError, Timestamp};
 use crate::http::auth::Permission;
 use crate::http::AppState;
@@ -251,7 +251,7 @@ fn obligation_view(
             .map(|s| SourceView {
                 rule: s.rule.clone(),
                 citation: s.citation.clone(),
-                url: s.source_url.clone(),
+                url: super::board::web_url(s.source_url.as_deref()),
                 description: s.description.clone(),
                 within: s.within.describe(),
                 clock: format::event_label(s.clock.as_str()),
@@ -403,7 +403,7 @@ fn allowed(
     state: &AppState,
     fields: &Fields,
     permission: Permission,
-) -> Result<(), Response> {
+) -> Result<(), Refused> {
     user.require(state, permission)?;
     user.check_csrf(state, fields.get("csrf"))
 }

@@ -303,11 +303,11 @@ impl User {
     }
 
     /// 403 unless the user's role may do this.
-    fn require(&self, state: &AppState, permission: Permission) -> Result<(), Response> {
+    fn require(&self, state: &AppState, permission: Permission) -> Result<(), Refused> {
         if self.may(permission) {
             return Ok(());
         }
-        Err(self.message(
+        Err(Refused::from(self.message(
             state,
             StatusCode::FORBIDDEN,
             "Not allowed",
@@ -315,20 +315,20 @@ impl User {
                 "The {} role may not do this, so nothing was changed.",
                 self.session.role.as_str()
             ),
-        ))
+        )))
     }
 
     /// 403 unless the form carried this session's CSRF token.
-    fn check_csrf(&self, state: &AppState, presented: Option<&str>) -> Result<(), Response> {
+    fn check_csrf(&self, state: &AppState, presented: Option<&str>) -> Result<(), Refused> {
         if presented.is_some_and(|token| self.session.csrf_matches(token)) {
             return Ok(());
         }
-        Err(self.message(
+        Err(Refused::from(self.message(
             state,
             StatusCode::FORBIDDEN,
             "The form has expired",
             "The form did not carry this session's security token (it may come from an earlier sign-in), so nothing was changed. Go back, reload the page and try again.",
-        ))
+        )))
     }
 
     fn site<'a>(&'a self, state: &'a AppState, nav: &'a str) -> Site<'a> {
@@ -413,6 +413,28 @@ impl User {
             "Something went wrong",
             "The error was logged. Nothing was changed by this request unless the page you come back to says so.",
         )
+    }
+}
+
+/// A page that ends a request early (403, 404, ...). Boxed because a
+/// `Response` is large and this one travels in the `Err` of a `Result`.
+pub struct Refused(Box<Response>);
+
+impl From<Response> for Refused {
+    fn from(response: Response) -> Self {
+        Self(Box::new(response))
+    }
+}
+
+impl From<Refused> for Response {
+    fn from(refused: Refused) -> Self {
+        *refused.0
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        *self.0
     }
 }
 

@@ -21,7 +21,7 @@ use crate::incidents::{Incidents, ServiceError, FUTURE_TOLERANCE};
 use crate::views::time_left;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -185,7 +185,7 @@ fn blank_page(state: &AppState) -> ReportPage {
 
 pub async fn page(State(state): State<AppState>, user: User) -> Response {
     if let Err(refusal) = user.require(&state, Permission::Report) {
-        return refusal;
+        return refusal.into_response();
     }
     user.page(
         &state,
@@ -262,7 +262,7 @@ pub async fn submit(
         .require(&state, Permission::Report)
         .and_then(|()| user.check_csrf(&state, fields.get("csrf")))
     {
-        return refusal;
+        return refusal.into_response();
     }
     let zone = state.settings.timezone;
     let now = state.incidents.clock.now();

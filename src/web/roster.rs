@@ -12,7 +12,7 @@ use crate::incidents::ServiceError;
 use crate::notices::RosterAnswer;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
@@ -48,7 +48,7 @@ async fn incident_title(
 
 pub async fn page(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
     if let Err(refusal) = user.require(&state, Permission::Administer) {
-        return refusal;
+        return refusal.into_response();
     }
     match incident_title(&state, &user, &id).await {
         Ok((id, title)) => {
@@ -122,7 +122,7 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Response {
     if let Err(refusal) = user.require(&state, Permission::Administer) {
-        return refusal;
+        return refusal.into_response();
     }
     let (id, title) = match incident_title(&state, &user, &id).await {
         Ok(found) => found,
@@ -144,7 +144,7 @@ pub async fn upload(
     // Checked only now because the token is a field of the same multipart
     // body; nothing has been imported yet.
     if let Err(refusal) = user.check_csrf(&state, upload.csrf.as_deref()) {
-        return refusal;
+        return refusal.into_response();
     }
     let Some(file) = upload.file else {
         page.error = Some("Choose a roster file to upload.".into());
