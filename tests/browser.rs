@@ -30,11 +30,11 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// What the page may say after "Approve": the family-notice work is still
 /// landing, so either outcome is accepted. Once approval works, keep only
 /// the first entry.
-const APPROVAL_OUTCOMES: [&str; 2] = ["Notice approved", "The notice was not approved"];
+const APPROVAL_OUTCOMES: [&str; 1] = ["Notice approved"];
 
 /// One browser test at a time: two Chromiums on a two-core machine make
 /// every wait slower and the tests flaky.
-static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn browser_installed() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
@@ -425,7 +425,7 @@ async fn an_administrator_files_a_report_and_follows_it_through() {
     if !browser_installed() {
         return;
     }
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER.lock().await;
     let app = spawn_app().await;
     seed(&app).await;
     let browser = Browser::start().await;
@@ -620,7 +620,7 @@ async fn a_viewer_sees_no_approve_button_and_cannot_post_the_form() {
     if !browser_installed() {
         return;
     }
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER.lock().await;
     let app = spawn_app().await;
     let incident = app
         .file(&json!({

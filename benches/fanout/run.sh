@@ -27,12 +27,17 @@
 #    target ≤ 150 MB). The daemon runs with `server.request_timeout = "1h"`:
 #    the default of 30 s bounds the upload request too.
 #
-# Environment: GUARDIANS (20000), CONNECTIONS (8), SOURCE_BYTES (size of
-# breachd's messages; measured by default from one message dumped by the
-# sink), ROSTER_GUARDIANS (1000000), CARGO_TARGET_DIR (cargo's default
-# target/ when unset), SKIP_BUILD=1 (use the existing release binary),
-# BREACHD_BIN (a binary to use instead; implies nothing about SKIP_BUILD),
-# KEEP=1 (keep the work folder: configs, logs, databases, rosters).
+# Environment:
+#   GUARDIANS (20000)        recipients of the fan-out
+#   CONNECTIONS (8)          breachd's email.max_connections and smtp-source -s
+#   CHUNK_SIZE               notice.chunk_size (unset: the default, 500 per job)
+#   SOURCE_BYTES             smtp-source -l (unset: the body size of one
+#                            breachd notice, dumped by a sink before the run)
+#   ROSTER_GUARDIANS (1000000)
+#   CARGO_TARGET_DIR         where the build goes (unset: target/)
+#   SKIP_BUILD=1             use the release binary already built
+#   BREACHD_BIN              a breachd binary to use instead of the build's
+#   KEEP=1                   keep the work folder (configs, logs, databases)
 # Needs: cargo, curl, jq, ss, sha256sum, awk, /usr/sbin/smtp-sink and
 # /usr/sbin/smtp-source (Debian: postfix). As root, smtp-sink runs with
 # `-u nobody`. Takes ~2–10 minutes plus the build.
@@ -85,6 +90,9 @@ start_sink() {
   echo "smtp-sink did not start" >&2; cat "$WORK/sink.err" >&2; exit 1
 }
 
+# User + system CPU ticks of a process.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # Established sessions on the sink's port (each counted once, server side).
@@ -126,6 +134,7 @@ steps = []
 repeat_overdue = "0s"
 [digest]
 cron = ""
+$( [[ -n ${CHUNK_SIZE:-} ]] && printf '[notice]\nchunk_size = %s\n' "$CHUNK_SIZE" )
 [log]
 format = "json"
 level = "info"
@@ -192,7 +201,8 @@ build() {
 # smtp-source's -l: a small fan-out to a sink that dumps what it receives.
 measure_message_size() {
   local dump=$WORK/dump
-  mkdir -p "$dump"; chmod 777 "$dump"
+  # smtp-sink writes as nobody: let it through the work folder into dump/.
+  chmod 711 "$WORK"; mkdir -p "$dump"; chmod 777 "$dump"
   start_sink -d "$dump/%M."
   write_config size ""
   start_daemon
@@ -214,7 +224,7 @@ measure_message_size() {
 }
 
 fanout() {
-  echo "== fan-out: $GUARDIANS guardians, max_connections = $CONNECTIONS"
+  echo "== fan-out: $GUARDIANS guardians, max_connections = $CONNECTIONS, chunk_size = ${CHUNK_SIZE:-default}"
   local bytes=${SOURCE_BYTES:-}
   if [[ -z $bytes ]]; then
     bytes=$(measure_message_size)
@@ -235,23 +245,27 @@ fanout() {
   [[ $recipients == "$GUARDIANS" ]] || { echo "expected $GUARDIANS recipients" >&2; exit 1; }
 
   sample_sessions "$WORK/breachd-sessions" & local sampler=$!
+  local cpu0; cpu0=$(cpu_ticks "$DAEMON_PID")
   t1=$(now)
   answer=$(api POST "/api/v1/incidents/$id/notice/approve")
   t2=$(now)
   echo "   approve answered in $(elapsed "$t1" "$t2") s: $(jq -c '{recipients, chunks}' <<<"$answer")"
   local summary sent failed
   while :; do
-    summary=$(api GET "/api/v1/incidents/$id/deliveries?limit=1" | jq -c .summary)
-    sent=$(jq '.sent // 0' <<<"$summary"); failed=$(jq '.failed // 0' <<<"$summary")
+    # One jq per poll: the poller shares the machine with the daemon.
+    read -r sent failed < <(api GET "/api/v1/incidents/$id/deliveries?limit=1" | jq -r '"\(.summary.sent // 0) \(.summary.failed // 0)"')
     ((sent + failed >= GUARDIANS)) && break
     sleep 0.2
   done
   t3=$(now)
+  local cpu1; cpu1=$(cpu_ticks "$DAEMON_PID")
+  summary=$(api GET "/api/v1/incidents/$id/deliveries?limit=1" | jq -c .summary)
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   local breachd_secs breachd_rate
   breachd_secs=$(elapsed "$t1" "$t3")
   breachd_rate=$(awk -v n="$GUARDIANS" -v s="$breachd_secs" 'BEGIN { printf "%.0f", n / s }')
-  echo "   breachd: $summary in $breachd_secs s → $breachd_rate messages/s (max $(cat "$WORK/breachd-sessions" 2>/dev/null || echo ?) simultaneous SMTP sessions)"
+  echo "   breachd: $summary in $breachd_secs s → $breachd_rate messages/s (max $(cat "$WORK/breachd-sessions" 2>/dev/null || echo ?) simultaneous SMTP sessions, peak RSS $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$DAEMON_PID/status"))"
+  echo "   breachd CPU during the fan-out: $(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$GUARDIANS" -v s="$breachd_secs" 'BEGIN { printf "%.1f s (%.2f ms per message, %.0f%% of one core)", t / hz, 1000 * t / hz / n, 100 * t / hz / s }')"
   # Every delivery recorded: read the database itself, after a clean stop.
   stop_pid "$DAEMON_PID"
   local recorded=?

@@ -84,7 +84,7 @@ pub async fn import_roster(
     file.flush().await.map_err(|_| Problem::internal())?;
     drop(file);
     let name = upload_name(&headers);
-    let answer = notices::import_roster_named(&state, id, spool.path(), &name, &caller.name)
+    let answer = notices::import_roster(&state, id, spool.path(), &name, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
     Ok(Json(

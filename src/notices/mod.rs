@@ -184,17 +184,9 @@ impl RosterPages for Pages<'_> {
     }
 }
 
-/// Imports a roster file (already on disk) for an incident.
+/// Imports a roster file (already on disk) for an incident; rejected rows
+/// of a plain CSV are reported under `upload_name`.
 pub async fn import_roster(
-    state: &AppState,
-    incident_id: Uuid,
-    path: &Path,
-    by: &str,
-) -> Result<RosterAnswer, ServiceError> {
-    import_roster_named(state, incident_id, path, "roster.csv", by).await
-}
-
-pub async fn import_roster_named(
     state: &AppState,
     incident_id: Uuid,
     path: &Path,

@@ -3,19 +3,16 @@
 //! the failed addresses for follow-up (administrators only: they are
 //! personal data).
 //!
-//! PLACEHOLDER: deliveries are not wired yet. [`progress`] answers "not
-//! available" until the family-notice work stores per-recipient delivery
-//! records; then it should read them (the data behind
-//! `GET /api/v1/incidents/{id}/deliveries`) and set `available`.
 
 use crate::http::AppState;
+use crate::store::EmailStatus;
 use serde::Serialize;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DeliveryProgress {
-    /// False while delivery tracking is not wired: the page says so instead
-    /// of showing zeros that would look like "nothing was sent".
+    /// False when nothing was planned (the notice is not approved yet): the
+    /// page says so instead of showing zeros.
     pub available: bool,
     pub queued: u64,
     pub sent: u64,
@@ -33,7 +30,47 @@ pub struct FailedRecipient {
     pub last_reply: Option<String>,
 }
 
-/// The delivery progress of `incident_id`'s family notice (empty for now).
-pub async fn progress(_state: &AppState, _incident_id: Uuid) -> DeliveryProgress {
-    DeliveryProgress::default()
+/// The delivery progress of `incident_id`'s family notice, from the
+/// delivery records (the data behind `GET /api/v1/incidents/{id}/deliveries`).
+pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
+    let store = &state.incidents.store;
+    let counts = match store.delivery_counts(incident_id).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            tracing::warn!(%error, "reading delivery counts for the incident page failed");
+            return DeliveryProgress::default();
+        }
+    };
+    let count = |status: EmailStatus| {
+        counts
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+            .sum::<u64>()
+    };
+    let failed = count(EmailStatus::Failed);
+    // The failed addresses, at most a page of them: the API lists them all.
+    let failed_recipients = if failed > 0 {
+        store
+            .deliveries(incident_id, Some(EmailStatus::Failed), None, 200)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| FailedRecipient {
+                address: e.recipient,
+                attempts: u64::try_from(e.attempts).unwrap_or(0),
+                last_reply: e.last_reply,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    DeliveryProgress {
+        available: !counts.is_empty(),
+        queued: count(EmailStatus::Queued),
+        sent: count(EmailStatus::Sent),
+        deferred: count(EmailStatus::Deferred),
+        failed,
+        failed_recipients,
+    }
 }

@@ -68,12 +68,15 @@ pub async fn page(State(state): State<AppState>, user: User, Path(id): Path<Stri
 struct Upload {
     csrf: Option<String>,
     file: Option<tempfile::NamedTempFile>,
+    /// The file's own name, which rejected rows are reported under.
+    name: String,
 }
 
 async fn receive(mut multipart: Multipart) -> Result<Upload, String> {
     let mut upload = Upload {
         csrf: None,
         file: None,
+        name: "roster.csv".into(),
     };
     while let Some(mut field) = multipart.next_field().await.map_err(|e| e.body_text())? {
         match field.name() {
@@ -81,6 +84,12 @@ async fn receive(mut multipart: Multipart) -> Result<Upload, String> {
             Some("roster") => {
                 // The importer tells a OneRoster zip from a CSV; keep the
                 // extension in case it looks at it.
+                if let Some(name) = field
+                    .file_name()
+                    .filter(|name| !name.is_empty() && !name.contains(['/', '\\']))
+                {
+                    upload.name = name.to_owned();
+                }
                 let suffix = match field.file_name().map(str::to_ascii_lowercase) {
                     Some(name) if name.ends_with(".zip") => ".zip",
                     _ => ".csv",
@@ -156,33 +165,40 @@ pub async fn upload(
             &page,
         );
     };
-    let status =
-        match crate::notices::import_roster(&state, id, file.path(), &user.session.name).await {
-            Ok(answer) => {
-                page.answer = Some(answer);
-                StatusCode::OK
-            }
-            Err(ServiceError::Invalid(errors)) => {
-                page.error = Some(format!(
-                    "The file was rejected whole and nothing was stored: {}.",
-                    errors
-                        .iter()
-                        .map(|e| format!("{} {}", e.field, e.reason))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ));
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Err(ServiceError::Conflict(reason)) => {
-                page.error = Some(format!("The roster was not imported: {reason}."));
-                StatusCode::CONFLICT
-            }
-            Err(ServiceError::NotFound) => {
-                page.error = Some("There is no such incident.".into());
-                StatusCode::NOT_FOUND
-            }
-            Err(error) => return user.internal(&state, error),
-        };
+    let status = match crate::notices::import_roster(
+        &state,
+        id,
+        file.path(),
+        &upload.name,
+        &user.session.name,
+    )
+    .await
+    {
+        Ok(answer) => {
+            page.answer = Some(answer);
+            StatusCode::OK
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            page.error = Some(format!(
+                "The file was rejected whole and nothing was stored: {}.",
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(ServiceError::Conflict(reason)) => {
+            page.error = Some(format!("The roster was not imported: {reason}."));
+            StatusCode::CONFLICT
+        }
+        Err(ServiceError::NotFound) => {
+            page.error = Some("There is no such incident.".into());
+            StatusCode::NOT_FOUND
+        }
+        Err(error) => return user.internal(&state, error),
+    };
     // Removes the temporary copy of the roster now, not at some later drop.
     drop(file);
     user.page(&state, status, "roster.html", "", &page)
