@@ -7,11 +7,13 @@
 //! is the command line.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod domain;
 pub mod http;
 pub mod incidents;
+pub mod metrics;
 pub mod notices;
 pub mod notify;
 pub mod publish;
@@ -23,5 +25,3 @@ pub mod store;
 pub mod telemetry;
 pub mod views;
 pub mod web;
-pub mod audit;
-pub mod metrics;

@@ -1004,8 +1004,16 @@ pub fn parse_std_duration(text: &str) -> Result<Duration, String> {
     let duration = match unit {
         "ms" => Duration::from_millis(count),
         "s" => Duration::from_secs(count),
-        "m" => Duration::from_secs(count.checked_mul(60).ok_or_else(|| format!("{text:?} is too long"))?),
-        "h" => Duration::from_secs(count.checked_mul(3600).ok_or_else(|| format!("{text:?} is too long"))?),
+        "m" => Duration::from_secs(
+            count
+                .checked_mul(60)
+                .ok_or_else(|| format!("{text:?} is too long"))?,
+        ),
+        "h" => Duration::from_secs(
+            count
+                .checked_mul(3600)
+                .ok_or_else(|| format!("{text:?} is too long"))?,
+        ),
         _ => return Err(format!("{text:?} has an unknown unit (ms, s, m or h)")),
     };
     if duration.is_zero() {

@@ -29,7 +29,9 @@ impl Timestamp {
         match DateTime::parse_from_rfc3339(trimmed) {
             // An instant whose year leaves four digits in some zone cannot be
             // shown back as RFC 3339 in every district's zone.
-            Ok(parsed) if !(1..=9998).contains(&parsed.with_timezone(&Utc).year()) => Err(TimestampError::OutOfRange),
+            Ok(parsed) if !(1..=9998).contains(&parsed.with_timezone(&Utc).year()) => {
+                Err(TimestampError::OutOfRange)
+            }
             Ok(parsed) => Ok(Self(parsed.with_timezone(&Utc))),
             Err(_) if looks_like_local_time(trimmed) => Err(TimestampError::MissingOffset),
             Err(_) => Err(TimestampError::Malformed),
