@@ -73,14 +73,7 @@ impl NewIncident {
             return Err(vec![FieldError::new("body", "must be a JSON object")]);
         };
         let mut errors = Vec::new();
-        for key in object.keys() {
-            if !FIELDS.contains(&key.as_str()) {
-                errors.push(FieldError::new(
-                    key.as_str(),
-                    format!("unknown field; expected one of {}", FIELDS.join(", ")),
-                ));
-            }
-        }
+        reject_unknown_fields(object, &FIELDS, &mut errors);
         let title = required_text(object, "title", MAX_TITLE_CHARS, &mut errors);
         let description = optional_text(object, "description", MAX_DESCRIPTION_CHARS, &mut errors);
         let contractor = optional_text(object, "contractor", MAX_TITLE_CHARS, &mut errors);
@@ -143,6 +136,23 @@ impl NewIncident {
                 affected_students,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// Names every field of `object` that is not `allowed`: a mistyped field
+/// name (`board_notifed_at`) must not be silently dropped.
+pub fn reject_unknown_fields(
+    object: &Map<String, Value>,
+    allowed: &[&str],
+    errors: &mut Vec<FieldError>,
+) {
+    for key in object.keys() {
+        if !allowed.contains(&key.as_str()) {
+            errors.push(FieldError::new(
+                key.as_str(),
+                format!("unknown field; expected one of {}", allowed.join(", ")),
+            ));
         }
     }
 }

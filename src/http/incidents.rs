@@ -311,14 +311,7 @@ pub async fn record_event(
         ));
     };
     let mut errors = Vec::new();
-    for key in object.keys() {
-        if !matches!(key.as_str(), "kind" | "at") {
-            errors.push(FieldError::new(
-                key.as_str(),
-                "unknown field; expected kind and at",
-            ));
-        }
-    }
+    crate::domain::incident::reject_unknown_fields(object, &["kind", "at"], &mut errors);
     let kind = match object.get("kind").and_then(Value::as_str) {
         Some(text) => match ClockEvent::parse(text) {
             Ok(kind) if kind.as_str() == ClockEvent::DISCOVERED => {

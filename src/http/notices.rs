@@ -219,14 +219,7 @@ pub async fn edit_notice(
         "what_families_can_do",
         "contact",
     ];
-    for key in object.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            errors.push(FieldError::new(
-                key.as_str(),
-                format!("unknown field; expected {}", FIELDS.join(", ")),
-            ));
-        }
-    }
+    crate::domain::incident::reject_unknown_fields(object, &FIELDS, &mut errors);
     let store = &state.incidents.store;
     let incident = store
         .incident(id)

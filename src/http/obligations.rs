@@ -156,21 +156,6 @@ pub async fn get(
     )))
 }
 
-fn fields_only(
-    object: &serde_json::Map<String, Value>,
-    allowed: &[&str],
-    errors: &mut Vec<FieldError>,
-) {
-    for key in object.keys() {
-        if !allowed.contains(&key.as_str()) {
-            errors.push(FieldError::new(
-                key.as_str(),
-                format!("unknown field; expected {}", allowed.join(", ")),
-            ));
-        }
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/api/v1/obligations/{id}/complete",
@@ -209,7 +194,7 @@ pub async fn complete(
         }
     };
     let mut errors = Vec::new();
-    fields_only(object, &["at", "note"], &mut errors);
+    crate::domain::incident::reject_unknown_fields(object, &["at", "note"], &mut errors);
     let at = match object.get("at") {
         None | Some(Value::Null) => Some(state.incidents.clock.now()),
         Some(value) => timestamp_field("at", value, &mut errors).map(Timestamp::utc),
@@ -254,7 +239,7 @@ pub async fn waive(
         ));
     };
     let mut errors = Vec::new();
-    fields_only(object, &["reason"], &mut errors);
+    crate::domain::incident::reject_unknown_fields(object, &["reason"], &mut errors);
     let reason = required_text(object, "reason", 5000, &mut errors);
     let (Some(reason), true) = (reason, errors.is_empty()) else {
         return Err(Problem::invalid(errors));
