@@ -4,6 +4,7 @@
 //! for the embedded default. Every send is wrapped in a timeout and its
 //! outcome classified: sent, temporary (retry later) or permanent.
 
+use super::direct::Failure;
 use crate::settings::{EmailSettings, EmailTransport};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::PoolConfig;
@@ -11,7 +12,10 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use std::time::Duration;
 
 pub enum Mailer {
+    /// `smtps://`: lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `smtp://` (plain or STARTTLS): connections of our own with TCP_NODELAY.
+    Direct(super::direct::DirectSmtp),
     File(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -35,6 +39,15 @@ impl Mailer {
                     &email.dir,
                 )))
             }
+            EmailTransport::Smtp if email.url.starts_with("smtp://") => Ok(Mailer::Direct(
+                super::direct::DirectSmtp::from_url(
+                    &email.url,
+                    email.password.as_deref(),
+                    email.timeout,
+                    email.max_connections as usize,
+                )
+                .map_err(anyhow::Error::msg)?,
+            )),
             EmailTransport::Smtp => {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&email.url)
                     .map_err(|error| anyhow::anyhow!("email.url: {error}"))?
@@ -76,6 +89,22 @@ impl Mailer {
                     "no answer from the SMTP server within {timeout:?}"
                 )),
             },
+            Mailer::Direct(direct) => {
+                match tokio::time::timeout(timeout, direct.send(&message)).await {
+                    Ok(Ok(response)) => {
+                        let text: Vec<&str> = response.message().collect();
+                        SendOutcome::Sent(format!("{} {}", response.code(), text.join(" ")))
+                    }
+                    Ok(Err(Failure::Smtp(error))) if error.is_permanent() => {
+                        SendOutcome::Permanent(error.to_string())
+                    }
+                    Ok(Err(Failure::Smtp(error))) => SendOutcome::Temporary(error.to_string()),
+                    Ok(Err(Failure::Connect(reason))) => SendOutcome::Temporary(reason),
+                    Err(_) => SendOutcome::Temporary(format!(
+                        "no answer from the SMTP server within {timeout:?}"
+                    )),
+                }
+            }
         }
     }
 
@@ -83,6 +112,18 @@ impl Mailer {
     pub async fn check(&self) -> Result<(), String> {
         match self {
             Mailer::File(_) => Ok(()),
+            Mailer::Direct(direct) => {
+                match tokio::time::timeout(Duration::from_secs(5), direct.check()).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(Failure::Connect(reason))) => {
+                        Err(format!("SMTP server unreachable: {reason}"))
+                    }
+                    Ok(Err(Failure::Smtp(error))) => {
+                        Err(format!("SMTP server unreachable: {error}"))
+                    }
+                    Err(_) => Err("SMTP server did not answer within 5 s".into()),
+                }
+            }
             Mailer::Smtp(transport) => {
                 match tokio::time::timeout(Duration::from_secs(5), transport.test_connection())
                     .await
