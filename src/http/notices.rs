@@ -19,6 +19,17 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
+/// The incident, or a 404 problem naming it.
+async fn incident_or_404(
+    store: &dyn crate::store::Store,
+    id: uuid::Uuid,
+) -> Result<crate::store::IncidentRecord, Problem> {
+    store
+        .incident(id)
+        .await?
+        .ok_or_else(|| Problem::not_found("incident"))
+}
+
 /// The largest roster accepted (a million guardians is about 100 MB).
 pub const ROSTER_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -129,10 +140,7 @@ pub async fn roster(
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let store = &state.incidents.store;
-    store
-        .incident(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("incident"))?;
+    incident_or_404(store.as_ref(), id).await?;
     let import = store.latest_roster_import(id).await?;
     let unreachable = store.unreachable_students(id).await?;
     let zone = state.settings.timezone;
@@ -170,10 +178,7 @@ pub async fn notice(
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let store = &state.incidents.store;
-    let incident = store
-        .incident(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("incident"))?;
+    let incident = incident_or_404(store.as_ref(), id).await?;
     let notice = match store.notice(id).await? {
         Some(notice) => notice,
         // Not drafted yet (the families' clock has not started): show what
@@ -221,10 +226,7 @@ pub async fn edit_notice(
     ];
     crate::domain::incident::reject_unknown_fields(object, &FIELDS, &mut errors);
     let store = &state.incidents.store;
-    let incident = store
-        .incident(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("incident"))?;
+    let incident = incident_or_404(store.as_ref(), id).await?;
     let now = state.incidents.clock.now();
     let mut notice = match store.notice(id).await? {
         Some(notice) => notice,
@@ -349,10 +351,7 @@ pub async fn deliveries(
         return Err(Problem::invalid(errors));
     }
     let store = &state.incidents.store;
-    store
-        .incident(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("incident"))?;
+    incident_or_404(store.as_ref(), id).await?;
     let rows = store
         .deliveries(id, status, query.after.as_deref(), limit)
         .await?;

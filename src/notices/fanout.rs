@@ -136,9 +136,7 @@ pub async fn run_chunk(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
             }
         })
     };
-    tracing::debug!(job_id = %job.id, chunk, "fan-out chunk starts");
     let result = send_due(worker, incident_id, chunk, &context).await;
-    tracing::debug!(job_id = %job.id, chunk, ok = result.is_ok(), "fan-out chunk sent");
     renewer.abort();
     let (sent, failed) = result?;
 

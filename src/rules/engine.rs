@@ -9,7 +9,7 @@
 
 use super::calendar::BusinessCalendar;
 use super::deadline::{due_at, local_date};
-use super::pack::{BreachAtCondition, Kind, Rule, RulePack, Scope, WEBSITE_KIND};
+use super::pack::{Kind, Rule, RulePack, Scope, WEBSITE_KIND};
 use super::taxonomy::{Classification, Taxonomy};
 use super::within::Within;
 use crate::domain::{BreachAt, ClockEvent, DataClass, NewIncident, Party};
@@ -270,21 +270,5 @@ impl Engine {
 
     pub fn due(&self, start: DateTime<Utc>, within: Within) -> DateTime<Utc> {
         due_at(start, within, self.zone, &self.calendar)
-    }
-}
-
-/// Whether a board-policy overlay's kind is one the pack defines.
-pub fn overlay_kind_known(pack: &RulePack, kind: &str) -> bool {
-    pack.kind(kind).is_some()
-}
-
-impl BreachAtCondition {
-    /// For display in rule listings.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BreachAtCondition::Any => "any",
-            BreachAtCondition::Contractor => "contractor",
-            BreachAtCondition::District => "district",
-        }
     }
 }
