@@ -4,9 +4,11 @@
 //! for the embedded default. Every send is wrapped in a timeout and its
 //! outcome classified: sent, temporary (retry later) or permanent.
 
-use super::direct::Failure;
+use super::session::{reply_text, SmtpError};
 use crate::settings::{EmailSettings, EmailTransport};
+use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::response::Response;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -28,6 +30,16 @@ pub enum SendOutcome {
     Temporary(String),
     /// 5xx or a message that cannot be built: never retried.
     Permanent(String),
+}
+
+impl From<Result<Response, SmtpError>> for SendOutcome {
+    fn from(result: Result<Response, SmtpError>) -> Self {
+        match result {
+            Ok(response) => SendOutcome::Sent(reply_text(&response)),
+            Err(error) if error.is_permanent() => SendOutcome::Permanent(error.to_string()),
+            Err(error) => SendOutcome::Temporary(error.to_string()),
+        }
+    }
 }
 
 impl Mailer {
@@ -66,9 +78,22 @@ impl Mailer {
 
     /// Sends one message, giving up after `timeout`.
     pub async fn send(&self, message: Message, timeout: Duration) -> SendOutcome {
+        self.send_raw(&message.envelope().clone(), &message.formatted(), timeout)
+            .await
+    }
+
+    /// Sends a message already formatted (headers and encoded body).
+    pub async fn send_raw(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+        timeout: Duration,
+    ) -> SendOutcome {
+        let late =
+            || SendOutcome::Temporary(format!("no answer from the SMTP server within {timeout:?}"));
         match self {
             Mailer::File(transport) => {
-                match tokio::time::timeout(timeout, transport.send(message)).await {
+                match tokio::time::timeout(timeout, transport.send_raw(envelope, message)).await {
                     Ok(Ok(id)) => SendOutcome::Sent(format!("written to {id}.eml")),
                     Ok(Err(error)) => {
                         SendOutcome::Temporary(format!("writing the message failed: {error}"))
@@ -76,33 +101,20 @@ impl Mailer {
                     Err(_) => SendOutcome::Temporary("timed out writing the message".into()),
                 }
             }
-            Mailer::Smtp(transport) => match tokio::time::timeout(timeout, transport.send(message))
-                .await
-            {
-                Ok(Ok(response)) => {
-                    let text: Vec<&str> = response.message().collect();
-                    SendOutcome::Sent(format!("{} {}", response.code(), text.join(" ")))
-                }
-                Ok(Err(error)) if error.is_permanent() => SendOutcome::Permanent(error.to_string()),
-                Ok(Err(error)) => SendOutcome::Temporary(error.to_string()),
-                Err(_) => SendOutcome::Temporary(format!(
-                    "no answer from the SMTP server within {timeout:?}"
-                )),
-            },
-            Mailer::Direct(direct) => {
-                match tokio::time::timeout(timeout, direct.send(&message)).await {
-                    Ok(Ok(response)) => {
-                        let text: Vec<&str> = response.message().collect();
-                        SendOutcome::Sent(format!("{} {}", response.code(), text.join(" ")))
-                    }
-                    Ok(Err(Failure::Smtp(error))) if error.is_permanent() => {
+            Mailer::Smtp(transport) => {
+                match tokio::time::timeout(timeout, transport.send_raw(envelope, message)).await {
+                    Ok(Ok(response)) => SendOutcome::Sent(reply_text(&response)),
+                    Ok(Err(error)) if error.is_permanent() => {
                         SendOutcome::Permanent(error.to_string())
                     }
-                    Ok(Err(Failure::Smtp(error))) => SendOutcome::Temporary(error.to_string()),
-                    Ok(Err(Failure::Connect(reason))) => SendOutcome::Temporary(reason),
-                    Err(_) => SendOutcome::Temporary(format!(
-                        "no answer from the SMTP server within {timeout:?}"
-                    )),
+                    Ok(Err(error)) => SendOutcome::Temporary(error.to_string()),
+                    Err(_) => late(),
+                }
+            }
+            Mailer::Direct(direct) => {
+                match tokio::time::timeout(timeout, direct.send(envelope, message)).await {
+                    Ok(result) => SendOutcome::from(result),
+                    Err(_) => late(),
                 }
             }
         }
@@ -115,12 +127,7 @@ impl Mailer {
             Mailer::Direct(direct) => {
                 match tokio::time::timeout(Duration::from_secs(5), direct.check()).await {
                     Ok(Ok(())) => Ok(()),
-                    Ok(Err(Failure::Connect(reason))) => {
-                        Err(format!("SMTP server unreachable: {reason}"))
-                    }
-                    Ok(Err(Failure::Smtp(error))) => {
-                        Err(format!("SMTP server unreachable: {error}"))
-                    }
+                    Ok(Err(error)) => Err(format!("SMTP server unreachable: {error}")),
                     Err(_) => Err("SMTP server did not answer within 5 s".into()),
                 }
             }

@@ -5,6 +5,7 @@
 pub mod direct;
 pub mod mailer;
 pub mod message;
+pub mod session;
 pub mod templates;
 
 pub use mailer::{Mailer, SendOutcome};

@@ -4,7 +4,9 @@ Accepts every message and appends it as one JSON line to --out, except:
   - a recipient whose local part starts with "reject" gets 550 at RCPT;
   - a recipient whose local part starts with "defer" gets 451 at RCPT
     (temporarily), for the first --defer-times attempts.
-Prints "READY <port>" once listening. Optional --delay-ms slows each DATA.
+Prints "READY <port>" once listening. Optional --delay-ms slows each DATA;
+--pipelining advertises PIPELINING (RFC 2920) in the EHLO reply (aiosmtpd
+reads commands in order from its stream, so it serves pipelined groups).
 """
 
 import argparse
@@ -20,12 +22,19 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out, defer_times, delay_ms):
+    def __init__(self, out, defer_times, delay_ms, pipelining):
+        self.pipelining = pipelining
         self.out = out
         self.lock = threading.Lock()
         self.defer_times = defer_times
         self.deferred = {}
         self.delay = delay_ms / 1000.0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -65,9 +74,10 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--defer-times", type=int, default=1000000)
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--pipelining", action="store_true")
     args = parser.parse_args()
     controller = Controller(
-        Handler(args.out, args.defer_times, args.delay_ms),
+        Handler(args.out, args.defer_times, args.delay_ms, args.pipelining),
         hostname="127.0.0.1",
         port=args.port,
         server_kwargs={"data_size_limit": 10 * 1024 * 1024},

@@ -1,0 +1,810 @@
+//! One SMTP session of breachd's own, over a socket with `TCP_NODELAY`.
+//!
+//! lettre builds the commands, parses the replies and the EHLO keywords and
+//! computes AUTH responses; tokio-rustls upgrades the socket for STARTTLS
+//! (ring and the webpki roots, as lettre's own TLS). This module owns only
+//! the order of the exchange, which lettre's connection type keeps to
+//! itself:
+//!
+//! - PIPELINING (RFC 2920) where the server offers it: MAIL, RCPT and DATA
+//!   leave in one write and their replies are read together, one round trip
+//!   instead of three.
+//! - A message's closing dot is a step of its own ([`Session::finish`]). The
+//!   family-notice fan-out sends a message's content, then waits for the
+//!   previous message's outcome to be committed before the dot. Until the
+//!   dot the server has accepted nothing, so a crash repeats at most one
+//!   message per connection, while the database commit overlaps the next
+//!   message's dialogue instead of following it.
+//!
+//! Every read and write is bounded by the session's timeout. A session that
+//! failed mid-exchange is marked broken and must not be reused.
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::commands::{Auth, Data, Ehlo, Mail, Noop, Quit, Rcpt, Rset, Starttls};
+use lettre::transport::smtp::extension::{
+    ClientId, Extension, MailBodyParameter, MailParameter, ServerInfo,
+};
+use lettre::transport::smtp::response::{Response, Severity};
+use std::fmt::Display;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls;
+
+/// A reply (all its lines) larger than this ends the session.
+const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Why an exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmtpError {
+    /// The server answered with a 4xx (`permanent: false`) or 5xx reply;
+    /// `reply` is its code and text, as recorded for the delivery.
+    Refused { permanent: bool, reply: String },
+    /// The connection failed, timed out or the server spoke nonsense:
+    /// worth retrying.
+    Connection(String),
+    /// The message cannot go through this server (it lacks an extension
+    /// the message needs): retrying will not help.
+    Unsupported(String),
+}
+
+impl SmtpError {
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            SmtpError::Refused { permanent, .. } => *permanent,
+            SmtpError::Connection(_) => false,
+            SmtpError::Unsupported(_) => true,
+        }
+    }
+
+    fn refused(response: &Response) -> Self {
+        SmtpError::Refused {
+            permanent: response.code().severity == Severity::PermanentNegativeCompletion,
+            reply: reply_text(response),
+        }
+    }
+}
+
+impl Display for SmtpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmtpError::Refused { reply, .. } => f.write_str(reply),
+            SmtpError::Connection(reason) | SmtpError::Unsupported(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// A reply as one line: `250 2.0.0 Ok: queued as 1234`.
+pub fn reply_text(response: &Response) -> String {
+    let mut text = response.code().to_string();
+    for line in response.message() {
+        text.push(' ');
+        text.push_str(line);
+    }
+    text
+}
+
+/// Where to connect and how to introduce ourselves.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    /// Upgrade with STARTTLS: `Some(true)` required, `Some(false)` when
+    /// offered, `None` never.
+    pub starttls: Option<bool>,
+    pub credentials: Option<Credentials>,
+    pub hello: ClientId,
+    pub timeout: Duration,
+}
+
+/// The socket, before and after STARTTLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+    /// Only while the handshake runs (or after it failed).
+    Upgrading,
+}
+
+impl Stream {
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(socket) => socket.write_all(bytes).await,
+            Stream::Tls(tls) => {
+                tls.write_all(bytes).await?;
+                tls.flush().await
+            }
+            Stream::Upgrading => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    async fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(socket) => socket.read(buffer).await,
+            Stream::Tls(tls) => tls.read(buffer).await,
+            Stream::Upgrading => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        let _ = match self {
+            Stream::Plain(socket) => socket.shutdown().await,
+            Stream::Tls(tls) => tls.shutdown().await,
+            Stream::Upgrading => Ok(()),
+        };
+    }
+}
+
+/// The TLS client configuration: ring, the webpki roots, TLS 1.2 and 1.3.
+fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
+            .map_err(|error| error.to_string())
+        })
+        .clone()
+}
+
+pub struct Session {
+    stream: Stream,
+    /// Bytes received and not yet consumed by a reply.
+    received: Vec<u8>,
+    /// Bytes of the next write (commands, or a message's content).
+    outgoing: Vec<u8>,
+    info: ServerInfo,
+    pipelining: bool,
+    timeout: Duration,
+    broken: bool,
+    /// Whether the content written by `write_content` ended with CRLF.
+    content_ends_with_crlf: bool,
+}
+
+impl Session {
+    /// Connects, reads the greeting, says EHLO, upgrades to TLS and
+    /// authenticates as the endpoint asks.
+    pub async fn connect(endpoint: &Endpoint) -> Result<Session, SmtpError> {
+        let socket = tokio::time::timeout(
+            endpoint.timeout,
+            tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
+        )
+        .await
+        .map_err(|_| SmtpError::Connection("connecting to the SMTP server timed out".into()))?
+        .map_err(|error| {
+            SmtpError::Connection(format!("connecting to the SMTP server failed: {error}"))
+        })?;
+        // Without it every message's last segment waits for the server's
+        // delayed ACK (about 40 ms on Linux).
+        socket.set_nodelay(true).map_err(|error| {
+            SmtpError::Connection(format!("setting TCP_NODELAY failed: {error}"))
+        })?;
+        let mut session = Session {
+            stream: Stream::Plain(socket),
+            received: Vec::with_capacity(1024),
+            outgoing: Vec::with_capacity(4096),
+            info: ServerInfo::default(),
+            pipelining: false,
+            timeout: endpoint.timeout,
+            broken: false,
+            content_ends_with_crlf: false,
+        };
+        session.expect_positive().await?;
+        session.ehlo(&endpoint.hello).await?;
+        let encrypt = match endpoint.starttls {
+            None => false,
+            Some(required) => required || session.info.supports_feature(Extension::StartTls),
+        };
+        if encrypt {
+            session.command(Starttls).await?;
+            session.upgrade(&endpoint.host).await?;
+            session.ehlo(&endpoint.hello).await?;
+        }
+        if let Some(credentials) = &endpoint.credentials {
+            session.authenticate(credentials).await?;
+        }
+        Ok(session)
+    }
+
+    async fn upgrade(&mut self, host: &str) -> Result<(), SmtpError> {
+        let config = tls_config()
+            .map_err(|error| SmtpError::Unsupported(format!("TLS cannot be set up: {error}")))?;
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|_| SmtpError::Unsupported(format!("{host} is not a name TLS can verify")))?;
+        let Stream::Plain(socket) = std::mem::replace(&mut self.stream, Stream::Upgrading) else {
+            return Err(self.fail("STARTTLS on a session that is not plain".into()));
+        };
+        // Bytes the server sent before the handshake would be a protocol
+        // violation (and a classic injection): drop them.
+        self.received.clear();
+        let connector = tokio_rustls::TlsConnector::from(config);
+        match tokio::time::timeout(self.timeout, connector.connect(name, socket)).await {
+            Ok(Ok(tls)) => {
+                self.stream = Stream::Tls(Box::new(tls));
+                Ok(())
+            }
+            Ok(Err(error)) => Err(self.fail(format!("STARTTLS failed: {error}"))),
+            Err(_) => Err(self.fail("the TLS handshake timed out".into())),
+        }
+    }
+
+    async fn ehlo(&mut self, hello: &ClientId) -> Result<(), SmtpError> {
+        let response = self.command(Ehlo::new(hello.clone())).await?;
+        self.info = ServerInfo::from_response(&response)
+            .map_err(|error| SmtpError::Connection(format!("unreadable EHLO reply: {error}")))?;
+        // lettre's ServerInfo does not keep PIPELINING; the keyword is the
+        // first word of one of the reply's lines after the greeting.
+        self.pipelining = response.message().skip(1).any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|keyword| keyword.eq_ignore_ascii_case("PIPELINING"))
+        });
+        Ok(())
+    }
+
+    async fn authenticate(&mut self, credentials: &Credentials) -> Result<(), SmtpError> {
+        let mechanism = self
+            .info
+            .get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login])
+            .ok_or_else(|| {
+                SmtpError::Unsupported(
+                    "the SMTP server offers no authentication mechanism breachd supports".into(),
+                )
+            })?;
+        let unusable =
+            |error: lettre::transport::smtp::Error| SmtpError::Unsupported(error.to_string());
+        let mut response = self
+            .command(Auth::new(mechanism, credentials.clone(), None).map_err(unusable)?)
+            .await?;
+        // LOGIN asks twice; a server asking on and on is refused.
+        let mut challenges = 10;
+        while response.has_code(334) {
+            challenges -= 1;
+            if challenges == 0 {
+                self.broken = true;
+                return Err(SmtpError::Connection(
+                    "the SMTP server kept asking for credentials".into(),
+                ));
+            }
+            let next = Auth::new_from_response(mechanism, credentials.clone(), &response)
+                .map_err(unusable)?;
+            response = self.command(next).await?;
+        }
+        Ok(())
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// Starts a transaction: MAIL, RCPT (each recipient) and DATA, in one
+    /// write when the server pipelines. On a refusal the transaction is
+    /// reset and the session stays usable.
+    pub async fn begin(&mut self, envelope: &Envelope, eight_bit: bool) -> Result<(), SmtpError> {
+        let parameters = self.mail_parameters(envelope, eight_bit)?;
+        let mail = Mail::new(envelope.from().cloned(), parameters);
+        let recipients = envelope.to().iter().map(|to| Rcpt::new(to.clone(), vec![]));
+        let outcome = if self.pipelining {
+            self.outgoing.clear();
+            let expected = push_transaction(&mut self.outgoing, mail, recipients);
+            self.flush_outgoing().await?;
+            self.transaction_replies(expected).await
+        } else {
+            self.one_by_one(mail, recipients).await
+        };
+        self.reset_after_refusal(outcome).await
+    }
+
+    /// The MAIL parameters `envelope` needs, or why this server cannot
+    /// take it.
+    fn mail_parameters(
+        &self,
+        envelope: &Envelope,
+        eight_bit: bool,
+    ) -> Result<Vec<MailParameter>, SmtpError> {
+        let mut parameters = Vec::new();
+        let addresses = envelope.from().into_iter().chain(envelope.to());
+        if addresses
+            .into_iter()
+            .any(|address| !AsRef::<str>::as_ref(address).is_ascii())
+        {
+            if !self.info.supports_feature(Extension::SmtpUtfEight) {
+                return Err(SmtpError::Unsupported(
+                    "the address is not ASCII and the SMTP server does not offer SMTPUTF8".into(),
+                ));
+            }
+            parameters.push(MailParameter::SmtpUtfEight);
+        }
+        if eight_bit {
+            if !self.info.supports_feature(Extension::EightBitMime) {
+                return Err(SmtpError::Unsupported(
+                    "the message is 8-bit and the SMTP server does not offer 8BITMIME".into(),
+                ));
+            }
+            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        Ok(parameters)
+    }
+
+    /// A refused MAIL or RCPT leaves a half-open transaction: reset it.
+    async fn reset_after_refusal(
+        &mut self,
+        outcome: Result<(), SmtpError>,
+    ) -> Result<(), SmtpError> {
+        if matches!(outcome, Err(SmtpError::Refused { .. })) && !self.broken {
+            self.command(Rset).await?;
+        }
+        outcome
+    }
+
+    /// Reads the replies to a pipelined MAIL, RCPT..., DATA (`expected` of
+    /// them): every one, even after a refusal, to stay in step.
+    async fn transaction_replies(&mut self, expected: usize) -> Result<(), SmtpError> {
+        let mut first_refusal = None;
+        let mut data_accepted = false;
+        for index in 0..expected {
+            let response = self.read_reply().await?;
+            let last = index == expected - 1;
+            if last {
+                data_accepted = response.has_code(354);
+            }
+            let positive = if last {
+                data_accepted
+            } else {
+                response.is_positive()
+            };
+            if !positive && first_refusal.is_none() {
+                first_refusal = Some(SmtpError::refused(&response));
+            }
+        }
+        match first_refusal {
+            None => Ok(()),
+            Some(refusal) => {
+                if data_accepted {
+                    // A server that took DATA after refusing MAIL or RCPT
+                    // gets an empty message ended at once (and no recipient).
+                    self.outgoing.clear();
+                    self.outgoing.extend_from_slice(b".\r\n");
+                    self.flush_outgoing().await?;
+                    self.read_reply().await?;
+                }
+                Err(refusal)
+            }
+        }
+    }
+
+    async fn one_by_one(
+        &mut self,
+        mail: Mail,
+        recipients: impl Iterator<Item = Rcpt>,
+    ) -> Result<(), SmtpError> {
+        self.command(mail).await?;
+        for rcpt in recipients {
+            self.command(rcpt).await?;
+        }
+        let response = self.exchange(Data).await?;
+        if response.has_code(354) {
+            Ok(())
+        } else {
+            Err(SmtpError::refused(&response))
+        }
+    }
+
+    /// Writes the message (dot-stuffed) after a successful `begin`, without
+    /// its closing dot.
+    pub async fn write_content(&mut self, message: &[u8]) -> Result<(), SmtpError> {
+        self.outgoing.clear();
+        dot_stuff(message, &mut self.outgoing);
+        self.content_ends_with_crlf = message.ends_with(b"\r\n");
+        self.flush_outgoing().await
+    }
+
+    /// Ends the message with its dot and returns the server's answer: the
+    /// moment the server takes responsibility for the message.
+    pub async fn finish(&mut self) -> Result<Response, SmtpError> {
+        self.outgoing.clear();
+        if !self.content_ends_with_crlf {
+            self.outgoing.extend_from_slice(b"\r\n");
+        }
+        self.outgoing.extend_from_slice(b".\r\n");
+        self.flush_outgoing().await?;
+        self.finish_reply().await
+    }
+
+    async fn finish_reply(&mut self) -> Result<Response, SmtpError> {
+        let response = self.read_reply().await?;
+        if response.is_positive() {
+            Ok(response)
+        } else {
+            Err(SmtpError::refused(&response))
+        }
+    }
+
+    /// The message and its dot in one write, after a successful `begin`:
+    /// `write_content` then `finish` without the wait between them.
+    pub async fn finish_with(&mut self, message: &[u8]) -> Result<Response, SmtpError> {
+        self.outgoing.clear();
+        dot_stuff(message, &mut self.outgoing);
+        if !message.ends_with(b"\r\n") {
+            self.outgoing.extend_from_slice(b"\r\n");
+        }
+        self.outgoing.extend_from_slice(b".\r\n");
+        self.flush_outgoing().await?;
+        self.finish_reply().await
+    }
+
+    /// Ends the begun message (content and dot) and begins `next` (its
+    /// envelope, and whether it is 8-bit) in the same write where the
+    /// server pipelines: RFC 2920 lets message content open a group, so a
+    /// stream of messages costs one round trip each. Returns the message's
+    /// answer and, if `next` was given, whether it was begun (a refusal
+    /// resets the transaction; a broken connection begins nothing).
+    pub async fn finish_and_begin(
+        &mut self,
+        message: &[u8],
+        next: Option<(&Envelope, bool)>,
+    ) -> (Result<Response, SmtpError>, Option<Result<(), SmtpError>>) {
+        let next = next.map(|(envelope, eight_bit)| {
+            self.mail_parameters(envelope, eight_bit)
+                .map(|parameters| (envelope, parameters))
+        });
+        self.outgoing.clear();
+        dot_stuff(message, &mut self.outgoing);
+        if !message.ends_with(b"\r\n") {
+            self.outgoing.extend_from_slice(b"\r\n");
+        }
+        self.outgoing.extend_from_slice(b".\r\n");
+        let mut pipelined = None;
+        if let Some(Ok((envelope, parameters))) = &next {
+            if self.pipelining {
+                let mail = Mail::new(envelope.from().cloned(), parameters.clone());
+                let recipients = envelope.to().iter().map(|to| Rcpt::new(to.clone(), vec![]));
+                pipelined = Some(push_transaction(&mut self.outgoing, mail, recipients));
+            }
+        }
+        if let Err(error) = self.flush_outgoing().await {
+            return (Err(error), None);
+        }
+        let done = self.finish_reply().await;
+        if self.broken {
+            return (done, None);
+        }
+        let begun = match next {
+            None => None,
+            Some(Err(unsupported)) => Some(Err(unsupported)),
+            Some(Ok((envelope, parameters))) => Some(match pipelined {
+                Some(expected) => {
+                    let outcome = self.transaction_replies(expected).await;
+                    self.reset_after_refusal(outcome).await
+                }
+                None => {
+                    let eight_bit = parameters
+                        .iter()
+                        .any(|p| matches!(p, MailParameter::Body(MailBodyParameter::EightBitMime)));
+                    self.begin(envelope, eight_bit).await
+                }
+            }),
+        };
+        (done, begun)
+    }
+
+    /// One whole message.
+    pub async fn send(
+        &mut self,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<Response, SmtpError> {
+        self.begin(envelope, !message.is_ascii()).await?;
+        self.finish_with(message).await
+    }
+
+    /// Whether the server still answers (for a connection idle a while).
+    pub async fn noop(&mut self) -> bool {
+        self.command(Noop).await.is_ok()
+    }
+
+    /// Says goodbye; errors do not matter any more.
+    pub async fn quit(mut self) {
+        if !self.broken {
+            let _ = self.command(Quit).await;
+        }
+        self.stream.shutdown().await;
+    }
+
+    /// A command and its reply, which must be positive.
+    async fn command(&mut self, command: impl Display) -> Result<Response, SmtpError> {
+        let response = self.exchange(command).await?;
+        if response.is_positive() {
+            Ok(response)
+        } else {
+            Err(SmtpError::refused(&response))
+        }
+    }
+
+    async fn exchange(&mut self, command: impl Display) -> Result<Response, SmtpError> {
+        self.outgoing.clear();
+        self.outgoing
+            .extend_from_slice(command.to_string().as_bytes());
+        self.flush_outgoing().await?;
+        self.read_reply().await
+    }
+
+    async fn expect_positive(&mut self) -> Result<Response, SmtpError> {
+        let response = self.read_reply().await?;
+        if response.is_positive() {
+            Ok(response)
+        } else {
+            self.broken = true;
+            Err(SmtpError::refused(&response))
+        }
+    }
+
+    async fn flush_outgoing(&mut self) -> Result<(), SmtpError> {
+        let written =
+            tokio::time::timeout(self.timeout, self.stream.write_all(&self.outgoing)).await;
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(self.fail(format!("writing to the SMTP server failed: {error}"))),
+            Err(_) => Err(self.fail(format!(
+                "the SMTP server took more than {:?} to take our data",
+                self.timeout
+            ))),
+        }
+    }
+
+    /// The next complete reply; bytes after it stay for the next one.
+    async fn read_reply(&mut self) -> Result<Response, SmtpError> {
+        loop {
+            if let Some(end) = reply_end(&self.received) {
+                let text = String::from_utf8_lossy(&self.received[..end]).into_owned();
+                self.received.drain(..end);
+                return Response::from_str(&text).map_err(|error| {
+                    self.fail(format!("the SMTP server's reply is unreadable: {error}"))
+                });
+            }
+            if self.received.len() > MAX_REPLY_BYTES {
+                return Err(self.fail("the SMTP server's reply is too long".into()));
+            }
+            let mut buffer = [0u8; 4096];
+            let read = tokio::time::timeout(self.timeout, self.stream.read(&mut buffer)).await;
+            match read {
+                Ok(Ok(0)) => return Err(self.fail("the SMTP server closed the connection".into())),
+                Ok(Ok(n)) => self.received.extend_from_slice(&buffer[..n]),
+                Ok(Err(error)) => {
+                    return Err(self.fail(format!("reading from the SMTP server failed: {error}")))
+                }
+                Err(_) => {
+                    return Err(self.fail(format!(
+                        "no answer from the SMTP server within {:?}",
+                        self.timeout
+                    )))
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, reason: String) -> SmtpError {
+        self.broken = true;
+        SmtpError::Connection(reason)
+    }
+}
+
+/// Where the first complete reply in `bytes` ends: after the line whose
+/// code is followed by a space (or nothing), RFC 5321 § 4.2.1.
+fn reply_end(bytes: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    while let Some(offset) = bytes[start..].iter().position(|&b| b == b'\n') {
+        let line = &bytes[start..start + offset];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        start += offset + 1;
+        if line.len() <= 3 || line[3] == b' ' {
+            return Some(start);
+        }
+    }
+    None
+}
+
+/// Appends MAIL, RCPT (each recipient) and DATA to `out`; returns how many
+/// replies they will get.
+fn push_transaction(
+    out: &mut Vec<u8>,
+    mail: Mail,
+    recipients: impl Iterator<Item = Rcpt>,
+) -> usize {
+    use std::io::Write as _;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{mail}");
+    let mut expected = 2;
+    for rcpt in recipients {
+        let _ = write!(out, "{rcpt}");
+        expected += 1;
+    }
+    let _ = write!(out, "{Data}");
+    expected
+}
+
+/// RFC 5321 § 4.5.2: a line of the content that starts with a dot gets
+/// another one.
+fn dot_stuff(message: &[u8], out: &mut Vec<u8>) {
+    out.reserve(message.len() + 16);
+    let mut rest = message;
+    if rest.first() == Some(&b'.') {
+        out.push(b'.');
+    }
+    // Copies whole runs up to each "\n." (rare in a notice).
+    while let Some(at) = rest.windows(2).position(|pair| pair == b"\n.") {
+        out.extend_from_slice(&rest[..=at]);
+        out.push(b'.');
+        rest = &rest[at + 1..];
+    }
+    out.extend_from_slice(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_ends_at_its_last_line() {
+        assert_eq!(reply_end(b"250 ok\r\n"), Some(8));
+        assert_eq!(reply_end(b"250-first\r\n250 last\r\n354 go"), Some(21));
+        assert_eq!(reply_end(b"250-first\r\n250-more"), None);
+        assert_eq!(reply_end(b"250\r\n"), Some(5));
+        assert_eq!(reply_end(b""), None);
+    }
+
+    #[test]
+    fn lines_starting_with_a_dot_are_stuffed() {
+        let mut out = Vec::new();
+        dot_stuff(b".first\r\nmiddle.\r\n..two\r\n.", &mut out);
+        assert_eq!(out, b"..first\r\nmiddle.\r\n...two\r\n..");
+        out.clear();
+        dot_stuff(b"no dots at all\r\n", &mut out);
+        assert_eq!(out, b"no dots at all\r\n");
+    }
+
+    /// A peer on loopback that follows a script: it reads until it has
+    /// seen `until`, then writes the reply. It answers nothing before a
+    /// whole group is in, so a client that waited for replies between
+    /// pipelined commands would hang here.
+    async fn scripted_peer(
+        script: Vec<(&'static str, &'static str)>,
+    ) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(b"220 scripted ESMTP\r\n").await.unwrap();
+            let mut received = Vec::new();
+            let mut pending = Vec::new();
+            for (until, reply) in script {
+                while !String::from_utf8_lossy(&pending).contains(until) {
+                    let mut buffer = [0u8; 4096];
+                    let n = socket.read(&mut buffer).await.unwrap();
+                    assert!(
+                        n > 0,
+                        "the client hung up while the peer waited for {until:?}"
+                    );
+                    pending.extend_from_slice(&buffer[..n]);
+                }
+                received.push(String::from_utf8(std::mem::take(&mut pending)).unwrap());
+                socket.write_all(reply.as_bytes()).await.unwrap();
+            }
+            received
+        });
+        (port, peer)
+    }
+
+    fn endpoint(port: u16) -> Endpoint {
+        Endpoint {
+            host: "127.0.0.1".into(),
+            port,
+            starttls: None,
+            credentials: None,
+            hello: ClientId::Domain("breachd.test".into()),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn envelope(to: &str) -> Envelope {
+        Envelope::new(
+            Some("dataprivacy@example.org".parse().unwrap()),
+            vec![to.parse().unwrap()],
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_message_ends_in_the_write_that_begins_the_next() {
+        let (port, peer) = scripted_peer(vec![
+            ("\r\n", "250-scripted\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+            ("DATA\r\n", "250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n"),
+            (
+                "DATA\r\n",
+                "250 2.0.0 queued as A1\r\n250 2.1.0 ok\r\n550 5.1.1 no such user\r\n554 5.5.1 no valid recipients\r\n",
+            ),
+            ("RSET\r\n", "250 2.0.0 ok\r\n"),
+            ("QUIT\r\n", "221 2.0.0 bye\r\n"),
+        ])
+        .await;
+        let mut session = Session::connect(&endpoint(port)).await.unwrap();
+        session
+            .begin(&envelope("one@families.example"), false)
+            .await
+            .unwrap();
+        let (done, next) = session
+            .finish_and_begin(
+                b"Subject: one\r\n\r\n.a line starting with a dot\r\n",
+                Some((&envelope("nobody@families.example"), false)),
+            )
+            .await;
+        assert_eq!(reply_text(&done.unwrap()), "250 2.0.0 queued as A1");
+        let refused = next.unwrap().unwrap_err();
+        assert!(refused.is_permanent());
+        assert_eq!(refused.to_string(), "550 5.1.1 no such user");
+        assert!(
+            !session.is_broken(),
+            "the refusal was reset, the session goes on"
+        );
+        session.quit().await;
+        let received = peer.await.unwrap();
+        assert!(received[0].starts_with("EHLO breachd.test"), "{received:?}");
+        assert_eq!(
+            received[1],
+            "MAIL FROM:<dataprivacy@example.org>\r\nRCPT TO:<one@families.example>\r\nDATA\r\n"
+        );
+        assert_eq!(
+            received[2],
+            "Subject: one\r\n\r\n..a line starting with a dot\r\n.\r\n\
+             MAIL FROM:<dataprivacy@example.org>\r\nRCPT TO:<nobody@families.example>\r\nDATA\r\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_pipelining_commands_wait_for_their_replies() {
+        let (port, peer) = scripted_peer(vec![
+            ("\r\n", "250-scripted\r\n250 8BITMIME\r\n"),
+            ("MAIL FROM:<dataprivacy@example.org>\r\n", "250 ok\r\n"),
+            ("RCPT TO:<one@families.example>\r\n", "250 ok\r\n"),
+            ("DATA\r\n", "354 go ahead\r\n"),
+            ("\r\n.\r\n", "451 4.3.0 try later\r\n"),
+            ("QUIT\r\n", "221 bye\r\n"),
+        ])
+        .await;
+        let mut session = Session::connect(&endpoint(port)).await.unwrap();
+        let refused = session
+            .send(
+                &envelope("one@families.example"),
+                b"Subject: one\r\n\r\nhello",
+            )
+            .await
+            .unwrap_err();
+        assert!(!refused.is_permanent(), "451 is worth retrying");
+        session.quit().await;
+        let received = peer.await.unwrap();
+        assert_eq!(received[1], "MAIL FROM:<dataprivacy@example.org>\r\n");
+        assert_eq!(received[2], "RCPT TO:<one@families.example>\r\n");
+        assert_eq!(received[3], "DATA\r\n");
+        assert_eq!(received[4], "Subject: one\r\n\r\nhello\r\n.\r\n");
+    }
+
+    #[test]
+    fn replies_read_as_one_line() {
+        let response = Response::from_str("250-mail.example.org\r\n250 2.0.0 Ok\r\n").unwrap();
+        assert_eq!(reply_text(&response), "250 mail.example.org 2.0.0 Ok");
+        let refused = SmtpError::refused(&Response::from_str("550 5.1.1 unknown\r\n").unwrap());
+        assert!(refused.is_permanent());
+        assert_eq!(refused.to_string(), "550 5.1.1 unknown");
+        let later = SmtpError::refused(&Response::from_str("451 4.3.0 later\r\n").unwrap());
+        assert!(!later.is_permanent());
+    }
+}
