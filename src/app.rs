@@ -60,7 +60,7 @@ impl Application {
             templates,
             clock: Arc::clone(&clock),
             backoff: Backoff::default(),
-            sends: Arc::new(tokio::sync::Semaphore::new(
+            sends: Arc::new(crate::notify::permits::SendPermits::new(
                 settings.email.max_connections as usize,
             )),
             limiter: std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {

@@ -57,8 +57,10 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
 
 #[tokio::test]
 async fn kill_9_mid_fan_out_loses_nobody_and_repeats_at_most_the_messages_in_flight() {
-    // Each DATA takes 10 ms, so the fan-out lasts a few seconds.
-    let smtp = SmtpServer::start_with(&["--delay-ms", "10"]);
+    // Each DATA takes 10 ms, so the fan-out lasts a few seconds. The server
+    // pipelines: the kill lands while senders stream, each holding the dot
+    // of a message whose content is already sent.
+    let smtp = SmtpServer::start_with(&["--delay-ms", "10", "--pipelining"]);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");

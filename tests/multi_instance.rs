@@ -425,7 +425,7 @@ async fn two_instances_share_a_fan_out_with_no_duplicates() {
 async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
     with_database("a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost", |url| async move {
         // A little slower per message, so that the kill lands mid-fan-out.
-        let smtp = SmtpServer::start_with(&["--delay-ms", "2"]);
+        let smtp = SmtpServer::start_with(&["--delay-ms", "2", "--pipelining"]);
         let dir = tempfile::tempdir().unwrap();
         let client = reqwest::Client::new();
         let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);

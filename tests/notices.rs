@@ -122,7 +122,18 @@ async fn a_file_that_is_not_a_roster_is_refused_whole() {
 
 #[tokio::test]
 async fn approval_sends_one_message_per_guardian_and_publishes_the_website_notice() {
-    let smtp = SmtpServer::start();
+    fan_out_end_to_end(SmtpServer::start()).await;
+}
+
+/// The same against a server that pipelines: each message's content, dot
+/// and the next message's MAIL/RCPT/DATA go in one write, and a refused
+/// recipient in the middle of such a group is reset and reported.
+#[tokio::test]
+async fn a_pipelining_server_gets_the_same_fan_out() {
+    fan_out_end_to_end(SmtpServer::start_with(&["--pipelining"])).await;
+}
+
+async fn fan_out_end_to_end(smtp: SmtpServer) {
     let app = spawn_app_with("2026-04-21T12:00:00-04:00", &smtp_layer(&smtp)).await;
     let filed = app.file(&incident()).await;
     let id = filed["id"].as_str().unwrap().to_owned();

@@ -157,6 +157,7 @@ conformance!(
     later_reminder_due_and_obligation_jobs,
     emails_and_attempts,
     roster_approval_fan_out_and_deliveries,
+    fan_out_chunks_are_claimed_apart_from_other_jobs,
     published_notices_newest_first,
 );
 
@@ -1302,7 +1303,72 @@ async fn emails_and_attempts(store: Arc<dyn Store>) {
             (EmailStatus::Failed, 1, Some("550 no"), None, None),
         ]
     );
+    // One group commit may carry two attempts of one message (a caller's
+    // retry): both count, in order.
+    let retried = later + Duration::minutes(1);
+    let again = |outcome, reply: &str| Attempt {
+        email_id: emails[1].id,
+        at: retried,
+        outcome,
+        reply: Some(reply.into()),
+        next_attempt_at: None,
+        worker: "instance-a".into(),
+    };
+    store
+        .record_attempts(&[
+            again(EmailStatus::Deferred, "451 still later"),
+            again(EmailStatus::Sent, "250 at last"),
+        ])
+        .await
+        .unwrap();
+    let b = &store.job_emails(job_id).await.unwrap()[1];
+    assert_eq!(
+        (b.status, b.attempts, b.last_reply.as_deref(), b.sent_at),
+        (EmailStatus::Sent, 3, Some("250 at last"), Some(retried))
+    );
     assert!(store.job_emails(Uuid::now_v7()).await.unwrap().is_empty());
+}
+
+async fn fan_out_chunks_are_claimed_apart_from_other_jobs(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let lease = Duration::seconds(30);
+    let chunk = NewJob {
+        kind: "family_notice".into(),
+        due_at: now + Duration::seconds(1),
+        ..job("chunk", now)
+    };
+    store.enqueue(&[job("other", now), chunk]).await.unwrap();
+    assert_eq!(
+        store.next_job_at_where(JobKinds::NotFanOut).await.unwrap(),
+        Some(now)
+    );
+    assert_eq!(
+        store.next_job_at_where(JobKinds::FanOut).await.unwrap(),
+        Some(now + Duration::seconds(1))
+    );
+    assert_eq!(store.next_job_at().await.unwrap(), Some(now));
+    let later = now + Duration::seconds(2);
+    let ordinary = store
+        .claim_jobs_where(JobKinds::NotFanOut, later, later + lease, "w", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        ordinary.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
+        ["other"]
+    );
+    let fan_out = store
+        .claim_jobs_where(JobKinds::FanOut, later, later + lease, "w", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        fan_out.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
+        ["chunk"]
+    );
+    assert!(store
+        .claim_jobs(later, later + lease, "w", 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
@@ -1477,7 +1543,7 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
     let mut chunks = Vec::new();
     for chunk in 0..3 {
         let due = store
-            .family_deliveries_due(record.id, chunk, approved_at, 10)
+            .family_deliveries_due(record.id, chunk, approved_at, None, 10)
             .await
             .unwrap();
         chunks.push(
@@ -1507,17 +1573,29 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         ]
     );
     let cat = store
-        .family_deliveries_due(record.id, 0, approved_at, 1)
+        .family_deliveries_due(record.id, 0, approved_at, None, 1)
         .await
         .unwrap();
     assert_eq!(cat.len(), 1, "the limit holds");
+    // The next page starts after the last address of the one before.
+    let after_cat = store
+        .family_deliveries_due(record.id, 0, approved_at, Some("Cat@example.org"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        after_cat
+            .iter()
+            .map(|d| d.recipient.email.as_str())
+            .collect::<Vec<_>>(),
+        ["amy@example.org", "bob@example.org"]
+    );
     assert_eq!(cat[0].recipient.email, "Cat@example.org");
     assert_eq!(cat[0].recipient.children.len(), 2);
     assert_eq!(cat[0].recipient.language.as_deref(), Some("en"));
 
     // Send chunk 0: one sent, one deferred, one failed.
     let zero = store
-        .family_deliveries_due(record.id, 0, approved_at, 10)
+        .family_deliveries_due(record.id, 0, approved_at, None, 10)
         .await
         .unwrap();
     let sent_at = approved_at + Duration::seconds(10);
@@ -1539,12 +1617,12 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(store
-        .family_deliveries_due(record.id, 0, sent_at, 10)
+        .family_deliveries_due(record.id, 0, sent_at, None, 10)
         .await
         .unwrap()
         .is_empty());
     let retried = store
-        .family_deliveries_due(record.id, 0, retry_at, 10)
+        .family_deliveries_due(record.id, 0, retry_at, None, 10)
         .await
         .unwrap();
     assert_eq!(retried.len(), 1);
@@ -1561,6 +1639,8 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         store.family_chunk_pending(record.id, 9).await.unwrap(),
         (0, None)
     );
+    assert!(store.family_unsettled(record.id).await.unwrap());
+    assert!(!store.family_unsettled(Uuid::now_v7()).await.unwrap());
     let counts: BTreeMap<&str, i64> = store
         .delivery_counts(record.id)
         .await

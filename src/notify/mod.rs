@@ -5,6 +5,7 @@
 pub mod direct;
 pub mod mailer;
 pub mod message;
+pub mod permits;
 pub mod session;
 pub mod templates;
 

@@ -1,9 +1,15 @@
 //! The scheduler loop: runs due jobs, then sleeps until the next job is due,
 //! waking early when a nearer job is planned (no polling tick). It stops on
 //! the cancellation token between batches, so in-flight sends finish.
+//!
+//! Family-notice chunks are not run in the batches: when one is due and no
+//! fan-out runs, the loop starts the fan-out runner (`notices::fanout`) on
+//! its own task, which works through the due chunks while reminders keep
+//! going out here. The loop waits for it at shutdown.
 
 use super::planning;
 use super::worker::Worker;
+use crate::store::JobKinds;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -60,6 +66,7 @@ impl Scheduler {
             tracing::error!(%error, "reconciling the schedule failed");
         }
         let mut failures = 0u32;
+        let mut fanout: Option<tokio::task::JoinHandle<()>> = None;
         // Under systemd with WatchdogSec, the loop itself proves it is alive:
         // it pings every iteration and never sleeps past half the interval.
         let mut watchdog_usec = 0u64;
@@ -69,7 +76,11 @@ impl Scheduler {
             if watchdog.is_some() {
                 let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
             }
-            match self.run_due_renewing().await {
+            let ran = self.run_due_renewing().await;
+            if fanout.as_ref().is_none_or(|runner| runner.is_finished()) {
+                fanout = self.start_fanout(&shutdown).await;
+            }
+            match ran {
                 Ok(0) => failures = 0,
                 Ok(_) => {
                     failures = 0;
@@ -80,10 +91,17 @@ impl Scheduler {
                     tracing::error!(%error, "running due jobs failed");
                 }
             }
+            // While a runner works through the fan-out, its chunks are not
+            // this loop's to wait for (the runner wakes it when it ends).
+            let kinds = if fanout.as_ref().is_none_or(|runner| runner.is_finished()) {
+                JobKinds::All
+            } else {
+                JobKinds::NotFanOut
+            };
             let sleep = if failures > 0 {
                 Some(Duration::from_millis(500 * u64::from(failures.min(20))))
             } else {
-                match self.worker.store.next_job_at().await {
+                match self.worker.store.next_job_at_where(kinds).await {
                     Ok(Some(next)) => Some(
                         (next - self.worker.clock.now())
                             .to_std()
@@ -107,7 +125,38 @@ impl Scheduler {
                 _ = sleep_for(sleep) => {}
             }
         }
+        if let Some(runner) = fanout {
+            // It stops feeding on the same token; its messages in flight
+            // end and are recorded.
+            let _ = runner.await;
+        }
         tracing::info!("scheduler stopped");
+    }
+
+    /// Starts the fan-out runner on a due chunk, if there is one.
+    async fn start_fanout(
+        &self,
+        shutdown: &CancellationToken,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if shutdown.is_cancelled() {
+            return None;
+        }
+        match crate::notices::fanout::claim(&self.worker).await {
+            Ok(Some(job)) => Some(tokio::spawn(tracing::Instrument::instrument(
+                crate::notices::fanout::run(
+                    Arc::clone(&self.worker),
+                    job,
+                    shutdown.clone(),
+                    self.wake.clone(),
+                ),
+                tracing::Span::current(),
+            ))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::error!(%error, "claiming a fan-out chunk failed");
+                None
+            }
+        }
     }
 
     /// Runs a batch of due jobs while renewing this instance's leases every

@@ -16,14 +16,13 @@ use crate::notify::message::{self, Outgoing, KIND_DELIVERY_FAILURE, KIND_DIGEST,
 use crate::notify::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
 use crate::store::{
-    Attempt, EmailStatus, Job, JobState, NewEmail, NewJob, ObligationFilter, Store,
+    Attempt, EmailStatus, Job, JobKinds, JobState, NewEmail, NewJob, ObligationFilter, Store,
 };
 use crate::views::time_left;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 pub struct Worker {
@@ -33,8 +32,8 @@ pub struct Worker {
     pub templates: Arc<Templates>,
     pub clock: Arc<dyn Clock>,
     pub backoff: Backoff,
-    /// Bounds concurrent sends to the SMTP pool's size.
-    pub sends: Arc<Semaphore>,
+    /// Bounds concurrent sends to `email.max_connections`.
+    pub sends: Arc<crate::notify::permits::SendPermits>,
     /// `email.rate_per_second`, when set.
     pub limiter: Option<Arc<governor::DefaultDirectRateLimiter>>,
     pub publisher: Arc<dyn crate::publish::Publisher>,
@@ -89,31 +88,17 @@ impl Worker {
         let now = self.clock.now();
         let lease =
             Duration::from_std(self.settings.scheduler.lease).unwrap_or(Duration::seconds(30));
-        let mut jobs = self
+        // Family-notice chunks are the fan-out runner's (`notices::fanout`).
+        let jobs = self
             .store
-            .claim_jobs(now, now + lease, self.id(), self.settings.scheduler.batch)
+            .claim_jobs_where(
+                JobKinds::NotFanOut,
+                now,
+                now + lease,
+                self.id(),
+                self.settings.scheduler.batch,
+            )
             .await?;
-        // A fan-out chunk already uses every send permit of this instance:
-        // keep one, and hand the others straight back so that other
-        // instances (woken by the release) share the fan-out.
-        let mut chunks_kept = 0;
-        let mut released = Vec::new();
-        jobs.retain(|job| {
-            if job.kind != FAMILY_NOTICE {
-                return true;
-            }
-            chunks_kept += 1;
-            if chunks_kept == 1 {
-                return true;
-            }
-            released.push(job.id);
-            false
-        });
-        for id in released {
-            self.store
-                .reschedule_job(id, self.id(), now, None, now)
-                .await?;
-        }
         let count = jobs.len();
         for job in &jobs {
             crate::metrics::job_lateness(
@@ -142,7 +127,15 @@ impl Worker {
             REMINDER => self.reminder(job).await,
             DIGEST => self.digest(job).await,
             FAILURE_REPORT => self.failure_report(job).await,
-            FAMILY_NOTICE => crate::notices::fanout::run_chunk(self, job).await,
+            // Claimed by the fan-out runner, never by a batch; released
+            // at once should one ever get here.
+            FAMILY_NOTICE => {
+                let now = self.clock.now();
+                self.store
+                    .reschedule_job(job.id, self.id(), now, None, now)
+                    .await?;
+                Ok(())
+            }
             PUBLISH => crate::notices::publishing::run(self, job).await,
             other => {
                 tracing::error!(job_id = %job.id, kind = other, "unknown job kind");
@@ -421,12 +414,12 @@ impl Worker {
         let mut attempts = Vec::new();
         let mut tasks = Vec::new();
         for (email, outgoing) in sends {
-            let permit = Arc::clone(&self.sends);
+            let permits = Arc::clone(&self.sends);
             let mailer = Arc::clone(&self.mailer);
             let from = from.clone();
             let timeout = self.settings.email.timeout;
             tasks.push(tokio::spawn(async move {
-                let _permit = permit.acquire_owned().await;
+                let _permit = permits.acquire().await;
                 let outcome = match message::build(&from, &outgoing) {
                     Ok(built) => mailer.send(built, timeout).await,
                     Err(reason) => SendOutcome::Permanent(reason),

@@ -205,6 +205,27 @@ impl JobState {
     }
 }
 
+/// Which jobs a claim (or the next-due question) is about. Family-notice
+/// chunks are claimed by the fan-out runner, everything else by the
+/// scheduler's batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKinds {
+    All,
+    FanOut,
+    NotFanOut,
+}
+
+impl JobKinds {
+    /// The condition on `jobs.kind`, as SQL both backends read.
+    pub fn sql(self) -> &'static str {
+        match self {
+            JobKinds::All => "",
+            JobKinds::FanOut => " AND kind = 'family_notice'",
+            JobKinds::NotFanOut => " AND kind <> 'family_notice'",
+        }
+    }
+}
+
 /// A job to plan. Planning a job whose key exists already is a no-op.
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -414,6 +435,13 @@ pub struct Attempt {
     pub worker: String,
 }
 
+/// Records attempts on a connection held for the purpose (see
+/// `Store::attempt_recorder`).
+#[async_trait]
+pub trait AttemptRecorder: Send {
+    async fn record(&mut self, attempts: &[Attempt]) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies pending migrations (idempotent).
@@ -483,17 +511,33 @@ pub trait Store: Send + Sync + 'static {
     /// Plans jobs; a key that exists already is left alone. Returns how many
     /// were new.
     async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64>;
-    /// Atomically leases up to `limit` scheduled jobs due at `now` (or whose
-    /// lease expired) to `worker` until `lease_until`.
+    /// Atomically leases up to `limit` scheduled jobs of `kinds` due at
+    /// `now` (or whose lease expired) to `worker` until `lease_until`.
+    async fn claim_jobs_where(
+        &self,
+        kinds: JobKinds,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        worker: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    /// `claim_jobs_where` for jobs of every kind.
     async fn claim_jobs(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         worker: &str,
         limit: i64,
-    ) -> StoreResult<Vec<Job>>;
-    /// When the next scheduled job becomes claimable.
-    async fn next_job_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+    ) -> StoreResult<Vec<Job>> {
+        self.claim_jobs_where(JobKinds::All, now, lease_until, worker, limit)
+            .await
+    }
+    /// When the next scheduled job of `kinds` becomes claimable.
+    async fn next_job_at_where(&self, kinds: JobKinds) -> StoreResult<Option<DateTime<Utc>>>;
+    /// When the next scheduled job of any kind becomes claimable.
+    async fn next_job_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        self.next_job_at_where(JobKinds::All).await
+    }
     /// Ends a job the worker holds; false when it no longer holds it.
     async fn finish_job(
         &self,
@@ -550,8 +594,15 @@ pub trait Store: Send + Sync + 'static {
     /// Plans messages; one that exists (same job and recipient) is kept.
     async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()>;
     async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>>;
-    /// Records attempts and the messages' new status, in one transaction.
+    /// Records attempts and the messages' new status, in one transaction
+    /// of a few multi-row statements (the fan-out's group commit).
     async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()>;
+    /// A connection of its own for a stream of `record_attempts` (the
+    /// fan-out's recorder). SQLite resets a connection's page cache whenever
+    /// another connection wrote, so a pool handing out any connection makes
+    /// every group commit read its pages again; one connection that is the
+    /// only writer keeps them.
+    async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>>;
 
     // ---- the notice to families ----
     /// Replaces the incident's roster (recipients and unreachable students)
@@ -583,14 +634,19 @@ pub trait Store: Send + Sync + 'static {
         chunk_size: u64,
         message_domain: &str,
     ) -> StoreResult<ApproveOutcome>;
-    /// Up to `limit` messages of a chunk that are due to be sent at `now`.
+    /// Up to `limit` messages of a chunk that are due to be sent at `now`,
+    /// by recipient address, after the address `after` (a page's last).
     async fn family_deliveries_due(
         &self,
         incident_id: Uuid,
         chunk: i64,
         now: DateTime<Utc>,
+        after: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<FamilyDelivery>>;
+    /// Whether any family notice of the incident is still queued or
+    /// deferred (an index lookup, not a count).
+    async fn family_unsettled(&self, incident_id: Uuid) -> StoreResult<bool>;
     /// The next retry time of a chunk's deferred messages, and how many are not final.
     async fn family_chunk_pending(
         &self,
@@ -639,6 +695,44 @@ pub trait Store: Send + Sync + 'static {
     /// Appends one entry on its own (for changes made outside the store's
     /// other writes, such as a roster rejected whole).
     async fn append_audit(&self, entry: &crate::audit::NewAudit) -> StoreResult<()>;
+}
+
+/// The id of the `row`-th (from 1) family notice planned at `approved_ms`
+/// (milliseconds since the epoch), as both stores compute it in SQL: the
+/// UUIDv7 layout (48-bit time, version 7, variant 10) with the row number in
+/// the bits after the time and 36 random bits last. Ids sort in sending
+/// order, so index insertions keyed by them append; the random tail keeps
+/// two approvals in the same millisecond apart.
+pub fn ordered_email_id(approved_ms: i64, row: i64, random: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-7{:03x}-{:04x}-{:03x}{:09x}",
+        (approved_ms >> 16) & 0xffff_ffff,
+        approved_ms & 0xffff,
+        (row >> 26) & 0xfff,
+        0x8000 | ((row >> 12) & 0x3fff),
+        row & 0xfff,
+        random & 0xf_ffff_ffff,
+    )
+}
+
+/// Splits attempts into rounds in which each message appears once, so that
+/// a multi-row UPDATE counts every attempt (the fan-out never repeats a
+/// message in one group commit; a caller could).
+pub(crate) fn attempt_rounds(attempts: &[Attempt]) -> Vec<Vec<&Attempt>> {
+    let mut rounds: Vec<(std::collections::HashSet<Uuid>, Vec<&Attempt>)> = Vec::new();
+    for attempt in attempts {
+        match rounds
+            .iter_mut()
+            .find(|(seen, _)| !seen.contains(&attempt.email_id))
+        {
+            Some((seen, round)) => {
+                seen.insert(attempt.email_id);
+                round.push(attempt);
+            }
+            None => rounds.push((std::iter::once(attempt.email_id).collect(), vec![attempt])),
+        }
+    }
+    rounds.into_iter().map(|(_, round)| round).collect()
 }
 
 /// Opens the store named by a database URL.

@@ -452,6 +452,67 @@ fn audit_of(row: &PgRow) -> StoreResult<crate::audit::AuditEntry> {
     })
 }
 
+/// A pool connection held by the fan-out's recorder.
+struct PgRecorder {
+    connection: sqlx::pool::PoolConnection<Postgres>,
+}
+
+#[async_trait]
+impl AttemptRecorder for PgRecorder {
+    async fn record(&mut self, attempts: &[Attempt]) -> StoreResult<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        record_attempts_on(&mut self.connection, attempts).await
+    }
+}
+
+async fn record_attempts_on(
+    connection: &mut sqlx::PgConnection,
+    attempts: &[Attempt],
+) -> StoreResult<()> {
+    use sqlx::Connection as _;
+    let mut tx = connection.begin().await?;
+    for round in attempt_rounds(attempts) {
+        // Arrays unnested into rows: two statements per group commit,
+        // whatever its size.
+        let ids: Vec<String> = round.iter().map(|a| a.email_id.to_string()).collect();
+        let outcomes: Vec<&str> = round.iter().map(|a| a.outcome.as_str()).collect();
+        let replies: Vec<Option<String>> = round.iter().map(|a| a.reply.clone()).collect();
+        let next: Vec<Option<DateTime<Utc>>> = round.iter().map(|a| a.next_attempt_at).collect();
+        let at: Vec<DateTime<Utc>> = round.iter().map(|a| a.at).collect();
+        let workers: Vec<&str> = round.iter().map(|a| a.worker.as_str()).collect();
+        sqlx::query(
+            "UPDATE emails AS e SET status = v.status, attempts = e.attempts + 1, last_reply = v.reply,
+                    next_attempt_at = v.next_at,
+                    sent_at = CASE WHEN v.status = 'sent' THEN v.at ELSE e.sent_at END, updated_at = v.at
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+                  AS v (id, status, reply, next_at, at)
+             WHERE e.id = v.id",
+        )
+        .bind(&ids)
+        .bind(&outcomes)
+        .bind(&replies)
+        .bind(&next)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO email_attempts (email_id, at, outcome, reply, worker)
+             SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])",
+        )
+        .bind(&ids)
+        .bind(&at)
+        .bind(&outcomes)
+        .bind(&replies)
+        .bind(&workers)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn migrate(&self) -> StoreResult<()> {
@@ -838,8 +899,9 @@ impl Store for PgStore {
         Ok(inserted)
     }
 
-    async fn claim_jobs(
+    async fn claim_jobs_where(
         &self,
+        kinds: JobKinds,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         worker: &str,
@@ -849,14 +911,15 @@ impl Store for PgStore {
         // pass over rows another claimer is locking instead of waiting for
         // them or claiming them twice. A row whose claim committed while we
         // waited is re-checked (READ COMMITTED) and no longer qualifies.
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1, updated_at = $3
              WHERE id IN (SELECT id FROM jobs
-                          WHERE state = 'scheduled' AND due_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
+                          WHERE state = 'scheduled' AND due_at <= $3 AND (locked_until IS NULL OR locked_until < $3){}
                           ORDER BY due_at LIMIT $4
                           FOR UPDATE SKIP LOCKED)
              RETURNING *",
-        )
+            kinds.sql()
+        ))
         .bind(lease_until)
         .bind(worker)
         .bind(now)
@@ -868,12 +931,13 @@ impl Store for PgStore {
         Ok(jobs)
     }
 
-    async fn next_job_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+    async fn next_job_at_where(&self, kinds: JobKinds) -> StoreResult<Option<DateTime<Utc>>> {
         // A leased job becomes claimable again when its lease runs out.
-        let next: Option<DateTime<Utc>> = sqlx::query_scalar(
+        let next: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
             "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > due_at THEN locked_until ELSE due_at END)
-             FROM jobs WHERE state = 'scheduled'",
-        )
+             FROM jobs WHERE state = 'scheduled'{}",
+            kinds.sql()
+        ))
         .fetch_one(&self.pool)
         .await?;
         Ok(next)
@@ -1069,35 +1133,14 @@ impl Store for PgStore {
         if attempts.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
-        for attempt in attempts {
-            let sent = attempt.outcome == EmailStatus::Sent;
-            sqlx::query(
-                "UPDATE emails SET status = $1, attempts = attempts + 1, last_reply = $2, next_attempt_at = $3,
-                        sent_at = CASE WHEN $4 THEN $5 ELSE sent_at END, updated_at = $5
-                 WHERE id = $6",
-            )
-            .bind(attempt.outcome.as_str())
-            .bind(&attempt.reply)
-            .bind(attempt.next_attempt_at)
-            .bind(sent)
-            .bind(attempt.at)
-            .bind(attempt.email_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO email_attempts (email_id, at, outcome, reply, worker) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(attempt.email_id.to_string())
-            .bind(attempt.at)
-            .bind(attempt.outcome.as_str())
-            .bind(&attempt.reply)
-            .bind(&attempt.worker)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let mut connection = self.pool.acquire().await?;
+        record_attempts_on(&mut connection, attempts).await
+    }
+
+    async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>> {
+        Ok(Box::new(PgRecorder {
+            connection: self.pool.acquire().await?,
+        }))
     }
 
     async fn replace_roster(
@@ -1326,19 +1369,25 @@ impl Store for PgStore {
         let chunk_size = i64::try_from(chunk_size.max(1)).unwrap_or(500);
         // Ids are UUIDs in their hyphenated text form, the form every other
         // id is stored in, so that `record_attempts` (which binds
-        // `Uuid::to_string()`) finds them. Message-IDs: 32 random lowercase
-        // hex digits, as SQLite's lower(hex(randomblob(16))) gives.
+        // `Uuid::to_string()`) finds them; in the UUIDv7 layout and in
+        // sending order, as SQLite makes them (`ordered_email_id`).
+        // Message-IDs: 32 random lowercase hex digits, as SQLite's
+        // lower(hex(randomblob(16))) gives.
         let planned = sqlx::query(
             "INSERT INTO emails (id, job_id, kind, incident_id, recipient, message_id, status, attempts, created_at, updated_at, chunk)
-             SELECT gen_random_uuid()::text, NULL, 'family-notice', $1, email,
+             SELECT lpad(to_hex(($5 >> 16) & 4294967295), 8, '0') || '-' || lpad(to_hex($5 & 65535), 4, '0')
+                    || '-7' || lpad(to_hex((rn >> 26) & 4095), 3, '0') || '-' || to_hex(32768 | ((rn >> 12) & 16383))
+                    || '-' || lpad(to_hex(rn & 4095), 3, '0') || lpad(to_hex(floor(random() * 68719476736)::bigint), 9, '0'),
+                    NULL, 'family-notice', $1, email,
                     '<' || replace(gen_random_uuid()::text, '-', '') || '@' || $2 || '>', 'queued', 0, $3, $3,
-                    (ROW_NUMBER() OVER (ORDER BY email_key) - 1) / $4
-             FROM notice_recipients WHERE incident_id = $1",
+                    (rn - 1) / $4
+             FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients WHERE incident_id = $1) AS r",
         )
         .bind(&incident)
         .bind(message_domain)
         .bind(now)
         .bind(chunk_size)
+        .bind(now.timestamp_millis())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -1390,6 +1439,7 @@ impl Store for PgStore {
         incident_id: Uuid,
         chunk: i64,
         now: DateTime<Utc>,
+        after: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<FamilyDelivery>> {
         let rows = sqlx::query(
@@ -1397,11 +1447,14 @@ impl Store for PgStore {
              FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
              WHERE e.incident_id = $1 AND e.kind = 'family-notice' AND e.chunk = $2
                AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= $3))
-             ORDER BY e.recipient LIMIT $4",
+               AND e.recipient > $4
+             ORDER BY e.recipient LIMIT $5",
         )
         .bind(incident_id.to_string())
         .bind(chunk)
         .bind(now)
+        // "" sorts before every address: the first page seeks like the others.
+        .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -1418,6 +1471,17 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn family_unsettled(&self, incident_id: Uuid) -> StoreResult<bool> {
+        let unsettled: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM emails WHERE incident_id = $1 AND status IN ('queued', 'deferred')
+                            AND kind = 'family-notice')",
+        )
+        .bind(incident_id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(unsettled)
     }
 
     async fn family_chunk_pending(

@@ -15,6 +15,10 @@ use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
+/// Attempts per multi-row statement: 5 bound values each, far below
+/// SQLite's 32,766 host parameters.
+const RECORD_CHUNK: usize = 1000;
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -27,7 +31,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Checkpoints run in the background (`spawn_checkpointer`).
+            .pragma("wal_autocheckpoint", "0");
         if let Some(parent) = options.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|error| {
@@ -40,6 +46,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
+        spawn_checkpointer(pool.clone());
         Ok(Self { pool })
     }
 
@@ -346,6 +353,99 @@ fn audit_of(row: &SqliteRow) -> StoreResult<AuditEntry> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
+}
+
+/// How often the WAL is checkpointed.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints the WAL (copies committed pages into the database file and
+/// fsyncs) every `CHECKPOINT_EVERY`, instead of inside whichever commit
+/// crosses SQLite's 1,000-page threshold: a commit then never waits for the
+/// disk (the fan-out commits thousands of times a second), and the last
+/// fsync is at most a second old in quiet times too. With `synchronous =
+/// NORMAL` that second is what a power cut could lose; a crash of the
+/// daemon loses nothing.
+fn spawn_checkpointer(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            // PASSIVE: copies what it can without waiting for readers or
+            // the writer.
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(%error, "checkpointing the SQLite WAL failed");
+            }
+        }
+    });
+}
+
+/// A pool connection held by the fan-out's recorder.
+struct SqliteRecorder {
+    connection: sqlx::pool::PoolConnection<Sqlite>,
+}
+
+#[async_trait]
+impl AttemptRecorder for SqliteRecorder {
+    async fn record(&mut self, attempts: &[Attempt]) -> StoreResult<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        record_attempts_on(&mut self.connection, attempts).await
+    }
+}
+
+async fn record_attempts_on(
+    connection: &mut sqlx::SqliteConnection,
+    attempts: &[Attempt],
+) -> StoreResult<()> {
+    // The whole group commit is one round trip to SQLite's thread: BEGIN,
+    // an UPDATE ... FROM (VALUES ...) for the messages (SQLite names the
+    // columns column1..column5), an INSERT for the attempts, COMMIT; the
+    // anonymous parameters are bound in order across the statements.
+    let mut query = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE;");
+    for round in attempt_rounds(attempts) {
+        for rows in round.chunks(RECORD_CHUNK) {
+            query.push(
+                "UPDATE emails SET status = v.column2, attempts = attempts + 1, last_reply = v.column3,
+                        next_attempt_at = v.column4,
+                        sent_at = CASE WHEN v.column2 = 'sent' THEN v.column5 ELSE sent_at END,
+                        updated_at = v.column5
+                 FROM (",
+            );
+            query.push_values(rows, |mut row, attempt| {
+                row.push_bind(attempt.email_id.to_string())
+                    .push_bind(attempt.outcome.as_str())
+                    .push_bind(&attempt.reply)
+                    .push_bind(attempt.next_attempt_at)
+                    .push_bind(attempt.at);
+            });
+            query.push(") AS v WHERE emails.id = v.column1;");
+            query.push("INSERT INTO email_attempts (email_id, at, outcome, reply, worker) ");
+            query.push_values(rows, |mut row, attempt| {
+                row.push_bind(attempt.email_id.to_string())
+                    .push_bind(attempt.at)
+                    .push_bind(attempt.outcome.as_str())
+                    .push_bind(&attempt.reply)
+                    .push_bind(&attempt.worker);
+            });
+            query.push(";");
+        }
+    }
+    query.push("COMMIT;");
+    if let Err(error) = query.build().execute(&mut *connection).await {
+        // Whatever statement failed, leave no transaction open on the
+        // connection (it goes back to the pool).
+        let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+        return Err(error.into());
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -729,21 +829,23 @@ impl Store for SqliteStore {
         Ok(inserted)
     }
 
-    async fn claim_jobs(
+    async fn claim_jobs_where(
         &self,
+        kinds: JobKinds,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         worker: &str,
         limit: i64,
     ) -> StoreResult<Vec<Job>> {
         let mut tx = self.write().await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "UPDATE jobs SET locked_until = ?1, locked_by = ?2, attempts = attempts + 1, updated_at = ?3
              WHERE id IN (SELECT id FROM jobs
-                          WHERE state = 'scheduled' AND due_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3)
+                          WHERE state = 'scheduled' AND due_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3){}
                           ORDER BY due_at LIMIT ?4)
              RETURNING *",
-        )
+            kinds.sql()
+        ))
         .bind(lease_until)
         .bind(worker)
         .bind(now)
@@ -756,12 +858,13 @@ impl Store for SqliteStore {
         Ok(jobs)
     }
 
-    async fn next_job_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+    async fn next_job_at_where(&self, kinds: JobKinds) -> StoreResult<Option<DateTime<Utc>>> {
         // A leased job becomes claimable again when its lease runs out.
-        let next: Option<DateTime<Utc>> = sqlx::query_scalar(
+        let next: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
             "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > due_at THEN locked_until ELSE due_at END)
-             FROM jobs WHERE state = 'scheduled'",
-        )
+             FROM jobs WHERE state = 'scheduled'{}",
+            kinds.sql()
+        ))
         .fetch_one(&self.pool)
         .await?;
         Ok(next)
@@ -930,33 +1033,14 @@ impl Store for SqliteStore {
         if attempts.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write().await?;
-        for attempt in attempts {
-            let sent = attempt.outcome == EmailStatus::Sent;
-            sqlx::query(
-                "UPDATE emails SET status = ?1, attempts = attempts + 1, last_reply = ?2, next_attempt_at = ?3,
-                        sent_at = CASE WHEN ?4 THEN ?5 ELSE sent_at END, updated_at = ?5
-                 WHERE id = ?6",
-            )
-            .bind(attempt.outcome.as_str())
-            .bind(&attempt.reply)
-            .bind(attempt.next_attempt_at)
-            .bind(sent)
-            .bind(attempt.at)
-            .bind(attempt.email_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO email_attempts (email_id, at, outcome, reply, worker) VALUES (?, ?, ?, ?, ?)")
-                .bind(attempt.email_id.to_string())
-                .bind(attempt.at)
-                .bind(attempt.outcome.as_str())
-                .bind(&attempt.reply)
-                .bind(&attempt.worker)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let mut connection = self.pool.acquire().await?;
+        record_attempts_on(&mut connection, attempts).await
+    }
+
+    async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>> {
+        Ok(Box::new(SqliteRecorder {
+            connection: self.pool.acquire().await?,
+        }))
     }
 
     async fn replace_roster(
@@ -1175,18 +1259,23 @@ impl Store for SqliteStore {
             });
         }
         let chunk_size = i64::try_from(chunk_size.max(1)).unwrap_or(500);
+        // Ids in the UUIDv7 layout, in sending order (see
+        // `ordered_email_id`): each outcome recorded then appends to the
+        // attempts' index instead of dirtying a random page of it.
         let planned = sqlx::query(
             "INSERT INTO emails (id, job_id, kind, incident_id, recipient, message_id, status, attempts, created_at, updated_at, chunk)
-             SELECT lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' || substr(h, 21)),
+             SELECT printf('%08x-%04x-7%03x-%04x-%03x%09x', (?5 >> 16) & 4294967295, ?5 & 65535,
+                           (rn >> 26) & 4095, 32768 | ((rn >> 12) & 16383), rn & 4095, random() & 68719476735),
                     NULL, 'family-notice', ?1, email,
                     '<' || lower(hex(randomblob(16))) || '@' || ?2 || '>', 'queued', 0, ?3, ?3,
-                    (ROW_NUMBER() OVER (ORDER BY email_key) - 1) / ?4
-             FROM (SELECT hex(randomblob(16)) AS h, email, email_key FROM notice_recipients WHERE incident_id = ?1)",
+                    (rn - 1) / ?4
+             FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients WHERE incident_id = ?1)",
         )
         .bind(&incident)
         .bind(message_domain)
         .bind(now)
         .bind(chunk_size)
+        .bind(now.timestamp_millis())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -1238,6 +1327,7 @@ impl Store for SqliteStore {
         incident_id: Uuid,
         chunk: i64,
         now: DateTime<Utc>,
+        after: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<FamilyDelivery>> {
         let rows = sqlx::query(
@@ -1245,11 +1335,14 @@ impl Store for SqliteStore {
              FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
              WHERE e.incident_id = ?1 AND e.kind = 'family-notice' AND e.chunk = ?2
                AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= ?3))
-             ORDER BY e.recipient LIMIT ?4",
+               AND e.recipient > ?4
+             ORDER BY e.recipient LIMIT ?5",
         )
         .bind(incident_id.to_string())
         .bind(chunk)
         .bind(now)
+        // "" sorts before every address: the first page seeks like the others.
+        .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -1266,6 +1359,17 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn family_unsettled(&self, incident_id: Uuid) -> StoreResult<bool> {
+        let unsettled: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM emails WHERE incident_id = ? AND status IN ('queued', 'deferred')
+                            AND kind = 'family-notice')",
+        )
+        .bind(incident_id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(unsettled)
     }
 
     async fn family_chunk_pending(

@@ -1,0 +1,298 @@
+//! One family notice as the bytes that go on the wire: the guardian's
+//! wording from the district's template, with the headers of CONTRACT.md.
+//!
+//! What every message of an incident shares is prepared once per incident
+//! (the template context as a minijinja value; the From, MIME, kind and
+//! incident headers, encoded by lettre into bytes); each message adds its
+//! recipient, subject, Message-ID, date and body, its headers encoded by
+//! lettre too. `Message::builder` would redo the shared part for each of
+//! thousands of messages.
+//!
+//! The body goes as 7bit when it is plain ASCII with no line longer than
+//! RFC 5322's limit of 998 octets (the English notice, whose posted-notice
+//! line is longer than the 76 columns lettre keeps to); anything else is
+//! encoded as lettre chooses (quoted-printable or base64).
+
+use crate::notify::message::KIND_FAMILY_NOTICE;
+use crate::notify::Templates;
+use crate::store::FamilyDelivery;
+use lettre::address::Envelope;
+use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};
+use lettre::message::{Body, Mailbox, Mailboxes};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct Composer {
+    templates: Arc<Templates>,
+    /// The context every guardian's message shares.
+    shared: minijinja::Value,
+    /// From, MIME-Version, Content-Type, Auto-Submitted, X-Breachd-Kind,
+    /// X-Breachd-Incident, encoded.
+    shared_headers: Vec<u8>,
+    from: lettre::Address,
+}
+
+/// RFC 5322 § 2.1.1: a line is at most 998 octets, CRLF excluded.
+const MAX_LINE: usize = 998;
+
+/// A message ready to send.
+pub struct Composed {
+    pub envelope: Envelope,
+    pub bytes: Vec<u8>,
+}
+
+impl Composer {
+    pub fn new(
+        templates: Arc<Templates>,
+        from: &Mailbox,
+        incident_id: Uuid,
+        shared: &serde_json::Value,
+    ) -> Self {
+        let mut headers = Headers::new();
+        headers.set(header::From::from(Mailboxes::from(from.clone())));
+        headers.set(header::MIME_VERSION_1_0);
+        headers.set(ContentType::TEXT_PLAIN);
+        for (name, value) in [
+            ("Auto-Submitted", "auto-generated".to_owned()),
+            ("X-Breachd-Kind", KIND_FAMILY_NOTICE.to_owned()),
+            ("X-Breachd-Incident", incident_id.to_string()),
+        ] {
+            headers.insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii_str(name),
+                value,
+            ));
+        }
+        Self {
+            templates,
+            shared: minijinja::Value::from_serialize(shared),
+            shared_headers: headers.to_string().into_bytes(),
+            from: from.email.clone(),
+        }
+    }
+
+    /// The message to one guardian address, naming all of its children.
+    /// An error is permanent: the message cannot be made.
+    pub fn compose(&self, delivery: &FamilyDelivery) -> Result<Composed, String> {
+        let recipient = &delivery.recipient;
+        let children: Vec<&str> = recipient.children.iter().map(|c| c.name.as_str()).collect();
+        let context = minijinja::context! {
+            guardian => recipient.name.as_str(),
+            children => children,
+            ..self.shared.clone()
+        };
+        let template = self
+            .templates
+            .family_notice_for(recipient.language.as_deref());
+        let rendered = self.templates.render(&template, context)?;
+        let to: Mailbox = delivery
+            .email
+            .recipient
+            .parse()
+            .map_err(|_| "the recipient address is not valid".to_owned())?;
+        let envelope = Envelope::new(Some(self.from.clone()), vec![to.email.clone()])
+            .map_err(|error| format!("the message cannot be addressed: {error}"))?;
+        let body = seven_bit(&rendered.body).unwrap_or_else(|| Body::new(rendered.body));
+        let mut headers = Headers::with_capacity(5);
+        headers.set(header::To::from(Mailboxes::from(to)));
+        headers.set(header::Subject::from(rendered.subject));
+        headers.set(header::MessageId::from(delivery.email.message_id.clone()));
+        headers.set(header::Date::now());
+        headers.set(body.encoding());
+        let head = headers.to_string();
+        let mut bytes = Vec::with_capacity(self.shared_headers.len() + head.len() + 2 + body.len());
+        bytes.extend_from_slice(&self.shared_headers);
+        bytes.extend_from_slice(head.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+        bytes.extend_from_slice(&body.into_vec());
+        Ok(Composed { envelope, bytes })
+    }
+}
+
+/// The text with CRLF line ends as a 7bit body, if it is one: ASCII, no
+/// NUL, no bare CR, no line over `MAX_LINE`.
+fn seven_bit(text: &str) -> Option<Body> {
+    if !text.is_ascii() || text.contains(['\0', '\r']) {
+        return None;
+    }
+    if text.split('\n').any(|line| line.len() > MAX_LINE) {
+        return None;
+    }
+    let mut crlf = Vec::with_capacity(text.len() + text.len() / 32);
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(line) => {
+                crlf.extend_from_slice(line.as_bytes());
+                crlf.extend_from_slice(b"\r\n");
+            }
+            None => crlf.extend_from_slice(line.as_bytes()),
+        }
+    }
+    Some(Body::dangerous_pre_encoded(
+        crlf,
+        header::ContentTransferEncoding::SevenBit,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EmailRecord, EmailStatus, NoticeChild, NoticeRecipient};
+    use serde_json::json;
+
+    fn delivery(address: &str, language: Option<&str>, children: &[&str]) -> FamilyDelivery {
+        FamilyDelivery {
+            email: EmailRecord {
+                id: Uuid::now_v7(),
+                job_id: None,
+                kind: KIND_FAMILY_NOTICE.into(),
+                incident_id: None,
+                recipient: address.into(),
+                message_id: "<m1@example.org>".into(),
+                status: EmailStatus::Queued,
+                attempts: 0,
+                last_reply: None,
+                next_attempt_at: None,
+                sent_at: None,
+            },
+            recipient: NoticeRecipient {
+                email: address.into(),
+                name: "Pat Guardian".into(),
+                language: language.map(str::to_owned),
+                children: children
+                    .iter()
+                    .map(|name| NoticeChild {
+                        student_id: "s1".into(),
+                        name: (*name).into(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    fn composer(incident: Uuid) -> Composer {
+        let from: Mailbox = "Data Privacy Team <dataprivacy@example.org>"
+            .parse()
+            .unwrap();
+        let shared = json!({
+            "district": "Example Public Schools",
+            "what_happened": "A vendor's export was read by someone else.",
+            "discovered_on": "November 28, 2026",
+            "data_classes": [{"code": "student_information", "description": "Grades"}],
+            "what_we_are_doing": "Working with the vendor.",
+            "what_families_can_do": "Nothing yet.",
+            "contact": "privacy@example.org",
+            "notice_url": "https://www.example.org/notices/x.html",
+        });
+        Composer::new(
+            Arc::new(Templates::load(None).unwrap()),
+            &from,
+            incident,
+            &shared,
+        )
+    }
+
+    #[test]
+    fn a_notice_carries_the_contract_headers_and_names_every_child() {
+        let incident = Uuid::now_v7();
+        let composed = composer(incident)
+            .compose(&delivery("g1@families.example", None, &["Ana", "Ben"]))
+            .unwrap();
+        let text = String::from_utf8(composed.bytes).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        for expected in [
+            "From: \"Data Privacy Team\" <dataprivacy@example.org>",
+            "To: g1@families.example",
+            "Message-ID: <m1@example.org>",
+            "Auto-Submitted: auto-generated",
+            "X-Breachd-Kind: family-notice",
+            &format!("X-Breachd-Incident: {incident}"),
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "Date: ",
+        ] {
+            assert!(head.contains(expected), "{expected} missing from\n{head}");
+        }
+        assert!(body.contains("Dear Pat Guardian"), "{body}");
+        assert!(body.contains("your children: Ana, Ben"), "{body}");
+        assert_eq!(
+            composed
+                .envelope
+                .to()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["g1@families.example"]
+        );
+        assert_eq!(
+            composed.envelope.from().map(ToString::to_string).as_deref(),
+            Some("dataprivacy@example.org")
+        );
+    }
+
+    #[test]
+    fn a_spanish_speaking_guardian_gets_the_spanish_variant_encoded_for_7bit() {
+        let composed = composer(Uuid::now_v7())
+            .compose(&delivery("g2@families.example", Some("es-MX"), &["Ana"]))
+            .unwrap();
+        // Accented text goes out quoted-printable (or base64): 7-bit clean.
+        assert!(composed.bytes.is_ascii());
+        let text = String::from_utf8(composed.bytes).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.contains("Content-Transfer-Encoding: quoted-printable"),
+            "{head}"
+        );
+        assert!(head.contains("Subject: Aviso de un incidente"), "{head}");
+        assert!(
+            head.contains("=?utf-8?b?"),
+            "the subject's accents are encoded: {head}"
+        );
+        // Each data class on a line of its own, then the next heading.
+        assert!(
+            body.contains(
+                "- informaci=C3=B3n del estudiante (que no es de directorio)\r\nQU=C3=89 ESTAMOS"
+            ),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn plain_ascii_goes_as_7bit_with_crlf_and_long_lines_are_kept_within_limits() {
+        let body = seven_bit("one\ntwo\n").unwrap();
+        assert_eq!(body.encoding(), header::ContentTransferEncoding::SevenBit);
+        assert_eq!(body.into_vec(), b"one\r\ntwo\r\n");
+        let long_but_legal = "x".repeat(MAX_LINE);
+        assert!(seven_bit(&long_but_legal).is_some());
+        assert!(
+            seven_bit(&"x".repeat(MAX_LINE + 1)).is_none(),
+            "998 octets at most"
+        );
+        assert!(seven_bit("caf\u{e9}").is_none(), "not ASCII");
+        assert!(seven_bit("bare\rCR").is_none());
+        // The English notice (its posted-notice line is over 76 columns).
+        let composed = composer(Uuid::now_v7())
+            .compose(&delivery("g3@families.example", Some("en"), &["Ana"]))
+            .unwrap();
+        let text = String::from_utf8(composed.bytes).unwrap();
+        assert!(text.contains("Content-Transfer-Encoding: 7bit"), "{text}");
+        assert!(
+            text.contains(
+                "This notice is also posted at https://www.example.org/notices/x.html\r\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.replace("\r\n", "").contains('\n'),
+            "CRLF line ends only"
+        );
+    }
+
+    #[test]
+    fn a_malformed_address_is_a_permanent_failure() {
+        let error = composer(Uuid::now_v7())
+            .compose(&delivery("not an address", None, &["Ana"]))
+            .err()
+            .unwrap();
+        assert_eq!(error, "the recipient address is not valid");
+    }
+}

@@ -1,0 +1,328 @@
+//! One sender: takes messages, sends them, hands each outcome to the
+//! recorder.
+//!
+//! A sender never has more than one message that the server accepted and
+//! the database does not yet know about: a message's closing dot (the
+//! moment the server takes it) is sent only once the sender's previous
+//! outcome is committed. A crash therefore repeats at most one message per
+//! connection.
+//!
+//! Over breachd's own SMTP sessions a sender streams: it keeps its
+//! connection and send slot while messages keep coming, and one write
+//! carries a message's content and dot together with the next message's
+//! MAIL, RCPT and DATA (RFC 2920 lets message content open a pipelined
+//! group), so each message costs one round trip. The next message is
+//! composed while the previous outcome is being committed. A sender gives
+//! its slot up between messages when anything else (a reminder) waits for
+//! one. Other transports (files, `smtps://`) send one message at a time,
+//! each after the previous commit.
+
+use super::compose::{Composed, Composer};
+use super::recorder::{Record, Senders};
+use crate::notify::direct::DirectSmtp;
+use crate::notify::session::Session;
+use crate::notify::{Mailer, SendOutcome};
+use crate::scheduler::Worker;
+use crate::store::FamilyDelivery;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// A message to send, with the chunk job it belongs to.
+pub struct Work {
+    pub delivery: FamilyDelivery,
+    pub job: Uuid,
+    pub composer: Arc<Composer>,
+}
+
+/// The previous outcome's commit, awaited before the next dot.
+type Commit = Option<oneshot::Receiver<()>>;
+
+/// Waits for the previous outcome's commit; false if it will never come
+/// (the recorder failed: nothing more may be sent).
+async fn committed(previous: &mut Commit) -> bool {
+    match previous.take() {
+        Some(commit) => commit.await.is_ok(),
+        None => true,
+    }
+}
+
+/// What one sender needs.
+pub struct Sender {
+    pub worker: Arc<Worker>,
+    pub work: flume::Receiver<Work>,
+    pub records: mpsc::Sender<Record>,
+    pub senders: Arc<Senders>,
+    pub index: usize,
+    /// Once it fires, no new message is taken (those queued stay planned
+    /// and are released with their chunks).
+    pub shutdown: CancellationToken,
+}
+
+/// Why a sender stopped early.
+struct RecorderGone;
+
+impl Sender {
+    pub async fn run(self) {
+        let mut previous: Commit = None;
+        let _ = match self.worker.mailer.as_ref() {
+            Mailer::Direct(direct) => self.stream(direct, &mut previous).await,
+            _ => self.one_by_one(&mut previous).await,
+        };
+        // The runner ends once every outcome is recorded.
+        committed(&mut previous).await;
+        self.senders.done(self.index);
+    }
+
+    /// The next message, waiting for one; None once the feed is closed.
+    async fn next_work(&self) -> Option<Work> {
+        self.senders.done(self.index);
+        let next = tokio::select! {
+            next = self.work.recv_async() => next.ok(),
+            () = self.shutdown.cancelled() => None,
+        };
+        if next.is_some() {
+            self.senders.working(self.index);
+        }
+        next
+    }
+
+    /// The next message if one is waiting right now.
+    fn waiting_work(&self) -> Option<Work> {
+        if self.shutdown.is_cancelled() {
+            return None;
+        }
+        self.work.try_recv().ok()
+    }
+
+    /// Hands an outcome to the recorder, once the previous one is
+    /// committed (one commit pending per sender).
+    async fn record(
+        &self,
+        item: &Work,
+        outcome: SendOutcome,
+        previous: &mut Commit,
+    ) -> Result<(), RecorderGone> {
+        if !committed(previous).await {
+            return Err(RecorderGone);
+        }
+        let (done, commit) = oneshot::channel();
+        let record = Record {
+            attempt: self.worker.attempt_for(&item.delivery.email, outcome),
+            job: item.job,
+            sender: self.index,
+            committed: done,
+        };
+        self.records.send(record).await.map_err(|_| RecorderGone)?;
+        *previous = Some(commit);
+        Ok(())
+    }
+
+    async fn one_by_one(&self, previous: &mut Commit) -> Result<(), RecorderGone> {
+        while let Some(item) = self.next_work().await {
+            let _slot = self.worker.sends.acquire_for_fanout().await;
+            let outcome = match item.composer.compose(&item.delivery) {
+                Err(reason) => SendOutcome::Permanent(reason),
+                Ok(composed) => {
+                    if let Some(limiter) = &self.worker.limiter {
+                        limiter.until_ready().await;
+                    }
+                    if !committed(previous).await {
+                        return Err(RecorderGone);
+                    }
+                    let timeout = self.worker.settings.email.timeout;
+                    self.worker
+                        .mailer
+                        .send_raw(&composed.envelope, &composed.bytes, timeout)
+                        .await
+                }
+            };
+            self.record(&item, outcome, previous).await?;
+        }
+        Ok(())
+    }
+
+    /// Streams messages over pooled sessions of breachd's own.
+    async fn stream(&self, direct: &DirectSmtp, previous: &mut Commit) -> Result<(), RecorderGone> {
+        // A message taken from the feed that is not begun yet.
+        let mut pending: Option<Work> = None;
+        loop {
+            let item = match pending.take() {
+                Some(item) => item,
+                None => match self.next_work().await {
+                    Some(item) => item,
+                    None => return Ok(()),
+                },
+            };
+            let slot = self.worker.sends.acquire_for_fanout().await;
+            let mut run = Run {
+                direct,
+                session: None,
+                _slot: slot,
+            };
+            pending = self.run_of_messages(&mut run, item, previous).await?;
+            if let Some(session) = run.session.take() {
+                direct.checkin(session).await;
+            }
+        }
+    }
+
+    /// Sends `first` and the messages after it on one session while they
+    /// keep coming and nobody else waits for a slot; returns a message
+    /// taken but not begun (to start afresh).
+    async fn run_of_messages(
+        &self,
+        run: &mut Run<'_>,
+        first: Work,
+        previous: &mut Commit,
+    ) -> Result<Option<Work>, RecorderGone> {
+        let Some(mut current) = self.begin(run, first, previous).await? else {
+            return Ok(None);
+        };
+        loop {
+            // The next message, composed while the previous outcome commits.
+            let mut next = None;
+            if !self.worker.sends.others_waiting() {
+                if let Some(item) = self.waiting_work() {
+                    match item.composer.compose(&item.delivery) {
+                        Ok(composed) => next = Some((item, composed)),
+                        Err(reason) => {
+                            // Recorded after the current one (one commit
+                            // pending at a time); nothing was sent. The run
+                            // ends with the current message.
+                            self.finish(run, current, None, previous).await?;
+                            self.record(&item, SendOutcome::Permanent(reason), previous)
+                                .await?;
+                            return Ok(None);
+                        }
+                    }
+                }
+            }
+            if next.is_some() {
+                if let Some(limiter) = &self.worker.limiter {
+                    limiter.until_ready().await;
+                }
+            }
+            match self.finish(run, current, next, previous).await? {
+                Carry::Begun(begun) => current = begun,
+                Carry::Pending(item) => return Ok(item),
+            }
+        }
+    }
+
+    /// Begins a message on the run's session (connecting if needed); None
+    /// if it could not be begun (its outcome is recorded).
+    async fn begin(
+        &self,
+        run: &mut Run<'_>,
+        item: Work,
+        previous: &mut Commit,
+    ) -> Result<Option<Begun>, RecorderGone> {
+        let composed = match item.composer.compose(&item.delivery) {
+            Ok(composed) => composed,
+            Err(reason) => {
+                self.record(&item, SendOutcome::Permanent(reason), previous)
+                    .await?;
+                return Ok(None);
+            }
+        };
+        if let Some(limiter) = &self.worker.limiter {
+            limiter.until_ready().await;
+        }
+        let session = match run.session.as_mut() {
+            Some(session) => session,
+            None => match run.direct.checkout().await {
+                Ok(session) => run.session.insert(session),
+                Err(error) => {
+                    self.record(&item, SendOutcome::from(Err(error)), previous)
+                        .await?;
+                    return Ok(None);
+                }
+            },
+        };
+        match session
+            .begin(&composed.envelope, !composed.bytes.is_ascii())
+            .await
+        {
+            Ok(()) => Ok(Some(Begun { item, composed })),
+            Err(error) => {
+                if session.is_broken() {
+                    run.session = None;
+                }
+                self.record(&item, SendOutcome::from(Err(error)), previous)
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sends the begun message's content and dot (after the previous
+    /// commit), beginning `next` in the same write, and records the outcome.
+    async fn finish(
+        &self,
+        run: &mut Run<'_>,
+        current: Begun,
+        next: Option<(Work, Composed)>,
+        previous: &mut Commit,
+    ) -> Result<Carry, RecorderGone> {
+        let Some(session) = run.session.as_mut() else {
+            // A begun message keeps its session; should that ever not hold,
+            // the message is retried rather than lost.
+            let lost = SendOutcome::Temporary("the SMTP session was lost".into());
+            self.record(&current.item, lost, previous).await?;
+            return Ok(Carry::Pending(next.map(|(item, _)| item)));
+        };
+        if !committed(previous).await {
+            // Dropped without its dot: the server discards the message.
+            run.session = None;
+            return Err(RecorderGone);
+        }
+        let next_envelope = next
+            .as_ref()
+            .map(|(_, composed)| (&composed.envelope, !composed.bytes.is_ascii()));
+        let (done, begun) = session
+            .finish_and_begin(&current.composed.bytes, next_envelope)
+            .await;
+        if session.is_broken() {
+            run.session = None;
+        }
+        self.record(&current.item, SendOutcome::from(done), previous)
+            .await?;
+        Ok(match (next, begun) {
+            (None, _) => Carry::Pending(None),
+            (Some((item, composed)), Some(Ok(()))) => Carry::Begun(Begun { item, composed }),
+            (Some((item, _)), Some(Err(error))) if run.session.is_some() => {
+                // Refused (this address, this server): recorded; the run
+                // goes on with the next message.
+                self.record(&item, SendOutcome::from(Err(error)), previous)
+                    .await?;
+                Carry::Pending(self.waiting_work())
+            }
+            // The connection broke: the next message starts afresh.
+            (Some((item, _)), _) => Carry::Pending(Some(item)),
+        })
+    }
+}
+
+/// A message whose MAIL, RCPT and DATA were accepted: the server waits for
+/// its content.
+struct Begun {
+    item: Work,
+    composed: Composed,
+}
+
+/// What a finished message leaves for the run.
+enum Carry {
+    /// The next message, begun in the same write.
+    Begun(Begun),
+    /// The run ends; a message taken but not begun, if any.
+    Pending(Option<Work>),
+}
+
+/// A sender's run of messages: its slot and its session.
+struct Run<'a> {
+    direct: &'a DirectSmtp,
+    session: Option<Session>,
+    _slot: OwnedSemaphorePermit,
+}
