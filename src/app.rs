@@ -125,6 +125,7 @@ impl Application {
             .worker
             .store
             .watch_jobs(self.scheduler.wake.clone(), shutdown.clone());
+        let store = Arc::clone(&self.scheduler.worker.store);
         let router = http::router(self.state);
         // The scheduler's log lines name this instance (several may share a database).
         let scheduler = tokio::spawn(tracing::Instrument::instrument(
@@ -139,6 +140,7 @@ impl Application {
         // sends finish before we return.
         shutdown.cancel();
         scheduler.await.context("the scheduler task panicked")?;
+        store.close().await;
         served?;
         tracing::info!("breachd stopped");
         Ok(())

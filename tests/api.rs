@@ -528,6 +528,10 @@ async fn data_survives_a_restart() {
     let filed = app.file(&report()).await;
     let now = breachd::clock::Clock::now(&app.clock);
     let dir = app.stop().await;
+    // A graceful stop checkpoints SQLite's WAL into the database file
+    // (checkpoints otherwise run in the background, once a second).
+    let wal = std::fs::metadata(dir.join("breachd.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL is emptied at shutdown");
     let app = spawn_app_in(&dir, now, "").await;
     let (status, read) = app
         .get(

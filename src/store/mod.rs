@@ -451,6 +451,9 @@ pub trait Store: Send + Sync + 'static {
     /// Wakes `wake` whenever another connection (another instance) plans a
     /// job, until `shutdown`. A single-instance store has nothing to watch.
     fn watch_jobs(&self, _wake: crate::scheduler::Wake, _shutdown: CancellationToken) {}
+    /// Leaves the database tidy at the end of a graceful shutdown and closes
+    /// the connections; nothing may use the store afterwards.
+    async fn close(&self) {}
 
     async fn idempotent_response(
         &self,
@@ -713,26 +716,6 @@ pub fn ordered_email_id(approved_ms: i64, row: i64, random: u64) -> String {
         row & 0xfff,
         random & 0xf_ffff_ffff,
     )
-}
-
-/// Splits attempts into rounds in which each message appears once, so that
-/// a multi-row UPDATE counts every attempt (the fan-out never repeats a
-/// message in one group commit; a caller could).
-pub(crate) fn attempt_rounds(attempts: &[Attempt]) -> Vec<Vec<&Attempt>> {
-    let mut rounds: Vec<(std::collections::HashSet<Uuid>, Vec<&Attempt>)> = Vec::new();
-    for attempt in attempts {
-        match rounds
-            .iter_mut()
-            .find(|(seen, _)| !seen.contains(&attempt.email_id))
-        {
-            Some((seen, round)) => {
-                seen.insert(attempt.email_id);
-                round.push(attempt);
-            }
-            None => rounds.push((std::iter::once(attempt.email_id).collect(), vec![attempt])),
-        }
-    }
-    rounds.into_iter().map(|(_, round)| round).collect()
 }
 
 /// Opens the store named by a database URL.

@@ -452,6 +452,26 @@ fn audit_of(row: &PgRow) -> StoreResult<crate::audit::AuditEntry> {
     })
 }
 
+/// Splits attempts into rounds in which each message appears once, so that
+/// the multi-row UPDATE counts every attempt (the fan-out never
+/// repeats a message in one group commit; a caller could).
+fn attempt_rounds(attempts: &[Attempt]) -> Vec<Vec<&Attempt>> {
+    let mut rounds: Vec<(std::collections::HashSet<Uuid>, Vec<&Attempt>)> = Vec::new();
+    for attempt in attempts {
+        match rounds
+            .iter_mut()
+            .find(|(seen, _)| !seen.contains(&attempt.email_id))
+        {
+            Some((seen, round)) => {
+                seen.insert(attempt.email_id);
+                round.push(attempt);
+            }
+            None => rounds.push((std::iter::once(attempt.email_id).collect(), vec![attempt])),
+        }
+    }
+    rounds.into_iter().map(|(_, round)| round).collect()
+}
+
 /// A pool connection held by the fan-out's recorder.
 struct PgRecorder {
     connection: sqlx::pool::PoolConnection<Postgres>,
@@ -1135,6 +1155,10 @@ impl Store for PgStore {
         }
         let mut connection = self.pool.acquire().await?;
         record_attempts_on(&mut connection, attempts).await
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 
     async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>> {

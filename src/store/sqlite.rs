@@ -15,8 +15,8 @@ use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// Attempts per multi-row statement: 5 bound values each, far below
-/// SQLite's 32,766 host parameters.
+/// Attempts per round trip of a group commit: 11 bound values each, far
+/// below SQLite's 32,766 host parameters.
 const RECORD_CHUNK: usize = 1000;
 
 #[derive(Debug, Clone)]
@@ -405,45 +405,49 @@ async fn record_attempts_on(
     connection: &mut sqlx::SqliteConnection,
     attempts: &[Attempt],
 ) -> StoreResult<()> {
-    // The whole group commit is one round trip to SQLite's thread: BEGIN,
-    // an UPDATE ... FROM (VALUES ...) for the messages (SQLite names the
-    // columns column1..column5), an INSERT for the attempts, COMMIT; the
-    // anonymous parameters are bound in order across the statements.
-    let mut query = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE;");
-    for round in attempt_rounds(attempts) {
-        for rows in round.chunks(RECORD_CHUNK) {
-            query.push(
-                "UPDATE emails SET status = v.column2, attempts = attempts + 1, last_reply = v.column3,
-                        next_attempt_at = v.column4,
-                        sent_at = CASE WHEN v.column2 = 'sent' THEN v.column5 ELSE sent_at END,
-                        updated_at = v.column5
-                 FROM (",
-            );
-            query.push_values(rows, |mut row, attempt| {
-                row.push_bind(attempt.email_id.to_string())
-                    .push_bind(attempt.outcome.as_str())
-                    .push_bind(&attempt.reply)
-                    .push_bind(attempt.next_attempt_at)
-                    .push_bind(attempt.at);
-            });
-            query.push(") AS v WHERE emails.id = v.column1;");
-            query.push("INSERT INTO email_attempts (email_id, at, outcome, reply, worker) ");
-            query.push_values(rows, |mut row, attempt| {
-                row.push_bind(attempt.email_id.to_string())
-                    .push_bind(attempt.at)
-                    .push_bind(attempt.outcome.as_str())
-                    .push_bind(&attempt.reply)
-                    .push_bind(&attempt.worker);
-            });
-            query.push(";");
+    // A group commit is one round trip to SQLite's thread per
+    // RECORD_CHUNK attempts: BEGIN, an UPDATE by primary key per message
+    // (cheaper than one UPDATE ... FROM (VALUES ...), which SQLite
+    // materializes first; a message twice in a group is updated twice, in
+    // order), one INSERT for the attempts, COMMIT. Anonymous parameters are
+    // bound in order across the statements.
+    let chunks: Vec<&[Attempt]> = attempts.chunks(RECORD_CHUNK).collect();
+    let last = chunks.len().saturating_sub(1);
+    for (index, rows) in chunks.into_iter().enumerate() {
+        let mut query =
+            QueryBuilder::<Sqlite>::new(if index == 0 { "BEGIN IMMEDIATE;" } else { "" });
+        for attempt in rows {
+            let sent = (attempt.outcome == EmailStatus::Sent).then_some(attempt.at);
+            query
+                .push("UPDATE emails SET status = ")
+                .push_bind(attempt.outcome.as_str())
+                .push(", attempts = attempts + 1, last_reply = ")
+                .push_bind(&attempt.reply)
+                .push(", next_attempt_at = ")
+                .push_bind(attempt.next_attempt_at)
+                .push(", sent_at = COALESCE(")
+                .push_bind(sent)
+                .push(", sent_at), updated_at = ")
+                .push_bind(attempt.at)
+                .push(" WHERE id = ")
+                .push_bind(attempt.email_id.to_string())
+                .push(";");
         }
-    }
-    query.push("COMMIT;");
-    if let Err(error) = query.build().execute(&mut *connection).await {
-        // Whatever statement failed, leave no transaction open on the
-        // connection (it goes back to the pool).
-        let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-        return Err(error.into());
+        query.push("INSERT INTO email_attempts (email_id, at, outcome, reply, worker) ");
+        query.push_values(rows, |mut row, attempt| {
+            row.push_bind(attempt.email_id.to_string())
+                .push_bind(attempt.at)
+                .push_bind(attempt.outcome.as_str())
+                .push_bind(&attempt.reply)
+                .push_bind(&attempt.worker);
+        });
+        query.push(if index == last { ";COMMIT;" } else { ";" });
+        if let Err(error) = query.build().execute(&mut *connection).await {
+            // Whatever statement failed, leave no transaction open on the
+            // connection (it goes back to the pool).
+            let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+            return Err(error.into());
+        }
     }
     Ok(())
 }
@@ -1035,6 +1039,18 @@ impl Store for SqliteStore {
         }
         let mut connection = self.pool.acquire().await?;
         record_attempts_on(&mut connection, attempts).await
+    }
+
+    async fn close(&self) {
+        // The background checkpointer runs once a second: copy what the
+        // last second wrote into the database file and empty the WAL.
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(%error, "the final WAL checkpoint failed; the WAL is replayed at the next start");
+        }
+        self.pool.close().await;
     }
 
     async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>> {
