@@ -30,9 +30,19 @@ pub fn incident_filed() {
 
 /// One send attempt: kind is reminder, digest, family-notice or
 /// delivery-failure; outcome is sent, deferred or failed.
-pub fn email_attempt(kind: &str, outcome: &str, instance: &str) {
-    metrics::counter!("breachd_emails_total", "kind" => kind.to_owned(), "outcome" => outcome.to_owned(), "instance" => instance.to_owned())
-        .increment(1);
+/// Send attempts of one kind as recorded, by outcome and instance (counted
+/// per commit: a fan-out records thousands a second).
+pub fn emails_recorded(kind: &str, attempts: &[crate::store::Attempt]) {
+    let mut counts: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
+    for attempt in attempts {
+        *counts
+            .entry((attempt.outcome.as_str(), attempt.worker.as_str()))
+            .or_default() += 1;
+    }
+    for ((outcome, instance), count) in counts {
+        metrics::counter!("breachd_emails_total", "kind" => kind.to_owned(), "outcome" => outcome.to_owned(), "instance" => instance.to_owned())
+            .increment(count);
+    }
 }
 
 /// How late a job started after its due time.

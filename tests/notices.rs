@@ -237,6 +237,30 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
         )
         .await;
     assert_eq!(failed_only["deliveries"].as_array().unwrap().len(), 1);
+    // The metrics count recorded outcomes (process-wide: the other fan-out
+    // test of this binary may have added its own).
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counted = |outcome: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|line| {
+                line.starts_with("breachd_emails_total{")
+                    && line.contains(r#"kind="family-notice""#)
+                    && line.contains(&format!(r#"outcome="{outcome}""#))
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(counted("sent") >= 51.0, "{metrics}");
+    assert!(counted("failed") >= 1.0, "{metrics}");
 
     // The website notice: page, index and a valid Atom feed, no personal data.
     let site = app.dir.join("site");

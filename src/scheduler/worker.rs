@@ -72,7 +72,6 @@ impl Worker {
                 Some(at + self.backoff.delay(attempt_number)),
             ),
         };
-        crate::metrics::email_attempt(&email.kind, status.as_str(), self.id());
         Attempt {
             email_id: email.id,
             at,
@@ -432,6 +431,7 @@ impl Worker {
             attempts.push(self.attempt_for(&email, outcome));
         }
         self.store.record_attempts(&attempts).await?;
+        crate::metrics::emails_recorded(kind, &attempts);
         let sent = attempts
             .iter()
             .filter(|a| a.outcome == EmailStatus::Sent)

@@ -424,6 +424,60 @@ pub struct FamilyDelivery {
     pub recipient: NoticeRecipient,
 }
 
+/// A page of `family_deliveries_due` as both stores return it: one JSON
+/// array built by the database, in address order. The SQLite driver hands
+/// rows from its thread to the caller one at a time, which cost more than
+/// the query itself for a page of hundreds; one row carries the page.
+#[derive(Debug, Deserialize)]
+pub(crate) struct DuePageRow {
+    id: Uuid,
+    job_id: Option<Uuid>,
+    kind: String,
+    incident_id: Option<Uuid>,
+    recipient: String,
+    message_id: String,
+    status: String,
+    attempts: i64,
+    last_reply: Option<String>,
+    next_attempt_at: Option<DateTime<Utc>>,
+    sent_at: Option<DateTime<Utc>>,
+    r_email: String,
+    r_name: String,
+    r_language: Option<String>,
+    r_children: Vec<NoticeChild>,
+}
+
+/// The deliveries of a page (see `DuePageRow`).
+pub(crate) fn due_page(json: &str) -> StoreResult<Vec<FamilyDelivery>> {
+    let rows: Vec<DuePageRow> = serde_json::from_str(json)
+        .map_err(|error| StoreError::Corrupt(format!("a page of due deliveries: {error}")))?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(FamilyDelivery {
+                email: EmailRecord {
+                    id: row.id,
+                    job_id: row.job_id,
+                    kind: row.kind,
+                    incident_id: row.incident_id,
+                    recipient: row.recipient,
+                    message_id: row.message_id,
+                    status: EmailStatus::parse(&row.status)?,
+                    attempts: row.attempts,
+                    last_reply: row.last_reply,
+                    next_attempt_at: row.next_attempt_at,
+                    sent_at: row.sent_at,
+                },
+                recipient: NoticeRecipient {
+                    email: row.r_email,
+                    name: row.r_name,
+                    language: row.r_language,
+                    children: row.r_children,
+                },
+            })
+        })
+        .collect()
+}
+
 /// The outcome of one send attempt.
 #[derive(Debug, Clone)]
 pub struct Attempt {

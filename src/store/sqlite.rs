@@ -1346,13 +1346,20 @@ impl Store for SqliteStore {
         after: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<FamilyDelivery>> {
-        let rows = sqlx::query(
-            "SELECT e.*, r.email AS r_email, r.name AS r_name, r.language AS r_language, r.children AS r_children
-             FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
-             WHERE e.incident_id = ?1 AND e.kind = 'family-notice' AND e.chunk = ?2
-               AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= ?3))
-               AND e.recipient > ?4
-             ORDER BY e.recipient LIMIT ?5",
+        // One row: the page as a JSON array (see `DuePageRow`).
+        let page: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_object(
+                        'id', id, 'job_id', job_id, 'kind', kind, 'incident_id', incident_id,
+                        'recipient', recipient, 'message_id', message_id, 'status', status,
+                        'attempts', attempts, 'last_reply', last_reply, 'next_attempt_at', next_attempt_at,
+                        'sent_at', sent_at, 'r_email', r_email, 'r_name', r_name, 'r_language', r_language,
+                        'r_children', json(r_children)) ORDER BY recipient)
+             FROM (SELECT e.*, r.email AS r_email, r.name AS r_name, r.language AS r_language, r.children AS r_children
+                   FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
+                   WHERE e.incident_id = ?1 AND e.kind = 'family-notice' AND e.chunk = ?2
+                     AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= ?3))
+                     AND e.recipient > ?4
+                   ORDER BY e.recipient LIMIT ?5)",
         )
         .bind(incident_id.to_string())
         .bind(chunk)
@@ -1360,21 +1367,9 @@ impl Store for SqliteStore {
         // "" sorts before every address: the first page seeks like the others.
         .bind(after.unwrap_or(""))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(FamilyDelivery {
-                    email: email_of(row)?,
-                    recipient: NoticeRecipient {
-                        email: row.try_get("r_email")?,
-                        name: row.try_get("r_name")?,
-                        language: row.try_get("r_language")?,
-                        children: json_of(row, "r_children")?,
-                    },
-                })
-            })
-            .collect()
+        due_page(&page)
     }
 
     async fn family_unsettled(&self, incident_id: Uuid) -> StoreResult<bool> {

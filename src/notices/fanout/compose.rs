@@ -84,11 +84,15 @@ impl Composer {
             .templates
             .family_notice_for(recipient.language.as_deref());
         let rendered = self.templates.render(&template, context)?;
-        let to: Mailbox = delivery
-            .email
-            .recipient
-            .parse()
-            .map_err(|_| "the recipient address is not valid".to_owned())?;
+        // A bare address (the roster's), not lettre's full mailbox syntax.
+        let to = Mailbox::new(
+            None,
+            delivery
+                .email
+                .recipient
+                .parse::<lettre::Address>()
+                .map_err(|_| "the recipient address is not valid".to_owned())?,
+        );
         let envelope = Envelope::new(Some(self.from.clone()), vec![to.email.clone()])
             .map_err(|error| format!("the message cannot be addressed: {error}"))?;
         let body = seven_bit(&rendered.body).unwrap_or_else(|| Body::new(rendered.body));

@@ -3,6 +3,7 @@
 //! disk, and each chunk whose messages are all recorded is handed on to be
 //! finished.
 
+use crate::notify::message::KIND_FAMILY_NOTICE;
 use crate::store::{Attempt, EmailStatus, Job, Store};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -240,6 +241,7 @@ pub async fn run(
         done.commits += 1;
         done.outcomes += attempts.len() as u64;
         recorder.record(&attempts).await?;
+        crate::metrics::emails_recorded(KIND_FAMILY_NOTICE, &attempts);
         for (attempt, (job, committed)) in attempts.drain(..).zip(waiting.drain(..)) {
             // A sender that is gone needs no answer.
             let _ = committed.send(());
