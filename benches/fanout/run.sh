@@ -256,6 +256,7 @@ breachd_round() {
 
   sample_sessions "$WORK/breachd-sessions" & local sampler=$!
   local cpu0; cpu0=$(cpu_ticks "$DAEMON_PID")
+  local sink0; sink0=$(cpu_ticks "$SINK_PID")
   t1=$(now)
   answer=$(api POST "/api/v1/incidents/$id/notice/approve")
   t2=$(now)
@@ -274,6 +275,7 @@ breachd_round() {
   t3=$(now)
   [[ -n $profiler ]] && { kill -INT "$profiler"; wait "$profiler" 2>/dev/null || true; }
   local cpu1; cpu1=$(cpu_ticks "$DAEMON_PID")
+  local sink1; sink1=$(cpu_ticks "$SINK_PID")
   local rss; rss=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$DAEMON_PID/status")
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   # Every delivery recorded: read the database itself, after a clean stop.
@@ -287,22 +289,33 @@ breachd_round() {
   rate=$(awk -v n="$GUARDIANS" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
   echo "$rate" >>"$WORK/breachd-rates"
   echo "   breachd: $recorded/$GUARDIANS recorded sent (with sent_at and Message-ID) in $secs s → $rate messages/s (max $(cat "$WORK/breachd-sessions" 2>/dev/null || echo ?) simultaneous SMTP sessions, peak RSS $rss; the poll saw it $(elapsed "$last" "$t3") s later)"
-  echo "   breachd CPU: $(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$GUARDIANS" -v s="$secs" 'BEGIN { printf "%.1f s (%.2f ms per message, %.0f%% of one core)", t / hz, 1000 * t / hz / n, 100 * t / hz / s }')"
+  echo "   breachd CPU: $(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$GUARDIANS" -v s="$secs" 'BEGIN { printf "%.1f s (%.0f µs per message, %.0f%% of one core)", t / hz, 1e6 * t / hz / n, 100 * t / hz / s }'); smtp-sink meanwhile $(awk -v t=$((sink1 - sink0)) -v hz="$(getconf CLK_TCK)" -v n="$GUARDIANS" 'BEGIN { printf "%.0f", 1e6 * t / hz / n }') µs per message"
   [[ ${KEEP:-0} == 1 ]] || rm -rf "$WORK/fanout-$round"
 }
 
 # smtp-source against the same sink; appends its rate to $WORK/source-rates.
 source_round() {
-  local bytes=$1 t0 t1 secs rate sampler
+  local bytes=$1 t0 t1 secs rate sampler sink0 sink1
   sample_sessions "$WORK/source-sessions" & sampler=$!
+  sink0=$(cpu_ticks "$SINK_PID")
   t0=$(now)
-  "$SOURCE" -s "$CONNECTIONS" -m "$GUARDIANS" -d -l "$bytes" -f dataprivacy@example.org -t guardian@families.example "127.0.0.1:$SINK_PORT"
+  "$SOURCE" -s "$CONNECTIONS" -m "$GUARDIANS" -d -l "$bytes" -f dataprivacy@example.org -t guardian@families.example "127.0.0.1:$SINK_PORT" &
+  local source_pid=$!
+  # smtp-source's own CPU, read just before it exits (from its last sample).
+  local source_ticks=0 ticks
+  while kill -0 "$source_pid" 2>/dev/null; do
+    ticks=$(cpu_ticks "$source_pid" 2>/dev/null) && source_ticks=$ticks
+    sleep 0.05
+  done
+  wait "$source_pid"
   t1=$(now)
+  sink1=$(cpu_ticks "$SINK_PID")
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   secs=$(elapsed "$t0" "$t1")
   rate=$(awk -v n="$GUARDIANS" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
   echo "$rate" >>"$WORK/source-rates"
   echo "   smtp-source: $GUARDIANS messages in $secs s → $rate messages/s (max $(cat "$WORK/source-sessions" 2>/dev/null || echo ?) simultaneous SMTP sessions)"
+  echo "   CPU per message: smtp-source at least $(awk -v t="$source_ticks" -v hz="$(getconf CLK_TCK)" -v n="$GUARDIANS" 'BEGIN { printf "%.0f", 1e6 * t / hz / n }') µs, smtp-sink $(awk -v t=$((sink1 - sink0)) -v hz="$(getconf CLK_TCK)" -v n="$GUARDIANS" 'BEGIN { printf "%.0f", 1e6 * t / hz / n }') µs"
 }
 
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
