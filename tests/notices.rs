@@ -239,15 +239,7 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
     assert_eq!(failed_only["deliveries"].as_array().unwrap().len(), 1);
     // The metrics count recorded outcomes (process-wide: the other fan-out
     // test of this binary may have added its own).
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     let counted = |outcome: &str| -> f64 {
         metrics
             .lines()

@@ -76,15 +76,7 @@ async fn readiness_is_503_when_the_smtp_server_does_not_answer() {
 async fn metrics_appear_after_filing_an_incident() {
     let app = spawn_app().await;
     app.file(&report()).await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get_text("/metrics").await;
     for expected in [
         "breachd_incidents_filed_total",
         "breachd_obligations{status=\"open\"}",

@@ -198,7 +198,11 @@ impl Session {
             broken: false,
             content_ends_with_crlf: false,
         };
-        session.expect_positive().await?;
+        let greeting = session.read_reply().await?;
+        if let Err(refused) = positive(greeting) {
+            session.broken = true;
+            return Err(refused);
+        }
         session.ehlo(&endpoint.hello).await?;
         let encrypt = match endpoint.starttls {
             None => false,
@@ -417,29 +421,7 @@ impl Session {
         }
         self.outgoing.extend_from_slice(b".\r\n");
         self.flush_outgoing().await?;
-        self.finish_reply().await
-    }
-
-    async fn finish_reply(&mut self) -> Result<Response, SmtpError> {
-        let response = self.read_reply().await?;
-        if response.is_positive() {
-            Ok(response)
-        } else {
-            Err(SmtpError::refused(&response))
-        }
-    }
-
-    /// The message and its dot in one write, after a successful `begin`:
-    /// `write_content` then `finish` without the wait between them.
-    pub async fn finish_with(&mut self, message: &[u8]) -> Result<Response, SmtpError> {
-        self.outgoing.clear();
-        dot_stuff(message, &mut self.outgoing);
-        if !message.ends_with(b"\r\n") {
-            self.outgoing.extend_from_slice(b"\r\n");
-        }
-        self.outgoing.extend_from_slice(b".\r\n");
-        self.flush_outgoing().await?;
-        self.finish_reply().await
+        positive(self.read_reply().await?)
     }
 
     /// Ends the begun message (content and dot) and begins `next` (its
@@ -474,7 +456,7 @@ impl Session {
         if let Err(error) = self.flush_outgoing().await {
             return (Err(error), None);
         }
-        let done = self.finish_reply().await;
+        let done = self.read_reply().await.and_then(positive);
         if self.broken {
             return (done, None);
         }
@@ -504,7 +486,7 @@ impl Session {
         message: &[u8],
     ) -> Result<Response, SmtpError> {
         self.begin(envelope, !message.is_ascii()).await?;
-        self.finish_with(message).await
+        self.finish_and_begin(message, None).await.0
     }
 
     /// Whether the server still answers (for a connection idle a while).
@@ -522,12 +504,7 @@ impl Session {
 
     /// A command and its reply, which must be positive.
     async fn command(&mut self, command: impl Display) -> Result<Response, SmtpError> {
-        let response = self.exchange(command).await?;
-        if response.is_positive() {
-            Ok(response)
-        } else {
-            Err(SmtpError::refused(&response))
-        }
+        positive(self.exchange(command).await?)
     }
 
     async fn exchange(&mut self, command: impl Display) -> Result<Response, SmtpError> {
@@ -536,16 +513,6 @@ impl Session {
             .extend_from_slice(command.to_string().as_bytes());
         self.flush_outgoing().await?;
         self.read_reply().await
-    }
-
-    async fn expect_positive(&mut self) -> Result<Response, SmtpError> {
-        let response = self.read_reply().await?;
-        if response.is_positive() {
-            Ok(response)
-        } else {
-            self.broken = true;
-            Err(SmtpError::refused(&response))
-        }
     }
 
     async fn flush_outgoing(&mut self) -> Result<(), SmtpError> {
@@ -595,6 +562,15 @@ impl Session {
     fn fail(&mut self, reason: String) -> SmtpError {
         self.broken = true;
         SmtpError::Connection(reason)
+    }
+}
+
+/// A positive reply, or the refusal it is.
+fn positive(response: Response) -> Result<Response, SmtpError> {
+    if response.is_positive() {
+        Ok(response)
+    } else {
+        Err(SmtpError::refused(&response))
     }
 }
 

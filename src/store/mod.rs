@@ -652,7 +652,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()>;
     async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>>;
     /// Records attempts and the messages' new status, in one transaction
-    /// of a few multi-row statements (the fan-out's group commit).
+    /// of a few round trips whatever their number (the fan-out's group
+    /// commit).
     async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()>;
     /// A connection of its own for a stream of `record_attempts` (the
     /// fan-out's recorder). SQLite resets a connection's page cache whenever

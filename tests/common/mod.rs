@@ -149,6 +149,18 @@ impl TestApp {
         split(response).await
     }
 
+    /// A public page's text (no token), such as /metrics.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("a text body")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
         let response = self
             .client
