@@ -1541,11 +1541,13 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
     // Chunks follow the lowercase address order, 3 by 3; within a chunk,
     // messages go out in address (byte) order.
     let mut chunks = Vec::new();
+    let mut planned = Vec::new();
     for chunk in 0..3 {
         let due = store
             .family_deliveries_due(record.id, chunk, approved_at, None, 10)
             .await
             .unwrap();
+        planned.extend(due.iter().map(|d| d.email.clone()));
         chunks.push(
             due.iter()
                 .map(|d| d.recipient.email.clone())
@@ -1571,6 +1573,24 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
             vec!["dan@example.org", "eve@example.org", "fay@example.org"],
             vec!["Zed@Example.org"],
         ]
+    );
+    // Ids are in the UUIDv7 layout and in planning order (the lowercase
+    // address order), so that recording outcomes appends to the attempts'
+    // index: all but the 36 random bits at the end are as
+    // `ordered_email_id` lays them out.
+    planned.sort_by_key(|email| email.recipient.to_lowercase());
+    for (row, email) in planned.iter().enumerate() {
+        let id = email.id.to_string();
+        let expected = ordered_email_id(approved_at.timestamp_millis(), row as i64 + 1, 0);
+        assert_eq!(id[..27], expected[..27], "the id of {}", email.recipient);
+        assert_eq!(email.id.get_version_num(), 7);
+    }
+    let mut by_id = planned.clone();
+    by_id.sort_by_key(|email| email.id);
+    assert_eq!(
+        by_id.iter().map(|e| &e.recipient).collect::<Vec<_>>(),
+        planned.iter().map(|e| &e.recipient).collect::<Vec<_>>(),
+        "ids sort in planning order"
     );
     let cat = store
         .family_deliveries_due(record.id, 0, approved_at, None, 1)

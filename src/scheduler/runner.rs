@@ -161,7 +161,8 @@ impl Scheduler {
 
     /// Runs a batch of due jobs while renewing this instance's leases every
     /// third of the lease, so that another instance never takes over a job
-    /// (a large fan-out chunk) that is still running here.
+    /// (a long digest, say) that is still running here. The fan-out runner
+    /// renews the chunks it holds itself.
     async fn run_due_renewing(&self) -> anyhow::Result<usize> {
         let lease = self.worker.settings.scheduler.lease;
         let run = self.worker.run_due();
