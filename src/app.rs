@@ -3,9 +3,9 @@
 //! the cancellation token fires, then drains in-flight requests.
 
 use crate::clock::{Clock, SystemClock};
+use crate::email::{Mailer, Templates};
 use crate::http::{self, AppState};
 use crate::incidents::Incidents;
-use crate::notify::{Mailer, Templates};
 use crate::scheduler::backoff::Backoff;
 use crate::scheduler::{Scheduler, Wake, Worker};
 use crate::settings::Settings;
@@ -60,7 +60,7 @@ impl Application {
             templates,
             clock: Arc::clone(&clock),
             backoff: Backoff::default(),
-            sends: Arc::new(crate::notify::permits::SendPermits::new(
+            sends: Arc::new(crate::email::permits::SendPermits::new(
                 settings.email.max_connections as usize,
             )),
             limiter: std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {
@@ -68,7 +68,7 @@ impl Application {
                     rate,
                 )))
             }),
-            publisher: Arc::new(crate::publish::DirectoryPublisher {
+            publisher: Arc::new(crate::site::DirectoryPublisher {
                 dir: settings.publish_dir.clone(),
                 base_url: settings.publish_base_url.clone(),
                 zone: settings.timezone,

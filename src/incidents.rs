@@ -8,12 +8,12 @@ use crate::domain::{ClockEvent, FieldError, NewIncident, Timestamp};
 use crate::rules::{Engine, IncidentFacts, ObligationPlan};
 use crate::scheduler::escalation::Policy;
 use crate::scheduler::planning::reminder_jobs;
-use crate::scheduler::Wake;
 use crate::store::{
     CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, ObligationRecord, SettleOutcome,
     Settlement, Store, StoreError, StoredResponse,
 };
 use crate::views::{self, Ids};
+use crate::wake::Wake;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 //! ready rules engine); every bad key is reported, not only the first.
 
 use crate::domain::ClockEvent;
+use crate::duration::parse_std_duration;
 use crate::rules::engine::contractor_key;
 use crate::rules::{Engine, Overlay, RulePack, Taxonomy, Within};
 use crate::scheduler::cron::LocalSchedule;
@@ -989,37 +990,6 @@ fn is_identifier(text: &str) -> bool {
         && text
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// "30s", "500ms", "5m", "2h".
-pub fn parse_std_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let count: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as \"30s\", \"5m\" or \"2h\""))?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(count),
-        "s" => Duration::from_secs(count),
-        "m" => Duration::from_secs(
-            count
-                .checked_mul(60)
-                .ok_or_else(|| format!("{text:?} is too long"))?,
-        ),
-        "h" => Duration::from_secs(
-            count
-                .checked_mul(3600)
-                .ok_or_else(|| format!("{text:?} is too long"))?,
-        ),
-        _ => return Err(format!("{text:?} has an unknown unit (ms, s, m or h)")),
-    };
-    if duration.is_zero() {
-        return Err(format!("{text:?} must be more than zero"));
-    }
-    Ok(duration)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Bad input, tried: property tests (proptest) for the parsers that take
 //! text from outside — the duration notations (`rules::Within`,
-//! `settings::parse_std_duration`), timestamps (`domain::Timestamp`), the
+//! `duration::parse_std_duration`), timestamps (`domain::Timestamp`), the
 //! roster reader (`roster::StagedRoster::stage`) and the incident body
 //! (`domain::NewIncident::from_json`). None may panic, whatever the input;
 //! where a parser accepts something, what it returns must be consistent.
@@ -12,11 +12,12 @@
 
 use breachd::domain::timestamp::TimestampError;
 use breachd::domain::{FieldError, NewIncident, Timestamp};
+use breachd::duration::parse_std_duration;
 use breachd::incidents::Incidents;
 use breachd::roster::{RosterRejected, StagedRoster, MAX_LISTED_REJECTIONS};
 use breachd::rules::within::MAX_COUNT;
 use breachd::rules::Within;
-use breachd::settings::{parse_std_duration, Settings};
+use breachd::settings::Settings;
 use breachd::views::{self, Ids};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;

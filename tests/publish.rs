@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use atom_syndication::Feed;
-use breachd::publish::{DirectoryPublisher, PublicNotice, PublishError, Publisher};
+use breachd::site::{DirectoryPublisher, PublicNotice, PublishError, Publisher};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 

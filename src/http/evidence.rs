@@ -10,7 +10,7 @@ use super::AppState;
 use crate::audit;
 use crate::domain::timestamp::format_in_zone;
 use crate::incidents::ServiceError;
-use crate::publish::PublicNotice;
+use crate::site::PublicNotice;
 use crate::views::{self, Ids};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};

@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub incidents: Incidents,
-    pub mailer: Arc<crate::notify::Mailer>,
+    pub mailer: Arc<crate::email::Mailer>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

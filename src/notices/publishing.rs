@@ -2,9 +2,9 @@
 //! completing the website-posting obligation with it. Publications run one
 //! at a time per process, since each rebuilds the index and the feed.
 
-use crate::publish::PublicNotice;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
+use crate::site::PublicNotice;
 use crate::store::{Job, JobState};
 use std::sync::Arc;
 use uuid::Uuid;

@@ -44,7 +44,7 @@ impl FromStr for StepAt {
             };
         }
         if let Some(lead) = text.strip_prefix('-') {
-            let duration = crate::settings::parse_std_duration(lead)?;
+            let duration = crate::duration::parse_std_duration(lead)?;
             return Duration::from_std(duration)
                 .map(StepAt::Lead)
                 .map_err(|_| format!("{text:?} is too long"));

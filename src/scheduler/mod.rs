@@ -8,5 +8,6 @@ pub mod planning;
 pub mod runner;
 pub mod worker;
 
-pub use runner::{Scheduler, Wake};
+pub use crate::wake::Wake;
+pub use runner::Scheduler;
 pub use worker::Worker;

@@ -10,30 +10,10 @@
 use super::planning;
 use super::worker::Worker;
 use crate::store::JobKinds;
+use crate::wake::Wake;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-
-/// Wakes the scheduler when a job is planned.
-#[derive(Clone, Default)]
-pub struct Wake(Arc<Notify>);
-
-impl Wake {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn wake(&self) {
-        // notify_one stores a permit when the loop is busy, so a job planned
-        // during a batch is not missed.
-        self.0.notify_one();
-    }
-
-    async fn woken(&self) {
-        self.0.notified().await;
-    }
-}
 
 pub struct Scheduler {
     pub worker: Arc<Worker>,

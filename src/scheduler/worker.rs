@@ -12,8 +12,8 @@ use super::planning::{self, DIGEST, FAILURE_REPORT, FAMILY_NOTICE, PUBLISH, REMI
 use crate::clock::Clock;
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::ObligationStatus;
-use crate::notify::message::{self, Outgoing, KIND_DELIVERY_FAILURE, KIND_DIGEST, KIND_REMINDER};
-use crate::notify::{Mailer, SendOutcome, Templates};
+use crate::email::message::{self, Outgoing, KIND_DELIVERY_FAILURE, KIND_DIGEST, KIND_REMINDER};
+use crate::email::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
 use crate::store::{
     Attempt, EmailStatus, Job, JobKinds, JobState, NewEmail, NewJob, ObligationFilter, Store,
@@ -33,10 +33,10 @@ pub struct Worker {
     pub clock: Arc<dyn Clock>,
     pub backoff: Backoff,
     /// Bounds concurrent sends to `email.max_connections`.
-    pub sends: Arc<crate::notify::permits::SendPermits>,
+    pub sends: Arc<crate::email::permits::SendPermits>,
     /// `email.rate_per_second`, when set.
     pub limiter: Option<Arc<governor::DefaultDirectRateLimiter>>,
-    pub publisher: Arc<dyn crate::publish::Publisher>,
+    pub publisher: Arc<dyn crate::site::Publisher>,
     /// Publications rebuild the index and feed: one at a time.
     pub publish_lock: tokio::sync::Mutex<()>,
 }
@@ -488,7 +488,7 @@ fn failure_report_job(
 ) -> NewJob {
     // Staff addresses of reminders and digests are named; a family's address
     // is personal data and stays in the deliveries listing.
-    let named = kind != crate::notify::message::KIND_FAMILY_NOTICE;
+    let named = kind != crate::email::message::KIND_FAMILY_NOTICE;
     let listed: Vec<Value> = failures
         .iter()
         .map(|e| {

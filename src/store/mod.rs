@@ -504,7 +504,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ready(&self) -> StoreResult<()>;
     /// Wakes `wake` whenever another connection (another instance) plans a
     /// job, until `shutdown`. A single-instance store has nothing to watch.
-    fn watch_jobs(&self, _wake: crate::scheduler::Wake, _shutdown: CancellationToken) {}
+    fn watch_jobs(&self, _wake: crate::wake::Wake, _shutdown: CancellationToken) {}
     /// Leaves the database tidy at the end of a graceful shutdown and closes
     /// the connections; nothing may use the store afterwards.
     async fn close(&self) {}

@@ -23,7 +23,7 @@
 //!   another instance plans nearer work.
 
 use super::*;
-use crate::scheduler::Wake;
+use crate::wake::Wake;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use std::str::FromStr;

@@ -13,8 +13,8 @@
 //! line is longer than the 76 columns lettre keeps to); anything else is
 //! encoded as lettre chooses (quoted-printable or base64).
 
-use crate::notify::message::KIND_FAMILY_NOTICE;
-use crate::notify::Templates;
+use crate::email::message::KIND_FAMILY_NOTICE;
+use crate::email::Templates;
 use crate::store::FamilyDelivery;
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};

@@ -28,7 +28,7 @@ mod sender;
 pub use compose::{Composed, Composer};
 
 use crate::domain::timestamp::format_in_zone;
-use crate::notify::message::KIND_FAMILY_NOTICE;
+use crate::email::message::KIND_FAMILY_NOTICE;
 use crate::scheduler::{Wake, Worker};
 use crate::store::{EmailStatus, Job, JobKinds, JobState, NewJob};
 use chrono::Duration;

@@ -3,7 +3,7 @@
 //! disk, and each chunk whose messages are all recorded is handed on to be
 //! finished.
 
-use crate::notify::message::KIND_FAMILY_NOTICE;
+use crate::email::message::KIND_FAMILY_NOTICE;
 use crate::store::{Attempt, EmailStatus, Job, Store};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -19,9 +19,9 @@
 
 use super::compose::{Composed, Composer};
 use super::recorder::{Record, Senders};
-use crate::notify::direct::DirectSmtp;
-use crate::notify::session::Session;
-use crate::notify::{Mailer, SendOutcome};
+use crate::email::direct::DirectSmtp;
+use crate::email::session::Session;
+use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
 use crate::store::FamilyDelivery;
 use std::sync::Arc;
