@@ -6,7 +6,6 @@ use crate::clock::{Clock, SystemClock};
 use crate::email::{Mailer, Templates};
 use crate::http::{self, AppState};
 use crate::incidents::Incidents;
-use crate::scheduler::backoff::Backoff;
 use crate::scheduler::{Scheduler, Wake, Worker};
 use crate::settings::Settings;
 use crate::store::{self, Store};
@@ -53,29 +52,13 @@ impl Application {
         let templates = Arc::new(Templates::load(settings.email.templates.as_deref())?);
         let settings = Arc::new(settings);
         let wake = Wake::new();
-        let worker = Arc::new(Worker {
-            store: Arc::clone(&store),
-            settings: Arc::clone(&settings),
-            mailer: Arc::clone(&mailer),
+        let worker = Arc::new(Worker::new(
+            Arc::clone(&store),
+            Arc::clone(&settings),
+            Arc::clone(&mailer),
             templates,
-            clock: Arc::clone(&clock),
-            backoff: Backoff::default(),
-            sends: Arc::new(crate::email::permits::SendPermits::new(
-                settings.email.max_connections as usize,
-            )),
-            limiter: std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {
-                Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
-                    rate,
-                )))
-            }),
-            publisher: Arc::new(crate::site::DirectoryPublisher {
-                dir: settings.publish_dir.clone(),
-                base_url: settings.publish_base_url.clone(),
-                zone: settings.timezone,
-                templates: settings.publish_templates.clone(),
-            }),
-            publish_lock: tokio::sync::Mutex::new(()),
-        });
+            Arc::clone(&clock),
+        ));
         let state = AppState {
             settings: Arc::clone(&settings),
             incidents: Incidents {

@@ -6,14 +6,12 @@
 //! chunk jobs then send them (`fanout`), and a publication job writes the
 //! website notice (`publishing`). A crash anywhere resumes from the rows.
 
-pub mod fanout;
-pub mod publishing;
-
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
 use crate::http::AppState;
 use crate::incidents::{Incidents, ServiceError};
 use crate::roster::{RosterRejected, StagedRoster};
+use crate::rules::OwnWork;
 use crate::settings::Settings;
 use crate::store::{
     IncidentRecord, NoticeChild, NoticeRecipient, NoticeRecord, ObligationRecord,
@@ -48,42 +46,6 @@ pub struct UnreachableView {
     pub name: String,
 }
 
-/// Whether an obligation kind is a duty to notify families (its clock
-/// starting drafts the notice; the fan-out completes it).
-pub fn is_families_kind(kind: &str) -> bool {
-    kind.ends_with("_notifies_families")
-}
-
-/// Whether an obligation kind is the website posting (publication completes it).
-pub fn is_website_kind(kind: &str) -> bool {
-    kind == crate::rules::pack::WEBSITE_KIND
-}
-
-/// Completes the incident's unsettled obligations of the kinds `which`
-/// selects, as done by breachd's own work; true if any was completed.
-pub async fn complete_work(
-    store: &dyn Store,
-    incident_id: Uuid,
-    which: fn(&str) -> bool,
-    note: String,
-    now: DateTime<Utc>,
-) -> Result<bool, crate::store::StoreError> {
-    let mut completed = false;
-    for obligation in store.incident_obligations(incident_id).await? {
-        if which(&obligation.kind) && !obligation.status(now).is_settled() {
-            let settlement = crate::store::Settlement::Complete {
-                at: now,
-                note: Some(note.clone()),
-            };
-            store
-                .settle_obligation(obligation.id, &settlement, "breachd", now)
-                .await?;
-            completed = true;
-        }
-    }
-    Ok(completed)
-}
-
 /// The draft of an incident's notice, from its facts and the district's wording.
 pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>) -> NoticeRecord {
     NoticeRecord {
@@ -113,9 +75,9 @@ pub async fn on_obligations_changed(
     obligations: &[ObligationRecord],
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    let started = obligations
-        .iter()
-        .any(|o| is_families_kind(&o.kind) && o.clock_started_at.is_some());
+    let started = obligations.iter().any(|o| {
+        settings.engine.is_own_work(&o.kind, OwnWork::FamilyNotice) && o.clock_started_at.is_some()
+    });
     if !started {
         return Ok(false);
     }
@@ -331,7 +293,10 @@ pub async fn approve_with(
         recipients: outcome.recipients,
         chunks: outcome.chunks,
         already_approved: outcome.already,
-        published_url: Some(publishing::page_url(&state.settings, incident_id)),
+        published_url: Some(crate::scheduler::jobs::publish::page_url(
+            &state.settings,
+            incident_id,
+        )),
     })
 }
 

@@ -9,7 +9,7 @@
 
 use super::calendar::BusinessCalendar;
 use super::deadline::{due_at, local_date};
-use super::pack::{Kind, Rule, RulePack, Scope, WEBSITE_KIND};
+use super::pack::{Kind, OwnWork, Rule, RulePack, Scope, WEBSITE_KIND};
 use super::taxonomy::{Classification, Taxonomy};
 use super::within::Within;
 use crate::domain::{BreachAt, ClockEvent, DataClass, NewIncident, Party};
@@ -131,6 +131,14 @@ impl Engine {
             zone,
             taxonomy,
         }
+    }
+
+    /// Whether obligations of kind `kind_id` are fulfilled by `work`.
+    pub fn is_own_work(&self, kind_id: &str, work: OwnWork) -> bool {
+        self.pack
+            .kinds
+            .iter()
+            .any(|kind| kind.id == kind_id && kind.own_work() == Some(work))
     }
 
     /// Every event a report may record for this jurisdiction.

@@ -15,6 +15,6 @@ pub mod within;
 
 pub use calendar::BusinessCalendar;
 pub use engine::{Engine, IncidentFacts, ObligationPlan, Overlay, SourcePlan};
-pub use pack::RulePack;
+pub use pack::{OwnWork, RulePack};
 pub use taxonomy::{Classification, Taxonomy};
 pub use within::Within;

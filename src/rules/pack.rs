@@ -13,6 +13,27 @@ use std::collections::BTreeSet;
 /// The kind that `website_posting = true` rules also produce.
 pub const WEBSITE_KIND: &str = "board_posts_website_notice";
 
+/// The duties breachd carries out itself, so that its own work completes
+/// them: a kind is one of these when the event that fulfils it is the one
+/// breachd records on finishing that work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnWork {
+    /// Every family emailed (`families_notified`).
+    FamilyNotice,
+    /// The website notice published (`website_posted`).
+    WebsitePosting,
+}
+
+impl OwnWork {
+    /// The event whose recording completes a kind of this work.
+    pub fn event(self) -> &'static str {
+        match self {
+            OwnWork::FamilyNotice => "families_notified",
+            OwnWork::WebsitePosting => "website_posted",
+        }
+    }
+}
+
 /// The packs that ship, as (file name, text).
 pub const EMBEDDED: [(&str, &str); 3] = [
     ("us-ct.toml", include_str!("../../config/rules/us-ct.toml")),
@@ -67,6 +88,16 @@ pub struct Kind {
     pub breach_at: BreachAtCondition,
     #[serde(default)]
     pub scope: Scope,
+}
+
+impl Kind {
+    /// Which of breachd's own work fulfils this kind, if any.
+    pub fn own_work(&self) -> Option<OwnWork> {
+        let event = self.completed_by.as_ref()?.as_str();
+        [OwnWork::FamilyNotice, OwnWork::WebsitePosting]
+            .into_iter()
+            .find(|work| work.event() == event)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

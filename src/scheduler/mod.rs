@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod cron;
 pub mod escalation;
+pub mod jobs;
 pub mod planning;
 pub mod runner;
 pub mod worker;

@@ -3,7 +3,7 @@
 //! the cancellation token between batches, so in-flight sends finish.
 //!
 //! Family-notice chunks are not run in the batches: when one is due and no
-//! fan-out runs, the loop starts the fan-out runner (`notices::fanout`) on
+//! fan-out runs, the loop starts the fan-out runner (`jobs::fanout`) on
 //! its own task, which works through the due chunks while reminders keep
 //! going out here. The loop waits for it at shutdown.
 
@@ -121,9 +121,9 @@ impl Scheduler {
         if shutdown.is_cancelled() {
             return None;
         }
-        match crate::notices::fanout::claim(&self.worker).await {
+        match super::jobs::fanout::claim(&self.worker).await {
             Ok(Some(job)) => Some(tokio::spawn(tracing::Instrument::instrument(
-                crate::notices::fanout::run(
+                super::jobs::fanout::run(
                     Arc::clone(&self.worker),
                     job,
                     shutdown.clone(),

@@ -2,6 +2,7 @@
 //! completing the website-posting obligation with it. Publications run one
 //! at a time per process, since each rebuilds the index and the feed.
 
+use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
 use crate::site::PublicNotice;
@@ -95,10 +96,11 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         )
         .await?;
     let note = format!("website notice published at {}", publication.url);
-    super::complete_work(
+    super::complete_own_work(
         store.as_ref(),
+        &worker.settings.engine,
         incident_id,
-        super::is_website_kind,
+        OwnWork::WebsitePosting,
         note,
         now,
     )

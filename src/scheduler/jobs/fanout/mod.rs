@@ -29,6 +29,7 @@ pub use compose::{Composed, Composer};
 
 use crate::domain::timestamp::format_in_zone;
 use crate::email::message::KIND_FAMILY_NOTICE;
+use crate::rules::OwnWork;
 use crate::scheduler::{Wake, Worker};
 use crate::store::{EmailStatus, Job, JobKinds, JobState, NewJob};
 use chrono::Duration;
@@ -68,7 +69,7 @@ async fn notice_context(worker: &Worker, incident_id: Uuid) -> anyhow::Result<Op
         "what_we_are_doing": notice.what_we_are_doing,
         "what_families_can_do": notice.what_families_can_do,
         "contact": notice.contact,
-        "notice_url": super::publishing::page_url(&worker.settings, incident.id),
+        "notice_url": super::publish::page_url(&worker.settings, incident.id),
         "approved_at": notice.approved_at.map(|at| format_in_zone(at, zone)),
     })))
 }
@@ -378,10 +379,11 @@ async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Res
     let (sent, failed) = (count(EmailStatus::Sent), count(EmailStatus::Failed));
     let now = worker.clock.now();
     let note = format!("family notice sent to {sent} address(es); {failed} failed permanently");
-    if super::complete_work(
+    if super::complete_own_work(
         worker.store.as_ref(),
+        &worker.settings.engine,
         incident_id,
-        super::is_families_kind,
+        OwnWork::FamilyNotice,
         note,
         now,
     )

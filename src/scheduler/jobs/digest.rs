@@ -1,0 +1,80 @@
+//! The digest: every open and overdue obligation in one email to the digest
+//! recipients. The next fire time is planned first, so there is one digest
+//! per fire time and the chain survives a crash in the middle of one.
+
+use super::delivery::{deliver, Planned};
+use crate::domain::timestamp::format_in_zone;
+use crate::domain::ObligationStatus;
+use crate::email::message::KIND_DIGEST;
+use crate::scheduler::planning;
+use crate::scheduler::Worker;
+use crate::store::{Job, ObligationFilter};
+use crate::views::time_left;
+use serde_json::{json, Value};
+
+pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+    let now = worker.clock.now();
+    // The next fire time is planned first: one digest per fire time,
+    // and the chain survives a crash in the middle of this one.
+    if let Some(schedule) = &worker.settings.digest_schedule {
+        if let Some(next) = schedule.next_after(job.due_at.max(now)) {
+            worker
+                .store
+                .enqueue(&[planning::digest_job(schedule.expression(), next)])
+                .await?;
+        }
+    }
+    let zone = worker.settings.timezone;
+    let rows = worker
+        .store
+        .list_obligations(&ObligationFilter {
+            statuses: vec![ObligationStatus::Overdue, ObligationStatus::Open],
+            due_before: None,
+            incident_id: None,
+            now,
+            limit: 1000,
+        })
+        .await?;
+    let overdue = rows
+        .iter()
+        .filter(|r| r.obligation.status(now) == ObligationStatus::Overdue)
+        .count();
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let o = &row.obligation;
+            let due = o.due_at.unwrap_or(now);
+            json!({
+                "status": o.status(now),
+                "title": o.title,
+                "due_local": format_in_zone(due, zone),
+                "time_text": time_left(due - now),
+                "incident_title": row.incident_title,
+                "incident_id": o.incident_id,
+                "citation": o.sources.iter().filter(|s| s.due_at.is_some()).min_by_key(|s| s.due_at).map(|s| s.citation.clone()),
+            })
+        })
+        .collect();
+    let context = json!({
+        "district": worker.settings.district_name,
+        "district_zone": zone.name(),
+        "now_local": format_in_zone(now, zone),
+        "overdue_count": overdue,
+        "open_count": rows.len() - overdue,
+        "rows": rows,
+    });
+    let rendered = worker
+        .templates
+        .render("digest.txt", &context)
+        .map_err(anyhow::Error::msg)?;
+    let planned = worker
+        .addresses(&worker.settings.digest_recipients)
+        .into_iter()
+        .map(|recipient| Planned {
+            recipient,
+            subject: rendered.subject.clone(),
+            body: rendered.body.clone(),
+        })
+        .collect();
+    deliver(worker, &job, KIND_DIGEST, None, planned).await
+}

@@ -1,0 +1,83 @@
+//! Reporting permanent delivery failures to the privacy officer, never to
+//! the address that failed (no loops), and never naming a family's address.
+
+use super::delivery::{deliver, Planned};
+use crate::email::message::KIND_DELIVERY_FAILURE;
+use crate::scheduler::planning::FAILURE_REPORT;
+use crate::scheduler::Worker;
+use crate::store::{Job, JobState, NewJob};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+    let failed: Vec<String> = job.payload["failed_recipients"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_lowercase))
+        .collect();
+    let context = json!({
+        "district": worker.settings.district_name,
+        "failures": job.payload["failures"],
+    });
+    let rendered = worker
+        .templates
+        .render("delivery-failure.txt", &context)
+        .map_err(anyhow::Error::msg)?;
+    // Never report a failure to the address that failed: no loops.
+    let planned: Vec<Planned> = worker
+        .addresses(&["privacy_officer".to_owned()])
+        .into_iter()
+        .filter(|m| !failed.contains(&m.email.to_string().to_lowercase()))
+        .map(|recipient| Planned {
+            recipient,
+            subject: rendered.subject.clone(),
+            body: rendered.body.clone(),
+        })
+        .collect();
+    if planned.is_empty() {
+        tracing::error!(job_id = %job.id, "a delivery failure could not be reported: the privacy officer's own address failed");
+    }
+    let incident = job.incident_id;
+    deliver(worker, &job, KIND_DELIVERY_FAILURE, incident, planned).await
+}
+
+pub(crate) fn failure_report_job(
+    job: &Job,
+    kind: &str,
+    incident_id: Option<Uuid>,
+    failures: &[&crate::store::EmailRecord],
+    now: DateTime<Utc>,
+) -> NewJob {
+    // Staff addresses of reminders and digests are named; a family's address
+    // is personal data and stays in the deliveries listing.
+    let named = kind != crate::email::message::KIND_FAMILY_NOTICE;
+    let listed: Vec<Value> = failures
+        .iter()
+        .map(|e| {
+            json!({
+                "kind": kind,
+                "incident_id": incident_id,
+                "recipient": if named { e.recipient.clone() } else { "(a family; see the incident's deliveries)".into() },
+                "reply": e.last_reply,
+            })
+        })
+        .collect();
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: FAILURE_REPORT.into(),
+        key: format!("failure-report:{}", job.id),
+        payload: json!({
+            "failures": listed,
+            "failed_recipients": failures.iter().map(|e| e.recipient.clone()).collect::<Vec<_>>(),
+        }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}

@@ -1,0 +1,41 @@
+//! The job handlers the worker dispatches to, one file per kind of job:
+//! reminders, digests and failure reports (staff email, sent through
+//! `delivery`), the website publication, and the family fan-out.
+
+mod delivery;
+pub(crate) mod digest;
+pub(crate) mod failure_report;
+pub mod fanout;
+pub(crate) mod publish;
+pub(crate) mod reminder;
+
+use crate::rules::{Engine, OwnWork};
+use crate::store::{Settlement, Store, StoreError};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Completes the incident's unsettled obligations that `work` fulfils, as
+/// done by breachd's own work; true if any was completed.
+pub(crate) async fn complete_own_work(
+    store: &dyn Store,
+    engine: &Engine,
+    incident_id: Uuid,
+    work: OwnWork,
+    note: String,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut completed = false;
+    for obligation in store.incident_obligations(incident_id).await? {
+        if engine.is_own_work(&obligation.kind, work) && !obligation.status(now).is_settled() {
+            let settlement = Settlement::Complete {
+                at: now,
+                note: Some(note.clone()),
+            };
+            store
+                .settle_obligation(obligation.id, &settlement, "breachd", now)
+                .await?;
+            completed = true;
+        }
+    }
+    Ok(completed)
+}
