@@ -2,8 +2,8 @@
 //! `report`, `status` and `token new` (CONTRACT.md), and `migrate-data`.
 
 use crate::app::{cancel_on_signals, Application};
+use crate::auth::token_sha256;
 use crate::domain::{NewIncident, Timestamp};
-use crate::http::auth::token_sha256;
 use crate::incidents::Incidents;
 use crate::settings::{Role, Settings};
 use crate::views::{self, Ids};

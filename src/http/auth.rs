@@ -1,17 +1,14 @@
-//! Bearer-token authentication and role checks.
-//!
-//! Only the SHA-256 of each token is configured. A presented token is hashed
-//! and compared with every configured hash in constant time, so neither the
-//! comparison nor the position of a match leaks through timing.
+//! The API's caller: a bearer token turned into a name and a role (see
+//! `crate::auth` for the checks), and the 401/403 answers.
 
 use super::problem::Problem;
 use super::AppState;
-use crate::settings::{ApiToken, Role};
+use crate::auth::authenticate;
+pub use crate::auth::{token_sha256, Permission};
+use crate::settings::Role;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -20,47 +17,15 @@ pub struct Caller {
     pub role: Role,
 }
 
-/// What a route needs the caller to be allowed to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Read incidents, obligations, deliveries: every role.
-    Read,
-    /// File incidents and record events: reporter, admin.
-    Report,
-    /// Complete, waive, import rosters, approve notices: admin.
-    Administer,
-}
-
 impl Caller {
     pub fn require(&self, permission: Permission) -> Result<(), Problem> {
-        let allowed = match permission {
-            Permission::Read => true,
-            Permission::Report => matches!(self.role, Role::Reporter | Role::Admin),
-            Permission::Administer => self.role == Role::Admin,
-        };
-        if allowed {
+        if permission.allows(self.role) {
             Ok(())
         } else {
             Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden")
                 .detail(format!("the {} role may not do this", self.role.as_str())))
         }
     }
-}
-
-pub fn token_sha256(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// Finds the configured token matching `presented`, examining every one.
-pub fn authenticate<'a>(tokens: &'a [ApiToken], presented: &str) -> Option<&'a ApiToken> {
-    let digest = token_sha256(presented);
-    let mut found = None;
-    for token in tokens {
-        if bool::from(token.sha256.ct_eq(&digest)) {
-            found = Some(token);
-        }
-    }
-    found
 }
 
 fn unauthorized(detail: &str) -> Problem {

@@ -79,7 +79,10 @@ pub async fn evidence(
         .await
         .map_err(|_| Problem::internal())?
         .map_err(|error| {
-            tracing::error!(%error, "writing the evidence zip failed");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "writing the evidence zip failed"
+            );
             Problem::internal()
         })?;
     let mut response = (StatusCode::OK, bytes).into_response();

@@ -26,14 +26,20 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
                     .set(count as f64);
             }
         }
-        Err(error) => tracing::warn!(%error, "reading obligation counts for /metrics failed"),
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "reading obligation counts for /metrics failed"
+        ),
     }
     match store.queue_depth(now).await {
         Ok((due, scheduled)) => {
             metrics::gauge!("breachd_queue_due").set(due as f64);
             metrics::gauge!("breachd_queue_scheduled").set(scheduled as f64);
         }
-        Err(error) => tracing::warn!(%error, "reading the queue depth for /metrics failed"),
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "reading the queue depth for /metrics failed"
+        ),
     }
     metrics::gauge!("breachd_instance_info", "instance" => state.settings.scheduler.instance_id.clone()).set(1.0);
     (

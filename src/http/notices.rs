@@ -69,7 +69,10 @@ pub async fn import_roster(
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let spool = tempfile::NamedTempFile::new().map_err(|error| {
-        tracing::error!(%error, "cannot create a temporary file for a roster");
+        tracing::error!(
+            error = format!("{error:#}"),
+            "cannot create a temporary file for a roster"
+        );
         Problem::internal()
     })?;
     let mut file = tokio::fs::File::create(spool.path())

@@ -107,7 +107,7 @@ impl From<ServiceError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "Conflict").detail(reason)
             }
             ServiceError::Store(error) => {
-                tracing::error!(%error, "store error");
+                tracing::error!(error = format!("{error:#}"), "store error");
                 Problem::internal()
             }
         }

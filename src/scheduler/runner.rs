@@ -43,7 +43,10 @@ impl Scheduler {
 
     pub async fn run(self, shutdown: CancellationToken) {
         if let Err(error) = self.reconcile().await {
-            tracing::error!(%error, "reconciling the schedule failed");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "reconciling the schedule failed"
+            );
         }
         let mut failures = 0u32;
         let mut fanout: Option<tokio::task::JoinHandle<()>> = None;
@@ -68,7 +71,7 @@ impl Scheduler {
                 }
                 Err(error) => {
                     failures += 1;
-                    tracing::error!(%error, "running due jobs failed");
+                    tracing::error!(error = format!("{error:#}"), "running due jobs failed");
                 }
             }
             // While a runner works through the fan-out, its chunks are not
@@ -89,7 +92,10 @@ impl Scheduler {
                     ),
                     Ok(None) => None,
                     Err(error) => {
-                        tracing::error!(%error, "reading the next job failed");
+                        tracing::error!(
+                            error = format!("{error:#}"),
+                            "reading the next job failed"
+                        );
                         Some(Duration::from_secs(1))
                     }
                 }
@@ -133,7 +139,10 @@ impl Scheduler {
             ))),
             Ok(None) => None,
             Err(error) => {
-                tracing::error!(%error, "claiming a fan-out chunk failed");
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "claiming a fan-out chunk failed"
+                );
                 None
             }
         }
@@ -157,7 +166,7 @@ impl Scheduler {
                     let now = self.worker.clock.now();
                     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
                     if let Err(error) = self.worker.store.renew_leases(self.worker.id(), now, until).await {
-                        tracing::warn!(%error, "renewing leases failed");
+                        tracing::warn!(error = format!("{error:#}"), "renewing leases failed");
                     }
                 }
             }

@@ -132,7 +132,7 @@ impl Worker {
                 let (id, kind) = (job.id, job.kind.clone());
                 if let Err(error) = worker.run(job).await {
                     // The lease runs out and the job is taken over later.
-                    tracing::error!(job_id = %id, kind, %error, "job failed; it will be retried when its lease expires");
+                    tracing::error!(job_id = %id, kind, error = format!("{error:#}"), "job failed; it will be retried when its lease expires");
                 }
             }, tracing::Span::current()));
         }

@@ -365,7 +365,10 @@ async fn listen_for_jobs(pool: PgPool, wake: Wake, shutdown: CancellationToken) 
             Ok(listener) => listener,
             Err(error) => {
                 failures += 1;
-                tracing::warn!(%error, "cannot LISTEN for planned jobs; retrying");
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "cannot LISTEN for planned jobs; retrying"
+                );
                 let pause = Duration::from_millis(500 * u64::from(failures.min(20)));
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
@@ -387,7 +390,10 @@ async fn listen_for_jobs(pool: PgPool, wake: Wake, shutdown: CancellationToken) 
                 // may have been missed in between.
                 Ok(None) => wake.wake(),
                 Err(error) => {
-                    tracing::warn!(%error, "the LISTEN connection failed; reconnecting");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "the LISTEN connection failed; reconnecting"
+                    );
                     break;
                 }
             }

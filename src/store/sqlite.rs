@@ -380,7 +380,10 @@ fn spawn_checkpointer(pool: SqlitePool) {
                 .execute(&pool)
                 .await
             {
-                tracing::warn!(%error, "checkpointing the SQLite WAL failed");
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "checkpointing the SQLite WAL failed"
+                );
             }
         }
     });
@@ -1048,7 +1051,10 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
         {
-            tracing::warn!(%error, "the final WAL checkpoint failed; the WAL is replayed at the next start");
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "the final WAL checkpoint failed; the WAL is replayed at the next start"
+            );
         }
         self.pool.close().await;
     }

@@ -5,7 +5,7 @@
 
 use super::session::{self, Flash};
 use super::{cross_site, local_path, message, Fields, Site, Web};
-use crate::http::auth::authenticate;
+use crate::auth::authenticate;
 use crate::http::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

@@ -37,7 +37,10 @@ pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
     let counts = match store.delivery_counts(incident_id).await {
         Ok(counts) => counts,
         Err(error) => {
-            tracing::warn!(%error, "reading delivery counts for the incident page failed");
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "reading delivery counts for the incident page failed"
+            );
             return DeliveryProgress::default();
         }
     };

@@ -9,8 +9,8 @@ use super::deliveries::{self, DeliveryProgress};
 use super::format::{self, LocalTime, StatusView};
 use super::timeline::{self, Timeline};
 use super::{Fields, Refused, User};
+use crate::auth::Permission;
 use crate::domain::{ClockEvent, FieldError, Timestamp};
-use crate::http::auth::Permission;
 use crate::http::AppState;
 use crate::incidents::ServiceError;
 use crate::store::{IncidentRecord, Job, ObligationRecord, Settlement};
@@ -652,7 +652,7 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
         }
         Err(ServiceError::NotFound) => return Err(not_found(user, state, "incident")),
         Err(error) => {
-            tracing::error!(%error, incident_id = %id, "notice approval failed");
+            tracing::error!(error = format!("{error:#}"), incident_id = %id, "notice approval failed");
             (
                 "error",
                 "The notice was not approved: an internal error was logged.".to_owned(),

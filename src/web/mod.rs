@@ -33,7 +33,8 @@ mod roster;
 pub mod session;
 pub mod timeline;
 
-use crate::http::auth::{Caller, Permission};
+use crate::auth::Permission;
+use crate::http::auth::Caller;
 use crate::http::AppState;
 use crate::settings::Role;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -126,7 +127,11 @@ impl Web {
         match rendered {
             Ok(html) => Html(html).into_response(),
             Err(error) => {
-                tracing::error!(%error, template, "page rendering failed");
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    template,
+                    "page rendering failed"
+                );
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     Html("<!DOCTYPE html><title>Error</title><h1>Something went wrong</h1><p>The error was logged.</p>"),
@@ -406,7 +411,7 @@ impl User {
 
     /// Logs a failure and answers 500, saying nothing about its cause.
     fn internal(&self, state: &AppState, error: impl std::fmt::Display) -> Response {
-        tracing::error!(%error, "web page failed");
+        tracing::error!(error = format!("{error:#}"), "web page failed");
         self.message(
             state,
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -13,9 +13,9 @@
 
 use super::format::{self, LocalTime, StatusView};
 use super::{Fields, User};
+use crate::auth::Permission;
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::{DataClass, FieldError, NewIncident};
-use crate::http::auth::Permission;
 use crate::http::AppState;
 use crate::incidents::{Incidents, ServiceError, FUTURE_TOLERANCE};
 use crate::views::time_left;

@@ -6,7 +6,7 @@
 //! repeat a row's personal data.
 
 use super::User;
-use crate::http::auth::Permission;
+use crate::auth::Permission;
 use crate::http::AppState;
 use crate::incidents::ServiceError;
 use crate::notices::RosterAnswer;

@@ -244,7 +244,7 @@ pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::auth::token_sha256;
+    use crate::auth::token_sha256;
 
     fn tokens() -> Vec<ApiToken> {
         vec![

@@ -145,7 +145,10 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
             Ok(true) => {}
             Ok(false) => break,
             Err(error) => {
-                tracing::error!(%error, "reading a fan-out chunk failed; it will run again");
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "reading a fan-out chunk failed; it will run again"
+                );
                 break;
             }
         }
@@ -155,7 +158,10 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
         next = match claim(&worker).await {
             Ok(job) => job,
             Err(error) => {
-                tracing::error!(%error, "claiming the next fan-out chunk failed");
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "claiming the next fan-out chunk failed"
+                );
                 None
             }
         };
@@ -172,9 +178,15 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
             "fan-out runner finished"
         ),
         Ok(Err(error)) => {
-            tracing::error!(%error, "recording fan-out outcomes failed; the chunks held will run again")
+            tracing::error!(
+                error = format!("{error:#}"),
+                "recording fan-out outcomes failed; the chunks held will run again"
+            )
         }
-        Err(error) => tracing::error!(%error, "the fan-out recorder panicked"),
+        Err(error) => tracing::error!(
+            error = format!("{error:#}"),
+            "the fan-out recorder panicked"
+        ),
     }
     // Chunks whose outcomes could not all be recorded are released.
     for chunk in progress.abandon() {
@@ -299,7 +311,7 @@ async fn renew_leases(worker: Arc<Worker>, progress: Arc<Progress>) {
         let until = worker.clock.now() + lease;
         for job in progress.held() {
             if let Err(error) = worker.store.renew_lease(job, worker.id(), until).await {
-                tracing::warn!(%error, job_id = %job, "renewing a fan-out chunk's lease failed");
+                tracing::warn!(error = format!("{error:#}"), job_id = %job, "renewing a fan-out chunk's lease failed");
             }
         }
     }
@@ -310,7 +322,7 @@ async fn finish_chunks(worker: Arc<Worker>, mut finished: mpsc::UnboundedReceive
     while let Some(chunk) = finished.recv().await {
         let job_id = chunk.job.id;
         if let Err(error) = finish_chunk(&worker, chunk).await {
-            tracing::error!(%job_id, %error, "finishing a fan-out chunk failed; its lease will run out and it will run again");
+            tracing::error!(%job_id, error = format!("{error:#}"), "finishing a fan-out chunk failed; its lease will run out and it will run again");
         }
     }
 }
