@@ -1,0 +1,382 @@
+//! The incident page: its view models and their rendering, with a refused
+//! form (from `actions`) shown again beside the field it failed on.
+
+use super::actions::SettleAction;
+use crate::domain::{ClockEvent, FieldError};
+use crate::http::AppState;
+use crate::incidents::ServiceError;
+use crate::store::{IncidentRecord, Job, ObligationRecord};
+use crate::views;
+use crate::web::deliveries::{self, DeliveryProgress};
+use crate::web::format::{self, LocalTime, StatusView};
+use crate::web::timeline::{self, Timeline};
+use crate::web::{Fields, User};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// What was typed into a form that was refused, and why, per field.
+#[derive(Debug, Default, Clone, Serialize)]
+pub(super) struct FormState {
+    pub values: BTreeMap<String, String>,
+    pub errors: BTreeMap<String, String>,
+}
+
+impl FormState {
+    pub(super) fn from_fields(fields: &Fields, names: &[&str]) -> Self {
+        Self {
+            values: names
+                .iter()
+                .map(|name| ((*name).to_owned(), fields.text(name)))
+                .collect(),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    pub(super) fn error(&mut self, field: &str, reason: impl Into<String>) {
+        self.errors.entry(field.to_owned()).or_insert(reason.into());
+    }
+
+    pub(super) fn field_errors(&mut self, errors: Vec<FieldError>, fallback: &str) {
+        for error in errors {
+            let field = if self.values.contains_key(&error.field) {
+                error.field
+            } else {
+                fallback.to_owned()
+            };
+            self.error(&field, error.reason);
+        }
+    }
+}
+
+/// Which form on the page to show refused, if any.
+#[derive(Debug, Default)]
+pub(super) struct Forms {
+    pub(super) event: Option<FormState>,
+    pub(super) settle: Option<(Uuid, SettleAction, FormState)>,
+}
+
+#[derive(Serialize)]
+struct EventView {
+    kind: String,
+    label: String,
+    at: LocalTime,
+    recorded_by: String,
+}
+
+#[derive(Serialize)]
+struct ElementView {
+    name: String,
+    canonical: Option<String>,
+    class: String,
+}
+
+#[derive(Serialize)]
+struct SourceView {
+    rule: String,
+    citation: String,
+    url: Option<String>,
+    description: Option<String>,
+    within: String,
+    clock: String,
+    due: Option<LocalTime>,
+    operative: bool,
+}
+
+#[derive(Serialize)]
+struct ReminderView {
+    step: String,
+    planned: Option<LocalTime>,
+    state: String,
+    late: bool,
+    roles: String,
+    finished: Option<LocalTime>,
+}
+
+#[derive(Serialize)]
+struct ObligationView {
+    id: String,
+    kind: String,
+    title: String,
+    recipient: String,
+    party: String,
+    status: StatusView,
+    settled: bool,
+    clock: String,
+    clock_started: Option<LocalTime>,
+    due: Option<LocalTime>,
+    time_left: Option<String>,
+    citation: Option<String>,
+    sources: Vec<SourceView>,
+    reminders: Vec<ReminderView>,
+    completed: Option<LocalTime>,
+    completion_note: Option<String>,
+    completed_by: Option<String>,
+    waived: Option<LocalTime>,
+    waive_reason: Option<String>,
+    waived_by: Option<String>,
+    /// The refused complete/waive form of this obligation, if any.
+    form_action: Option<&'static str>,
+    form: Option<FormState>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct IncidentPage {
+    id: String,
+    title: String,
+    description: Option<String>,
+    contractor: Option<String>,
+    breach_at: &'static str,
+    affected_students: Option<u64>,
+    filed_by: String,
+    filed_at: LocalTime,
+    closed: bool,
+    events: Vec<EventView>,
+    elements: Vec<ElementView>,
+    needs_review: Vec<String>,
+    classes: Vec<&'static str>,
+    obligations: Vec<ObligationView>,
+    timeline: Timeline,
+    event_choices: Vec<Choice>,
+    event_form: FormState,
+    event_refused: bool,
+    now_input: String,
+    deliveries: DeliveryProgress,
+}
+
+pub(super) fn parse_id(text: &str) -> Option<Uuid> {
+    Uuid::parse_str(text).ok()
+}
+
+pub(super) fn not_found(user: &User, state: &AppState, what: &str) -> Response {
+    user.message(
+        state,
+        StatusCode::NOT_FOUND,
+        "Not found",
+        &format!("There is no such {what}."),
+    )
+}
+
+fn reminders(jobs: &[Job], obligation: Uuid, zone: Tz) -> Vec<ReminderView> {
+    let parsed = |value: &Value| {
+        value
+            .as_str()
+            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+            .map(|at| format::local(at.with_timezone(&Utc), zone))
+    };
+    // The API's view of the reminders, so both say the same.
+    let view = views::reminders(
+        jobs.iter().filter(|j| j.obligation_id == Some(obligation)),
+        zone,
+    );
+    view.as_array()
+        .map(|list| {
+            list.iter()
+                .map(|r| ReminderView {
+                    step: r["step"].as_str().unwrap_or_default().to_owned(),
+                    planned: parsed(&r["planned_at"]),
+                    state: r["state"].as_str().unwrap_or_default().to_owned(),
+                    late: r["late"].as_bool().unwrap_or(false),
+                    roles: r["roles"]
+                        .as_array()
+                        .map(|roles| {
+                            roles
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(|role| role.replace('_', " "))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default(),
+                    finished: parsed(&r["finished_at"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn obligation_view(
+    o: &ObligationRecord,
+    jobs: &[Job],
+    now: DateTime<Utc>,
+    zone: Tz,
+    forms: &Forms,
+) -> ObligationView {
+    let status = o.status(now);
+    let operative = crate::web::board::operative_source(o).map(|s| s.rule.clone());
+    let (form_action, form) = match &forms.settle {
+        Some((id, action, form)) if *id == o.id => (Some(action.as_str()), Some(form.clone())),
+        _ => (None, None),
+    };
+    ObligationView {
+        id: o.id.to_string(),
+        kind: o.kind.clone(),
+        title: o.title.clone(),
+        recipient: o.recipient.clone(),
+        party: o.party.clone(),
+        status: format::status(status, o.due_at, now),
+        settled: status.is_settled(),
+        clock: format::event_label(&o.clock),
+        clock_started: o.clock_started_at.map(|at| format::local(at, zone)),
+        due: o.due_at.map(|at| format::local(at, zone)),
+        time_left: o
+            .due_at
+            .filter(|_| !status.is_settled())
+            .map(|due| views::time_left(due - now)),
+        citation: crate::web::board::operative_source(o).map(|s| s.citation.clone()),
+        sources: o
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                rule: s.rule.clone(),
+                citation: s.citation.clone(),
+                url: crate::web::board::web_url(s.source_url.as_deref()),
+                description: s.description.clone(),
+                within: s.within.describe(),
+                clock: format::event_label(s.clock.as_str()),
+                due: s.due_at.map(|at| format::local(at, zone)),
+                operative: o.due_at.is_some() && operative.as_deref() == Some(s.rule.as_str()),
+            })
+            .collect(),
+        reminders: reminders(jobs, o.id, zone),
+        completed: o.completed_at.map(|at| format::local(at, zone)),
+        completion_note: o.completion_note.clone(),
+        completed_by: o.completed_by.clone(),
+        waived: o.waived_at.map(|at| format::local(at, zone)),
+        waive_reason: o.waive_reason.clone(),
+        waived_by: o.waived_by.clone(),
+        form_action,
+        form,
+    }
+}
+
+fn breach_at(incident: &IncidentRecord) -> &'static str {
+    match crate::domain::incident::breach_at(incident.contractor.is_some(), incident.own_systems) {
+        crate::domain::BreachAt::Contractor => "contractor",
+        crate::domain::BreachAt::District => "district",
+        crate::domain::BreachAt::Unknown => "unknown",
+    }
+}
+
+/// Renders the incident page, with a refused form shown if there is one.
+pub(super) async fn render(
+    state: &AppState,
+    user: &User,
+    id: Uuid,
+    forms: Forms,
+    status: StatusCode,
+) -> Response {
+    let (incident, mut obligations) = match state.incidents.incident(id).await {
+        Ok(found) => found,
+        Err(ServiceError::NotFound) => return not_found(user, state, "incident"),
+        Err(error) => return user.internal(state, error),
+    };
+    let jobs = match state.incidents.store.incident_jobs(id).await {
+        Ok(jobs) => jobs,
+        Err(error) => return user.internal(state, error),
+    };
+    let now = state.incidents.clock.now();
+    let zone = state.settings.timezone;
+    // Soonest due first, pending last: the order of urgency.
+    obligations.sort_by_key(|o| (o.status(now).is_settled(), o.due_at.is_none(), o.due_at));
+    let recorded: Vec<&str> = incident.events.iter().map(|e| e.kind.as_str()).collect();
+    let event_choices: Vec<Choice> = state
+        .incidents
+        .engine
+        .events()
+        .into_iter()
+        .filter(|kind| {
+            kind.as_str() != ClockEvent::DISCOVERED && !recorded.contains(&kind.as_str())
+        })
+        .map(|kind| Choice {
+            label: format::event_label(kind.as_str()),
+            value: kind.to_string(),
+        })
+        .collect();
+    let mut events: Vec<EventView> = incident
+        .events
+        .iter()
+        .map(|e| EventView {
+            kind: e.kind.clone(),
+            label: format::event_label(&e.kind),
+            at: format::local(e.at, zone),
+            recorded_by: e.recorded_by.clone(),
+        })
+        .collect();
+    events.sort_by(|a, b| a.at.iso.cmp(&b.at.iso));
+    let event_refused = forms.event.is_some();
+    let event_form = forms.event.clone().unwrap_or_else(|| FormState {
+        values: [
+            (
+                "kind".to_owned(),
+                if recorded.contains(&ClockEvent::BOARD_NOTIFIED) {
+                    String::new()
+                } else {
+                    ClockEvent::BOARD_NOTIFIED.to_owned()
+                },
+            ),
+            ("at".to_owned(), format::input_value(now, zone)),
+        ]
+        .into(),
+        errors: BTreeMap::new(),
+    });
+    let page = IncidentPage {
+        id: incident.id.to_string(),
+        title: incident.title.clone(),
+        description: incident.description.clone(),
+        contractor: incident.contractor.clone(),
+        breach_at: breach_at(&incident),
+        affected_students: incident.affected_students,
+        filed_by: incident.filed_by.clone(),
+        filed_at: format::local(incident.created_at, zone),
+        closed: obligations.iter().all(|o| o.status(now).is_settled()),
+        events,
+        elements: incident
+            .classification
+            .elements
+            .iter()
+            .map(|e| ElementView {
+                name: e.name.clone(),
+                canonical: e.canonical.clone(),
+                class: e.class.describe().to_owned(),
+            })
+            .collect(),
+        needs_review: incident.classification.needs_review.clone(),
+        classes: incident
+            .classification
+            .classes
+            .iter()
+            .map(|c| c.describe())
+            .collect(),
+        obligations: obligations
+            .iter()
+            .map(|o| obligation_view(o, &jobs, now, zone, &forms))
+            .collect(),
+        timeline: timeline::layout(&obligations, &incident.events, now, zone),
+        event_choices,
+        event_form,
+        event_refused,
+        now_input: format::input_value(now, zone),
+        deliveries: deliveries::progress(state, id).await,
+    };
+    user.page(state, status, "incident.html", "", &page)
+}
+
+pub async fn page(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found(&user, &state, "incident");
+    };
+    render(&state, &user, id, Forms::default(), StatusCode::OK).await
+}
