@@ -2,12 +2,13 @@
 //! the data folders and binds the listener; `run_until_stopped` serves until
 //! the cancellation token fires, then drains in-flight requests.
 
+use crate::cases;
 use crate::clock::{Clock, SystemClock};
 use crate::email::{Mailer, Templates};
-use crate::http::{self, AppState};
-use crate::incidents::Incidents;
+use crate::http;
 use crate::scheduler::{Scheduler, Wake, Worker};
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::store::{self, Store};
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -47,7 +48,6 @@ impl Application {
         if settings.tokens.is_empty() {
             tracing::warn!("no API tokens are configured: every /api/v1 request will be refused (see `breachd token new`)");
         }
-        let engine = Arc::new(settings.engine.clone());
         let mailer = Arc::new(Mailer::from_settings(&settings.email)?);
         let templates = Arc::new(Templates::load(settings.email.templates.as_deref())?);
         let settings = Arc::new(settings);
@@ -61,14 +61,7 @@ impl Application {
         ));
         let state = AppState {
             settings: Arc::clone(&settings),
-            incidents: Incidents {
-                store,
-                engine,
-                clock,
-                escalation: Arc::new(settings.escalation.clone()),
-                wake: wake.clone(),
-                settings: Arc::clone(&settings),
-            },
+            cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone()),
             mailer,
         };
         let scheduler = Scheduler { worker, wake };

@@ -3,8 +3,8 @@
 
 use crate::app::{cancel_on_signals, Application};
 use crate::auth::token_sha256;
+use crate::cases;
 use crate::domain::{NewIncident, Timestamp};
-use crate::incidents::Incidents;
 use crate::settings::{Role, Settings};
 use crate::views::{self, Ids};
 use anyhow::{bail, Context};
@@ -267,7 +267,7 @@ fn deadlines(
         }
     };
     let (record, obligations) =
-        Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
+        cases::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
     let view = views::incident(
         &record,
         &obligations,

@@ -10,10 +10,10 @@
 //! reviewer sees it. `PROPTEST_CASES=2000 cargo test --test props` runs a
 //! longer search.
 
+use breachd::cases;
 use breachd::domain::timestamp::TimestampError;
 use breachd::domain::{FieldError, NewIncident, Timestamp};
 use breachd::duration::parse_std_duration;
-use breachd::incidents::Incidents;
 use breachd::roster::{RosterRejected, StagedRoster, MAX_LISTED_REJECTIONS};
 use breachd::rules::within::MAX_COUNT;
 use breachd::rules::Within;
@@ -518,7 +518,7 @@ proptest! {
         let now = now.utc();
         let settings = district(jurisdiction);
         let (record, obligations) =
-            Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "props", now);
+            cases::draft(&settings.engine, &incident, uuid::Uuid::nil(), "props", now);
         let view = views::incident(&record, &obligations, &[], now, settings.timezone, Ids::Hidden);
         prop_assert!(view["obligations"].is_array());
     }

@@ -2,8 +2,8 @@
 //! tests/data/), checked through the library API and through
 //! `breachd deadlines --json`. Expected due times are compared as instants.
 
+use breachd::cases;
 use breachd::domain::NewIncident;
-use breachd::incidents::Incidents;
 use breachd::settings::Settings;
 use breachd::views::{self, Ids};
 use chrono::{DateTime, Utc};
@@ -162,7 +162,7 @@ fn every_scenario_through_the_library() {
         let incident = NewIncident::from_json(&case.incident)
             .unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
         let (record, obligations) =
-            Incidents::draft(&settings.engine, &incident, uuid::Uuid::nil(), "test", now);
+            cases::draft(&settings.engine, &incident, uuid::Uuid::nil(), "test", now);
         let answer = views::incident(
             &record,
             &obligations,

@@ -8,8 +8,8 @@ use super::incidents::parse_id;
 use super::problem::Problem;
 use super::AppState;
 use crate::audit;
+use crate::cases::ServiceError;
 use crate::domain::timestamp::format_in_zone;
-use crate::incidents::ServiceError;
 use crate::site::PublicNotice;
 use crate::views::{self, Ids};
 use axum::extract::{Path, Query, State};
@@ -111,10 +111,10 @@ fn archive(document: &Value, notice_page: Option<&[u8]>) -> anyhow::Result<Vec<u
 }
 
 async fn document(state: &AppState, id: uuid::Uuid) -> Result<Value, ServiceError> {
-    let store = &state.incidents.store;
-    let (incident, obligations) = state.incidents.incident(id).await?;
+    let store = &state.cases.store;
+    let (incident, obligations) = state.cases.incident(id).await?;
     let jobs = store.incident_jobs(id).await?;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let zone = state.settings.timezone;
 
     // The whole chain is checked, not only this incident's entries: an
@@ -170,7 +170,7 @@ async fn document(state: &AppState, id: uuid::Uuid) -> Result<Value, ServiceErro
             "entries_checked": previous.0,
             "broken": broken,
         },
-        "notice": notice.as_ref().map(|n| crate::notices::notice_view(n, &state.settings)),
+        "notice": notice.as_ref().map(|n| crate::cases::notices::notice_view(n, &state.settings)),
         "roster": roster.map(|r| json!({
             "format": r.format, "students": r.students, "recipients": r.recipients,
             "students_without_reachable_guardian": r.unreachable, "rejected_rows": r.rejected_rows,

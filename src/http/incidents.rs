@@ -81,7 +81,7 @@ pub async fn file(
     // timestamp now "in the future" cannot, but rules may) is repeated.
     if let Some((key, hash)) = &idempotency {
         if let Some(first) = state
-            .incidents
+            .cases
             .store
             .idempotent_response(&caller.name, key)
             .await
@@ -93,7 +93,7 @@ pub async fn file(
     let incident = NewIncident::from_json(&body.value).map_err(Problem::invalid)?;
     let hash = idempotency.as_ref().map(|(_, hash)| hash.clone());
     let filed = state
-        .incidents
+        .cases
         .file(incident, &caller.name, idempotency)
         .await?;
     if filed.replayed {
@@ -145,17 +145,17 @@ pub async fn get(
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let (incident, obligations) = state
-        .incidents
+        .cases
         .incident(id)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
     let jobs = state
-        .incidents
+        .cases
         .store
         .incident_jobs(id)
         .await
         .map_err(Problem::from)?;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     Ok(Json(views::incident(
         &incident,
         &obligations,
@@ -240,10 +240,10 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let zone = state.settings.timezone;
     let summaries = state
-        .incidents
+        .cases
         .store
         .list_incidents(status, now, limit, offset)
         .await
@@ -346,18 +346,18 @@ pub async fn record_event(
         return Err(Problem::invalid(errors));
     };
     let created = state
-        .incidents
+        .cases
         .record_event(id, kind, at, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
-    let (incident, obligations) = state.incidents.incident(id).await?;
+    let (incident, obligations) = state.cases.incident(id).await?;
     let jobs = state
-        .incidents
+        .cases
         .store
         .incident_jobs(id)
         .await
         .map_err(Problem::from)?;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let body = views::incident(
         &incident,
         &obligations,

@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
     )
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let now = state.incidents.clock.now();
-    let store = &state.incidents.store;
+    let now = state.cases.clock.now();
+    let store = &state.cases.store;
     match store.obligation_counts(now).await {
         Ok(counts) => {
             for (status, count) in counts {

@@ -14,24 +14,15 @@ pub mod obligations;
 pub mod openapi;
 pub mod problem;
 
-use crate::incidents::Incidents;
-use crate::settings::Settings;
+pub use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use problem::Problem;
-use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub incidents: Incidents,
-    pub mailer: Arc<crate::email::Mailer>,
-}
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -6,10 +6,10 @@ use super::body::JsonBody;
 use super::incidents::{paging, parse_id};
 use super::problem::Problem;
 use super::AppState;
+use crate::cases::notices;
 use crate::domain::incident::required_text;
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
-use crate::notices;
 use crate::store::EmailStatus;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -98,7 +98,7 @@ pub async fn import_roster(
     file.flush().await.map_err(|_| Problem::internal())?;
     drop(file);
     let name = upload_name(&headers);
-    let answer = notices::import_roster(&state, id, spool.path(), &name, &caller.name)
+    let answer = notices::import_roster(&state.cases, id, spool.path(), &name, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
     Ok(Json(
@@ -142,7 +142,7 @@ pub async fn roster(
 ) -> Result<Json<Value>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
-    let store = &state.incidents.store;
+    let store = &state.cases.store;
     incident_or_404(store.as_ref(), id).await?;
     let import = store.latest_roster_import(id).await?;
     let unreachable = store.unreachable_students(id).await?;
@@ -180,13 +180,13 @@ pub async fn notice(
 ) -> Result<Json<Value>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
-    let store = &state.incidents.store;
+    let store = &state.cases.store;
     let incident = incident_or_404(store.as_ref(), id).await?;
     let notice = match store.notice(id).await? {
         Some(notice) => notice,
         // Not drafted yet (the families' clock has not started): show what
         // the draft would say.
-        None => notices::draft(&incident, &state.settings, state.incidents.clock.now()),
+        None => notices::draft(&incident, &state.settings, state.cases.clock.now()),
     };
     Ok(Json(notices::notice_view(&notice, &state.settings)))
 }
@@ -228,9 +228,9 @@ pub async fn edit_notice(
         "contact",
     ];
     crate::domain::incident::reject_unknown_fields(object, &FIELDS, &mut errors);
-    let store = &state.incidents.store;
+    let store = &state.cases.store;
     let incident = incident_or_404(store.as_ref(), id).await?;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let mut notice = match store.notice(id).await? {
         Some(notice) => notice,
         None => notices::draft(&incident, &state.settings, now),
@@ -283,7 +283,7 @@ pub async fn approve(
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
-    let approval = notices::approve(&state, id, &caller.name)
+    let approval = notices::approve(&state.cases, id, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
     let status = if approval.already_approved {
@@ -353,7 +353,7 @@ pub async fn deliveries(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let store = &state.incidents.store;
+    let store = &state.cases.store;
     incident_or_404(store.as_ref(), id).await?;
     let rows = store
         .deliveries(id, status, query.after.as_deref(), limit)

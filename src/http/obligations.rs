@@ -94,10 +94,10 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let zone = state.settings.timezone;
     let rows = state
-        .incidents
+        .cases
         .store
         .list_obligations(&ObligationFilter {
             statuses,
@@ -141,13 +141,13 @@ pub async fn get(
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "obligation")?;
     let record = state
-        .incidents
+        .cases
         .store
         .obligation(id)
         .await
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found("obligation"))?;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     Ok(Json(views::obligation(
         &record,
         now,
@@ -196,7 +196,7 @@ pub async fn complete(
     let mut errors = Vec::new();
     crate::domain::incident::reject_unknown_fields(object, &["at", "note"], &mut errors);
     let at = match object.get("at") {
-        None | Some(Value::Null) => Some(state.incidents.clock.now()),
+        None | Some(Value::Null) => Some(state.cases.clock.now()),
         Some(value) => timestamp_field("at", value, &mut errors).map(Timestamp::utc),
     };
     let note = optional_text(object, "note", 5000, &mut errors);
@@ -254,11 +254,11 @@ async fn settle(
     caller: &Caller,
 ) -> Result<Json<Value>, Problem> {
     let record = state
-        .incidents
+        .cases
         .settle(id, settlement, &caller.name)
         .await
         .map_err(|error| Problem::from_service(error, "obligation"))?;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     Ok(Json(views::obligation(
         &record,
         now,

@@ -2,8 +2,8 @@
 //! `application/problem+json` with a title, a status and, for bad input,
 //! every bad field with its reason. Details never echo submitted values.
 
+use crate::cases::ServiceError;
 use crate::domain::FieldError;
-use crate::incidents::ServiceError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

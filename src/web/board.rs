@@ -8,7 +8,7 @@
 use super::format::{self, LocalTime, StatusView};
 use super::User;
 use crate::domain::ObligationStatus;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::{ObligationFilter, ObligationRecord, ObligationWithIncident};
 use crate::views::time_left;
 use axum::extract::State;
@@ -93,9 +93,9 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
 }
 
 pub async fn page(State(state): State<AppState>, user: User) -> Response {
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let zone = state.settings.timezone;
-    let store = &state.incidents.store;
+    let store = &state.cases.store;
     let filter = |statuses: Vec<ObligationStatus>, limit: i64| ObligationFilter {
         statuses,
         due_before: None,

@@ -4,7 +4,7 @@
 //! personal data).
 //!
 
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::EmailStatus;
 use serde::Serialize;
 use uuid::Uuid;
@@ -33,7 +33,7 @@ pub struct FailedRecipient {
 /// The delivery progress of `incident_id`'s family notice, from the
 /// delivery records (the data behind `GET /api/v1/incidents/{id}/deliveries`).
 pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
-    let store = &state.incidents.store;
+    let store = &state.cases.store;
     let counts = match store.delivery_counts(incident_id).await {
         Ok(counts) => counts,
         Err(error) => {

@@ -35,8 +35,8 @@ pub mod timeline;
 
 use crate::auth::Permission;
 use crate::http::auth::Caller;
-use crate::http::AppState;
 use crate::settings::Role;
+use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -249,7 +249,7 @@ impl FromRequestParts<AppState> for User {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let web = web_of(parts);
-        let now = state.incidents.clock.now();
+        let now = state.cases.clock.now();
         let safe = parts.method == Method::GET || parts.method == Method::HEAD;
         if !safe && cross_site(&parts.headers) {
             return Err(message(
@@ -395,7 +395,7 @@ impl User {
             level,
             message: text,
         };
-        let value = self.web.keys.flash(&flash, state.incidents.clock.now());
+        let value = self.web.keys.flash(&flash, state.cases.clock.now());
         let mut response = Redirect::to(to).into_response();
         response.headers_mut().append(
             header::SET_COOKIE,

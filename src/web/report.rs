@@ -14,10 +14,10 @@
 use super::format::{self, LocalTime, StatusView};
 use super::{Fields, User};
 use crate::auth::Permission;
+use crate::cases::{self, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::{DataClass, FieldError, NewIncident};
-use crate::http::AppState;
-use crate::incidents::{Incidents, ServiceError, FUTURE_TOLERANCE};
+use crate::state::AppState;
 use crate::views::time_left;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -133,7 +133,7 @@ fn form_field(error: &FieldError) -> (String, String) {
 }
 
 fn groups(state: &AppState, checked: &[String]) -> Vec<Group> {
-    let elements = state.incidents.engine.taxonomy.elements();
+    let elements = state.settings.engine.taxonomy.elements();
     DataClass::ALL
         .into_iter()
         .map(|class| Group {
@@ -265,7 +265,7 @@ pub async fn submit(
         return refusal.into_response();
     }
     let zone = state.settings.timezone;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let key = fields.text("idempotency_key");
     let values = Values {
         title: fields.text("title"),
@@ -307,7 +307,7 @@ pub async fn submit(
             }
         }
     }
-    let engine = &state.incidents.engine;
+    let engine = &state.settings.engine;
     let typed: Vec<Typed> = typed_names(&values.other_elements)
         .into_iter()
         .map(|name| {
@@ -338,7 +338,7 @@ pub async fn submit(
     };
     if fields.get("action") == Some("preview") {
         let (incident, obligations) =
-            Incidents::draft(engine, &new, Uuid::nil(), &user.session.name, now);
+            cases::draft(engine, &new, Uuid::nil(), &user.session.name, now);
         page.needs_review = incident.classification.needs_review;
         page.preview = Some(
             obligations
@@ -364,11 +364,7 @@ pub async fn submit(
     }
     let request_hash = hex::encode(Sha256::digest(body.to_string().as_bytes()));
     let idempotency = Some((page.values.idempotency_key.clone(), request_hash.clone()));
-    let filed = match state
-        .incidents
-        .file(new, &user.session.name, idempotency)
-        .await
-    {
+    let filed = match state.cases.file(new, &user.session.name, idempotency).await {
         Ok(filed) => filed,
         Err(ServiceError::Invalid(field_errors)) => {
             for error in &field_errors {

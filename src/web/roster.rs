@@ -7,9 +7,9 @@
 
 use super::User;
 use crate::auth::Permission;
-use crate::http::AppState;
-use crate::incidents::ServiceError;
-use crate::notices::RosterAnswer;
+use crate::cases::notices::RosterAnswer;
+use crate::cases::ServiceError;
+use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -39,7 +39,7 @@ async fn incident_title(
         )
     };
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.incidents.store.incident(id).await {
+    match state.cases.store.incident(id).await {
         Ok(Some(incident)) => Ok((id, incident.title)),
         Ok(None) => Err(not_found()),
         Err(error) => Err(user.internal(state, error)),
@@ -165,8 +165,8 @@ pub async fn upload(
             &page,
         );
     };
-    let status = match crate::notices::import_roster(
-        &state,
+    let status = match crate::cases::notices::import_roster(
+        &state.cases,
         id,
         file.path(),
         &upload.name,

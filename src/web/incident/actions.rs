@@ -7,9 +7,9 @@
 
 use super::page::{not_found, parse_id, render, FormState, Forms};
 use crate::auth::Permission;
+use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, Timestamp};
-use crate::http::AppState;
-use crate::incidents::ServiceError;
+use crate::state::AppState;
 use crate::store::Settlement;
 use crate::web::format;
 use crate::web::{Fields, Refused, User};
@@ -108,7 +108,7 @@ async fn record_event_inner(state: &AppState, user: &User, id: &str, fields: Fie
     };
     let label = format::event_label(kind.as_str());
     match state
-        .incidents
+        .cases
         .record_event(id, kind, at, &user.session.name)
         .await
     {
@@ -192,13 +192,13 @@ async fn settle(
 ) -> Outcome {
     allowed(user, state, &fields, Permission::Administer)?;
     let id = parse_id(id).ok_or_else(|| not_found(user, state, "obligation"))?;
-    let record = match state.incidents.store.obligation(id).await {
+    let record = match state.cases.store.obligation(id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(not_found(user, state, "obligation")),
         Err(error) => return Err(user.internal(state, error)),
     };
     let zone = state.settings.timezone;
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let mut form = FormState::from_fields(&fields, &["at", "note", "reason"]);
     let settlement = match action {
         SettleAction::Complete => {
@@ -232,11 +232,7 @@ async fn settle(
     let (Some(settlement), true) = (settlement, form.errors.is_empty()) else {
         return Err(refused(form).await);
     };
-    match state
-        .incidents
-        .settle(id, settlement, &user.session.name)
-        .await
-    {
+    match state.cases.settle(id, settlement, &user.session.name).await {
         Ok(settled) => {
             let status = format::status(settled.status(now), settled.due_at, now);
             Ok(user.redirect_with(
@@ -278,7 +274,7 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
     allowed(user, state, &fields, Permission::Administer)?;
     let id = parse_id(id).ok_or_else(|| not_found(user, state, "incident"))?;
     let back = format!("/incidents/{id}#family-notice");
-    let (level, text) = match crate::notices::approve(state, id, &user.session.name).await {
+    let (level, text) = match crate::cases::notices::approve(&state.cases, id, &user.session.name).await {
         Ok(approval) => (
             "ok",
             match approval.published_url {

@@ -2,9 +2,9 @@
 //! form (from `actions`) shown again beside the field it failed on.
 
 use super::actions::SettleAction;
+use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, FieldError};
-use crate::http::AppState;
-use crate::incidents::ServiceError;
+use crate::state::AppState;
 use crate::store::{IncidentRecord, Job, ObligationRecord};
 use crate::views;
 use crate::web::deliveries::{self, DeliveryProgress};
@@ -278,22 +278,22 @@ pub(super) async fn render(
     forms: Forms,
     status: StatusCode,
 ) -> Response {
-    let (incident, mut obligations) = match state.incidents.incident(id).await {
+    let (incident, mut obligations) = match state.cases.incident(id).await {
         Ok(found) => found,
         Err(ServiceError::NotFound) => return not_found(user, state, "incident"),
         Err(error) => return user.internal(state, error),
     };
-    let jobs = match state.incidents.store.incident_jobs(id).await {
+    let jobs = match state.cases.store.incident_jobs(id).await {
         Ok(jobs) => jobs,
         Err(error) => return user.internal(state, error),
     };
-    let now = state.incidents.clock.now();
+    let now = state.cases.clock.now();
     let zone = state.settings.timezone;
     // Soonest due first, pending last: the order of urgency.
     obligations.sort_by_key(|o| (o.status(now).is_settled(), o.due_at.is_none(), o.due_at));
     let recorded: Vec<&str> = incident.events.iter().map(|e| e.kind.as_str()).collect();
     let event_choices: Vec<Choice> = state
-        .incidents
+        .settings
         .engine
         .events()
         .into_iter()

@@ -1,39 +1,21 @@
 //! Use cases on incidents: filing a report, recording a clock event,
 //! completing or waiving an obligation. Each one derives obligations with the
-//! rules engine and hands the store one atomic write.
+//! rules engine and hands the store one atomic write; a change that starts
+//! the families' clock drafts their notice (`notices`).
 
-use crate::clock::Clock;
+use super::{Context, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::incident::breach_at;
 use crate::domain::{ClockEvent, FieldError, NewIncident, Timestamp};
 use crate::rules::{Engine, IncidentFacts, ObligationPlan};
-use crate::scheduler::escalation::Policy;
 use crate::scheduler::planning::reminder_jobs;
 use crate::store::{
     CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, ObligationRecord, SettleOutcome,
-    Settlement, Store, StoreError, StoredResponse,
+    Settlement, StoreError, StoredResponse,
 };
 use crate::views::{self, Ids};
-use crate::wake::Wake;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use uuid::Uuid;
-
-/// How far ahead of the server's clock a reported instant may be: clocks
-/// drift, but a report of the future is a typo.
-pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
-
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
-    #[error("not found")]
-    NotFound,
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// The answer to a filing: new, or the first answer to a repeated key.
 #[derive(Debug)]
@@ -42,64 +24,7 @@ pub struct Filed {
     pub replayed: bool,
 }
 
-#[derive(Clone)]
-pub struct Incidents {
-    pub store: Arc<dyn Store>,
-    pub engine: Arc<Engine>,
-    pub clock: Arc<dyn Clock>,
-    pub escalation: Arc<Policy>,
-    /// Told when new jobs are planned, so the scheduler need not poll.
-    pub wake: Wake,
-    pub settings: Arc<crate::settings::Settings>,
-}
-
-impl Incidents {
-    /// The incident and obligations a report would create, without storing
-    /// anything (also what `breachd deadlines` shows).
-    pub fn draft(
-        engine: &Engine,
-        new: &NewIncident,
-        id: Uuid,
-        filed_by: &str,
-        now: DateTime<Utc>,
-    ) -> (IncidentRecord, Vec<ObligationRecord>) {
-        let classification = engine.classify(&new.data_elements);
-        let facts = engine.facts_of(new, &classification);
-        // The events as reported, not as the rules derive them.
-        let reported = [
-            (ClockEvent::discovered(), Some(new.discovered_at)),
-            (ClockEvent::board_notified(), new.board_notified_at),
-        ];
-        let events = reported
-            .into_iter()
-            .filter_map(|(kind, at)| {
-                Some(EventRecord {
-                    kind: kind.to_string(),
-                    at: at?.utc(),
-                    recorded_at: now,
-                    recorded_by: filed_by.to_owned(),
-                })
-            })
-            .collect();
-        let incident = IncidentRecord {
-            id,
-            title: new.title.clone(),
-            description: new.description.clone(),
-            contractor: new.contractor.clone(),
-            own_systems: new.own_systems,
-            data_elements: new.data_elements.clone(),
-            classification,
-            affected_students: new.affected_students,
-            filed_by: filed_by.to_owned(),
-            created_at: now,
-            version: 0,
-            events,
-        };
-        let plans = engine.evaluate(&facts, now);
-        let obligations = records_from_plans(id, &plans, &[], filed_by, now);
-        (incident, obligations)
-    }
-
+impl Context {
     pub async fn file(
         &self,
         new: NewIncident,
@@ -119,15 +44,16 @@ impl Incidents {
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let (incident, obligations) = Self::draft(&self.engine, &new, Uuid::now_v7(), caller, now);
-        let jobs = reminder_jobs(&obligations, &self.escalation, now);
+        let (incident, obligations) =
+            draft(&self.settings.engine, &new, Uuid::now_v7(), caller, now);
+        let jobs = reminder_jobs(&obligations, &self.settings.escalation, now);
         let planned: Vec<_> = jobs.iter().map(|job| job.as_planned(now)).collect();
         let body = views::incident(
             &incident,
             &obligations,
             &planned,
             now,
-            self.engine.zone,
+            self.settings.engine.zone,
             Ids::Shown,
         )
         .to_string();
@@ -174,7 +100,7 @@ impl Incidents {
         obligations: &[ObligationRecord],
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        if crate::notices::on_obligations_changed(
+        if super::notices::on_obligations_changed(
             self.store.as_ref(),
             &self.settings,
             incident,
@@ -183,7 +109,7 @@ impl Incidents {
         )
         .await?
         {
-            crate::notices::approve_with(self, incident.id, "auto_send").await?;
+            super::notices::approve(self, incident.id, "auto_send").await?;
         }
         Ok(())
     }
@@ -211,14 +137,14 @@ impl Incidents {
         at: Timestamp,
         by: &str,
     ) -> Result<bool, ServiceError> {
-        let known = self.engine.events();
+        let known = self.settings.engine.events();
         if !known.contains(&kind) {
             let names: Vec<String> = known.iter().map(ToString::to_string).collect();
             return Err(ServiceError::Invalid(vec![FieldError::new(
                 "kind",
                 format!(
                     "{kind} is not an event of the {} rules ({})",
-                    self.engine.pack.jurisdiction,
+                    self.settings.engine.pack.jurisdiction,
                     names.join(", ")
                 ),
             )]));
@@ -266,7 +192,7 @@ impl Incidents {
             let mut recorded = incident.clone();
             recorded.events.push(event.clone());
             let facts = facts_of_record(&recorded);
-            let plans = self.engine.evaluate(&facts, now);
+            let plans = self.settings.engine.evaluate(&facts, now);
             let obligations = records_from_plans(id, &plans, &existing, by, now);
             // Reminders are planned for the obligations as they will stand:
             // a completion or waiver already recorded is kept by the store.
@@ -281,7 +207,7 @@ impl Incidents {
                     o
                 })
                 .collect();
-            let jobs = reminder_jobs(&standing, &self.escalation, now);
+            let jobs = reminder_jobs(&standing, &self.settings.escalation, now);
             match self
                 .store
                 .record_event(id, incident.version, &event, &obligations, &jobs)
@@ -334,6 +260,52 @@ impl Incidents {
             ))),
         }
     }
+}
+
+/// The incident and obligations a report would create, without storing
+/// anything (also what `breachd deadlines` shows).
+pub fn draft(
+    engine: &Engine,
+    new: &NewIncident,
+    id: Uuid,
+    filed_by: &str,
+    now: DateTime<Utc>,
+) -> (IncidentRecord, Vec<ObligationRecord>) {
+    let classification = engine.classify(&new.data_elements);
+    let facts = engine.facts_of(new, &classification);
+    // The events as reported, not as the rules derive them.
+    let reported = [
+        (ClockEvent::discovered(), Some(new.discovered_at)),
+        (ClockEvent::board_notified(), new.board_notified_at),
+    ];
+    let events = reported
+        .into_iter()
+        .filter_map(|(kind, at)| {
+            Some(EventRecord {
+                kind: kind.to_string(),
+                at: at?.utc(),
+                recorded_at: now,
+                recorded_by: filed_by.to_owned(),
+            })
+        })
+        .collect();
+    let incident = IncidentRecord {
+        id,
+        title: new.title.clone(),
+        description: new.description.clone(),
+        contractor: new.contractor.clone(),
+        own_systems: new.own_systems,
+        data_elements: new.data_elements.clone(),
+        classification,
+        affected_students: new.affected_students,
+        filed_by: filed_by.to_owned(),
+        created_at: now,
+        version: 0,
+        events,
+    };
+    let plans = engine.evaluate(&facts, now);
+    let obligations = records_from_plans(id, &plans, &[], filed_by, now);
+    (incident, obligations)
 }
 
 /// The engine's view of a stored incident.

@@ -6,10 +6,9 @@
 //! chunk jobs then send them (`fanout`), and a publication job writes the
 //! website notice (`publishing`). A crash anywhere resumes from the rows.
 
+use super::{Context, ServiceError};
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
-use crate::http::AppState;
-use crate::incidents::{Incidents, ServiceError};
 use crate::roster::{RosterRejected, StagedRoster};
 use crate::rules::OwnWork;
 use crate::settings::Settings;
@@ -149,13 +148,13 @@ impl RosterPages for Pages<'_> {
 /// Imports a roster file (already on disk) for an incident; rejected rows
 /// of a plain CSV are reported under `upload_name`.
 pub async fn import_roster(
-    state: &AppState,
+    cases: &Context,
     incident_id: Uuid,
     path: &Path,
     upload_name: &str,
     by: &str,
 ) -> Result<RosterAnswer, ServiceError> {
-    let store = &state.incidents.store;
+    let store = &cases.store;
     let incident = store
         .incident(incident_id)
         .await?
@@ -171,7 +170,7 @@ pub async fn import_roster(
         Err(rejected) => return Err(rejected_roster(rejected)),
     };
     let report = staged.report.clone();
-    let now = state.incidents.clock.now();
+    let now = cases.clock.now();
     let record = RosterImportRecord {
         id: Uuid::now_v7(),
         incident_id,
@@ -203,14 +202,14 @@ pub async fn import_roster(
     let obligations = store.incident_obligations(incident_id).await?;
     if on_obligations_changed(
         store.as_ref(),
-        &state.settings,
+        &cases.settings,
         &incident,
         &obligations,
         now,
     )
     .await?
     {
-        approve_with(&state.incidents, incident_id, "auto_send").await?;
+        approve(cases, incident_id, "auto_send").await?;
     }
     Ok(RosterAnswer {
         format: report.format.as_str(),
@@ -247,20 +246,11 @@ pub struct Approval {
 /// Approves the family notice: plans one message per guardian and the
 /// publication of the website notice, then wakes the scheduler.
 pub async fn approve(
-    state: &AppState,
+    cases: &Context,
     incident_id: Uuid,
     by: &str,
 ) -> Result<Approval, ServiceError> {
-    approve_with(&state.incidents, incident_id, by).await
-}
-
-pub async fn approve_with(
-    incidents: &Incidents,
-    incident_id: Uuid,
-    by: &str,
-) -> Result<Approval, ServiceError> {
-    let state = incidents;
-    let store = &incidents.store;
+    let store = &cases.store;
     let incident = store
         .incident(incident_id)
         .await?
@@ -271,30 +261,30 @@ pub async fn approve_with(
                 .into(),
         ));
     }
-    let now = state.clock.now();
+    let now = cases.clock.now();
     store
-        .ensure_notice_draft(&draft(&incident, &state.settings, now))
+        .ensure_notice_draft(&draft(&incident, &cases.settings, now))
         .await?;
-    let domain = state.settings.email.from.email.domain().to_owned();
+    let domain = cases.settings.email.from.email.domain().to_owned();
     let outcome = store
         .approve_notice(
             incident_id,
             by,
             now,
-            state.settings.notice.chunk_size,
+            cases.settings.notice.chunk_size,
             &domain,
         )
         .await?;
     if !outcome.already {
         tracing::info!(%incident_id, recipients = outcome.recipients, chunks = outcome.chunks, "family notice approved");
-        state.wake.wake();
+        cases.wake.wake();
     }
     Ok(Approval {
         recipients: outcome.recipients,
         chunks: outcome.chunks,
         already_approved: outcome.already,
         published_url: Some(crate::scheduler::jobs::publish::page_url(
-            &state.settings,
+            &cases.settings,
             incident_id,
         )),
     })

@@ -1,0 +1,73 @@
+//! The use cases: what the API, the staff pages and the command line ask
+//! breachd to do, on one [`Context`]. Handlers call these and never the store
+//! itself, so a rule such as "a report of the future is refused" holds
+//! whichever door the request came in by.
+//!
+//! `incidents` (filing, clock events, settling obligations) starts the
+//! families' notice through `notices` (roster, draft, approval); `notices`
+//! never calls back.
+
+pub mod incidents;
+pub mod notices;
+mod queries;
+
+use crate::clock::Clock;
+use crate::domain::FieldError;
+use crate::settings::Settings;
+use crate::store::{Store, StoreError};
+use crate::wake::Wake;
+use chrono::Duration;
+use std::sync::Arc;
+
+pub use incidents::{draft, Filed};
+
+/// How far ahead of the server's clock a reported instant may be: clocks
+/// drift, but a report of the future is a typo.
+pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What every use case runs with.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Told when new jobs are planned, so the scheduler need not poll.
+    pub(crate) wake: Wake,
+}
+
+impl Context {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+        wake: Wake,
+    ) -> Self {
+        Self {
+            store,
+            settings,
+            clock,
+            wake,
+        }
+    }
+
+    /// The time the use cases stand at (a test's clock, or the system's).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
