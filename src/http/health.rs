@@ -33,7 +33,7 @@ pub async fn livez() -> Json<Value> {
     ),
 )]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let reason = match state.cases.store.ready().await {
+    let reason = match state.cases.database_ready().await {
         Err(error) => Some(error.to_string()),
         Ok(()) => state.mailer.check().await.err(),
     };

@@ -17,9 +17,7 @@ use axum::response::{IntoResponse, Response};
     )
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let now = state.cases.clock.now();
-    let store = &state.cases.store;
-    match store.obligation_counts(now).await {
+    match state.cases.obligation_counts().await {
         Ok(counts) => {
             for (status, count) in counts {
                 metrics::gauge!("breachd_obligations", "status" => status.as_str())
@@ -31,7 +29,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             "reading obligation counts for /metrics failed"
         ),
     }
-    match store.queue_depth(now).await {
+    match state.cases.queue_depth().await {
         Ok((due, scheduled)) => {
             metrics::gauge!("breachd_queue_due").set(due as f64);
             metrics::gauge!("breachd_queue_scheduled").set(scheduled as f64);

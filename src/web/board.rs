@@ -95,7 +95,6 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
 pub async fn page(State(state): State<AppState>, user: User) -> Response {
     let now = state.cases.clock.now();
     let zone = state.settings.timezone;
-    let store = &state.cases.store;
     let filter = |statuses: Vec<ObligationStatus>, limit: i64| ObligationFilter {
         statuses,
         due_before: None,
@@ -103,14 +102,16 @@ pub async fn page(State(state): State<AppState>, user: User) -> Response {
         now,
         limit,
     };
-    let open = store
-        .list_obligations(&filter(
+    let open = state
+        .cases
+        .obligations(&filter(
             vec![ObligationStatus::Open, ObligationStatus::Overdue],
             BOARD_LIMIT + 1,
         ))
         .await;
-    let pending = store
-        .list_obligations(&filter(vec![ObligationStatus::Pending], PENDING_LIMIT))
+    let pending = state
+        .cases
+        .obligations(&filter(vec![ObligationStatus::Pending], PENDING_LIMIT))
         .await;
     let (mut open, pending) = match (open, pending) {
         (Ok(open), Ok(pending)) => (open, pending),

@@ -33,8 +33,7 @@ pub struct FailedRecipient {
 /// The delivery progress of `incident_id`'s family notice, from the
 /// delivery records (the data behind `GET /api/v1/incidents/{id}/deliveries`).
 pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
-    let store = &state.cases.store;
-    let counts = match store.delivery_counts(incident_id).await {
+    let counts = match state.cases.delivery_counts(incident_id).await {
         Ok(counts) => counts,
         Err(error) => {
             tracing::warn!(
@@ -54,7 +53,8 @@ pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
     let failed = count(EmailStatus::Failed);
     // The failed addresses, at most a page of them: the API lists them all.
     let failed_recipients = if failed > 0 {
-        store
+        state
+            .cases
             .deliveries(incident_id, Some(EmailStatus::Failed), None, 200)
             .await
             .unwrap_or_default()

@@ -39,7 +39,7 @@ async fn incident_title(
         )
     };
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.cases.store.incident(id).await {
+    match state.cases.incident_record(id).await {
         Ok(Some(incident)) => Ok((id, incident.title)),
         Ok(None) => Err(not_found()),
         Err(error) => Err(user.internal(state, error)),

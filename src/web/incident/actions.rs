@@ -192,7 +192,7 @@ async fn settle(
 ) -> Outcome {
     allowed(user, state, &fields, Permission::Administer)?;
     let id = parse_id(id).ok_or_else(|| not_found(user, state, "obligation"))?;
-    let record = match state.cases.store.obligation(id).await {
+    let record = match state.cases.obligation(id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(not_found(user, state, "obligation")),
         Err(error) => return Err(user.internal(state, error)),

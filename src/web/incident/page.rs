@@ -283,7 +283,7 @@ pub(super) async fn render(
         Err(ServiceError::NotFound) => return not_found(user, state, "incident"),
         Err(error) => return user.internal(state, error),
     };
-    let jobs = match state.cases.store.incident_jobs(id).await {
+    let jobs = match state.cases.incident_jobs(id).await {
         Ok(jobs) => jobs,
         Err(error) => return user.internal(state, error),
     };
