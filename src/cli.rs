@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
-//! `report`, `status` and `token new` (CONTRACT.md), and `migrate-data`.
+//! `report`, `status` and `token new` (docs/cli.md), and `migrate-data`.
 
 use crate::app::{cancel_on_signals, Application};
 use crate::auth::token_sha256;

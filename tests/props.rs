@@ -296,7 +296,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// The example body of CONTRACT.md, which is valid.
+/// The example body of docs/api.md, which is valid.
 fn valid_body() -> Map<String, Value> {
     let Value::Object(map) = json!({
         "title": "SIS vendor unauthorized access",

@@ -293,7 +293,7 @@ async fn no_api_route_is_left_open() {
     app.stop().await;
 }
 
-/// The roles of CONTRACT.md, and the document's 403 answers with them: an
+/// The roles of docs/api.md, and the document's 403 answers with them: an
 /// operation that documents 403 refuses a viewer, one that does not lets a
 /// viewer through; a reporter may only file incidents and record events
 /// beyond reading. The body is well-formed JSON: handlers check the role

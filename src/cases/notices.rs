@@ -26,7 +26,7 @@ use uuid::Uuid;
 /// counted; the full list is at GET .../roster).
 const LISTED_UNREACHABLE: usize = 1000;
 
-/// What an import answers (CONTRACT.md): counts and every rejected row.
+/// What an import answers (docs/api.md): counts and every rejected row.
 #[derive(Debug, Clone, Serialize)]
 pub struct RosterAnswer {
     pub format: &'static str,

@@ -1,6 +1,6 @@
 //! Building one message: one recipient, a Message-ID chosen before the first
 //! attempt (kept across retries, so a receiver can drop a duplicate), and the
-//! headers of CONTRACT.md: `Auto-Submitted: auto-generated`,
+//! headers of docs/email.md: `Auto-Submitted: auto-generated`,
 //! `X-Breachd-Kind`, and `X-Breachd-Incident` (not on digests).
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};

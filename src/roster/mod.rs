@@ -1,7 +1,7 @@
 //! Roster import: who is affected by a breach and which guardians to notify.
 //!
 //! A district uploads either a OneRoster 1.1/1.2 CSV bundle (a zip with
-//! `manifest.csv`) or the plain CSV of CONTRACT.md. Rosters can hold a million
+//! `manifest.csv`) or the plain CSV of docs/api.md. Rosters can hold a million
 //! guardians, so nothing here keeps the roster in memory: a blocking parser
 //! streams rows through a small bounded channel into a scratch SQLite database
 //! in a temporary directory, the joins (students ↔ guardians, siblings, shared
@@ -40,7 +40,7 @@ pub enum RosterFormat {
     /// A OneRoster 1.2 CSV bundle: roles in `roles.csv`.
     #[serde(rename = "oneroster-1.2")]
     OneRoster12,
-    /// The plain CSV of CONTRACT.md, one (student, guardian) pair per row.
+    /// The plain CSV of docs/api.md, one (student, guardian) pair per row.
     #[serde(rename = "plain-csv")]
     PlainCsv,
 }
@@ -56,7 +56,7 @@ impl RosterFormat {
     }
 }
 
-/// What an import found: the counts CONTRACT.md promises, and the bad rows.
+/// What an import found: the counts docs/api.md promises, and the bad rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     /// The detected format.
@@ -213,7 +213,7 @@ pub struct StagedRoster {
 
 impl StagedRoster {
     /// Detects the format (a zip → OneRoster bundle; otherwise the plain CSV
-    /// of CONTRACT.md) and stages it. Rejected rows of the plain CSV are
+    /// of docs/api.md) and stages it. Rejected rows of the plain CSV are
     /// reported under the file name of `path`.
     pub async fn stage(path: &Path) -> Result<StagedRoster, RosterRejected> {
         let name = path

@@ -1,4 +1,4 @@
-//! The plain CSV of CONTRACT.md: a header naming `student_id`,
+//! The plain CSV of docs/api.md: a header naming `student_id`,
 //! `student_name`, `guardian_name`, `guardian_email` and optionally
 //! `language` (any order, extra columns ignored), then one row per (student,
 //! guardian) pair. It exists for districts whose SIS cannot export OneRoster,

@@ -83,7 +83,7 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// CONTRACT.md's default: opened → privacy officer; 50% → + director of
+    /// The documented default (docs/configuration.md): opened → privacy officer; 50% → + director of
     /// technology; 75% → + superintendent; due and every 24 h overdue → + board.
     pub fn contract_default() -> Self {
         let step = |at, role: &str| Step {

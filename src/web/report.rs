@@ -1,5 +1,5 @@
 //! Filing a report from a form (`/incidents/new`), for IT staff under
-//! pressure: the incident fields of CONTRACT.md, data elements ticked from
+//! pressure: the incident fields of the API (docs/api.md), data elements ticked from
 //! the taxonomy or typed freely (an unknown name is flagged and treated as
 //! student information, the strictest clock), and date-times typed in the
 //! district's zone. "Preview deadlines" shows what would be due without

@@ -1,5 +1,5 @@
 //! One family notice as the bytes that go on the wire: the guardian's
-//! wording from the district's template, with the headers of CONTRACT.md.
+//! wording from the district's template, with the headers of docs/email.md.
 //!
 //! What every message of an incident shares is prepared once per incident
 //! (the template context as a minijinja value; the From, MIME, kind and
