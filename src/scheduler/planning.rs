@@ -4,9 +4,9 @@
 //! nothing.
 
 use super::escalation::{self, PlannedReminder, PlannedState, Policy};
-use crate::store::{JobState, NewJob, ObligationRecord};
+use crate::store::{EmailRecord, Job, JobState, NewJob, ObligationRecord};
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub const REMINDER: &str = "reminder";
@@ -71,6 +71,65 @@ pub fn digest_job(expression: &str, fire_at: DateTime<Utc>) -> NewJob {
         due_at: fire_at,
         state: JobState::Scheduled,
         incident_id: None,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}
+
+/// The report of `job`'s permanent failures to the privacy officer.
+pub fn failure_report_job(
+    job: &Job,
+    kind: &str,
+    incident_id: Option<Uuid>,
+    failures: &[&EmailRecord],
+    now: DateTime<Utc>,
+) -> NewJob {
+    // Staff addresses of reminders and digests are named; a family's address
+    // is personal data and stays in the deliveries listing.
+    let named = kind != crate::email::message::KIND_FAMILY_NOTICE;
+    let listed: Vec<Value> = failures
+        .iter()
+        .map(|e| {
+            json!({
+                "kind": kind,
+                "incident_id": incident_id,
+                "recipient": if named { e.recipient.clone() } else { "(a family; see the incident's deliveries)".into() },
+                "reply": e.last_reply,
+            })
+        })
+        .collect();
+    let failed: Vec<String> = failures.iter().map(|e| e.recipient.clone()).collect();
+    failure_report(
+        format!("failure-report:{}", job.id),
+        listed,
+        failed,
+        incident_id,
+        now,
+    )
+}
+
+/// A report to the privacy officer of the `failures` listed (as the
+/// template shows them); `failed_recipients` are never sent the report.
+pub fn failure_report(
+    key: String,
+    failures: Vec<Value>,
+    failed_recipients: Vec<String>,
+    incident_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: FAILURE_REPORT.into(),
+        key,
+        payload: json!({
+            "failures": failures,
+            "failed_recipients": failed_recipients,
+        }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id,
         obligation_id: None,
         obligation_due: None,
         step_order: None,

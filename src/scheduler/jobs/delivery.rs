@@ -5,10 +5,9 @@
 //! privacy officer and never retried. One failing recipient never holds up
 //! the others: each recipient gets a message of its own.
 
-use super::failure_report::failure_report_job;
 use crate::email::message::{self, Outgoing};
 use crate::email::SendOutcome;
-use crate::scheduler::planning::FAILURE_REPORT;
+use crate::scheduler::planning::{failure_report_job, FAILURE_REPORT};
 use crate::scheduler::Worker;
 use crate::store::{EmailStatus, Job, JobState, NewEmail};
 use chrono::{DateTime, Utc};

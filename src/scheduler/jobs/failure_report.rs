@@ -3,12 +3,9 @@
 
 use super::delivery::{deliver, Planned};
 use crate::email::message::KIND_DELIVERY_FAILURE;
-use crate::scheduler::planning::FAILURE_REPORT;
 use crate::scheduler::Worker;
-use crate::store::{Job, JobState, NewJob};
-use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
-use uuid::Uuid;
+use crate::store::Job;
+use serde_json::json;
 
 pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     let failed: Vec<String> = job.payload["failed_recipients"]
@@ -41,43 +38,4 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     }
     let incident = job.incident_id;
     deliver(worker, &job, KIND_DELIVERY_FAILURE, incident, planned).await
-}
-
-pub(crate) fn failure_report_job(
-    job: &Job,
-    kind: &str,
-    incident_id: Option<Uuid>,
-    failures: &[&crate::store::EmailRecord],
-    now: DateTime<Utc>,
-) -> NewJob {
-    // Staff addresses of reminders and digests are named; a family's address
-    // is personal data and stays in the deliveries listing.
-    let named = kind != crate::email::message::KIND_FAMILY_NOTICE;
-    let listed: Vec<Value> = failures
-        .iter()
-        .map(|e| {
-            json!({
-                "kind": kind,
-                "incident_id": incident_id,
-                "recipient": if named { e.recipient.clone() } else { "(a family; see the incident's deliveries)".into() },
-                "reply": e.last_reply,
-            })
-        })
-        .collect();
-    NewJob {
-        id: Uuid::now_v7(),
-        kind: FAILURE_REPORT.into(),
-        key: format!("failure-report:{}", job.id),
-        payload: json!({
-            "failures": listed,
-            "failed_recipients": failures.iter().map(|e| e.recipient.clone()).collect::<Vec<_>>(),
-        }),
-        due_at: now,
-        state: JobState::Scheduled,
-        incident_id,
-        obligation_id: None,
-        obligation_due: None,
-        step_order: None,
-        late: false,
-    }
 }

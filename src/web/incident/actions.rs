@@ -5,7 +5,7 @@
 //! shows the page again with the reason next to the field and what was typed
 //! kept.
 
-use super::page::{not_found, parse_id, render, FormState, Forms};
+use super::page::{not_found, parse_id, render, FormState, Forms, SettleAction};
 use crate::auth::Permission;
 use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, Timestamp};
@@ -21,31 +21,6 @@ use uuid::Uuid;
 
 /// The longest note or reason accepted (as the API).
 const MAX_NOTE_CHARS: usize = 5000;
-
-/// How an administrator settles an obligation from the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SettleAction {
-    Complete,
-    Waive,
-}
-
-impl SettleAction {
-    /// The form's name for it (the template picks the refused form by it).
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            SettleAction::Complete => "complete",
-            SettleAction::Waive => "waive",
-        }
-    }
-
-    /// Where a refusal that names no field of the form is shown.
-    fn main_field(self) -> &'static str {
-        match self {
-            SettleAction::Complete => "at",
-            SettleAction::Waive => "reason",
-        }
-    }
-}
 
 type Outcome = Result<Response, Response>;
 

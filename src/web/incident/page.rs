@@ -1,7 +1,6 @@
 //! The incident page: its view models and their rendering, with a refused
 //! form (from `actions`) shown again beside the field it failed on.
 
-use super::actions::SettleAction;
 use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, FieldError};
 use crate::state::AppState;
@@ -51,6 +50,31 @@ impl FormState {
                 fallback.to_owned()
             };
             self.error(&field, error.reason);
+        }
+    }
+}
+
+/// How an administrator settles an obligation from the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SettleAction {
+    Complete,
+    Waive,
+}
+
+impl SettleAction {
+    /// The form's name for it (the template picks the refused form by it).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SettleAction::Complete => "complete",
+            SettleAction::Waive => "waive",
+        }
+    }
+
+    /// Where a refusal that names no field of the form is shown.
+    pub(super) fn main_field(self) -> &'static str {
+        match self {
+            SettleAction::Complete => "at",
+            SettleAction::Waive => "reason",
         }
     }
 }

@@ -30,8 +30,9 @@ pub use compose::{Composed, Composer};
 use crate::domain::timestamp::format_in_zone;
 use crate::email::message::KIND_FAMILY_NOTICE;
 use crate::rules::OwnWork;
+use crate::scheduler::planning;
 use crate::scheduler::{Wake, Worker};
-use crate::store::{EmailStatus, Job, JobKinds, JobState, NewJob};
+use crate::store::{EmailStatus, Job, JobKinds, JobState};
 use chrono::Duration;
 use recorder::{Finished, Progress, Senders};
 use sender::Work;
@@ -404,27 +405,19 @@ async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Res
         tracing::info!(%incident_id, sent, failed, "families' obligation completed by the fan-out");
     }
     if failed > 0 {
-        let report = NewJob {
-            id: Uuid::now_v7(),
-            kind: crate::scheduler::planning::FAILURE_REPORT.into(),
-            key: format!("failure-report:family-notice:{incident_id}"),
-            payload: json!({
-                "failures": [{
-                    "kind": KIND_FAMILY_NOTICE,
-                    "incident_id": incident_id,
-                    "recipient": format!("{failed} famil{} (see GET /api/v1/incidents/{incident_id}/deliveries?status=failed)", if failed == 1 { "y" } else { "ies" }),
-                    "reply": "permanent failure",
-                }],
-                "failed_recipients": [],
-            }),
-            due_at: now,
-            state: JobState::Scheduled,
-            incident_id: Some(incident_id),
-            obligation_id: None,
-            obligation_due: None,
-            step_order: None,
-            late: false,
-        };
+        let failures = vec![json!({
+            "kind": KIND_FAMILY_NOTICE,
+            "incident_id": incident_id,
+            "recipient": format!("{failed} famil{} (see GET /api/v1/incidents/{incident_id}/deliveries?status=failed)", if failed == 1 { "y" } else { "ies" }),
+            "reply": "permanent failure",
+        })];
+        let report = planning::failure_report(
+            format!("failure-report:family-notice:{incident_id}"),
+            failures,
+            Vec::new(),
+            Some(incident_id),
+            now,
+        );
         worker.store.enqueue(&[report]).await?;
     }
     Ok(())
