@@ -5,55 +5,19 @@
 
 mod common;
 
-use breachd::http::auth::token_sha256;
+use common::daemon::Daemon;
 use common::smtp::SmtpServer;
+use common::TestConfig;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const GUARDIANS: usize = 1500;
 const CONNECTIONS: usize = 4;
 const TOKEN: &str = "crash-test-admin";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(config: &Path, log: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_breachd"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .env_remove("BREACHD_CONFIG")
-        .env("BREACHD__LOG__FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{base}/livez")).send().await {
-            if response.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the daemon did not come up");
-}
+/// How long the daemon may take to migrate and listen.
+const LIVE_WITHIN: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn kill_9_mid_fan_out_loses_nobody_and_repeats_at_most_the_messages_in_flight() {
@@ -62,48 +26,16 @@ async fn kill_9_mid_fan_out_loses_nobody_and_repeats_at_most_the_messages_in_fli
     // of a message whose content is already sent.
     let smtp = SmtpServer::start_with(&["--delay-ms", "10", "--pipelining"]);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let config = dir.path().join("breachd.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-[database]
-url = "sqlite://{db}"
-[email]
-transport = "smtp"
-url = "{smtp}"
-max_connections = {CONNECTIONS}
-dir = "{outbox}"
-[publish]
-dir = "{site}"
-[escalation]
-steps = []
-repeat_overdue = "0s"
-[digest]
-cron = ""
-[scheduler]
-lease = "2s"
-[[auth.tokens]]
-name = "admin"
-role = "admin"
-sha256 = "{sha}"
-"#,
-            db = dir.path().join("breachd.db").display(),
-            smtp = smtp.url(),
-            outbox = dir.path().join("outbox").display(),
-            site = dir.path().join("site").display(),
-            sha = hex::encode(token_sha256(TOKEN)),
-        ),
-    )
-    .unwrap();
-    let log = dir.path().join("daemon.log");
-    let mut daemon = start(&config, &log);
+    let config = TestConfig::new()
+        .smtp(&smtp.url())
+        .max_connections(CONNECTIONS)
+        .no_escalation()
+        .admin_only(TOKEN)
+        .layer("[scheduler]\nlease = \"2s\"\n");
+    let mut daemon = Daemon::start(dir.path(), "breachd", config);
+    daemon.wait_live(LIVE_WITHIN).await;
+    let base = daemon.base.clone();
     let client = reqwest::Client::new();
-    wait_ready(&client, &base).await;
 
     let now = chrono::Utc::now();
     let incident = json!({
@@ -154,16 +86,15 @@ sha256 = "{sha}"
         m.iter().filter(|m| family(m)).count() >= GUARDIANS / 4
     })
     .await;
-    daemon.kill().unwrap();
-    daemon.wait().unwrap();
+    daemon.kill_9();
     let at_crash = smtp.messages().iter().filter(|m| family(m)).count();
     assert!(
         at_crash < GUARDIANS,
         "the crash came before the end ({at_crash})"
     );
 
-    let mut daemon = start(&config, &log);
-    wait_ready(&client, &base).await;
+    daemon.restart();
+    daemon.wait_live(LIVE_WITHIN).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut per_address: BTreeMap<String, usize> = BTreeMap::new();
     while Instant::now() < deadline {
@@ -217,9 +148,8 @@ sha256 = "{sha}"
     }
     assert_eq!(sent, GUARDIANS as u64, "every delivery recorded as sent");
 
-    daemon.kill().unwrap();
-    daemon.wait().unwrap();
-    let logs = std::fs::read_to_string(&log).unwrap();
+    daemon.kill_9();
+    let logs = daemon.logs();
     assert!(
         logs.contains("fan-out chunk done"),
         "the logs record the work"

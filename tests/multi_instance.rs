@@ -19,115 +19,37 @@
 
 mod common;
 
-use breachd::http::auth::token_sha256;
+use common::daemon::Daemon;
+use common::postgres::PgTestDb;
 use common::smtp::{Received, SmtpServer};
+use common::TestConfig;
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const GUARDIANS: usize = 5000;
 /// SMTP connections per instance: the bound on a dead instance's duplicates.
 const CONNECTIONS: usize = 4;
 const TOKEN: &str = "multi-instance-admin";
-
-// ------------------------------------------------------------- database
-
-struct PgTestDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgTestDb {
-    async fn create(test: &str) -> Option<PgTestDb> {
-        let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-        else {
-            if std::env::var("BREACHD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("{test}: TEST_DATABASE_URL is not set but BREACHD_REQUIRE_POSTGRES=1");
-            }
-            // The real stderr: libtest captures only the print macros.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: TEST_DATABASE_URL not set: {test} did not run against PostgreSQL"
-            );
-            return None;
-        };
-        let name = format!("breachd_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .expect("TEST_DATABASE_URL accepts connections");
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .expect("the test role may create databases");
-        let (scheme, rest) = admin_url.split_once("://").expect("a URL with a scheme");
-        let (rest, query) = match rest.split_once('?') {
-            Some((rest, query)) => (rest, format!("?{query}")),
-            None => (rest, String::new()),
-        };
-        let authority = rest.split('/').next().unwrap_or(rest);
-        let url = format!("{scheme}://{authority}/{name}{query}");
-        Some(PgTestDb {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    async fn drop_database(&self) {
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = admin
-                .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
-                .await;
-        }
-    }
-}
+/// How long an instance may take to migrate and listen.
+const READY_WITHIN: Duration = Duration::from_secs(60);
 
 // -------------------------------------------------------------- daemons
 
-struct Daemon {
-    name: String,
-    base: String,
-    log: PathBuf,
-    child: Option<Child>,
-}
-
-impl Daemon {
-    fn start(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> Daemon {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let home = dir.join(name);
-        std::fs::create_dir_all(&home).unwrap();
-        let config = home.join("breachd.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"
-[server]
-listen = "127.0.0.1:{port}"
-[database]
-url = "{database}"
-[email]
-transport = "smtp"
-url = "{smtp}"
-max_connections = {CONNECTIONS}
-dir = "{outbox}"
-[publish]
-dir = "{site}"
-[escalation]
-steps = []
-repeat_overdue = "0s"
-[digest]
-cron = ""
+/// An instance named `name` on `database`, sending to `smtp`, in its own
+/// folder under `dir`.
+fn start_instance(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> Daemon {
+    let config = TestConfig::new()
+        .database_url(database)
+        .smtp(&smtp.url())
+        .max_connections(CONNECTIONS)
+        .no_escalation()
+        .instance_id(name)
+        .admin_only(TOKEN)
+        .layer(
+            r#"
 [notice]
 chunk_size = 250
 [scheduler]
@@ -136,76 +58,9 @@ chunk_size = 250
 # at most max_connections messages in flight.
 lease = "4s"
 batch = 1
-instance_id = "{name}"
-[[auth.tokens]]
-name = "admin"
-role = "admin"
-sha256 = "{sha}"
 "#,
-                smtp = smtp.url(),
-                outbox = home.join("outbox").display(),
-                site = home.join("site").display(),
-                sha = hex::encode(token_sha256(TOKEN)),
-            ),
-        )
-        .unwrap();
-        let log = home.join("daemon.log");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_breachd"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env_remove("BREACHD_CONFIG")
-            .env("BREACHD__LOG__FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("the breachd binary runs");
-        Daemon {
-            name: name.to_owned(),
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-            child: Some(child),
-        }
-    }
-
-    async fn wait_ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(response) = client.get(format!("{}/readyz", self.base)).send().await {
-                if response.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "{} did not come up; its log:\n{}",
-            self.name,
-            std::fs::read_to_string(&self.log).unwrap_or_default()
         );
-    }
-
-    /// SIGKILL: no drain, no goodbye.
-    fn kill_9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.kill_9();
-    }
+    Daemon::start(&dir.join(name), name, config)
 }
 
 // ------------------------------------------------------------ the work
@@ -348,14 +203,7 @@ where
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let _turn = SERIAL.lock().await;
-    let Some(db) = PgTestDb::create(name).await else {
-        return;
-    };
-    let outcome = tokio::spawn(test(db.url.clone())).await;
-    db.drop_database().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
+    PgTestDb::run(name, test).await;
 }
 
 // ---------------------------------------------------------------- tests
@@ -366,10 +214,10 @@ async fn two_instances_share_a_fan_out_with_no_duplicates() {
         let smtp = SmtpServer::start();
         let dir = tempfile::tempdir().unwrap();
         let client = reqwest::Client::new();
-        let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);
-        a.wait_ready(&client).await;
-        let b = Daemon::start(dir.path(), "instance-b", &url, &smtp);
-        b.wait_ready(&client).await;
+        let a = start_instance(dir.path(), "instance-a", &url, &smtp);
+        a.wait_ready(READY_WITHIN).await;
+        let b = start_instance(dir.path(), "instance-b", &url, &smtp);
+        b.wait_ready(READY_WITHIN).await;
 
         let started = Instant::now();
         // Approved through b: a hears of the chunks only by NOTIFY.
@@ -428,10 +276,10 @@ async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
         let smtp = SmtpServer::start_with(&["--delay-ms", "2", "--pipelining"]);
         let dir = tempfile::tempdir().unwrap();
         let client = reqwest::Client::new();
-        let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);
-        a.wait_ready(&client).await;
-        let mut b = Daemon::start(dir.path(), "instance-b", &url, &smtp);
-        b.wait_ready(&client).await;
+        let a = start_instance(dir.path(), "instance-a", &url, &smtp);
+        a.wait_ready(READY_WITHIN).await;
+        let mut b = start_instance(dir.path(), "instance-b", &url, &smtp);
+        b.wait_ready(READY_WITHIN).await;
         let db = sqlx::PgPool::connect(&url).await.unwrap();
 
         let id = start_fan_out(&client, &a, &a).await;
@@ -514,8 +362,8 @@ async fn fan_out_rate_one_instance_against_two() {
             let client = reqwest::Client::new();
             let mut daemons = Vec::new();
             for n in 0..instances {
-                let daemon = Daemon::start(dir.path(), &format!("instance-{n}"), &url, &smtp);
-                daemon.wait_ready(&client).await;
+                let daemon = start_instance(dir.path(), &format!("instance-{n}"), &url, &smtp);
+                daemon.wait_ready(READY_WITHIN).await;
                 daemons.push(daemon);
             }
             let first = &daemons[0];
