@@ -1,13 +1,15 @@
 //! Test helpers: `spawn_app` boots the real daemon in-process on port 0
 //! against a fresh SQLite file, with a clock the test controls and one API
 //! token per role. The rest of the plumbing has a file each: `config`
-//! (the configuration builder), `daemon` (the real binary), `postgres`
+//! (the configuration builder), `daemon` (the real binary), `fan_out` (a
+//! family-notice fan-out over HTTP), `postgres`
 //! (a fresh PostgreSQL database per test) and `smtp` (a real SMTP server).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod config;
 pub mod daemon;
+pub mod fan_out;
 pub mod postgres;
 pub mod smtp;
 
