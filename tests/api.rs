@@ -532,7 +532,7 @@ async fn data_survives_a_restart() {
     // (checkpoints otherwise run in the background, once a second).
     let wal = std::fs::metadata(dir.join("breachd.db-wal")).map_or(0, |m| m.len());
     assert_eq!(wal, 0, "the WAL is emptied at shutdown");
-    let app = spawn_app_in(&dir, now, "").await;
+    let app = spawn_app_in(&dir, now, &TestConfig::new()).await;
     let (status, read) = app
         .get(
             &format!("/api/v1/incidents/{}", filed["id"].as_str().unwrap()),

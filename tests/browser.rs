@@ -111,16 +111,9 @@ mod webdriver {
     #[derive(Clone)]
     pub struct Element(String);
 
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port()
-    }
-
     impl Browser {
         pub async fn start() -> Browser {
-            let port = free_port();
+            let port = crate::common::daemon::free_port();
             let child = Command::new(CHROMEDRIVER)
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())

@@ -2,66 +2,36 @@
 
 mod common;
 
+use common::daemon::{breachd, free_port, Daemon};
 use common::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn breachd() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_breachd"));
-    command
-        .env_remove("BREACHD_CONFIG")
-        .env_remove("BREACHD_TOKEN")
-        .env_remove("BREACHD_URL");
-    command
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-#[test]
-fn serve_on_the_embedded_defaults_answers_livez_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_on_the_embedded_defaults_answers_livez_and_stops_on_sigterm() {
     // A fresh folder and no configuration at all: only the port is moved off
-    // 8080, which another process on this machine may hold.
+    // 8080, which another process on this machine may hold. The log goes to
+    // a folder of its own, so that the fresh one holds only what breachd
+    // makes.
     let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = breachd()
-        .arg("serve")
-        .current_dir(dir.path())
-        .env("BREACHD__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("BREACHD__LOG__FORMAT", "json")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let lines = std::thread::spawn(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<_>>()
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let livez = loop {
-        match std::net::TcpStream::connect(("127.0.0.1", port)) {
-            Ok(_) => {
-                let rt = tokio::runtime::Runtime::new().unwrap();
-                break rt.block_on(async {
-                    reqwest::get(format!("http://127.0.0.1:{port}/livez"))
-                        .await
-                        .unwrap()
-                        .status()
-                });
-            }
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(error) => panic!("the daemon never listened: {error}"),
-        }
-    };
+    let cwd = dir.path().to_owned();
+    let mut daemon = Daemon::spawn(
+        "breachd",
+        format!("http://127.0.0.1:{port}"),
+        logs.path().join("daemon.log"),
+        move || {
+            let mut command = breachd();
+            command
+                .arg("serve")
+                .current_dir(&cwd)
+                .env("BREACHD__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+                .env("BREACHD__LOG__FORMAT", "json");
+            command
+        },
+    );
+    let livez = daemon.first_status("/livez", Duration::from_secs(30)).await;
     assert_eq!(livez, 200);
     assert!(
         dir.path().join("data/breachd.db").exists(),
@@ -71,14 +41,9 @@ fn serve_on_the_embedded_defaults_answers_livez_and_stops_on_sigterm() {
     assert!(dir.path().join("data/site").is_dir());
 
     // SIGTERM drains and exits 0.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = daemon.terminate();
     assert!(exit.success(), "exit status {exit:?}");
-    let log = lines.join().unwrap().join("\n");
+    let log = daemon.logs();
     assert!(log.contains("shutdown requested"), "{log}");
 }
 

@@ -5,55 +5,21 @@
 
 mod common;
 
-use breachd::http::auth::token_sha256;
+use common::daemon::Daemon;
+use common::fan_out::{is_family, FanOut};
 use common::smtp::SmtpServer;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use common::TestConfig;
+use serde_json::Value;
+use std::time::Duration;
 
 const GUARDIANS: usize = 1500;
 const CONNECTIONS: usize = 4;
 const TOKEN: &str = "crash-test-admin";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(config: &Path, log: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_breachd"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .env_remove("BREACHD_CONFIG")
-        .env("BREACHD__LOG__FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{base}/livez")).send().await {
-            if response.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the daemon did not come up");
-}
+/// How long the daemon may take to migrate and listen.
+const LIVE_WITHIN: Duration = Duration::from_secs(30);
+/// How long the deliveries listing may lag behind the SMTP server.
+const SENT_WITHIN: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn kill_9_mid_fan_out_loses_nobody_and_repeats_at_most_the_messages_in_flight() {
@@ -62,120 +28,34 @@ async fn kill_9_mid_fan_out_loses_nobody_and_repeats_at_most_the_messages_in_fli
     // of a message whose content is already sent.
     let smtp = SmtpServer::start_with(&["--delay-ms", "10", "--pipelining"]);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let config = dir.path().join("breachd.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-[database]
-url = "sqlite://{db}"
-[email]
-transport = "smtp"
-url = "{smtp}"
-max_connections = {CONNECTIONS}
-dir = "{outbox}"
-[publish]
-dir = "{site}"
-[escalation]
-steps = []
-repeat_overdue = "0s"
-[digest]
-cron = ""
-[scheduler]
-lease = "2s"
-[[auth.tokens]]
-name = "admin"
-role = "admin"
-sha256 = "{sha}"
-"#,
-            db = dir.path().join("breachd.db").display(),
-            smtp = smtp.url(),
-            outbox = dir.path().join("outbox").display(),
-            site = dir.path().join("site").display(),
-            sha = hex::encode(token_sha256(TOKEN)),
-        ),
-    )
-    .unwrap();
-    let log = dir.path().join("daemon.log");
-    let mut daemon = start(&config, &log);
-    let client = reqwest::Client::new();
-    wait_ready(&client, &base).await;
-
-    let now = chrono::Utc::now();
-    let incident = json!({
-        "title": "Vendor breach",
-        "contractor": "Vendor Inc.",
-        "discovered_at": (now - chrono::Duration::days(2)).to_rfc3339(),
-        "board_notified_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
-        "data_elements": ["grades"]
-    });
-    let filed: Value = client
-        .post(format!("{base}/api/v1/incidents"))
-        .bearer_auth(TOKEN)
-        .json(&incident)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = filed["id"].as_str().unwrap().to_owned();
-    let mut roster =
-        String::from("student_id,student_name,guardian_name,guardian_email,language\n");
-    for n in 0..GUARDIANS {
-        roster.push_str(&format!(
-            "s{n:05},Student{n} Family{n},Guardian{n} Family{n},guardian{n}@families.example,en\n"
-        ));
-    }
-    let response = client
-        .post(format!("{base}/api/v1/incidents/{id}/roster"))
-        .bearer_auth(TOKEN)
-        .body(roster)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let response = client
-        .post(format!("{base}/api/v1/incidents/{id}/notice/approve"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
+    let config = TestConfig::new()
+        .smtp(&smtp.url())
+        .max_connections(CONNECTIONS)
+        .no_escalation()
+        .admin_only(TOKEN)
+        .layer("[scheduler]\nlease = \"2s\"\n");
+    let mut daemon = Daemon::start(dir.path(), "breachd", config);
+    daemon.wait_live(LIVE_WITHIN).await;
+    let fan_out = FanOut::new(TOKEN, GUARDIANS);
+    let id = fan_out.start(&daemon, &daemon).await;
 
     // Kill it once a good part of the fan-out has gone out.
-    let family =
-        |m: &common::smtp::Received| m.header("X-Breachd-Kind").as_deref() == Some("family-notice");
     smtp.wait_for("part of the fan-out", |m| {
-        m.iter().filter(|m| family(m)).count() >= GUARDIANS / 4
+        m.iter().filter(|m| is_family(m)).count() >= GUARDIANS / 4
     })
     .await;
-    daemon.kill().unwrap();
-    daemon.wait().unwrap();
-    let at_crash = smtp.messages().iter().filter(|m| family(m)).count();
+    daemon.kill_9();
+    let at_crash = smtp.messages().iter().filter(|m| is_family(m)).count();
     assert!(
         at_crash < GUARDIANS,
         "the crash came before the end ({at_crash})"
     );
 
-    let mut daemon = start(&config, &log);
-    wait_ready(&client, &base).await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut per_address: BTreeMap<String, usize> = BTreeMap::new();
-    while Instant::now() < deadline {
-        per_address.clear();
-        for message in smtp.messages().iter().filter(|m| family(m)) {
-            *per_address.entry(message.to[0].clone()).or_default() += 1;
-        }
-        if per_address.len() == GUARDIANS {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    daemon.restart();
+    daemon.wait_live(LIVE_WITHIN).await;
+    let per_address = fan_out
+        .wait_all_delivered(&smtp, Duration::from_secs(120))
+        .await;
     assert_eq!(
         per_address.len(),
         GUARDIANS,
@@ -187,39 +67,11 @@ sha256 = "{sha}"
         "{duplicates} duplicates, more than the {CONNECTIONS} connections in flight"
     );
 
-    let deliveries: Value = client
-        .get(format!(
-            "{base}/api/v1/incidents/{id}/deliveries?status=sent&limit=1"
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut sent = deliveries["summary"]["sent"].as_u64().unwrap_or(0);
-    for _ in 0..100 {
-        if sent == GUARDIANS as u64 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let again: Value = client
-            .get(format!("{base}/api/v1/incidents/{id}/deliveries?limit=1"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        sent = again["summary"]["sent"].as_u64().unwrap_or(0);
-    }
+    let sent = fan_out.sent_count(&daemon, &id, SENT_WITHIN).await;
     assert_eq!(sent, GUARDIANS as u64, "every delivery recorded as sent");
 
-    daemon.kill().unwrap();
-    daemon.wait().unwrap();
-    let logs = std::fs::read_to_string(&log).unwrap();
+    daemon.kill_9();
+    let logs = daemon.logs();
     assert!(
         logs.contains("fan-out chunk done"),
         "the logs record the work"

@@ -19,115 +19,39 @@
 
 mod common;
 
-use breachd::http::auth::token_sha256;
-use common::smtp::{Received, SmtpServer};
-use serde_json::{json, Value};
-use sqlx::{Connection, Executor};
+use common::daemon::Daemon;
+use common::fan_out::{is_family, per_address, FanOut};
+use common::postgres::PgTestDb;
+use common::smtp::SmtpServer;
+use common::TestConfig;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const GUARDIANS: usize = 5000;
 /// SMTP connections per instance: the bound on a dead instance's duplicates.
 const CONNECTIONS: usize = 4;
 const TOKEN: &str = "multi-instance-admin";
-
-// ------------------------------------------------------------- database
-
-struct PgTestDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgTestDb {
-    async fn create(test: &str) -> Option<PgTestDb> {
-        let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-        else {
-            if std::env::var("BREACHD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("{test}: TEST_DATABASE_URL is not set but BREACHD_REQUIRE_POSTGRES=1");
-            }
-            // The real stderr: libtest captures only the print macros.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: TEST_DATABASE_URL not set: {test} did not run against PostgreSQL"
-            );
-            return None;
-        };
-        let name = format!("breachd_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .expect("TEST_DATABASE_URL accepts connections");
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .expect("the test role may create databases");
-        let (scheme, rest) = admin_url.split_once("://").expect("a URL with a scheme");
-        let (rest, query) = match rest.split_once('?') {
-            Some((rest, query)) => (rest, format!("?{query}")),
-            None => (rest, String::new()),
-        };
-        let authority = rest.split('/').next().unwrap_or(rest);
-        let url = format!("{scheme}://{authority}/{name}{query}");
-        Some(PgTestDb {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    async fn drop_database(&self) {
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = admin
-                .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
-                .await;
-        }
-    }
-}
+/// How long an instance may take to migrate and listen.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+/// How long the deliveries listing may lag behind the SMTP server.
+const SENT_WITHIN: Duration = Duration::from_secs(20);
 
 // -------------------------------------------------------------- daemons
 
-struct Daemon {
-    name: String,
-    base: String,
-    log: PathBuf,
-    child: Option<Child>,
-}
-
-impl Daemon {
-    fn start(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> Daemon {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let home = dir.join(name);
-        std::fs::create_dir_all(&home).unwrap();
-        let config = home.join("breachd.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"
-[server]
-listen = "127.0.0.1:{port}"
-[database]
-url = "{database}"
-[email]
-transport = "smtp"
-url = "{smtp}"
-max_connections = {CONNECTIONS}
-dir = "{outbox}"
-[publish]
-dir = "{site}"
-[escalation]
-steps = []
-repeat_overdue = "0s"
-[digest]
-cron = ""
+/// An instance named `name` on `database`, sending to `smtp`, in its own
+/// folder under `dir`.
+fn start_instance(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> Daemon {
+    let config = TestConfig::new()
+        .database_url(database)
+        .smtp(&smtp.url())
+        .max_connections(CONNECTIONS)
+        .no_escalation()
+        .instance_id(name)
+        .admin_only(TOKEN)
+        .layer(
+            r#"
 [notice]
 chunk_size = 250
 [scheduler]
@@ -136,194 +60,12 @@ chunk_size = 250
 # at most max_connections messages in flight.
 lease = "4s"
 batch = 1
-instance_id = "{name}"
-[[auth.tokens]]
-name = "admin"
-role = "admin"
-sha256 = "{sha}"
 "#,
-                smtp = smtp.url(),
-                outbox = home.join("outbox").display(),
-                site = home.join("site").display(),
-                sha = hex::encode(token_sha256(TOKEN)),
-            ),
-        )
-        .unwrap();
-        let log = home.join("daemon.log");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_breachd"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env_remove("BREACHD_CONFIG")
-            .env("BREACHD__LOG__FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("the breachd binary runs");
-        Daemon {
-            name: name.to_owned(),
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-            child: Some(child),
-        }
-    }
-
-    async fn wait_ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(response) = client.get(format!("{}/readyz", self.base)).send().await {
-                if response.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "{} did not come up; its log:\n{}",
-            self.name,
-            std::fs::read_to_string(&self.log).unwrap_or_default()
         );
-    }
-
-    /// SIGKILL: no drain, no goodbye.
-    fn kill_9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.kill_9();
-    }
+    Daemon::start(&dir.join(name), name, config)
 }
 
 // ------------------------------------------------------------ the work
-
-async fn post(client: &reqwest::Client, url: String, body: reqwest::Body) -> (u16, Value) {
-    let response = client
-        .post(url)
-        .bearer_auth(TOKEN)
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("the daemon answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Files an incident on `on`, imports the roster there and approves the
-/// notice on `approver`; returns the incident id.
-async fn start_fan_out(client: &reqwest::Client, on: &Daemon, approver: &Daemon) -> String {
-    let now = chrono::Utc::now();
-    let incident = json!({
-        "title": "Vendor breach",
-        "contractor": "Vendor Inc.",
-        "discovered_at": (now - chrono::Duration::days(2)).to_rfc3339(),
-        "board_notified_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
-        "data_elements": ["grades"]
-    });
-    let (status, filed) = post(
-        client,
-        format!("{}/api/v1/incidents", on.base),
-        incident.to_string().into(),
-    )
-    .await;
-    assert_eq!(status, 201, "filing: {filed}");
-    let id = filed["id"].as_str().expect("an incident id").to_owned();
-    let mut roster =
-        String::from("student_id,student_name,guardian_name,guardian_email,language\n");
-    for n in 0..GUARDIANS {
-        roster.push_str(&format!(
-            "s{n:05},Student{n} Family{n},Guardian{n} Family{n},guardian{n}@families.example,en\n"
-        ));
-    }
-    let response = client
-        .post(format!("{}/api/v1/incidents/{id}/roster", on.base))
-        .bearer_auth(TOKEN)
-        .header("Content-Type", "text/csv")
-        .body(roster)
-        .send()
-        .await
-        .expect("the daemon answers");
-    let status = response.status().as_u16();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    assert_eq!(status, 200, "roster import: {answer}");
-    assert_eq!(
-        answer["recipients"].as_u64(),
-        Some(GUARDIANS as u64),
-        "{answer}"
-    );
-    let (status, approved) = post(
-        client,
-        format!("{}/api/v1/incidents/{id}/notice/approve", approver.base),
-        reqwest::Body::from(""),
-    )
-    .await;
-    assert_eq!(status, 202, "approval: {approved}");
-    id
-}
-
-fn is_family(message: &Received) -> bool {
-    message.header("X-Breachd-Kind").as_deref() == Some("family-notice")
-}
-
-/// Messages per guardian address, family notices only.
-fn per_address(smtp: &SmtpServer) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for message in smtp.messages().iter().filter(|m| is_family(m)) {
-        for to in &message.to {
-            *counts.entry(to.to_lowercase()).or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
-async fn wait_all_delivered(smtp: &SmtpServer, within: Duration) -> BTreeMap<String, usize> {
-    let deadline = Instant::now() + within;
-    loop {
-        let counts = per_address(smtp);
-        if counts.len() >= GUARDIANS || Instant::now() > deadline {
-            return counts;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// The deliveries listing's count of sent messages, once it reaches
-/// `GUARDIANS` (or the last seen after 20 s).
-async fn sent_count(client: &reqwest::Client, daemon: &Daemon, id: &str) -> u64 {
-    let mut sent = 0;
-    for _ in 0..100 {
-        let response = client
-            .get(format!(
-                "{}/api/v1/incidents/{id}/deliveries?limit=1",
-                daemon.base
-            ))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .expect("the daemon answers");
-        let listing: Value = response.json().await.unwrap_or(Value::Null);
-        sent = listing["summary"]["sent"].as_u64().unwrap_or(0);
-        if sent == GUARDIANS as u64 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    sent
-}
 
 /// Send attempts recorded per instance.
 async fn attempts_by_instance(db: &sqlx::PgPool) -> BTreeMap<String, i64> {
@@ -348,14 +90,7 @@ where
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let _turn = SERIAL.lock().await;
-    let Some(db) = PgTestDb::create(name).await else {
-        return;
-    };
-    let outcome = tokio::spawn(test(db.url.clone())).await;
-    db.drop_database().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
+    PgTestDb::run(name, test).await;
 }
 
 // ---------------------------------------------------------------- tests
@@ -365,21 +100,21 @@ async fn two_instances_share_a_fan_out_with_no_duplicates() {
     with_database("two_instances_share_a_fan_out_with_no_duplicates", |url| async move {
         let smtp = SmtpServer::start();
         let dir = tempfile::tempdir().unwrap();
-        let client = reqwest::Client::new();
-        let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);
-        a.wait_ready(&client).await;
-        let b = Daemon::start(dir.path(), "instance-b", &url, &smtp);
-        b.wait_ready(&client).await;
+        let fan_out = FanOut::new(TOKEN, GUARDIANS);
+        let a = start_instance(dir.path(), "instance-a", &url, &smtp);
+        a.wait_ready(READY_WITHIN).await;
+        let b = start_instance(dir.path(), "instance-b", &url, &smtp);
+        b.wait_ready(READY_WITHIN).await;
 
         let started = Instant::now();
         // Approved through b: a hears of the chunks only by NOTIFY.
-        let id = start_fan_out(&client, &a, &b).await;
-        let counts = wait_all_delivered(&smtp, Duration::from_secs(240)).await;
+        let id = fan_out.start(&a, &b).await;
+        let counts = fan_out.wait_all_delivered(&smtp, Duration::from_secs(240)).await;
         let elapsed = started.elapsed();
         assert_eq!(counts.len(), GUARDIANS, "every guardian got the notice");
         let duplicates: Vec<(&String, &usize)> = counts.iter().filter(|(_, n)| **n > 1).collect();
         assert!(duplicates.is_empty(), "duplicates with both instances healthy: {duplicates:?}");
-        assert_eq!(sent_count(&client, &a, &id).await, GUARDIANS as u64);
+        assert_eq!(fan_out.sent_count(&a, &id, SENT_WITHIN).await, GUARDIANS as u64);
         let _ = writeln!(
             std::io::stderr(),
             "two instances: {GUARDIANS} family notices in {:.1} s ({:.0} messages/s, filing and import included)",
@@ -427,14 +162,14 @@ async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
         // A little slower per message, so that the kill lands mid-fan-out.
         let smtp = SmtpServer::start_with(&["--delay-ms", "2", "--pipelining"]);
         let dir = tempfile::tempdir().unwrap();
-        let client = reqwest::Client::new();
-        let a = Daemon::start(dir.path(), "instance-a", &url, &smtp);
-        a.wait_ready(&client).await;
-        let mut b = Daemon::start(dir.path(), "instance-b", &url, &smtp);
-        b.wait_ready(&client).await;
+        let fan_out = FanOut::new(TOKEN, GUARDIANS);
+        let a = start_instance(dir.path(), "instance-a", &url, &smtp);
+        a.wait_ready(READY_WITHIN).await;
+        let mut b = start_instance(dir.path(), "instance-b", &url, &smtp);
+        b.wait_ready(READY_WITHIN).await;
         let db = sqlx::PgPool::connect(&url).await.unwrap();
 
-        let id = start_fan_out(&client, &a, &a).await;
+        let id = fan_out.start(&a, &a).await;
         // Kill b while it holds a chunk, once part of the fan-out is out.
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
@@ -459,14 +194,14 @@ async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
         let at_kill = per_address(&smtp).len();
         assert!(at_kill < GUARDIANS, "the kill came before the end ({at_kill})");
 
-        let counts = wait_all_delivered(&smtp, Duration::from_secs(240)).await;
+        let counts = fan_out.wait_all_delivered(&smtp, Duration::from_secs(240)).await;
         assert_eq!(counts.len(), GUARDIANS, "every guardian got the notice");
         let duplicates: usize = counts.values().map(|n| n - 1).sum();
         assert!(
             duplicates <= CONNECTIONS,
             "{duplicates} duplicates, more than instance-b's {CONNECTIONS} connections in flight"
         );
-        assert_eq!(sent_count(&client, &a, &id).await, GUARDIANS as u64);
+        assert_eq!(fan_out.sent_count(&a, &id, SENT_WITHIN).await, GUARDIANS as u64);
         let _ = writeln!(
             std::io::stderr(),
             "kill -9 mid-fan-out: {at_kill} guardians reached at the kill, {duplicates} duplicate(s)"
@@ -511,42 +246,19 @@ async fn fan_out_rate_one_instance_against_two() {
         with_database(&name, move |url| async move {
             let smtp = SmtpServer::start();
             let dir = tempfile::tempdir().unwrap();
-            let client = reqwest::Client::new();
+            let fan_out = FanOut::new(TOKEN, GUARDIANS);
             let mut daemons = Vec::new();
             for n in 0..instances {
-                let daemon = Daemon::start(dir.path(), &format!("instance-{n}"), &url, &smtp);
-                daemon.wait_ready(&client).await;
+                let daemon = start_instance(dir.path(), &format!("instance-{n}"), &url, &smtp);
+                daemon.wait_ready(READY_WITHIN).await;
                 daemons.push(daemon);
             }
             let first = &daemons[0];
             // File and import (not timed), then time from the approval.
-            let now = chrono::Utc::now();
-            let incident = json!({
-                "title": "Vendor breach",
-                "contractor": "Vendor Inc.",
-                "discovered_at": (now - chrono::Duration::days(2)).to_rfc3339(),
-                "board_notified_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
-                "data_elements": ["grades"]
-            });
-            let (_, filed) = post(&client, format!("{}/api/v1/incidents", first.base), incident.to_string().into()).await;
-            let id = filed["id"].as_str().unwrap().to_owned();
-            let mut roster = String::from("student_id,student_name,guardian_name,guardian_email,language\n");
-            for n in 0..GUARDIANS {
-                roster.push_str(&format!("s{n:05},S{n},G{n},guardian{n}@families.example,en\n"));
-            }
-            let response = client
-                .post(format!("{}/api/v1/incidents/{id}/roster", first.base))
-                .bearer_auth(TOKEN)
-                .header("Content-Type", "text/csv")
-                .body(roster)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200);
+            let id = fan_out.file_and_import(first).await;
             let started = Instant::now();
-            let (status, _) = post(&client, format!("{}/api/v1/incidents/{id}/notice/approve", first.base), "".into()).await;
-            assert_eq!(status, 202);
-            let counts = wait_all_delivered(&smtp, Duration::from_secs(300)).await;
+            fan_out.approve(first, &id).await;
+            let counts = fan_out.wait_all_delivered(&smtp, Duration::from_secs(300)).await;
             let seconds = started.elapsed().as_secs_f64();
             assert_eq!(counts.len(), GUARDIANS);
             *measured.lock().unwrap() = GUARDIANS as f64 / seconds;

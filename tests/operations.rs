@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::daemon::{breachd, free_port};
 use common::*;
 use serde_json::{json, Value};
 use std::process::Command;
@@ -57,14 +58,11 @@ async fn readiness_flips_to_503_when_the_database_is_not_usable() {
 
 #[tokio::test]
 async fn readiness_is_503_when_the_smtp_server_does_not_answer() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Nothing listens on a port that was free a moment ago.
+    let port = free_port();
     let app = spawn_app_with(
         "2026-04-20T12:00:00-04:00",
-        &format!("[email]\ntransport = \"smtp\"\nurl = \"smtp://127.0.0.1:{port}\"\n"),
+        &TestConfig::new().smtp(&format!("smtp://127.0.0.1:{port}")),
     )
     .await;
     let (status, body) = split(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
@@ -88,22 +86,14 @@ async fn metrics_appear_after_filing_an_incident() {
     assert!(!text.contains("Vendor Inc."), "no incident data in metrics");
 }
 
+/// `breachd audit verify` with the configuration the daemon runs with.
 fn verify(app: &TestApp) -> std::process::Output {
-    let config = app.dir.join("verify.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[database]\nurl = \"sqlite://{}\"\n",
-            app.dir.join("breachd.db").display()
-        ),
-    )
-    .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_breachd"))
+    let config = app.config.write(&app.dir);
+    breachd()
         .args(["audit", "verify", "--config"])
         .arg(&config)
-        .env_remove("BREACHD_CONFIG")
         .output()
-        .unwrap()
+        .expect("the breachd binary runs")
 }
 
 #[tokio::test]

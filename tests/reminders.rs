@@ -15,13 +15,12 @@ const CTO: &str = "cto@district.example";
 const SUPER: &str = "super@district.example";
 const BOARD: &str = "board@district.example";
 
-fn smtp_config(smtp: &SmtpServer, privacy_officer: &[&str]) -> String {
-    format!(
-        r#"
-[email]
-transport = "smtp"
-url = "{url}"
-max_connections = 4
+fn smtp_config(smtp: &SmtpServer, privacy_officer: &[&str]) -> TestConfig {
+    TestConfig::new()
+        .smtp(&smtp.url())
+        .max_connections(4)
+        .layer(&format!(
+            r#"
 [contacts]
 privacy_officer = {po:?}
 director_of_technology = ["{CTO}"]
@@ -33,9 +32,8 @@ within = "48h"
 clock = "board_notified"
 citation = "Board policy 3520.13"
 "#,
-        url = smtp.url(),
-        po = privacy_officer,
-    )
+            po = privacy_officer,
+        ))
 }
 
 /// Board notified Monday 08:00; the 48-hour policy makes the families'
@@ -360,10 +358,8 @@ async fn a_temporary_failure_is_retried() {
 #[tokio::test]
 async fn the_digest_lists_open_obligations_once_per_fire_time() {
     let smtp = SmtpServer::start();
-    let config = format!(
-        "{}\n[digest]\ncron = \"0 0 7 * * *\"\nrecipients = [\"privacy_officer\"]\n",
-        smtp_config(&smtp, &[PO])
-    );
+    let config = smtp_config(&smtp, &[PO])
+        .layer("[digest]\ncron = \"0 0 7 * * *\"\nrecipients = [\"privacy_officer\"]\n");
     let app = spawn_app_with("2026-04-21T06:00:00-04:00", &config).await;
     app.file(&incident()).await;
     app.advance_to("2026-04-21T07:00:00-04:00");

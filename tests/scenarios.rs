@@ -2,14 +2,16 @@
 //! tests/data/), checked through the library API and through
 //! `breachd deadlines --json`. Expected due times are compared as instants.
 
+mod common;
+
 use breachd::cases;
 use breachd::domain::NewIncident;
 use breachd::settings::Settings;
 use breachd::views::{self, Ids};
 use chrono::{DateTime, Utc};
+use common::daemon::breachd;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
 
 /// Every scenario is judged at this instant (after all of them).
 const AS_OF: &str = "2026-11-22T12:00:00Z";
@@ -183,12 +185,11 @@ fn every_scenario_through_breachd_deadlines_json() {
         let input = dir.path().join(format!("case{index}.json"));
         std::fs::write(&config, &case.config).unwrap();
         std::fs::write(&input, case.incident.to_string()).unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_breachd"))
+        let output = breachd()
             .args(["deadlines", "--json", "--now", AS_OF, "--config"])
             .arg(&config)
             .arg("--input")
             .arg(&input)
-            .env_remove("BREACHD_CONFIG")
             .output()
             .expect("breachd runs");
         assert!(

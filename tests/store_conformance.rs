@@ -12,81 +12,21 @@
 //! SQLite's text keeps nanoseconds, and the suite checks behaviour, not
 //! rounding.
 
+mod common;
+
 use breachd::domain::ObligationStatus;
 use breachd::rules::Classification;
 use breachd::scheduler::planning;
 use breachd::store::*;
 use chrono::{DateTime, Duration, Utc};
+use common::postgres::PgTestDb;
 use serde_json::json;
-use sqlx::{Connection, Executor};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::io::Write;
 use std::sync::Arc;
 use uuid::Uuid;
 
 // ---------------------------------------------------------------- harness
-
-/// A fresh PostgreSQL database on the server named by TEST_DATABASE_URL.
-struct PgTestDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgTestDb {
-    /// None (after a loud line on stderr) when TEST_DATABASE_URL is unset.
-    async fn create(test: &str) -> Option<PgTestDb> {
-        let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-        else {
-            if std::env::var("BREACHD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("{test}: TEST_DATABASE_URL is not set but BREACHD_REQUIRE_POSTGRES=1");
-            }
-            // Straight to the process's stderr: libtest captures only the
-            // print macros, and a skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: TEST_DATABASE_URL not set: {test} did not run against PostgreSQL"
-            );
-            return None;
-        };
-        let name = format!("breachd_test_{}", Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .expect("TEST_DATABASE_URL accepts connections");
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .expect("the test role may create databases");
-        let url = with_database(&admin_url, &name);
-        Some(PgTestDb {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    async fn drop_database(&self) {
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = admin
-                .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
-                .await;
-        }
-    }
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
-    let (rest, query) = match rest.split_once('?') {
-        Some((rest, query)) => (rest, format!("?{query}")),
-        None => (rest, String::new()),
-    };
-    let authority = rest.split('/').next().unwrap_or(rest);
-    format!("{scheme}://{authority}/{name}{query}")
-}
 
 async fn run_sqlite<F, Fut>(test: F)
 where
@@ -102,20 +42,15 @@ where
 
 async fn run_postgres<F, Fut>(name: &str, test: F)
 where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
+    F: FnOnce(Arc<dyn Store>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(db) = PgTestDb::create(name).await else {
-        return;
-    };
-    let store = connect(&db.url).await.expect("PostgreSQL opens");
-    store.migrate().await.expect("PostgreSQL migrates");
-    // Run in a task so that a failing assertion still drops the database.
-    let outcome = tokio::spawn(test(store)).await;
-    db.drop_database().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
+    PgTestDb::run(name, |url| async move {
+        let store = connect(&url).await.expect("PostgreSQL opens");
+        store.migrate().await.expect("PostgreSQL migrates");
+        test(store).await;
+    })
+    .await;
 }
 
 macro_rules! conformance {
@@ -1754,13 +1689,9 @@ async fn published_notices_newest_first(store: Arc<dyn Store>) {
 /// Planning a job announces it on `breachd_jobs`, so sleeping instances wake.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_planning_a_job_notifies_other_instances() {
-    let Some(db) = PgTestDb::create("postgres_planning_a_job_notifies_other_instances").await
-    else {
-        return;
-    };
-    let outcome = tokio::spawn({
-        let url = db.url.clone();
-        async move {
+    PgTestDb::run(
+        "postgres_planning_a_job_notifies_other_instances",
+        |url| async move {
             let store = connect(&url).await.unwrap();
             store.migrate().await.unwrap();
             let mut listener = sqlx::postgres::PgListener::connect(&url).await.unwrap();
@@ -1790,82 +1721,68 @@ async fn postgres_planning_a_job_notifies_other_instances() {
             let extra =
                 tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
             assert!(extra.is_err(), "no notification for a key that existed");
-        }
-    })
+        },
+    )
     .await;
-    db.drop_database().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
 }
 
 /// The scheduler renews every lease it still holds while a batch runs; a
 /// lease that ran out (and may be another instance's) is left alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_renews_only_leases_still_held() {
-    let Some(db) = PgTestDb::create("postgres_renews_only_leases_still_held").await else {
-        return;
-    };
-    let outcome = tokio::spawn({
-        let url = db.url.clone();
-        async move {
-            let store = connect(&url).await.unwrap();
-            store.migrate().await.unwrap();
-            let now = at(NOW);
-            let lease = Duration::seconds(30);
+    PgTestDb::run("postgres_renews_only_leases_still_held", |url| async move {
+        let store = connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let now = at(NOW);
+        let lease = Duration::seconds(30);
+        store
+            .enqueue(&[job("a1", now), job("a2", now), job("b1", now)])
+            .await
+            .unwrap();
+        let a = store.claim_jobs(now, now + lease, "a", 2).await.unwrap();
+        let b = store
+            .claim_jobs(now, now + lease * 2, "b", 1)
+            .await
+            .unwrap();
+        assert_eq!((a.len(), b.len()), (2, 1));
+        store
+            .finish_job(a[1].id, "a", JobState::Done, None, now)
+            .await
+            .unwrap();
+        let later = now + Duration::seconds(20);
+        assert_eq!(
+            store.renew_leases("a", later, later + lease).await.unwrap(),
+            1
+        );
+        // Not claimable by b until the renewed lease runs out.
+        assert!(store
+            .claim_jobs(now + lease + Duration::seconds(1), now + lease * 3, "b", 10)
+            .await
+            .unwrap()
+            .is_empty());
+        // Expired: not renewed.
+        let expired = later + lease + Duration::seconds(1);
+        assert_eq!(
             store
-                .enqueue(&[job("a1", now), job("a2", now), job("b1", now)])
+                .renew_leases("a", expired, expired + lease)
                 .await
-                .unwrap();
-            let a = store.claim_jobs(now, now + lease, "a", 2).await.unwrap();
-            let b = store
-                .claim_jobs(now, now + lease * 2, "b", 1)
-                .await
-                .unwrap();
-            assert_eq!((a.len(), b.len()), (2, 1));
+                .unwrap(),
+            0
+        );
+        let taken = store
+            .claim_jobs(expired, expired + lease, "b", 10)
+            .await
+            .unwrap();
+        assert_eq!(taken.iter().map(|j| j.id).collect::<Vec<_>>(), [a[0].id]);
+        assert_eq!(
             store
-                .finish_job(a[1].id, "a", JobState::Done, None, now)
+                .renew_leases("a", expired, expired + lease)
                 .await
-                .unwrap();
-            let later = now + Duration::seconds(20);
-            assert_eq!(
-                store.renew_leases("a", later, later + lease).await.unwrap(),
-                1
-            );
-            // Not claimable by b until the renewed lease runs out.
-            assert!(store
-                .claim_jobs(now + lease + Duration::seconds(1), now + lease * 3, "b", 10)
-                .await
-                .unwrap()
-                .is_empty());
-            // Expired: not renewed.
-            let expired = later + lease + Duration::seconds(1);
-            assert_eq!(
-                store
-                    .renew_leases("a", expired, expired + lease)
-                    .await
-                    .unwrap(),
-                0
-            );
-            let taken = store
-                .claim_jobs(expired, expired + lease, "b", 10)
-                .await
-                .unwrap();
-            assert_eq!(taken.iter().map(|j| j.id).collect::<Vec<_>>(), [a[0].id]);
-            assert_eq!(
-                store
-                    .renew_leases("a", expired, expired + lease)
-                    .await
-                    .unwrap(),
-                0
-            );
-        }
+                .unwrap(),
+            0
+        );
     })
     .await;
-    db.drop_database().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
 }
 
 // ------------------------------------------------------------ migrate-data
@@ -1874,14 +1791,9 @@ async fn postgres_renews_only_leases_still_held() {
 /// every read answers the same on both, and a second copy is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn migrate_data_copies_everything_and_refuses_a_used_target() {
-    let Some(db) =
-        PgTestDb::create("migrate_data_copies_everything_and_refuses_a_used_target").await
-    else {
-        return;
-    };
-    let outcome = tokio::spawn({
-        let url = db.url.clone();
-        async move {
+    PgTestDb::run(
+        "migrate_data_copies_everything_and_refuses_a_used_target",
+        |url| async move {
             let dir = tempfile::tempdir().unwrap();
             let sqlite_url = format!("sqlite://{}", dir.path().join("old.db").display());
             let source = connect(&sqlite_url).await.unwrap();
@@ -1926,13 +1838,9 @@ async fn migrate_data_copies_everything_and_refuses_a_used_target() {
             .expect_err("a missing source is refused")
             .to_string();
             assert!(missing.contains("does not exist"), "{missing}");
-        }
-    })
+        },
+    )
     .await;
-    db.drop_database().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
 }
 
 struct Filled {

@@ -1,14 +1,22 @@
 //! Test helpers: `spawn_app` boots the real daemon in-process on port 0
 //! against a fresh SQLite file, with a clock the test controls and one API
-//! token per role.
+//! token per role. The rest of the plumbing has a file each: `config`
+//! (the configuration builder), `daemon` (the real binary), `fan_out` (a
+//! family-notice fan-out over HTTP), `postgres`
+//! (a fresh PostgreSQL database per test) and `smtp` (a real SMTP server).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod config;
+pub mod daemon;
+pub mod fan_out;
+pub mod postgres;
 pub mod smtp;
+
+pub use config::TestConfig;
 
 use breachd::app::Application;
 use breachd::clock::ManualClock;
-use breachd::http::auth::token_sha256;
 use breachd::settings::Settings;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -16,6 +24,7 @@ use std::path::{Path, PathBuf};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The API tokens of the default configuration, one per role.
 pub const ADMIN: &str = "test-admin-token";
 pub const REPORTER: &str = "test-reporter-token";
 pub const VIEWER: &str = "test-viewer-token";
@@ -26,44 +35,10 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub dir: PathBuf,
     pub wake: breachd::scheduler::Wake,
+    /// What the daemon runs with (in `dir`).
+    pub config: TestConfig,
     shutdown: CancellationToken,
     handle: JoinHandle<anyhow::Result<()>>,
-}
-
-/// The configuration a test daemon runs with (`extra` is a layer over it).
-pub fn test_config(dir: &Path) -> String {
-    format!(
-        r#"
-[server]
-listen = "127.0.0.1:0"
-[database]
-url = "sqlite://{db}"
-[email]
-dir = "{outbox}"
-[publish]
-dir = "{site}"
-[digest]
-cron = ""
-[[auth.tokens]]
-name = "admin"
-role = "admin"
-sha256 = "{admin}"
-[[auth.tokens]]
-name = "reporter"
-role = "reporter"
-sha256 = "{reporter}"
-[[auth.tokens]]
-name = "viewer"
-role = "viewer"
-sha256 = "{viewer}"
-"#,
-        db = dir.join("breachd.db").display(),
-        outbox = dir.join("outbox").display(),
-        site = dir.join("site").display(),
-        admin = hex::encode(token_sha256(ADMIN)),
-        reporter = hex::encode(token_sha256(REPORTER)),
-        viewer = hex::encode(token_sha256(VIEWER)),
-    )
 }
 
 pub fn at(text: &str) -> DateTime<Utc> {
@@ -74,13 +49,13 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 /// A daemon on a fresh database whose clock reads `now`.
 pub async fn spawn_app_at(now: &str) -> TestApp {
-    spawn_app_with(now, "").await
+    spawn_app_with(now, &TestConfig::new()).await
 }
 
-/// A daemon on a fresh database with `extra` TOML appended to its configuration.
-pub async fn spawn_app_with(now: &str, extra: &str) -> TestApp {
+/// A daemon on a fresh database running with `config`.
+pub async fn spawn_app_with(now: &str, config: &TestConfig) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder").keep();
-    spawn_app_in(&dir, at(now), extra).await
+    spawn_app_in(&dir, at(now), config).await
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -88,7 +63,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// A daemon on the database in `dir` (fresh or left by an earlier daemon).
-pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestApp {
+pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, config: &TestConfig) -> TestApp {
     // RUST_LOG=breachd=debug cargo test ... shows the daemon's logs.
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
@@ -96,8 +71,9 @@ pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestAp
             .with_test_writer()
             .try_init();
     }
-    let settings = Settings::from_toml_layers(&[&test_config(dir), extra])
-        .expect("the test configuration is valid");
+    let layers = config.layers(dir);
+    let layers: Vec<&str> = layers.iter().map(String::as_str).collect();
+    let settings = Settings::from_toml_layers(&layers).expect("the test configuration is valid");
     let clock = ManualClock::new(now);
     let app = Application::build_with_clock(settings, std::sync::Arc::new(clock.clone()))
         .await
@@ -112,6 +88,7 @@ pub async fn spawn_app_in(dir: &Path, now: DateTime<Utc>, extra: &str) -> TestAp
         clock,
         dir: dir.to_owned(),
         wake,
+        config: config.clone(),
         shutdown,
         handle,
     }
