@@ -5,7 +5,7 @@
 use breachd::domain::NewIncident;
 use breachd::incidents::Incidents;
 use breachd::settings::Settings;
-use breachd::views::{self, Ids};
+use breachd::views::{json as views, Ids};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -9,7 +9,7 @@ use super::User;
 use crate::http::auth::Permission;
 use crate::http::AppState;
 use crate::incidents::ServiceError;
-use crate::notices::RosterAnswer;
+use crate::views::RosterAnswer;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
