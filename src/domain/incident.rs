@@ -73,7 +73,8 @@ pub struct NewIncident {
     pub affected_students: Option<u64>,
 }
 
-const FIELDS: [&str; 8] = [
+/// Every field of the body; any other is refused.
+pub(crate) const FIELDS: [&str; 8] = [
     "title",
     "own_systems",
     "description",

@@ -181,6 +181,31 @@ mod tests {
         assert_eq!(enum_values(&document, "ObligationStatus"), statuses);
     }
 
+    /// The report's schema lists the fields the parser accepts, with the
+    /// parser's limits (the schema attributes take literals only).
+    #[test]
+    fn the_new_incident_schema_matches_the_parser() {
+        use crate::domain::incident::{
+            FIELDS, MAX_DATA_ELEMENTS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS,
+        };
+        let document = document();
+        let schema = &document["components"]["schemas"]["NewIncident"];
+        let properties = schema["properties"].as_object().expect("properties");
+        let mut documented: Vec<&str> = properties.keys().map(String::as_str).collect();
+        let mut accepted = FIELDS.to_vec();
+        documented.sort_unstable();
+        accepted.sort_unstable();
+        assert_eq!(documented, accepted);
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(properties["title"]["maxLength"], MAX_TITLE_CHARS);
+        assert_eq!(properties["contractor"]["maxLength"], MAX_TITLE_CHARS);
+        assert_eq!(
+            properties["description"]["maxLength"],
+            MAX_DESCRIPTION_CHARS
+        );
+        assert_eq!(properties["data_elements"]["maxItems"], MAX_DATA_ELEMENTS);
+    }
+
     #[test]
     fn every_api_operation_requires_the_bearer_token() {
         let document = document();
