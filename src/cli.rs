@@ -268,7 +268,7 @@ fn deadlines(
     };
     let (record, obligations) =
         cases::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
-    let view = views::incident(
+    let view = views::json::incident(
         &record,
         &obligations,
         &[],

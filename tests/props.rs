@@ -18,7 +18,7 @@ use breachd::roster::{RosterRejected, StagedRoster, MAX_LISTED_REJECTIONS};
 use breachd::rules::within::MAX_COUNT;
 use breachd::rules::Within;
 use breachd::settings::Settings;
-use breachd::views::{self, Ids};
+use breachd::views::{json as views, Ids};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::Config;

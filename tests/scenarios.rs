@@ -7,7 +7,7 @@ mod common;
 use breachd::cases;
 use breachd::domain::NewIncident;
 use breachd::settings::Settings;
-use breachd::views::{self, Ids};
+use breachd::views::{json as views, Ids};
 use chrono::{DateTime, Utc};
 use common::daemon::breachd;
 use serde_json::Value;

@@ -48,15 +48,15 @@ impl Context {
             draft(&self.settings.engine, &new, Uuid::now_v7(), caller, now);
         let jobs = reminder_jobs(&obligations, &self.settings.escalation, now);
         let planned: Vec<_> = jobs.iter().map(|job| job.as_planned(now)).collect();
-        let body = views::incident(
+        let body = serde_json::to_string(&views::incident(
             &incident,
             &obligations,
             &planned,
             now,
             self.settings.engine.zone,
             Ids::Shown,
-        )
-        .to_string();
+        ))
+        .expect("an incident view serializes: strings, numbers and string-keyed maps");
         let idempotency = idempotency.map(|(key, request_hash)| IdempotencyRecord {
             caller: caller.to_owned(),
             key,

@@ -7,7 +7,6 @@
 //! website notice (`publishing`). A crash anywhere resumes from the rows.
 
 use super::{Context, ServiceError};
-use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
 use crate::roster::{RosterRejected, StagedRoster};
 use crate::rules::OwnWork;
@@ -16,34 +15,15 @@ use crate::store::{
     IncidentRecord, NoticeChild, NoticeRecipient, NoticeRecord, ObligationRecord,
     RosterImportRecord, RosterPages, Store,
 };
+use crate::views::{Approval, RosterAnswer, Student};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use std::path::Path;
 use uuid::Uuid;
 
 /// Students listed by name in an import's answer, at most (the rest are
 /// counted; the full list is at GET .../roster).
 const LISTED_UNREACHABLE: usize = 1000;
-
-/// What an import answers (docs/api.md): counts and every rejected row.
-#[derive(Debug, Clone, Serialize)]
-pub struct RosterAnswer {
-    pub format: &'static str,
-    pub students: u64,
-    pub recipients: u64,
-    pub students_without_reachable_guardian: u64,
-    /// For a paper letter: the students no guardian can be emailed about.
-    pub unreachable_students: Vec<UnreachableView>,
-    pub rejected_rows: u64,
-    pub rejected: Vec<crate::roster::RejectedRow>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UnreachableView {
-    pub student_id: String,
-    pub name: String,
-}
 
 /// The draft of an incident's notice, from its facts and the district's wording.
 pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>) -> NoticeRecord {
@@ -219,10 +199,10 @@ pub async fn import_roster(
         unreachable_students: unreachable
             .into_iter()
             .take(LISTED_UNREACHABLE)
-            .map(|(student_id, name)| UnreachableView { student_id, name })
+            .map(Student::from_pair)
             .collect(),
         rejected_rows: report.rejected_rows,
-        rejected: report.rejected,
+        rejected: report.rejected.into_iter().map(Into::into).collect(),
     })
 }
 
@@ -231,16 +211,6 @@ fn rejected_roster(rejected: RosterRejected) -> ServiceError {
         "body",
         format!("is not a roster: {rejected}"),
     )])
-}
-
-/// What approval answers.
-#[derive(Debug, Clone, Serialize)]
-pub struct Approval {
-    pub recipients: u64,
-    pub chunks: u64,
-    /// It was approved before: this answer repeats it.
-    pub already_approved: bool,
-    pub published_url: Option<String>,
 }
 
 /// Approves the family notice: plans one message per guardian and the
@@ -287,23 +257,5 @@ pub async fn approve(
             &cases.settings,
             incident_id,
         )),
-    })
-}
-
-/// The notice as drafted, with its state, for the API and the pages.
-pub fn notice_view(notice: &NoticeRecord, settings: &Settings) -> serde_json::Value {
-    let zone = settings.timezone;
-    serde_json::json!({
-        "what_happened": notice.what_happened,
-        "what_we_are_doing": notice.what_we_are_doing,
-        "what_families_can_do": notice.what_families_can_do,
-        "contact": notice.contact,
-        "drafted_at": format_in_zone(notice.drafted_at, zone),
-        "state": if notice.approved_at.is_some() { "approved" } else { "draft" },
-        "approved_at": notice.approved_at.map(|at| format_in_zone(at, zone)),
-        "approved_by": notice.approved_by,
-        "recipients": notice.recipients,
-        "published_at": notice.published_at.map(|at| format_in_zone(at, zone)),
-        "published_url": notice.published_url,
     })
 }

@@ -4,6 +4,7 @@
 use super::timestamp::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
@@ -12,8 +13,9 @@ pub const MAX_ELEMENT_CHARS: usize = 200;
 
 /// One problem with one field of a request; shown to the user as is, so it
 /// never echoes free-text values (they may hold personal data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// The field, e.g. `discovered_at` or `data_elements[2]`.
     pub field: String,
     pub reason: String,
 }
@@ -40,21 +42,39 @@ pub enum BreachAt {
     Unknown,
 }
 
-/// A validated incident body (the JSON of `POST /api/v1/incidents`).
-#[derive(Debug, Clone, PartialEq)]
+// A validated incident body. Its schema documents the JSON that
+// `from_json` reads field by field; the limits repeat the constants above
+// (the attribute takes literals only) and a test in `http::openapi` keeps
+// them equal. The doc comment is the schema's description.
+/// A breach report (`POST /api/v1/incidents`). Unknown fields are refused: a
+/// mistyped `board_notified_at` would otherwise silently drop a clock.
+#[derive(Debug, Clone, PartialEq, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewIncident {
+    #[schema(max_length = 300, example = "SIS vendor unauthorized access")]
     pub title: String,
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
+    /// The vendor holding the data; omit for the district's own systems.
+    #[schema(max_length = 300)]
     pub contractor: Option<String>,
-    /// True when the district's own systems were breached (no contractor).
+    /// True when the district's own systems were breached (no contractor);
+    /// false when omitted.
+    #[schema(value_type = Option<bool>)]
     pub own_systems: bool,
+    #[schema(value_type = String, format = DateTime, example = "2024-12-28T09:00:00-05:00")]
     pub discovered_at: Timestamp,
+    /// Not before `discovered_at`.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub board_notified_at: Option<Timestamp>,
+    /// What was exposed; unknown names are classed `student_information`.
+    #[schema(min_items = 1, max_items = 500, example = json!(["student_name", "ssn"]))]
     pub data_elements: Vec<String>,
     pub affected_students: Option<u64>,
 }
 
-const FIELDS: [&str; 8] = [
+/// Every field of the body; any other is refused.
+pub(crate) const FIELDS: [&str; 8] = [
     "title",
     "own_systems",
     "description",

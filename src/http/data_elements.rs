@@ -3,10 +3,9 @@
 use super::auth::{Caller, Permission};
 use super::problem::Problem;
 use super::AppState;
-use crate::domain::DataClass;
+use crate::views::{self, DataElements};
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
 
 #[utoipa::path(
     get,
@@ -15,26 +14,13 @@ use serde_json::{json, Value};
     operation_id = "list_data_elements",
     summary = "The taxonomy: canonical element names, their aliases and class (every role)",
     responses(
-        (status = 200, description = "The taxonomy", body = super::openapi::DataElementsDoc),
+        (status = 200, description = "The taxonomy", body = DataElements),
     )
 )]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<DataElements>, Problem> {
     caller.require(Permission::Read)?;
-    let elements: Vec<Value> = state
-        .settings
-        .engine
-        .taxonomy
-        .elements()
-        .iter()
-        .map(|element| json!({ "name": element.name, "class": element.class, "aliases": element.aliases }))
-        .collect();
-    let classes: Vec<Value> = DataClass::ALL
-        .iter()
-        .map(|class| json!({ "class": class, "description": class.describe() }))
-        .collect();
-    Ok(Json(json!({
-        "elements": elements,
-        "classes": classes,
-        "unknown_elements": "classed student_information and listed in needs_review",
-    })))
+    Ok(Json(views::data_elements(&state.settings.engine.taxonomy)))
 }

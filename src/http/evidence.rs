@@ -9,14 +9,12 @@ use super::problem::Problem;
 use super::AppState;
 use crate::audit;
 use crate::cases::ServiceError;
-use crate::domain::timestamp::format_in_zone;
 use crate::site::PublicNotice;
 use crate::views::{self, Ids};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::io::Write;
 
 #[derive(Debug, Deserialize)]
@@ -40,12 +38,12 @@ pub struct EvidenceQuery {
     ),
     responses(
         (status = 200, description = "The evidence", content(
-            (super::openapi::EvidenceDoc = "application/json"),
+            (views::Evidence = "application/json"),
             ("application/zip"),
         )),
-        (status = 403, description = "Only an administrator exports evidence", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A bad `format`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Only an administrator exports evidence", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `format`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn evidence(
@@ -98,7 +96,7 @@ pub async fn evidence(
     Ok(response)
 }
 
-fn archive(document: &Value, notice_page: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
+fn archive(document: &views::Evidence, notice_page: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     writer.start_file("evidence.json", options)?;
@@ -110,10 +108,9 @@ fn archive(document: &Value, notice_page: Option<&[u8]>) -> anyhow::Result<Vec<u
     Ok(writer.finish()?.into_inner())
 }
 
-async fn document(state: &AppState, id: uuid::Uuid) -> Result<Value, ServiceError> {
-    let store = &state.cases.store;
+async fn document(state: &AppState, id: uuid::Uuid) -> Result<views::Evidence, ServiceError> {
     let (incident, obligations) = state.cases.incident(id).await?;
-    let jobs = store.incident_jobs(id).await?;
+    let jobs = state.cases.incident_jobs(id).await?;
     let now = state.cases.clock.now();
     let zone = state.settings.timezone;
 
@@ -122,64 +119,27 @@ async fn document(state: &AppState, id: uuid::Uuid) -> Result<Value, ServiceErro
     let mut previous = (0i64, audit::GENESIS.to_owned());
     let mut broken = None;
     loop {
-        let page = store.audit_entries(previous.0, 5_000).await?;
+        let page = state.cases.audit_entries(previous.0, 5_000).await?;
         if page.is_empty() {
             break;
         }
         match audit::verify(&page, (previous.0, &previous.1)) {
             Ok(last) => previous = last,
             Err(error) => {
-                broken = Some(json!({"entry": error.seq, "reason": error.reason}));
+                broken = Some(error);
                 break;
             }
         }
     }
-    let timeline: Vec<Value> = store
-        .incident_audit(id)
-        .await?
-        .into_iter()
-        .map(|entry| {
-            json!({
-                "seq": entry.seq,
-                "at": format_in_zone(entry.at, zone),
-                "actor": entry.actor,
-                "action": entry.action,
-                "subject": entry.subject,
-                "details": entry.details,
-                "hash": entry.hash,
-            })
-        })
-        .collect();
-    let notice = store.notice(id).await?;
-    let roster = store.latest_roster_import(id).await?;
-    let deliveries: serde_json::Map<String, Value> = store
-        .delivery_counts(id)
-        .await?
-        .into_iter()
-        .map(|(status, n)| (status.as_str().to_owned(), json!(n)))
-        .collect();
-    Ok(json!({
-        "generated_at": format_in_zone(now, zone),
-        "district": state.settings.district_name,
-        "jurisdiction": state.settings.jurisdiction,
-        "timezone": zone.name(),
-        "incident": views::incident(&incident, &obligations, &jobs, now, zone, Ids::Shown),
-        "timeline": timeline,
-        "audit_chain": {
-            "verified": broken.is_none(),
-            "entries_checked": previous.0,
-            "broken": broken,
-        },
-        "notice": notice.as_ref().map(|n| crate::cases::notices::notice_view(n, &state.settings)),
-        "roster": roster.map(|r| json!({
-            "format": r.format, "students": r.students, "recipients": r.recipients,
-            "students_without_reachable_guardian": r.unreachable, "rejected_rows": r.rejected_rows,
-            "imported_at": format_in_zone(r.imported_at, zone), "imported_by": r.imported_by,
-        })),
-        "deliveries": deliveries,
-        "publication": notice.and_then(|n| n.published_url.map(|url| json!({
-            "url": url,
-            "published_at": n.published_at.map(|at| format_in_zone(at, zone)),
-        }))),
-    }))
+    let records = views::EvidenceRecords {
+        district: state.settings.district_name.clone(),
+        jurisdiction: state.settings.jurisdiction.clone(),
+        timeline: state.cases.incident_audit(id).await?,
+        audit_chain: views::AuditChain::new(previous.0, broken),
+        notice: state.cases.notice(id).await?,
+        roster: state.cases.roster(id).await?.0,
+        delivery_counts: state.cases.delivery_counts(id).await?,
+    };
+    let incident = views::incident(&incident, &obligations, &jobs, now, zone, Ids::Shown);
+    Ok(views::evidence(incident, records, now, zone))
 }

@@ -1,10 +1,10 @@
 //! Liveness and readiness, public and cheap.
 
 use super::AppState;
+use crate::views::{Health, HealthStatus};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
 
 /// The process is up and serving.
 #[utoipa::path(
@@ -13,10 +13,10 @@ use serde_json::{json, Value};
     tag = "health",
     operation_id = "livez",
     summary = "Liveness (public)",
-    responses((status = 200, description = "The process is up", body = super::openapi::HealthDoc)),
+    responses((status = 200, description = "The process is up", body = Health)),
 )]
-pub async fn livez() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+pub async fn livez() -> Json<Health> {
+    Json(Health::is(HealthStatus::Ok))
 }
 
 /// The database answers, every migration is applied and, when email goes
@@ -28,22 +28,22 @@ pub async fn livez() -> Json<Value> {
     operation_id = "readyz",
     summary = "Readiness (public): database reachable, migrations applied, SMTP reachable when configured",
     responses(
-        (status = 200, description = "Ready", body = super::openapi::HealthDoc),
-        (status = 503, description = "Not ready, with the reason", body = super::openapi::HealthDoc),
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "Not ready, with the reason", body = Health),
     ),
 )]
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let reason = match state.cases.database_ready().await {
         Err(error) => Some(error.to_string()),
         Ok(()) => state.mailer.check().await.err(),
     };
     match reason {
-        None => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        None => (StatusCode::OK, Json(Health::is(HealthStatus::Ready))),
         Some(reason) => {
             tracing::warn!(%reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": reason })),
+                Json(Health::unavailable(reason)),
             )
         }
     }

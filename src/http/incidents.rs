@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -43,13 +43,13 @@ fn json_response(status: StatusCode, body: String) -> Response {
         Invalid input answers 422 naming each bad field; nothing is stored. With an `Idempotency-Key`, a retry \
         of the same body repeats the first answer (with `Idempotent-Replayed: true`) instead of filing twice.",
     params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; makes retries safe")),
-    request_body = super::openapi::NewIncidentDoc,
+    request_body = NewIncident,
     responses(
-        (status = 201, description = "Filed (or the replay of a first answer)", body = super::openapi::IncidentDoc,
+        (status = 201, description = "Filed (or the replay of a first answer)", body = views::Incident,
             headers(("Location" = String, description = "The new incident's URL"))),
-        (status = 403, description = "The token's role may not file", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input, every bad field named; or the Idempotency-Key was used with another body", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not file", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named; or the Idempotency-Key was used with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn file(
@@ -133,15 +133,15 @@ fn replay(first: crate::store::StoredResponse, request_hash: &str) -> Result<Res
     summary = "An incident with its classification and obligations (every role)",
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
     responses(
-        (status = 200, description = "The incident", body = super::openapi::IncidentDoc),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The incident", body = views::Incident),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Incident>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let (incident, obligations) = state
@@ -212,15 +212,15 @@ pub fn paging(
     summary = "List incidents, newest first (every role)",
     params(ListQuery),
     responses(
-        (status = 200, description = "The incidents", body = super::openapi::IncidentListDoc),
-        (status = 422, description = "A bad query parameter", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The incidents", body = views::IncidentList),
+        (status = 422, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::IncidentList>, Problem> {
     caller.require(Permission::Read)?;
     let mut errors = Vec::new();
     let status = match query.status.as_deref() {
@@ -248,32 +248,23 @@ pub async fn list(
         .list_incidents(status, now, limit, offset)
         .await
         .map_err(Problem::from)?;
-    let incidents: Vec<Value> = summaries
-        .iter()
-        .map(|summary| {
-            let incident = &summary.incident;
-            let events: serde_json::Map<String, Value> = incident
-                .events
-                .iter()
-                .map(|e| (e.kind.clone(), json!(crate::domain::timestamp::format_in_zone(e.at, zone))))
-                .collect();
-            json!({
-                "id": incident.id,
-                "title": incident.title,
-                "contractor": incident.contractor,
-                "created_at": crate::domain::timestamp::format_in_zone(incident.created_at, zone),
-                "status": if summary.unsettled > 0 { "open" } else { "closed" },
-                "overdue": summary.next_due_at.is_some_and(|due| due < now),
-                "unsettled_obligations": summary.unsettled,
-                "next_due_at": summary.next_due_at.map(|due| crate::domain::timestamp::format_in_zone(due, zone)),
-                "events": events,
-                "classes": incident.classification.classes,
-            })
-        })
-        .collect();
-    Ok(Json(
-        json!({ "incidents": incidents, "limit": limit, "offset": offset }),
-    ))
+    Ok(Json(views::incident_list(
+        &summaries, limit, offset, now, zone,
+    )))
+}
+
+// Documentation only: `record_event` reads the body field by field, so that
+// every bad field is named in one answer, and keeps a parsed `ClockEvent`.
+/// A clock event (`POST /api/v1/incidents/{id}/events`).
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockEventBody {
+    /// Lowercase letters, digits and underscores, e.g. `board_notified`,
+    /// `families_notified`, `website_posted`; not `discovered`.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$", example = "board_notified")]
+    pub kind: String,
+    #[schema(format = DateTime, example = "2025-01-07T14:00:00-05:00")]
+    pub at: String,
 }
 
 #[utoipa::path(
@@ -285,15 +276,15 @@ pub async fn list(
     description = "Dependent obligations start and every due time is recomputed. Recording an event already \
         recorded at the same time changes nothing (200).",
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
-    request_body = super::openapi::ClockEventBodyDoc,
+    request_body = ClockEventBody,
     responses(
-        (status = 201, description = "Recorded; the incident as it now stands", body = super::openapi::IncidentDoc),
-        (status = 200, description = "Already recorded; the incident", body = super::openapi::IncidentDoc),
-        (status = 403, description = "The token's role may not record events", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "The event was already recorded at another time", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Recorded; the incident as it now stands", body = views::Incident),
+        (status = 200, description = "Already recorded; the incident", body = views::Incident),
+        (status = 403, description = "The token's role may not record events", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event was already recorded at another time", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn record_event(
@@ -301,7 +292,7 @@ pub async fn record_event(
     caller: Caller,
     Path(id): Path<String>,
     body: JsonBody,
-) -> Result<Response, Problem> {
+) -> Result<(StatusCode, Json<views::Incident>), Problem> {
     caller.require(Permission::Report)?;
     let id = parse_id(&id, "incident")?;
     let Some(object) = body.value.as_object() else {
@@ -371,5 +362,5 @@ pub async fn record_event(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(body)).into_response())
+    Ok((status, Json(body)))
 }

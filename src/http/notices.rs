@@ -8,15 +8,14 @@ use super::problem::Problem;
 use super::AppState;
 use crate::cases::notices;
 use crate::domain::incident::required_text;
-use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
 use crate::store::EmailStatus;
+use crate::views;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
 /// The incident, or a 404 problem naming it.
@@ -51,12 +50,12 @@ pub const ROSTER_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
         ("application/zip"),
     )),
     responses(
-        (status = 200, description = "Imported: counts and rejected rows", body = super::openapi::RosterImportDoc),
-        (status = 403, description = "Only an administrator imports rosters", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "The notice was already approved", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The roster is over 2 GiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Not a roster: bad zip, not UTF-8, missing columns", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Imported: counts and rejected rows", body = views::RosterAnswer),
+        (status = 403, description = "Only an administrator imports rosters", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The notice was already approved", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The roster is over 2 GiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a roster: bad zip, not UTF-8, missing columns", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn import_roster(
@@ -65,7 +64,7 @@ pub async fn import_roster(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::RosterAnswer>, Problem> {
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let spool = tempfile::NamedTempFile::new().map_err(|error| {
@@ -101,9 +100,7 @@ pub async fn import_roster(
     let answer = notices::import_roster(&state.cases, id, spool.path(), &name, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
-    Ok(Json(
-        serde_json::to_value(answer).expect("the answer serializes: plain data"),
-    ))
+    Ok(Json(answer))
 }
 
 /// The file name from `Content-Disposition`, else by content type.
@@ -131,34 +128,26 @@ fn upload_name(headers: &HeaderMap) -> String {
     summary = "The latest roster import and the students to send a paper letter (every role)",
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
     responses(
-        (status = 200, description = "The roster's state", body = super::openapi::RosterStateDoc),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The roster's state", body = views::RosterState),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn roster(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::RosterState>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let store = &state.cases.store;
     incident_or_404(store.as_ref(), id).await?;
     let import = store.latest_roster_import(id).await?;
     let unreachable = store.unreachable_students(id).await?;
-    let zone = state.settings.timezone;
-    Ok(Json(json!({
-        "import": import.map(|i| json!({
-            "format": i.format,
-            "students": i.students,
-            "recipients": i.recipients,
-            "students_without_reachable_guardian": i.unreachable,
-            "rejected_rows": i.rejected_rows,
-            "imported_at": format_in_zone(i.imported_at, zone),
-            "imported_by": i.imported_by,
-        })),
-        "unreachable_students": unreachable.into_iter().map(|(student_id, name)| json!({"student_id": student_id, "name": name})).collect::<Vec<_>>(),
-    })))
+    Ok(Json(views::roster_state(
+        import,
+        unreachable,
+        state.settings.timezone,
+    )))
 }
 
 #[utoipa::path(
@@ -169,15 +158,15 @@ pub async fn roster(
     summary = "The notice to families; what the draft would say before it is drafted (every role)",
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
     responses(
-        (status = 200, description = "The notice", body = super::openapi::NoticeDoc),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The notice", body = views::Notice),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn notice(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Notice>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let store = &state.cases.store;
@@ -188,7 +177,23 @@ pub async fn notice(
         // the draft would say.
         None => notices::draft(&incident, &state.settings, state.cases.clock.now()),
     };
-    Ok(Json(notices::notice_view(&notice, &state.settings)))
+    Ok(Json(views::notice(&notice, state.settings.timezone)))
+}
+
+// Documentation only: `edit_notice` reads the body field by field, so that
+// every bad field is named in one answer.
+/// New wording for the draft notice; omitted fields keep theirs.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeEdit {
+    #[schema(max_length = 20000)]
+    pub what_happened: Option<String>,
+    #[schema(max_length = 20000)]
+    pub what_we_are_doing: Option<String>,
+    #[schema(max_length = 20000)]
+    pub what_families_can_do: Option<String>,
+    #[schema(max_length = 20000)]
+    pub contact: Option<String>,
 }
 
 /// Edits the draft's wording before approval.
@@ -199,14 +204,14 @@ pub async fn notice(
     operation_id = "edit_notice",
     summary = "Edit the draft notice's wording before approval (admin)",
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
-    request_body = super::openapi::NoticeEditDoc,
+    request_body = NoticeEdit,
     responses(
-        (status = 200, description = "The notice as edited", body = super::openapi::NoticeDoc),
-        (status = 403, description = "Only an administrator edits the notice", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "The notice was approved; it can no longer change", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The notice as edited", body = views::Notice),
+        (status = 403, description = "Only an administrator edits the notice", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The notice was approved; it can no longer change", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn edit_notice(
@@ -214,7 +219,7 @@ pub async fn edit_notice(
     caller: Caller,
     Path(id): Path<String>,
     body: JsonBody,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Notice>, Problem> {
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let Some(object) = body.value.as_object() else {
@@ -258,7 +263,7 @@ pub async fn edit_notice(
         return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
             .detail("the notice was approved; it can no longer change"));
     }
-    Ok(Json(notices::notice_view(&notice, &state.settings)))
+    Ok(Json(views::notice(&notice, state.settings.timezone)))
 }
 
 #[utoipa::path(
@@ -269,18 +274,18 @@ pub async fn edit_notice(
     summary = "Approve the notice: send it to every guardian and publish the website notice (admin)",
     params(("id" = uuid::Uuid, Path, description = "The incident's id")),
     responses(
-        (status = 202, description = "Approved; the messages are queued", body = super::openapi::ApprovalDoc),
-        (status = 200, description = "It was approved before; the first answer", body = super::openapi::ApprovalDoc),
-        (status = 403, description = "Only an administrator approves", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "No roster was imported yet", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 202, description = "Approved; the messages are queued", body = views::Approval),
+        (status = 200, description = "It was approved before; the first answer", body = views::Approval),
+        (status = 403, description = "Only an administrator approves", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No roster was imported yet", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<views::Approval>), Problem> {
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let approval = notices::approve(&state.cases, id, &caller.name)
@@ -291,10 +296,7 @@ pub async fn approve(
     } else {
         StatusCode::ACCEPTED
     };
-    Ok((
-        status,
-        Json(serde_json::to_value(approval).expect("the answer serializes: plain data")),
-    ))
+    Ok((status, Json(approval)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -317,9 +319,9 @@ pub struct DeliveriesQuery {
     summary = "The family notice's deliveries, one row per recipient, by address (every role)",
     params(("id" = uuid::Uuid, Path, description = "The incident's id"), DeliveriesQuery),
     responses(
-        (status = 200, description = "The deliveries", body = super::openapi::DeliveriesDoc),
-        (status = 404, description = "No such incident", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A bad query parameter", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The deliveries", body = views::Deliveries),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn deliveries(
@@ -327,7 +329,7 @@ pub async fn deliveries(
     caller: Caller,
     Path(id): Path<String>,
     Query(query): Query<DeliveriesQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Deliveries>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
     let mut errors = Vec::new();
@@ -359,22 +361,9 @@ pub async fn deliveries(
         .deliveries(id, status, query.after.as_deref(), limit)
         .await?;
     let counts = store.delivery_counts(id).await?;
-    let zone = state.settings.timezone;
-    let summary: serde_json::Map<String, Value> = counts
-        .iter()
-        .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
-        .collect();
-    Ok(Json(json!({
-        "summary": summary,
-        "deliveries": rows.iter().map(|e| json!({
-            "address": e.recipient,
-            "status": e.status,
-            "attempts": e.attempts,
-            "last_reply": e.last_reply,
-            "message_id": e.message_id,
-            "sent_at": e.sent_at.map(|at| format_in_zone(at, zone)),
-            "next_attempt_at": e.next_attempt_at.map(|at| format_in_zone(at, zone)),
-        })).collect::<Vec<_>>(),
-        "next_after": rows.last().map(|e| e.recipient.clone()),
-    })))
+    Ok(Json(views::deliveries(
+        &rows,
+        &counts,
+        state.settings.timezone,
+    )))
 }

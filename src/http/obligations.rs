@@ -7,14 +7,13 @@ use super::incidents::{paging, parse_id};
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::incident::{optional_text, required_text, timestamp_field};
-use crate::domain::timestamp::format_in_zone;
 use crate::domain::{FieldError, ObligationStatus, Timestamp};
 use crate::store::{ObligationFilter, Settlement};
 use crate::views::{self, Ids};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,15 +43,15 @@ pub struct ListQuery {
     summary = "Obligations across incidents, soonest first (every role)",
     params(ListQuery),
     responses(
-        (status = 200, description = "The obligations", body = super::openapi::ObligationListDoc),
-        (status = 422, description = "A bad query parameter", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The obligations", body = views::ObligationList),
+        (status = 422, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::ObligationList>, Problem> {
     caller.require(Permission::Read)?;
     let mut errors = Vec::new();
     let mut statuses = Vec::new();
@@ -108,17 +107,7 @@ pub async fn list(
         })
         .await
         .map_err(Problem::from)?;
-    let obligations: Vec<Value> = rows
-        .iter()
-        .map(|row| {
-            let mut body = views::obligation(&row.obligation, now, zone, Ids::Shown);
-            body["incident_title"] = json!(row.incident_title);
-            body
-        })
-        .collect();
-    Ok(Json(
-        json!({ "obligations": obligations, "now": format_in_zone(now, zone) }),
-    ))
+    Ok(Json(views::obligation_list(&rows, now, zone)))
 }
 
 #[utoipa::path(
@@ -129,15 +118,15 @@ pub async fn list(
     summary = "One obligation (every role)",
     params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
     responses(
-        (status = 200, description = "The obligation", body = super::openapi::ObligationDoc),
-        (status = 404, description = "No such obligation", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The obligation", body = views::Obligation),
+        (status = 404, description = "No such obligation", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Obligation>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "obligation")?;
     let record = state
@@ -156,6 +145,27 @@ pub async fn get(
     )))
 }
 
+// Documentation only, as `WaiveBody`: the handlers read the body field by
+// field, so that every bad field is named in one answer.
+/// Completes an obligation: done, or late after its due time.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteBody {
+    /// When it was done; now when omitted.
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+    #[schema(max_length = 5000)]
+    pub note: Option<String>,
+}
+
+/// Waives an obligation.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiveBody {
+    #[schema(max_length = 5000)]
+    pub reason: String,
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/obligations/{id}/complete",
@@ -164,14 +174,14 @@ pub async fn get(
     summary = "Complete an obligation: done, or late after its due time (admin)",
     description = "Reminders stop. An empty body (or `null`) completes it now.",
     params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
-    request_body = super::openapi::CompleteBodyDoc,
+    request_body = CompleteBody,
     responses(
-        (status = 200, description = "The obligation, settled", body = super::openapi::ObligationDoc),
-        (status = 403, description = "Only an administrator completes", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such obligation", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "It is already settled", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The obligation, settled", body = views::Obligation),
+        (status = 403, description = "Only an administrator completes", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such obligation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It is already settled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn complete(
@@ -179,7 +189,7 @@ pub async fn complete(
     caller: Caller,
     Path(id): Path<String>,
     body: JsonBody,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Obligation>, Problem> {
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "obligation")?;
     let empty = serde_json::Map::new();
@@ -214,14 +224,14 @@ pub async fn complete(
     summary = "Waive an obligation, with the reason (admin)",
     description = "Reminders stop.",
     params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
-    request_body = super::openapi::WaiveBodyDoc,
+    request_body = WaiveBody,
     responses(
-        (status = 200, description = "The obligation, waived", body = super::openapi::ObligationDoc),
-        (status = 403, description = "Only an administrator waives", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such obligation", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "It is already settled", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input, every bad field named", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The obligation, waived", body = views::Obligation),
+        (status = 403, description = "Only an administrator waives", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such obligation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It is already settled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn waive(
@@ -229,7 +239,7 @@ pub async fn waive(
     caller: Caller,
     Path(id): Path<String>,
     body: JsonBody,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Obligation>, Problem> {
     caller.require(Permission::Administer)?;
     let id = parse_id(&id, "obligation")?;
     let Some(object) = body.value.as_object() else {
@@ -252,7 +262,7 @@ async fn settle(
     id: uuid::Uuid,
     settlement: Settlement,
     caller: &Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<views::Obligation>, Problem> {
     let record = state
         .cases
         .settle(id, settlement, &caller.name)

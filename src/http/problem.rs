@@ -7,15 +7,19 @@ use crate::domain::FieldError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem document; every error answer is one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
+    /// Always `about:blank`: the status and title say it all.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: String,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For invalid input (422): every bad field, each with its reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Adds `WWW-Authenticate: Bearer` (RFC 9110 asks it of every 401).

@@ -8,6 +8,7 @@
 use crate::domain::DataClass;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
+use utoipa::ToSchema;
 
 pub const EMBEDDED: &str = include_str!("../../config/taxonomy.toml");
 
@@ -34,20 +35,21 @@ pub struct Taxonomy {
 }
 
 /// One submitted element and what it was classed as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClassifiedElement {
     /// As submitted.
     pub name: String,
-    /// The taxonomy's name for it; `None` when unknown.
+    /// The taxonomy's name for it; null when unknown.
     pub canonical: Option<String>,
     pub class: DataClass,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the submitted data elements were classed as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Classification {
     pub classes: BTreeSet<DataClass>,
     pub elements: Vec<ClassifiedElement>,
-    /// Elements the taxonomy does not know, classed student_information.
+    /// Elements the taxonomy does not know, classed `student_information`.
     pub needs_review: Vec<String>,
 }
 

@@ -7,9 +7,9 @@
 
 use super::User;
 use crate::auth::Permission;
-use crate::cases::notices::RosterAnswer;
 use crate::cases::ServiceError;
 use crate::state::AppState;
+use crate::views::RosterAnswer;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -16,7 +16,6 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -194,10 +193,8 @@ pub(super) fn not_found(user: &User, state: &AppState, what: &str) -> Response {
 }
 
 fn reminders(jobs: &[Job], obligation: Uuid, zone: Tz) -> Vec<ReminderView> {
-    let parsed = |value: &Value| {
-        value
-            .as_str()
-            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+    let parsed = |text: Option<&str>| {
+        text.and_then(|text| DateTime::parse_from_rfc3339(text).ok())
             .map(|at| format::local(at.with_timezone(&Utc), zone))
     };
     // The API's view of the reminders, so both say the same.
@@ -205,30 +202,25 @@ fn reminders(jobs: &[Job], obligation: Uuid, zone: Tz) -> Vec<ReminderView> {
         jobs.iter().filter(|j| j.obligation_id == Some(obligation)),
         zone,
     );
-    view.as_array()
-        .map(|list| {
-            list.iter()
-                .map(|r| ReminderView {
-                    step: r["step"].as_str().unwrap_or_default().to_owned(),
-                    planned: parsed(&r["planned_at"]),
-                    state: r["state"].as_str().unwrap_or_default().to_owned(),
-                    late: r["late"].as_bool().unwrap_or(false),
-                    roles: r["roles"]
-                        .as_array()
-                        .map(|roles| {
-                            roles
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .map(|role| role.replace('_', " "))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default(),
-                    finished: parsed(&r["finished_at"]),
+    view.into_iter()
+        .map(|r| ReminderView {
+            step: r.step.unwrap_or_default(),
+            planned: parsed(Some(&r.planned_at)),
+            state: r.state.as_str().to_owned(),
+            late: r.late,
+            roles: r
+                .roles
+                .map(|roles| {
+                    roles
+                        .iter()
+                        .map(|role| role.replace('_', " "))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 })
-                .collect()
+                .unwrap_or_default(),
+            finished: parsed(r.finished_at.as_deref()),
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 fn obligation_view(

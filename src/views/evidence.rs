@@ -1,0 +1,144 @@
+//! The evidence export of one incident: everything a board needs to prove
+//! compliance, as one document. The export reads the records; this shapes
+//! them.
+
+use super::incident::Incident;
+use super::notice::{delivery_summary, notice, Notice};
+use super::roster::{roster_import_summary, RosterImportSummary};
+use super::{maybe_time, time};
+use crate::store::{EmailStatus, NoticeRecord, RosterImportRecord};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The evidence export of one incident.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Evidence {
+    #[schema(format = DateTime)]
+    pub generated_at: String,
+    pub district: String,
+    pub jurisdiction: String,
+    /// The IANA zone every timestamp is given in.
+    pub timezone: &'static str,
+    pub incident: Incident,
+    /// The audit log's entries about this incident, in order.
+    pub timeline: Vec<AuditEntry>,
+    pub audit_chain: AuditChain,
+    /// Null before the notice is drafted.
+    pub notice: Option<Notice>,
+    /// Null before a roster is imported.
+    pub roster: Option<RosterImportSummary>,
+    /// Delivery status → how many.
+    #[schema(value_type = BTreeMap<String, u64>)]
+    pub deliveries: BTreeMap<String, i64>,
+    /// Null until the website notice is published.
+    pub publication: Option<Publication>,
+}
+
+/// One entry of the hash-chained audit log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    #[schema(minimum = 0)]
+    pub seq: i64,
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// The token name (or `scheduler`) that made the change.
+    pub actor: String,
+    /// e.g. `incident.filed`, `obligation.completed`.
+    pub action: String,
+    pub subject: Option<String>,
+    pub details: serde_json::Value,
+    /// SHA-256 over the previous entry's hash and this entry.
+    pub hash: String,
+}
+
+/// The audit chain's verification, done during the export.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditChain {
+    pub verified: bool,
+    #[schema(minimum = 0)]
+    pub entries_checked: i64,
+    /// The first broken entry, when the chain is not intact.
+    pub broken: Option<BrokenEntry>,
+}
+
+impl AuditChain {
+    /// `checked` is the last sequence number verified.
+    pub fn new(checked: i64, broken: Option<crate::audit::Broken>) -> Self {
+        Self {
+            verified: broken.is_none(),
+            entries_checked: checked,
+            broken: broken.map(|broken| BrokenEntry {
+                entry: broken.seq,
+                reason: broken.reason,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BrokenEntry {
+    #[schema(minimum = 0)]
+    pub entry: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Publication {
+    pub url: String,
+    #[schema(format = DateTime)]
+    pub published_at: Option<String>,
+}
+
+/// What the export read about the incident, besides the incident itself.
+pub struct EvidenceRecords {
+    pub district: String,
+    pub jurisdiction: String,
+    pub timeline: Vec<crate::audit::AuditEntry>,
+    pub audit_chain: AuditChain,
+    pub notice: Option<NoticeRecord>,
+    pub roster: Option<RosterImportRecord>,
+    pub delivery_counts: Vec<(EmailStatus, i64)>,
+}
+
+pub fn evidence(
+    incident: Incident,
+    records: EvidenceRecords,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Evidence {
+    let timeline = records
+        .timeline
+        .into_iter()
+        .map(|entry| AuditEntry {
+            seq: entry.seq,
+            at: time(entry.at, zone),
+            actor: entry.actor,
+            action: entry.action,
+            subject: entry.subject,
+            details: entry.details,
+            hash: entry.hash,
+        })
+        .collect();
+    let publication = records.notice.as_ref().and_then(|n| {
+        n.published_url.clone().map(|url| Publication {
+            url,
+            published_at: maybe_time(n.published_at, zone),
+        })
+    });
+    Evidence {
+        generated_at: time(now, zone),
+        district: records.district,
+        jurisdiction: records.jurisdiction,
+        timezone: zone.name(),
+        incident,
+        timeline,
+        audit_chain: records.audit_chain,
+        notice: records.notice.as_ref().map(|n| notice(n, zone)),
+        roster: records.roster.map(|r| roster_import_summary(r, zone)),
+        deliveries: delivery_summary(&records.delivery_counts),
+        publication,
+    }
+}

@@ -1,0 +1,127 @@
+//! The notice to families, what approving it planned, and its deliveries.
+
+use super::{maybe_time, time};
+use crate::store::{EmailRecord, EmailStatus, NoticeRecord};
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// Whether the notice is still a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeState {
+    /// Its wording may still change.
+    Draft,
+    /// Sent (or being sent) to every guardian; it can no longer change.
+    Approved,
+}
+
+/// The notice to families: a draft until an administrator approves it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Notice {
+    pub what_happened: String,
+    pub what_we_are_doing: String,
+    pub what_families_can_do: String,
+    pub contact: String,
+    #[schema(format = DateTime)]
+    pub drafted_at: String,
+    pub state: NoticeState,
+    #[schema(format = DateTime)]
+    pub approved_at: Option<String>,
+    pub approved_by: Option<String>,
+    /// How many guardians it goes to, once approved.
+    #[schema(minimum = 0)]
+    pub recipients: Option<i64>,
+    #[schema(format = DateTime)]
+    pub published_at: Option<String>,
+    pub published_url: Option<String>,
+}
+
+/// The notice as drafted, with its state, for the API and the pages.
+pub fn notice(notice: &NoticeRecord, zone: Tz) -> Notice {
+    Notice {
+        what_happened: notice.what_happened.clone(),
+        what_we_are_doing: notice.what_we_are_doing.clone(),
+        what_families_can_do: notice.what_families_can_do.clone(),
+        contact: notice.contact.clone(),
+        drafted_at: time(notice.drafted_at, zone),
+        state: if notice.approved_at.is_some() {
+            NoticeState::Approved
+        } else {
+            NoticeState::Draft
+        },
+        approved_at: maybe_time(notice.approved_at, zone),
+        approved_by: notice.approved_by.clone(),
+        recipients: notice.recipients,
+        published_at: maybe_time(notice.published_at, zone),
+        published_url: notice.published_url.clone(),
+    }
+}
+
+/// What approving the notice planned.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Approval {
+    /// One message per guardian address.
+    pub recipients: u64,
+    pub chunks: u64,
+    /// It was approved before: this answer repeats it.
+    pub already_approved: bool,
+    pub published_url: Option<String>,
+}
+
+/// The family notice's deliveries, one row per recipient.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Deliveries {
+    /// Delivery status → how many.
+    #[schema(value_type = BTreeMap<String, u64>)]
+    pub summary: BTreeMap<String, i64>,
+    pub deliveries: Vec<Delivery>,
+    /// Pass as `after` for the next page; null on the last.
+    pub next_after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Delivery {
+    pub address: String,
+    /// `queued`, `sent`, `deferred` or `failed`.
+    #[schema(value_type = String, example = "sent")]
+    pub status: EmailStatus,
+    #[schema(minimum = 0)]
+    pub attempts: i64,
+    /// The last SMTP reply.
+    pub last_reply: Option<String>,
+    pub message_id: String,
+    #[schema(format = DateTime)]
+    pub sent_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+}
+
+/// Delivery status → how many, from the store's counts.
+pub(super) fn delivery_summary(counts: &[(EmailStatus, i64)]) -> BTreeMap<String, i64> {
+    counts
+        .iter()
+        .map(|(status, n)| (status.as_str().to_owned(), *n))
+        .collect()
+}
+
+/// One page of deliveries (`rows`) and the counts over all of them.
+pub fn deliveries(rows: &[EmailRecord], counts: &[(EmailStatus, i64)], zone: Tz) -> Deliveries {
+    Deliveries {
+        summary: delivery_summary(counts),
+        deliveries: rows
+            .iter()
+            .map(|e| Delivery {
+                address: e.recipient.clone(),
+                status: e.status,
+                attempts: e.attempts,
+                last_reply: e.last_reply.clone(),
+                message_id: e.message_id.clone(),
+                sent_at: maybe_time(e.sent_at, zone),
+                next_attempt_at: maybe_time(e.next_attempt_at, zone),
+            })
+            .collect(),
+        next_after: rows.last().map(|e| e.recipient.clone()),
+    }
+}
