@@ -130,6 +130,33 @@ fn check_config_names_each_bad_key() {
 }
 
 #[test]
+fn check_config_refuses_a_misspelt_key_section_or_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("typo.toml");
+    std::fs::write(
+        &config,
+        "[district]\ntimezon = \"America/Chicago\"\n[notise]\nauto_send = true\n",
+    )
+    .unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .env("BREACHD__DISTRCT__NAME", "Springfield Public Schools")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "unknown key `district.timezon`; did you mean `district.timezone`?",
+        "unknown section `notise`; did you mean `notice`?",
+        "BREACHD__DISTRCT__NAME: unknown key `distrct.name`; did you mean `district.name`?",
+    ] {
+        assert!(stderr.contains(expected), "{expected} not in {stderr}");
+    }
+}
+
+#[test]
 fn token_new_prints_a_token_and_its_configuration() {
     let output = breachd()
         .args(["token", "new", "--role", "reporter", "--name", "secops"])

@@ -4,9 +4,9 @@
 //! operator's file, then `BREACHD__SECTION__KEY` environment variables. The
 //! merged result is parsed once at start-up into the types the rest of the
 //! daemon uses (a `Tz`, a `SocketAddr`, parsed durations and mailboxes, a
-//! ready rules engine); every bad key is reported, not only the first. Each
-//! section has its parser in a file of its own; `raw.rs` holds the shapes as
-//! read.
+//! ready rules engine); every bad key is reported, not only the first, and
+//! a key no section knows is one of them (see `unknown.rs`). Each section
+//! has its parser in a file of its own; `raw.rs` holds the shapes as read.
 
 mod auth;
 mod contacts;
@@ -23,7 +23,9 @@ mod raw;
 mod rules;
 mod scheduler;
 mod server;
+mod shape;
 mod timezone;
+mod unknown;
 mod values;
 
 #[cfg(test)]
@@ -34,7 +36,7 @@ use crate::scheduler::cron::LocalSchedule;
 use crate::scheduler::escalation::Policy;
 use chrono_tz::Tz;
 use config::builder::DefaultState;
-use config::{Config, ConfigBuilder, Environment, File, FileFormat};
+use config::{Config, ConfigBuilder, Environment, File, FileFormat, Source};
 use lettre::message::Mailbox;
 use raw::Raw;
 use serde::Deserialize;
@@ -235,21 +237,29 @@ impl Settings {
                 ));
             }
         }
-        let mut builder = defaults();
-        if let Some(path) = path {
-            builder =
-                builder.add_source(File::from(path).format(FileFormat::Toml).required(required));
-        }
-        let merged = builder
-            .add_source(
-                environment
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
-            )
-            .build()
-            .map_err(|error| ConfigErrors::one("file", error.to_string()))?;
-        Self::from_config(merged)
+        let files = |builder: ConfigBuilder<DefaultState>| match path {
+            Some(path) => {
+                builder.add_source(File::from(path).format(FileFormat::Toml).required(required))
+            }
+            None => builder,
+        };
+        let environment = environment
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true);
+        let env_keys: Vec<String> = environment
+            .collect()
+            .map_err(|error| ConfigErrors::one("environment", error.to_string()))?
+            .into_keys()
+            .collect();
+        let build = |builder: ConfigBuilder<DefaultState>| {
+            builder
+                .build()
+                .map_err(|error| ConfigErrors::one("file", error.to_string()))
+        };
+        let file_layers = build(files(defaults()))?;
+        let merged = build(files(defaults()).add_source(environment))?;
+        Self::from_config(merged, &file_layers, &env_keys)
     }
 
     /// Parses a configuration given as TOML text (over the embedded
@@ -267,14 +277,21 @@ impl Settings {
         let merged = builder
             .build()
             .map_err(|error| ConfigErrors::one("config", error.to_string()))?;
-        Self::from_config(merged)
+        Self::from_config(merged.clone(), &merged, &[])
     }
 
-    fn from_config(merged: Config) -> Result<Self, ConfigErrors> {
-        let raw: Raw = merged
-            .try_deserialize()
+    /// `file_layers` is `merged` without the environment, whose keys are
+    /// `env_keys`: they tell where an unknown key came from.
+    fn from_config(
+        merged: Config,
+        file_layers: &Config,
+        env_keys: &[String],
+    ) -> Result<Self, ConfigErrors> {
+        let (raw, unknown) = unknown::deserialize(merged)
             .map_err(|error| ConfigErrors::one("config", error.to_string()))?;
-        Self::from_raw(raw, Problems::default())
+        let mut problems = Problems::default();
+        unknown::report(&unknown, file_layers, env_keys, &mut problems);
+        Self::from_raw(raw, problems)
     }
 
     /// Each section's parser records its own problems; the settings exist

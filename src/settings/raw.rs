@@ -1,6 +1,10 @@
 //! The serde shapes read from the layered `config` sources: strings and
 //! numbers as the operator wrote them, before any check. The section parsers
 //! beside this file turn each into its typed section.
+//!
+//! These shapes are the whole vocabulary of the file: a key they do not name
+//! is reported by `unknown.rs`, and the nearest name is found from these
+//! same shapes (`shape.rs`), so a new key needs no list kept elsewhere.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
