@@ -157,6 +157,25 @@ fn check_config_refuses_a_misspelt_key_section_or_variable() {
 }
 
 #[test]
+fn check_config_refuses_a_fixed_offset_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("est.toml");
+    std::fs::write(&config, "[district]\ntimezone = \"EST\"\n").unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("district.timezone") && stderr.contains("use \"America/New_York\""),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn token_new_prints_a_token_and_its_configuration() {
     let output = breachd()
         .args(["token", "new", "--role", "reporter", "--name", "secops"])
