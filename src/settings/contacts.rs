@@ -18,14 +18,11 @@ pub(crate) fn parse(raw: BTreeMap<String, OneOrMany>, problems: &mut Problems) -
                 "a role name is lowercase letters, digits and underscores".into(),
             );
         }
-        let parsed: Vec<Mailbox> = addresses
-            .into_vec()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, text)| {
-                problems.parse(&format!("contacts.{role}[{i}]"), parse_mailbox(text))
-            })
-            .collect();
+        let parsed = problems.parse_each(
+            &format!("contacts.{role}"),
+            &addresses.into_vec(),
+            parse_mailbox,
+        );
         contacts.insert(role, parsed);
     }
     contacts

@@ -7,7 +7,6 @@ use super::rules::{load_pack, load_taxonomy};
 use super::values::parse_date;
 use super::{overlay, Problems};
 use crate::rules::Engine;
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 pub(crate) struct District {
@@ -28,15 +27,7 @@ pub(crate) fn parse(
     if name.is_empty() {
         problems.push("district.name", "must not be empty".into());
     }
-    let closures: Vec<NaiveDate> = raw
-        .closures
-        .into_vec()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, text)| {
-            problems.parse(&format!("district.closures[{i}]"), parse_date(text))
-        })
-        .collect();
+    let closures = problems.parse_each("district.closures", &raw.closures.into_vec(), parse_date);
 
     let pack = problems.parse(
         "district.jurisdiction",

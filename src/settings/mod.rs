@@ -362,6 +362,21 @@ impl Problems {
         result.map_err(|reason| self.push(key, reason)).ok()
     }
 
+    /// Parses each item of the list at `key`, naming a bad one `key[i]`;
+    /// the good ones are returned.
+    pub(crate) fn parse_each<T>(
+        &mut self,
+        key: &str,
+        items: &[String],
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Vec<T> {
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, text)| self.parse(&format!("{key}[{i}]"), parse(text)))
+            .collect()
+    }
+
     /// A section parser returns `None` only after recording why, so a
     /// missing value with no problem is a parser's bug: it is still refused,
     /// with a problem that says so, rather than panicking at start-up.
