@@ -94,6 +94,51 @@ fn check_config_names_each_bad_key() {
     assert_eq!(output.status.code(), Some(1));
 }
 
+/// `breachd check-config` on a file holding `text`, with `env` set: its exit
+/// code and standard error.
+fn check_config_file(text: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("breachd.toml");
+    std::fs::write(&config, text).unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn check_config_refuses_a_misspelt_key_section_or_variable() {
+    let (code, stderr) = check_config_file(
+        "[district]\ntimezon = \"America/Chicago\"\n[notise]\nauto_send = true\n",
+        &[("BREACHD__DISTRCT__NAME", "Springfield Public Schools")],
+    );
+    assert_eq!(code, Some(1));
+    for expected in [
+        "unknown key `district.timezon`; did you mean `district.timezone`?",
+        "unknown section `notise`; did you mean `notice`?",
+        "BREACHD__DISTRCT__NAME: unknown key `distrct.name`; did you mean `district.name`?",
+    ] {
+        assert!(stderr.contains(expected), "{expected} not in {stderr}");
+    }
+}
+
+#[test]
+fn check_config_refuses_a_fixed_offset_zone() {
+    let (code, stderr) = check_config_file("[district]\ntimezone = \"EST\"\n", &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("district.timezone") && stderr.contains("use \"America/New_York\""),
+        "{stderr}"
+    );
+    let (code, stderr) = check_config_file("[district]\ntimezone = \"America/Chicago\"\n", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
 #[test]
 fn token_new_prints_a_token_and_its_configuration() {
     let output = breachd()

@@ -1,0 +1,46 @@
+//! `[auth]`: the API tokens, each a name, a role and the SHA-256 of the
+//! token (the token itself is never stored).
+
+use super::raw::RawAuth;
+use super::{ApiToken, Problems};
+
+pub(crate) fn parse(raw: RawAuth, problems: &mut Problems) -> Vec<ApiToken> {
+    let mut tokens: Vec<ApiToken> = Vec::new();
+    for (i, token) in raw.tokens.into_iter().enumerate() {
+        let key = format!("auth.tokens[{i}]");
+        let name = token.name.unwrap_or_default();
+        if name.trim().is_empty() {
+            problems.push(&format!("{key}.name"), "is required".into());
+        } else if tokens.iter().any(|other| other.name == name) {
+            problems.push(
+                &format!("{key}.name"),
+                format!("{name:?} is used by another token"),
+            );
+        }
+        let role = problems.parse(
+            &format!("{key}.role"),
+            token
+                .role
+                .ok_or_else(|| "is required".to_owned())
+                .and_then(|role| role.parse()),
+        );
+        let sha256 = problems.parse(
+            &format!("{key}.sha256"),
+            token
+                .sha256
+                .ok_or_else(|| "is required".to_owned())
+                .and_then(|hex_text| parse_sha256(&hex_text)),
+        );
+        if let (Some(role), Some(sha256)) = (role, sha256) {
+            tokens.push(ApiToken { name, role, sha256 });
+        }
+    }
+    tokens
+}
+
+fn parse_sha256(text: &str) -> Result<[u8; 32], String> {
+    let bytes = hex::decode(text.trim()).map_err(|_| "must be 64 hexadecimal digits".to_owned())?;
+    bytes
+        .try_into()
+        .map_err(|_| "must be 64 hexadecimal digits".to_owned())
+}

@@ -1,0 +1,68 @@
+//! `[email]`: how breachd's messages leave (files or SMTP), from whom, and
+//! how fast.
+
+use super::raw::RawEmail;
+use super::values::{optional_dir, parse_mailbox};
+use super::{EmailSettings, EmailTransport, Problems};
+use crate::duration::parse_std_duration;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSettings> {
+    let transport = match raw.transport.as_str() {
+        "file" => Some(EmailTransport::File),
+        "smtp" => Some(EmailTransport::Smtp),
+        other => {
+            problems.push(
+                "email.transport",
+                format!("{other:?} is not \"file\" or \"smtp\""),
+            );
+            None
+        }
+    };
+    let from = problems.parse("email.from", parse_mailbox(&raw.from));
+    if transport == Some(EmailTransport::Smtp)
+        && !(raw.url.starts_with("smtp://") || raw.url.starts_with("smtps://"))
+    {
+        problems.push("email.url", "must start with smtp:// or smtps://".into());
+    }
+    let max_connections = problems.parse(
+        "email.max_connections",
+        u32::try_from(raw.max_connections)
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| "must be between 1 and 1000".to_owned()),
+    );
+    let rate_per_second = problems.parse(
+        "email.rate_per_second",
+        u32::try_from(raw.rate_per_second).map_err(|_| "must be 0 (unlimited) or more".to_owned()),
+    );
+    if raw.dir.trim().is_empty() {
+        problems.push("email.dir", "must not be empty".into());
+    }
+    let timeout = problems.parse("email.timeout", parse_std_duration(&raw.timeout));
+    let password = match raw.password_file.trim() {
+        "" => std::env::var_os("CREDENTIALS_DIRECTORY")
+            .map(|dir| PathBuf::from(dir).join("smtp-password"))
+            .filter(|path| path.exists())
+            .and_then(|path| problems.parse("email.password_file", read_secret(&path))),
+        path => problems.parse("email.password_file", read_secret(Path::new(path))),
+    };
+    let templates = optional_dir("email.templates", &raw.templates, problems);
+    Some(EmailSettings {
+        transport: transport?,
+        from: from?,
+        dir: PathBuf::from(raw.dir),
+        url: raw.url,
+        max_connections: max_connections?,
+        rate_per_second: rate_per_second?,
+        timeout: timeout?,
+        password,
+        templates,
+    })
+}
+
+fn read_secret(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|text| text.trim_end_matches(['\r', '\n']).to_owned())
+        .map_err(|error| format!("{}: {error}", path.display()))
+}
