@@ -5,9 +5,50 @@
 //! and compared with every configured hash in constant time, so neither the
 //! comparison nor the position of a match leaks through timing.
 
-use crate::settings::{ApiToken, Role};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::str::FromStr;
 use subtle::ConstantTimeEq;
+
+/// What a person or a token may do, from least to most.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Reporter,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Reporter => "reporter",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "reporter" => Ok(Role::Reporter),
+            "admin" => Ok(Role::Admin),
+            _ => Err(format!("{s:?} is not a role (reporter, viewer or admin)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub name: String,
+    pub role: Role,
+    pub sha256: [u8; 32],
+}
 
 /// What a route needs the caller to be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -54,7 +54,7 @@ impl Mailer {
             EmailTransport::Smtp if email.url.starts_with("smtp://") => Ok(Mailer::Direct(
                 super::direct::DirectSmtp::from_url(
                     &email.url,
-                    email.password.as_deref(),
+                    email.password.as_ref().map(|secret| secret.expose()),
                     email.timeout,
                     email.max_connections as usize,
                 )
@@ -69,7 +69,8 @@ impl Mailer {
                     let user = reqwest::Url::parse(&email.url)
                         .map(|url| url.username().to_owned())
                         .unwrap_or_default();
-                    builder = builder.credentials(Credentials::new(user, password.clone()));
+                    builder =
+                        builder.credentials(Credentials::new(user, password.expose().to_owned()));
                 }
                 Ok(Mailer::Smtp(builder.build()))
             }

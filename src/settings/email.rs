@@ -46,7 +46,8 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
             .filter(|path| path.exists())
             .and_then(|path| problems.parse("email.password_file", read_secret(&path))),
         path => problems.parse("email.password_file", read_secret(Path::new(path))),
-    };
+    }
+    .map(super::Secret::new);
     let templates = optional_dir("email.templates", &raw.templates, problems);
     Some(EmailSettings {
         transport: transport?,

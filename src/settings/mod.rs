@@ -39,12 +39,10 @@ use config::builder::DefaultState;
 use config::{Config, ConfigBuilder, Environment, File, FileFormat, Source};
 use lettre::message::Mailbox;
 use raw::Raw;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -91,43 +89,27 @@ impl ConfigErrors {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Viewer,
-    Reporter,
-    Admin,
-}
+pub use crate::auth::{ApiToken, Role};
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Reporter => "reporter",
-            Role::Admin => "admin",
-        }
+/// A credential read from a file: usable, but `Debug` shows only that it is
+/// set, so a settings dump in a log or a panic never carries it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 }
 
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "viewer" => Ok(Role::Viewer),
-            "reporter" => Ok(Role::Reporter),
-            "admin" => Ok(Role::Admin),
-            _ => Err(format!("{s:?} is not a role (reporter, viewer or admin)")),
-        }
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct ApiToken {
-    pub name: String,
-    pub role: Role,
-    pub sha256: [u8; 32],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,8 +159,9 @@ pub struct EmailSettings {
     pub max_connections: u32,
     pub rate_per_second: u32,
     pub timeout: Duration,
-    /// From `password_file` (or `$CREDENTIALS_DIRECTORY/smtp-password`).
-    pub password: Option<String>,
+    /// From `password_file` (or `$CREDENTIALS_DIRECTORY/smtp-password`);
+    /// never printed, not even by `Debug`.
+    pub password: Option<Secret>,
     pub templates: Option<PathBuf>,
 }
 

@@ -128,3 +128,24 @@ fn durations() {
     assert!(parse_std_duration("0s").is_err());
     assert!(parse_std_duration("soon").is_err());
 }
+
+#[test]
+fn the_smtp_password_is_never_in_debug_output() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("smtp-password");
+    std::fs::write(&file, "hunter2-not-for-logs\n").expect("the secret is written");
+    let settings = Settings::from_toml(&format!(
+        "[email]\ntransport = \"smtp\"\nurl = \"smtp://relay@127.0.0.1:2525\"\npassword_file = \"{}\"\n",
+        file.display()
+    ))
+    .expect("the configuration is valid");
+    let password = settings
+        .email
+        .password
+        .as_ref()
+        .expect("the password was read");
+    assert_eq!(password.expose(), "hunter2-not-for-logs");
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(printed.contains("<redacted>"));
+}
