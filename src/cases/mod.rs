@@ -40,9 +40,9 @@ pub enum ServiceError {
 /// What every use case runs with.
 #[derive(Clone)]
 pub struct Context {
-    pub(crate) store: Arc<dyn Store>,
+    store: Arc<dyn Store>,
     pub(crate) settings: Arc<Settings>,
-    pub(crate) clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
     /// Told when new jobs are planned, so the scheduler need not poll.
     pub(crate) wake: Wake,
 }

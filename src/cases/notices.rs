@@ -11,6 +11,7 @@ use crate::domain::FieldError;
 use crate::roster::{RosterRejected, StagedRoster};
 use crate::rules::OwnWork;
 use crate::settings::Settings;
+use crate::store::StoreError;
 use crate::store::{
     IncidentRecord, NoticeChild, NoticeRecipient, NoticeRecord, ObligationRecord,
     RosterImportRecord, RosterPages, Store,
@@ -43,6 +44,12 @@ pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>)
         published_at: None,
         published_url: None,
     }
+}
+
+/// Saves an edited draft; false once the notice was approved (it can no
+/// longer change).
+pub async fn save_draft(cases: &Context, draft: &NoticeRecord) -> Result<bool, StoreError> {
+    cases.store.update_notice_draft(draft).await
 }
 
 /// Drafts the notice once the families' clock has started, and sends it by
@@ -150,7 +157,7 @@ pub async fn import_roster(
         Err(rejected) => return Err(rejected_roster(rejected)),
     };
     let report = staged.report.clone();
-    let now = cases.clock.now();
+    let now = cases.now();
     let record = RosterImportRecord {
         id: Uuid::now_v7(),
         incident_id,
@@ -231,7 +238,7 @@ pub async fn approve(
                 .into(),
         ));
     }
-    let now = cases.clock.now();
+    let now = cases.now();
     store
         .ensure_notice_draft(&draft(&incident, &cases.settings, now))
         .await?;

@@ -4,7 +4,7 @@
 //! notice. The audit chain is verified as part of the export.
 
 use super::auth::{Caller, Permission};
-use super::incidents::parse_id;
+use super::params::parse_id;
 use super::problem::Problem;
 use super::AppState;
 use crate::audit;
@@ -111,7 +111,7 @@ fn archive(document: &views::Evidence, notice_page: Option<&[u8]>) -> anyhow::Re
 async fn document(state: &AppState, id: uuid::Uuid) -> Result<views::Evidence, ServiceError> {
     let (incident, obligations) = state.cases.incident(id).await?;
     let jobs = state.cases.incident_jobs(id).await?;
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let zone = state.settings.timezone;
 
     // The whole chain is checked, not only this incident's entries: an

@@ -2,6 +2,7 @@
 
 use super::auth::{Caller, Permission};
 use super::body::JsonBody;
+use super::params::{paging, parse_id};
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::incident::timestamp_field;
@@ -15,14 +16,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const MAX_KEY_LEN: usize = 255;
-
-pub fn parse_id(text: &str, what: &str) -> Result<Uuid, Problem> {
-    Uuid::parse_str(text).map_err(|_| Problem::not_found(what))
-}
 
 fn json_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
@@ -82,8 +78,7 @@ pub async fn file(
     if let Some((key, hash)) = &idempotency {
         if let Some(first) = state
             .cases
-            .store
-            .idempotent_response(&caller.name, key)
+            .earlier_answer(&caller.name, key)
             .await
             .map_err(Problem::from)?
         {
@@ -149,13 +144,8 @@ pub async fn get(
         .incident(id)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
-    let jobs = state
-        .cases
-        .store
-        .incident_jobs(id)
-        .await
-        .map_err(Problem::from)?;
-    let now = state.cases.clock.now();
+    let jobs = state.cases.incident_jobs(id).await.map_err(Problem::from)?;
+    let now = state.cases.now();
     Ok(Json(views::incident(
         &incident,
         &obligations,
@@ -177,31 +167,6 @@ pub struct ListQuery {
     /// Skip this many (default 0).
     #[param(value_type = Option<u64>)]
     offset: Option<String>,
-}
-
-/// `limit` and `offset` query parameters, checked.
-pub fn paging(
-    limit: Option<&str>,
-    offset: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> (i64, i64) {
-    let mut number = |field: &str, text: Option<&str>, default: i64, max: i64| match text {
-        None => default,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (0..=max).contains(&n) => n,
-            _ => {
-                errors.push(FieldError::new(
-                    field,
-                    format!("must be a whole number from 0 to {max}"),
-                ));
-                default
-            }
-        },
-    };
-    (
-        number("limit", limit, 100, 1000),
-        number("offset", offset, 0, i64::MAX),
-    )
 }
 
 #[utoipa::path(
@@ -240,12 +205,11 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let zone = state.settings.timezone;
     let summaries = state
         .cases
-        .store
-        .list_incidents(status, now, limit, offset)
+        .incidents(status, limit, offset)
         .await
         .map_err(Problem::from)?;
     Ok(Json(views::incident_list(
@@ -342,13 +306,8 @@ pub async fn record_event(
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
     let (incident, obligations) = state.cases.incident(id).await?;
-    let jobs = state
-        .cases
-        .store
-        .incident_jobs(id)
-        .await
-        .map_err(Problem::from)?;
-    let now = state.cases.clock.now();
+    let jobs = state.cases.incident_jobs(id).await.map_err(Problem::from)?;
+    let now = state.cases.now();
     let body = views::incident(
         &incident,
         &obligations,

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod notices;
 pub mod obligations;
 pub mod openapi;
+pub mod params;
 pub mod problem;
 
 pub use crate::state::AppState;

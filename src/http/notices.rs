@@ -3,7 +3,7 @@
 
 use super::auth::{Caller, Permission};
 use super::body::JsonBody;
-use super::incidents::{paging, parse_id};
+use super::params::{paging, parse_id};
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::notices;
@@ -20,11 +20,11 @@ use tokio::io::AsyncWriteExt;
 
 /// The incident, or a 404 problem naming it.
 async fn incident_or_404(
-    store: &dyn crate::store::Store,
+    cases: &crate::cases::Context,
     id: uuid::Uuid,
 ) -> Result<crate::store::IncidentRecord, Problem> {
-    store
-        .incident(id)
+    cases
+        .incident_record(id)
         .await?
         .ok_or_else(|| Problem::not_found("incident"))
 }
@@ -139,10 +139,8 @@ pub async fn roster(
 ) -> Result<Json<views::RosterState>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
-    let store = &state.cases.store;
-    incident_or_404(store.as_ref(), id).await?;
-    let import = store.latest_roster_import(id).await?;
-    let unreachable = store.unreachable_students(id).await?;
+    incident_or_404(&state.cases, id).await?;
+    let (import, unreachable) = state.cases.roster(id).await?;
     Ok(Json(views::roster_state(
         import,
         unreachable,
@@ -169,13 +167,12 @@ pub async fn notice(
 ) -> Result<Json<views::Notice>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
-    let store = &state.cases.store;
-    let incident = incident_or_404(store.as_ref(), id).await?;
-    let notice = match store.notice(id).await? {
+    let incident = incident_or_404(&state.cases, id).await?;
+    let notice = match state.cases.notice(id).await? {
         Some(notice) => notice,
         // Not drafted yet (the families' clock has not started): show what
         // the draft would say.
-        None => notices::draft(&incident, &state.settings, state.cases.clock.now()),
+        None => notices::draft(&incident, &state.settings, state.cases.now()),
     };
     Ok(Json(views::notice(&notice, state.settings.timezone)))
 }
@@ -233,10 +230,9 @@ pub async fn edit_notice(
         "contact",
     ];
     crate::domain::incident::reject_unknown_fields(object, &FIELDS, &mut errors);
-    let store = &state.cases.store;
-    let incident = incident_or_404(store.as_ref(), id).await?;
-    let now = state.cases.clock.now();
-    let mut notice = match store.notice(id).await? {
+    let incident = incident_or_404(&state.cases, id).await?;
+    let now = state.cases.now();
+    let mut notice = match state.cases.notice(id).await? {
         Some(notice) => notice,
         None => notices::draft(&incident, &state.settings, now),
     };
@@ -259,7 +255,7 @@ pub async fn edit_notice(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    if !store.update_notice_draft(&notice).await? {
+    if !notices::save_draft(&state.cases, &notice).await? {
         return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
             .detail("the notice was approved; it can no longer change"));
     }
@@ -355,12 +351,12 @@ pub async fn deliveries(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let store = &state.cases.store;
-    incident_or_404(store.as_ref(), id).await?;
-    let rows = store
+    incident_or_404(&state.cases, id).await?;
+    let rows = state
+        .cases
         .deliveries(id, status, query.after.as_deref(), limit)
         .await?;
-    let counts = store.delivery_counts(id).await?;
+    let counts = state.cases.delivery_counts(id).await?;
     Ok(Json(views::deliveries(
         &rows,
         &counts,

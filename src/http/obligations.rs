@@ -3,7 +3,7 @@
 
 use super::auth::{Caller, Permission};
 use super::body::JsonBody;
-use super::incidents::{paging, parse_id};
+use super::params::{paging, parse_id};
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::incident::{optional_text, required_text, timestamp_field};
@@ -93,12 +93,11 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let zone = state.settings.timezone;
     let rows = state
         .cases
-        .store
-        .list_obligations(&ObligationFilter {
+        .obligations(&ObligationFilter {
             statuses,
             due_before,
             incident_id,
@@ -131,12 +130,11 @@ pub async fn get(
     let id = parse_id(&id, "obligation")?;
     let record = state
         .cases
-        .store
         .obligation(id)
         .await
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found("obligation"))?;
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     Ok(Json(views::obligation(
         &record,
         now,
@@ -206,7 +204,7 @@ pub async fn complete(
     let mut errors = Vec::new();
     crate::domain::incident::reject_unknown_fields(object, &["at", "note"], &mut errors);
     let at = match object.get("at") {
-        None | Some(Value::Null) => Some(state.cases.clock.now()),
+        None | Some(Value::Null) => Some(state.cases.now()),
         Some(value) => timestamp_field("at", value, &mut errors).map(Timestamp::utc),
     };
     let note = optional_text(object, "note", 5000, &mut errors);
@@ -268,7 +266,7 @@ async fn settle(
         .settle(id, settlement, &caller.name)
         .await
         .map_err(|error| Problem::from_service(error, "obligation"))?;
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     Ok(Json(views::obligation(
         &record,
         now,

@@ -52,7 +52,7 @@ pub async fn sign_in_page(
     headers: HeaderMap,
     Query(query): Query<Next>,
 ) -> Response {
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let next = local_path(query.next.as_deref());
     let signed_in = session::cookie(&headers, session::SESSION_COOKIE)
         .and_then(|value| web.keys.open(value, now, &state.settings.tokens))
@@ -107,7 +107,7 @@ pub async fn sign_in(
             None,
         );
     };
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let (value, _) = web.keys.issue(&token.name, token.role, now);
     tracing::info!(role = token.role.as_str(), "web sign-in");
     let mut response = Redirect::to(&next).into_response();
@@ -132,7 +132,7 @@ pub async fn sign_out(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let secure = session::over_tls(&headers);
     let session = session::cookie(&headers, session::SESSION_COOKIE)
         .and_then(|value| web.keys.open(value, now, &state.settings.tokens));

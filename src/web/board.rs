@@ -93,7 +93,7 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
 }
 
 pub async fn page(State(state): State<AppState>, user: User) -> Response {
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let zone = state.settings.timezone;
     let filter = |statuses: Vec<ObligationStatus>, limit: i64| ObligationFilter {
         statuses,

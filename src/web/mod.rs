@@ -248,7 +248,7 @@ impl FromRequestParts<AppState> for User {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let web = web_of(parts);
-        let now = state.cases.clock.now();
+        let now = state.cases.now();
         let safe = parts.method == Method::GET || parts.method == Method::HEAD;
         if !safe && cross_site(&parts.headers) {
             return Err(message(
@@ -387,7 +387,7 @@ impl User {
             level,
             message: text,
         };
-        let value = self.web.keys.flash(&flash, state.cases.clock.now());
+        let value = self.web.keys.flash(&flash, state.cases.now());
         let mut response = Redirect::to(to).into_response();
         response.headers_mut().append(
             header::SET_COOKIE,

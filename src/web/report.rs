@@ -265,7 +265,7 @@ pub async fn submit(
         return refusal.into_response();
     }
     let zone = state.settings.timezone;
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let key = fields.text("idempotency_key");
     let values = Values {
         title: fields.text("title"),

@@ -173,7 +173,7 @@ async fn settle(
         Err(error) => return Err(user.internal(state, error)),
     };
     let zone = state.settings.timezone;
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let mut form = FormState::from_fields(&fields, &["at", "note", "reason"]);
     let settlement = match action {
         SettleAction::Complete => {

@@ -303,7 +303,7 @@ pub(super) async fn render(
         Ok(jobs) => jobs,
         Err(error) => return user.internal(state, error),
     };
-    let now = state.cases.clock.now();
+    let now = state.cases.now();
     let zone = state.settings.timezone;
     // Soonest due first, pending last: the order of urgency.
     obligations.sort_by_key(|o| (o.status(now).is_settled(), o.due_at.is_none(), o.due_at));
