@@ -4,7 +4,7 @@
 //! for the embedded default. Every send is wrapped in a timeout and its
 //! outcome classified: sent, temporary (retry later) or permanent.
 
-use super::session::{reply_text, SmtpError};
+use super::smtp::session::{reply_text, SmtpError};
 use crate::settings::{EmailSettings, EmailTransport};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
@@ -17,7 +17,7 @@ pub enum Mailer {
     /// `smtps://`: lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// `smtp://` (plain or STARTTLS): connections of our own with TCP_NODELAY.
-    Direct(super::direct::DirectSmtp),
+    Direct(super::smtp::direct::DirectSmtp),
     File(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -52,7 +52,7 @@ impl Mailer {
                 )))
             }
             EmailTransport::Smtp if email.url.starts_with("smtp://") => Ok(Mailer::Direct(
-                super::direct::DirectSmtp::from_url(
+                super::smtp::direct::DirectSmtp::from_url(
                     &email.url,
                     email.password.as_ref().map(|secret| secret.expose()),
                     email.timeout,

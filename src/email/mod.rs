@@ -2,11 +2,10 @@
 //! messages with the headers users filter on, and sending them over SMTP
 //! (lettre, pooled, rustls) or into `.eml` files.
 
-pub mod direct;
 pub mod mailer;
 pub mod message;
 pub mod permits;
-pub mod session;
+pub mod smtp;
 pub mod templates;
 
 pub use mailer::{Mailer, SendOutcome};

@@ -19,8 +19,8 @@
 
 use super::compose::{Composed, Composer};
 use super::recorder::{Record, Senders};
-use crate::email::direct::DirectSmtp;
-use crate::email::session::Session;
+use crate::email::smtp::direct::DirectSmtp;
+use crate::email::smtp::session::Session;
 use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
 use crate::store::FamilyDelivery;

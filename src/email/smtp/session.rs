@@ -25,68 +25,17 @@ use lettre::transport::smtp::commands::{Auth, Data, Ehlo, Mail, Noop, Quit, Rcpt
 use lettre::transport::smtp::extension::{
     ClientId, Extension, MailBodyParameter, MailParameter, ServerInfo,
 };
-use lettre::transport::smtp::response::{Response, Severity};
+use lettre::transport::smtp::response::Response;
 use std::fmt::Display;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
+
+pub use super::error::{reply_text, SmtpError};
+use super::wire::{dot_stuff, push_transaction, reply_end, tls_config, Stream};
 
 /// A reply (all its lines) larger than this ends the session.
 const MAX_REPLY_BYTES: usize = 64 * 1024;
-
-/// Why an exchange failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SmtpError {
-    /// The server answered with a 4xx (`permanent: false`) or 5xx reply;
-    /// `reply` is its code and text, as recorded for the delivery.
-    Refused { permanent: bool, reply: String },
-    /// The connection failed, timed out or the server spoke nonsense:
-    /// worth retrying.
-    Connection(String),
-    /// The message cannot go through this server (it lacks an extension
-    /// the message needs): retrying will not help.
-    Unsupported(String),
-}
-
-impl SmtpError {
-    pub fn is_permanent(&self) -> bool {
-        match self {
-            SmtpError::Refused { permanent, .. } => *permanent,
-            SmtpError::Connection(_) => false,
-            SmtpError::Unsupported(_) => true,
-        }
-    }
-
-    fn refused(response: &Response) -> Self {
-        SmtpError::Refused {
-            permanent: response.code().severity == Severity::PermanentNegativeCompletion,
-            reply: reply_text(response),
-        }
-    }
-}
-
-impl Display for SmtpError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SmtpError::Refused { reply, .. } => f.write_str(reply),
-            SmtpError::Connection(reason) | SmtpError::Unsupported(reason) => f.write_str(reason),
-        }
-    }
-}
-
-/// A reply as one line: `250 2.0.0 Ok: queued as 1234`.
-pub fn reply_text(response: &Response) -> String {
-    let mut text = response.code().to_string();
-    for line in response.message() {
-        text.push(' ');
-        text.push_str(line);
-    }
-    text
-}
 
 /// Where to connect and how to introduce ourselves.
 #[derive(Debug, Clone)]
@@ -99,61 +48,6 @@ pub struct Endpoint {
     pub credentials: Option<Credentials>,
     pub hello: ClientId,
     pub timeout: Duration,
-}
-
-/// The socket, before and after STARTTLS.
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-    /// Only while the handshake runs (or after it failed).
-    Upgrading,
-}
-
-impl Stream {
-    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match self {
-            Stream::Plain(socket) => socket.write_all(bytes).await,
-            Stream::Tls(tls) => {
-                tls.write_all(bytes).await?;
-                tls.flush().await
-            }
-            Stream::Upgrading => Err(std::io::ErrorKind::NotConnected.into()),
-        }
-    }
-
-    async fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Plain(socket) => socket.read(buffer).await,
-            Stream::Tls(tls) => tls.read(buffer).await,
-            Stream::Upgrading => Err(std::io::ErrorKind::NotConnected.into()),
-        }
-    }
-
-    async fn shutdown(&mut self) {
-        let _ = match self {
-            Stream::Plain(socket) => socket.shutdown().await,
-            Stream::Tls(tls) => tls.shutdown().await,
-            Stream::Upgrading => Ok(()),
-        };
-    }
-}
-
-/// The TLS client configuration: ring, the webpki roots, TLS 1.2 and 1.3.
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
-    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots = rustls::RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
-            .map_err(|error| error.to_string())
-        })
-        .clone()
 }
 
 pub struct Session {
@@ -574,79 +468,10 @@ fn positive(response: Response) -> Result<Response, SmtpError> {
     }
 }
 
-/// Where the first complete reply in `bytes` ends: after the line whose
-/// code is followed by a space (or nothing), RFC 5321 § 4.2.1.
-fn reply_end(bytes: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    while let Some(offset) = bytes[start..].iter().position(|&b| b == b'\n') {
-        let line = &bytes[start..start + offset];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        start += offset + 1;
-        if line.len() <= 3 || line[3] == b' ' {
-            return Some(start);
-        }
-    }
-    None
-}
-
-/// Appends MAIL, RCPT (each recipient) and DATA to `out`; returns how many
-/// replies they will get.
-fn push_transaction(
-    out: &mut Vec<u8>,
-    mail: Mail,
-    recipients: impl Iterator<Item = Rcpt>,
-) -> usize {
-    use std::io::Write as _;
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "{mail}");
-    let mut expected = 2;
-    for rcpt in recipients {
-        let _ = write!(out, "{rcpt}");
-        expected += 1;
-    }
-    let _ = write!(out, "{Data}");
-    expected
-}
-
-/// RFC 5321 § 4.5.2: a line of the content that starts with a dot gets
-/// another one.
-fn dot_stuff(message: &[u8], out: &mut Vec<u8>) {
-    out.reserve(message.len() + 16);
-    let mut rest = message;
-    if rest.first() == Some(&b'.') {
-        out.push(b'.');
-    }
-    // Copies whole runs up to each "\n." (rare in a notice).
-    while let Some(at) = rest.windows(2).position(|pair| pair == b"\n.") {
-        out.extend_from_slice(&rest[..=at]);
-        out.push(b'.');
-        rest = &rest[at + 1..];
-    }
-    out.extend_from_slice(rest);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_reply_ends_at_its_last_line() {
-        assert_eq!(reply_end(b"250 ok\r\n"), Some(8));
-        assert_eq!(reply_end(b"250-first\r\n250 last\r\n354 go"), Some(21));
-        assert_eq!(reply_end(b"250-first\r\n250-more"), None);
-        assert_eq!(reply_end(b"250\r\n"), Some(5));
-        assert_eq!(reply_end(b""), None);
-    }
-
-    #[test]
-    fn lines_starting_with_a_dot_are_stuffed() {
-        let mut out = Vec::new();
-        dot_stuff(b".first\r\nmiddle.\r\n..two\r\n.", &mut out);
-        assert_eq!(out, b"..first\r\nmiddle.\r\n...two\r\n..");
-        out.clear();
-        dot_stuff(b"no dots at all\r\n", &mut out);
-        assert_eq!(out, b"no dots at all\r\n");
-    }
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A peer on loopback that follows a script: it reads until it has
     /// seen `until`, then writes the reply. It answers nothing before a

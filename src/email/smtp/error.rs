@@ -1,0 +1,54 @@
+//! How an SMTP exchange fails, in the words recorded for a delivery.
+
+use lettre::transport::smtp::response::{Response, Severity};
+use std::fmt::Display;
+
+/// Why an exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmtpError {
+    /// The server answered with a 4xx (`permanent: false`) or 5xx reply;
+    /// `reply` is its code and text, as recorded for the delivery.
+    Refused { permanent: bool, reply: String },
+    /// The connection failed, timed out or the server spoke nonsense:
+    /// worth retrying.
+    Connection(String),
+    /// The message cannot go through this server (it lacks an extension
+    /// the message needs): retrying will not help.
+    Unsupported(String),
+}
+
+impl SmtpError {
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            SmtpError::Refused { permanent, .. } => *permanent,
+            SmtpError::Connection(_) => false,
+            SmtpError::Unsupported(_) => true,
+        }
+    }
+
+    pub(super) fn refused(response: &Response) -> Self {
+        SmtpError::Refused {
+            permanent: response.code().severity == Severity::PermanentNegativeCompletion,
+            reply: reply_text(response),
+        }
+    }
+}
+
+impl Display for SmtpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmtpError::Refused { reply, .. } => f.write_str(reply),
+            SmtpError::Connection(reason) | SmtpError::Unsupported(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// A reply as one line: `250 2.0.0 Ok: queued as 1234`.
+pub fn reply_text(response: &Response) -> String {
+    let mut text = response.code().to_string();
+    for line in response.message() {
+        text.push(' ');
+        text.push_str(line);
+    }
+    text
+}
