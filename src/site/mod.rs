@@ -60,6 +60,12 @@ impl PublicNotice {
     }
 }
 
+/// The public address of the notice page whose slug is `slug`, under the
+/// site's `base_url` (with or without a trailing slash).
+pub fn page_url(base_url: &str, slug: &str) -> String {
+    format!("{}/{slug}.html", base_url.trim_end_matches('/'))
+}
+
 /// Where a notice ended up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publication {
@@ -101,6 +107,9 @@ pub trait Publisher: Send + Sync {
         notice: &PublicNotice,
         all: &[PublicNotice],
     ) -> Result<Publication, PublishError>;
+
+    /// Where the page of the notice with `slug` is (or will be) seen.
+    fn page_url(&self, slug: &str) -> String;
 }
 
 /// Writes the notices site into a directory: `{slug}.html` per notice,
@@ -139,7 +148,7 @@ impl DirectoryPublisher {
             base_url: self.base().to_owned(),
             notice: NoticeView {
                 title: notice.title.clone(),
-                url: format!("{}/{}.html", self.base(), notice.slug),
+                url: page_url(self.base(), &notice.slug),
                 what_happened: paragraphs(&notice.what_happened),
                 discovered_on: DateView {
                     iso: notice.discovered_on.format("%Y-%m-%d").to_string(),
@@ -275,7 +284,7 @@ impl DirectoryPublisher {
         ];
         sync_dir(&self.dir)?;
         Ok(Publication {
-            url: format!("{}/{}.html", self.base(), notice.slug),
+            url: page_url(self.base(), &notice.slug),
             files,
         })
     }
@@ -300,6 +309,10 @@ impl Publisher for DirectoryPublisher {
             "website notices written"
         );
         Ok(publication)
+    }
+
+    fn page_url(&self, slug: &str) -> String {
+        page_url(&self.base_url, slug)
     }
 }
 

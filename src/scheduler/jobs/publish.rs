@@ -10,12 +10,11 @@ use crate::store::{Job, JobState};
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The public URL of an incident's notice page.
+/// The public URL of an incident's notice page, before it is published.
 pub fn page_url(settings: &Settings, incident_id: Uuid) -> String {
-    format!(
-        "{}/{}.html",
-        settings.publish_base_url,
-        PublicNotice::slug_for(incident_id)
+    crate::site::page_url(
+        &settings.publish_base_url,
+        &PublicNotice::slug_for(incident_id),
     )
 }
 
