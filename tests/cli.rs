@@ -155,7 +155,7 @@ fn token_new_prints_a_token_and_its_configuration() {
     assert!(config.contains("role = \"reporter\""));
     assert!(config.contains(&format!(
         "sha256 = \"{}\"",
-        hex::encode(breachd::http::auth::token_sha256(token))
+        hex::encode(breachd::auth::token_sha256(token))
     )));
     let refused = breachd()
         .args(["token", "new", "--role", "root", "--name", "x"])

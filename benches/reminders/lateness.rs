@@ -36,7 +36,7 @@
 //! share the daemon's runtime and machine.
 
 use breachd::app::Application;
-use breachd::http::auth::token_sha256;
+use breachd::auth::token_sha256;
 use breachd::settings::Settings;
 use chrono::{DateTime, Duration as Span, DurationRound, Utc};
 use serde_json::{json, Value};

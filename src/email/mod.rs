@@ -9,5 +9,4 @@ pub mod smtp;
 pub mod templates;
 
 pub use mailer::{Mailer, SendOutcome};
-pub use message::Outgoing;
 pub use templates::Templates;

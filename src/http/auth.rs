@@ -4,7 +4,7 @@
 use super::problem::Problem;
 use super::AppState;
 use crate::auth::authenticate;
-pub use crate::auth::{token_sha256, Permission};
+pub(crate) use crate::auth::Permission;
 use crate::settings::Role;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -180,6 +180,9 @@ pub async fn notice(
 // Documentation only: `edit_notice` reads the body field by field, so that
 // every bad field is named in one answer.
 /// New wording for the draft notice; omitted fields keep theirs.
+// Read by the OpenAPI document only: the handler reads the body field by
+// field, so that each bad field is named.
+#[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeEdit {

@@ -146,6 +146,9 @@ pub async fn get(
 // Documentation only, as `WaiveBody`: the handlers read the body field by
 // field, so that every bad field is named in one answer.
 /// Completes an obligation: done, or late after its due time.
+// Read by the OpenAPI document only: the handler reads the body field by
+// field, so that each bad field is named.
+#[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
@@ -157,6 +160,9 @@ pub struct CompleteBody {
 }
 
 /// Waives an obligation.
+// Read by the OpenAPI document only: the handler reads the body field by
+// field, so that each bad field is named.
+#[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaiveBody {

@@ -49,7 +49,6 @@ pub struct Keys {
 pub struct Session {
     pub name: String,
     pub role: Role,
-    pub expires: DateTime<Utc>,
     /// This session's CSRF token, to put in every form.
     pub csrf: String,
 }
@@ -104,7 +103,6 @@ impl Keys {
         let session = Session {
             name: name.to_owned(),
             role,
-            expires,
             csrf: hex::encode(self.mac("csrf", &payload)),
         };
         (value, session)
@@ -143,7 +141,6 @@ impl Keys {
         Some(Session {
             name,
             role,
-            expires,
             csrf: hex::encode(self.mac("csrf", payload)),
         })
     }

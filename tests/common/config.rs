@@ -10,7 +10,7 @@
 //! by key, any other value, arrays included, is replaced by the later layer.
 
 use super::{ADMIN, REPORTER, VIEWER};
-use breachd::http::auth::token_sha256;
+use breachd::auth::token_sha256;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 

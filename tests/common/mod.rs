@@ -34,7 +34,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub dir: PathBuf,
-    pub wake: breachd::scheduler::Wake,
+    pub wake: breachd::wake::Wake,
     /// What the daemon runs with (in `dir`).
     pub config: TestConfig,
     shutdown: CancellationToken,

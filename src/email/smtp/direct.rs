@@ -117,14 +117,6 @@ impl DirectSmtp {
         Session::connect(&self.endpoint).await?.quit().await;
         Ok(())
     }
-
-    /// Closes the idle sessions (at shutdown).
-    pub async fn close_idle(&self) {
-        let idle = std::mem::take(&mut *self.idle.lock().await);
-        for (session, _) in idle {
-            session.quit().await;
-        }
-    }
 }
 
 /// Decodes `%XX` escapes of a URL's user name or password.

@@ -60,8 +60,6 @@ pub struct Session {
     pipelining: bool,
     timeout: Duration,
     broken: bool,
-    /// Whether the content written by `write_content` ended with CRLF.
-    content_ends_with_crlf: bool,
 }
 
 impl Session {
@@ -90,7 +88,6 @@ impl Session {
             pipelining: false,
             timeout: endpoint.timeout,
             broken: false,
-            content_ends_with_crlf: false,
         };
         let greeting = session.read_reply().await?;
         if let Err(refused) = positive(greeting) {
@@ -295,27 +292,6 @@ impl Session {
         } else {
             Err(SmtpError::refused(&response))
         }
-    }
-
-    /// Writes the message (dot-stuffed) after a successful `begin`, without
-    /// its closing dot.
-    pub async fn write_content(&mut self, message: &[u8]) -> Result<(), SmtpError> {
-        self.outgoing.clear();
-        dot_stuff(message, &mut self.outgoing);
-        self.content_ends_with_crlf = message.ends_with(b"\r\n");
-        self.flush_outgoing().await
-    }
-
-    /// Ends the message with its dot and returns the server's answer: the
-    /// moment the server takes responsibility for the message.
-    pub async fn finish(&mut self) -> Result<Response, SmtpError> {
-        self.outgoing.clear();
-        if !self.content_ends_with_crlf {
-            self.outgoing.extend_from_slice(b"\r\n");
-        }
-        self.outgoing.extend_from_slice(b".\r\n");
-        self.flush_outgoing().await?;
-        positive(self.read_reply().await?)
     }
 
     /// Ends the begun message (content and dot) and begins `next` (its
