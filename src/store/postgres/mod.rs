@@ -42,6 +42,7 @@ use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// A transaction (READ COMMITTED, as every write here).
 type Tx = Transaction<'static, Postgres>;
 
 /// A shared statement as a PostgreSQL query.
