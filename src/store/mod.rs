@@ -1,21 +1,43 @@
 //! Persistence behind one trait, so that SQLite (the default) and PostgreSQL
-//! implementations serve the same callers. Each implementation owns its SQL
-//! and its migrations; callers see only records and outcomes.
+//! implementations serve the same callers. Each implementation owns its
+//! migrations and the SQL where the two databases really differ; callers
+//! see only records and outcomes.
 //!
 //! Writes that must not half-happen (an incident with its obligations and its
 //! idempotency record; an event with the recomputed obligations) are single
 //! methods, each one transaction.
+//!
+//! How the pieces depend on each other, one way: `records` and `jobs` are
+//! plain data; `rows` reads them out of either backend's rows and
+//! `statements` holds the SQL both backends run alike, with its parameters;
+//! `sqlite` and `postgres` run those and their own statements.
+//!
+//! SQL is built at run time with `sqlx::query`, not checked at build time
+//! with the `query!` macros: those need a live database (or an offline
+//! cache kept in step) for each of the two backends at every build. What
+//! checks the SQL instead is the conformance suite
+//! (tests/store_conformance.rs), which runs every behaviour against both.
 
+pub mod audit_entries;
+mod jobs;
 pub mod migrate_data;
 pub mod postgres;
+mod records;
+mod rows;
 pub mod sqlite;
+mod statements;
+
+pub use jobs::{Job, JobKinds, JobState, NewJob};
+pub use records::{
+    ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
+    IdempotencyRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, NewEmail,
+    NoticeChild, NoticeRecipient, NoticeRecord, ObligationFilter, ObligationRecord,
+    ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
+};
 
 use crate::domain::ObligationStatus;
-use crate::rules::taxonomy::Classification;
-use crate::rules::SourcePlan;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -36,353 +58,6 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventRecord {
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    pub recorded_at: DateTime<Utc>,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct IncidentRecord {
-    pub id: Uuid,
-    pub title: String,
-    pub description: Option<String>,
-    pub contractor: Option<String>,
-    pub own_systems: bool,
-    pub data_elements: Vec<String>,
-    pub classification: Classification,
-    pub affected_students: Option<u64>,
-    pub filed_by: String,
-    pub created_at: DateTime<Utc>,
-    pub version: i64,
-    pub events: Vec<EventRecord>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObligationRecord {
-    pub id: Uuid,
-    pub incident_id: Uuid,
-    pub kind: String,
-    pub title: String,
-    pub party: String,
-    pub recipient: String,
-    pub clock: String,
-    pub clock_started_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub sources: Vec<SourcePlan>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub completion_note: Option<String>,
-    pub completed_by: Option<String>,
-    pub waived_at: Option<DateTime<Utc>>,
-    pub waive_reason: Option<String>,
-    pub waived_by: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl ObligationRecord {
-    pub fn status(&self, now: DateTime<Utc>) -> ObligationStatus {
-        ObligationStatus::at(
-            now,
-            self.due_at,
-            self.completed_at,
-            self.waived_at.is_some(),
-        )
-    }
-}
-
-/// An answer kept for an `Idempotency-Key`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub request_hash: String,
-    pub status: u16,
-    pub body: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct IdempotencyRecord {
-    pub caller: String,
-    pub key: String,
-    pub response: StoredResponse,
-}
-
-#[derive(Debug)]
-pub enum CreateOutcome {
-    Created,
-    /// The idempotency key was used before; here is the first answer.
-    Replayed(StoredResponse),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncidentStatusFilter {
-    /// Some obligation is not done, late or waived.
-    Open,
-    /// Some obligation is overdue.
-    Overdue,
-    /// Every obligation is done, late or waived.
-    Closed,
-}
-
-#[derive(Debug, Clone)]
-pub struct IncidentSummary {
-    pub incident: IncidentRecord,
-    pub unsettled: i64,
-    pub next_due_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ObligationFilter {
-    /// Empty: every status.
-    pub statuses: Vec<ObligationStatus>,
-    pub due_before: Option<DateTime<Utc>>,
-    pub incident_id: Option<Uuid>,
-    pub now: DateTime<Utc>,
-    pub limit: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct ObligationWithIncident {
-    pub obligation: ObligationRecord,
-    pub incident_title: String,
-}
-
-/// How an obligation is settled by an administrator.
-#[derive(Debug, Clone)]
-pub enum Settlement {
-    Complete {
-        at: DateTime<Utc>,
-        note: Option<String>,
-    },
-    Waive {
-        reason: String,
-    },
-}
-
-#[derive(Debug)]
-pub enum SettleOutcome {
-    Settled(ObligationRecord),
-    NotFound,
-    /// Already completed or waived; the record as it stands.
-    AlreadySettled(ObligationRecord),
-}
-
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    Scheduled,
-    Done,
-    /// Passed over: a later step was due at the same time.
-    Skipped,
-    /// No longer needed (the obligation was settled or re-planned).
-    Cancelled,
-    Failed,
-}
-
-impl JobState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Scheduled => "scheduled",
-            JobState::Done => "done",
-            JobState::Skipped => "skipped",
-            JobState::Cancelled => "cancelled",
-            JobState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> StoreResult<Self> {
-        [
-            JobState::Scheduled,
-            JobState::Done,
-            JobState::Skipped,
-            JobState::Cancelled,
-            JobState::Failed,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == text)
-        .ok_or_else(|| StoreError::Corrupt(format!("job state {text:?}")))
-    }
-}
-
-/// Which jobs a claim (or the next-due question) is about. Family-notice
-/// chunks are claimed by the fan-out runner, everything else by the
-/// scheduler's batches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKinds {
-    All,
-    FanOut,
-    NotFanOut,
-}
-
-impl JobKinds {
-    /// The condition on `jobs.kind`, as SQL both backends read.
-    pub fn sql(self) -> &'static str {
-        match self {
-            JobKinds::All => "",
-            JobKinds::FanOut => " AND kind = 'family_notice'",
-            JobKinds::NotFanOut => " AND kind <> 'family_notice'",
-        }
-    }
-}
-
-/// A job to plan. Planning a job whose key exists already is a no-op.
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub id: Uuid,
-    pub kind: String,
-    pub key: String,
-    pub payload: serde_json::Value,
-    pub due_at: DateTime<Utc>,
-    pub state: JobState,
-    pub incident_id: Option<Uuid>,
-    pub obligation_id: Option<Uuid>,
-    pub obligation_due: Option<DateTime<Utc>>,
-    pub step_order: Option<i64>,
-    pub late: bool,
-}
-
-impl NewJob {
-    /// The job as it will stand once stored (for answers given before a read).
-    pub fn as_planned(&self, now: DateTime<Utc>) -> Job {
-        Job {
-            id: self.id,
-            kind: self.kind.clone(),
-            key: self.key.clone(),
-            payload: self.payload.clone(),
-            due_at: self.due_at,
-            state: self.state,
-            attempts: 0,
-            locked_until: None,
-            locked_by: None,
-            last_error: None,
-            incident_id: self.incident_id,
-            obligation_id: self.obligation_id,
-            obligation_due: self.obligation_due,
-            step_order: self.step_order,
-            late: self.late,
-            created_at: now,
-            updated_at: now,
-            finished_at: (self.state != JobState::Scheduled).then_some(now),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub id: Uuid,
-    pub kind: String,
-    pub key: String,
-    pub payload: serde_json::Value,
-    pub due_at: DateTime<Utc>,
-    pub state: JobState,
-    pub attempts: i64,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub locked_by: Option<String>,
-    pub last_error: Option<String>,
-    pub incident_id: Option<Uuid>,
-    pub obligation_id: Option<Uuid>,
-    pub obligation_due: Option<DateTime<Utc>>,
-    pub step_order: Option<i64>,
-    pub late: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EmailStatus {
-    Queued,
-    Sent,
-    /// A temporary failure; retried at `next_attempt_at`.
-    Deferred,
-    /// A permanent failure, or temporary ones past the retry limit.
-    Failed,
-}
-
-impl EmailStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmailStatus::Queued => "queued",
-            EmailStatus::Sent => "sent",
-            EmailStatus::Deferred => "deferred",
-            EmailStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> StoreResult<Self> {
-        [
-            EmailStatus::Queued,
-            EmailStatus::Sent,
-            EmailStatus::Deferred,
-            EmailStatus::Failed,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
-        .ok_or_else(|| StoreError::Corrupt(format!("email status {text:?}")))
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, EmailStatus::Sent | EmailStatus::Failed)
-    }
-}
-
-/// A message to one recipient, planned before it is sent.
-#[derive(Debug, Clone)]
-pub struct NewEmail {
-    pub id: Uuid,
-    pub job_id: Option<Uuid>,
-    pub kind: String,
-    pub incident_id: Option<Uuid>,
-    pub recipient: String,
-    pub message_id: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct EmailRecord {
-    pub id: Uuid,
-    pub job_id: Option<Uuid>,
-    pub kind: String,
-    pub incident_id: Option<Uuid>,
-    pub recipient: String,
-    pub message_id: String,
-    pub status: EmailStatus,
-    pub attempts: i64,
-    pub last_reply: Option<String>,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-/// A roster import's counts, kept with the incident.
-#[derive(Debug, Clone, Serialize)]
-pub struct RosterImportRecord {
-    pub id: Uuid,
-    pub incident_id: Uuid,
-    pub format: String,
-    pub students: u64,
-    pub recipients: u64,
-    pub unreachable: u64,
-    pub rejected_rows: u64,
-    pub imported_at: DateTime<Utc>,
-    pub imported_by: String,
-}
-
-/// A guardian address to notify, with the children it is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoticeRecipient {
-    pub email: String,
-    pub name: String,
-    pub language: Option<String>,
-    pub children: Vec<NoticeChild>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoticeChild {
-    pub student_id: String,
-    pub name: String,
-}
-
 /// Where roster rows come from, page by page (the staged import).
 #[async_trait]
 pub trait RosterPages: Send {
@@ -390,103 +65,6 @@ pub trait RosterPages: Send {
     async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>>;
     /// The next page of (student id, name) with no reachable guardian.
     async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>>;
-}
-
-/// The notice to families of one incident.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct NoticeRecord {
-    pub incident_id: Uuid,
-    pub what_happened: String,
-    pub what_we_are_doing: String,
-    pub what_families_can_do: String,
-    pub contact: String,
-    pub drafted_at: DateTime<Utc>,
-    pub approved_at: Option<DateTime<Utc>>,
-    pub approved_by: Option<String>,
-    pub recipients: Option<i64>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub published_url: Option<String>,
-}
-
-/// What approving planned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApproveOutcome {
-    pub recipients: u64,
-    pub chunks: u64,
-    /// It had been approved before; nothing new was planned.
-    pub already: bool,
-}
-
-/// A planned family notice with what its message needs.
-#[derive(Debug, Clone)]
-pub struct FamilyDelivery {
-    pub email: EmailRecord,
-    pub recipient: NoticeRecipient,
-}
-
-/// A page of `family_deliveries_due` as both stores return it: one JSON
-/// array built by the database, in address order. The SQLite driver hands
-/// rows from its thread to the caller one at a time, which cost more than
-/// the query itself for a page of hundreds; one row carries the page.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DuePageRow {
-    id: Uuid,
-    job_id: Option<Uuid>,
-    kind: String,
-    incident_id: Option<Uuid>,
-    recipient: String,
-    message_id: String,
-    status: String,
-    attempts: i64,
-    last_reply: Option<String>,
-    next_attempt_at: Option<DateTime<Utc>>,
-    sent_at: Option<DateTime<Utc>>,
-    r_email: String,
-    r_name: String,
-    r_language: Option<String>,
-    r_children: Vec<NoticeChild>,
-}
-
-/// The deliveries of a page (see `DuePageRow`).
-pub(crate) fn due_page(json: &str) -> StoreResult<Vec<FamilyDelivery>> {
-    let rows: Vec<DuePageRow> = serde_json::from_str(json)
-        .map_err(|error| StoreError::Corrupt(format!("a page of due deliveries: {error}")))?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(FamilyDelivery {
-                email: EmailRecord {
-                    id: row.id,
-                    job_id: row.job_id,
-                    kind: row.kind,
-                    incident_id: row.incident_id,
-                    recipient: row.recipient,
-                    message_id: row.message_id,
-                    status: EmailStatus::parse(&row.status)?,
-                    attempts: row.attempts,
-                    last_reply: row.last_reply,
-                    next_attempt_at: row.next_attempt_at,
-                    sent_at: row.sent_at,
-                },
-                recipient: NoticeRecipient {
-                    email: row.r_email,
-                    name: row.r_name,
-                    language: row.r_language,
-                    children: row.r_children,
-                },
-            })
-        })
-        .collect()
-}
-
-/// The outcome of one send attempt.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    pub email_id: Uuid,
-    pub at: DateTime<Utc>,
-    pub outcome: EmailStatus,
-    pub reply: Option<String>,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub worker: String,
 }
 
 /// Records attempts on a connection held for the purpose (see
@@ -789,139 +367,19 @@ pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
     }
 }
 
-/// The audit entries the stores append, built once for both backends so
-/// that an entry means the same on either. Ids and counts only.
-pub mod audit_entries {
-    use super::*;
-    use crate::audit::NewAudit;
-    use serde_json::json;
-
-    fn obligations_summary(obligations: &[ObligationRecord]) -> serde_json::Value {
-        json!(obligations
-            .iter()
-            .map(|o| json!({"id": o.id, "kind": o.kind, "due_at": o.due_at}))
-            .collect::<Vec<_>>())
-    }
-
-    pub fn incident_filed(incident: &IncidentRecord, obligations: &[ObligationRecord]) -> NewAudit {
-        let details = json!({
-            "classes": incident.classification.classes,
-            "needs_review": incident.classification.needs_review.len(),
-            "events": incident.events.iter().map(|e| (e.kind.clone(), e.at)).collect::<std::collections::BTreeMap<_, _>>(),
-            "obligations": obligations_summary(obligations),
-        });
-        NewAudit::new(
-            incident.created_at,
-            &incident.filed_by,
-            "incident_filed",
-            Some(incident.id),
-            Some(incident.id.to_string()),
-            details,
-        )
-    }
-
-    pub fn event_recorded(
-        incident_id: Uuid,
-        event: &EventRecord,
-        obligations: &[ObligationRecord],
-    ) -> NewAudit {
-        let details = json!({"event": event.kind, "at": event.at, "obligations": obligations_summary(obligations)});
-        NewAudit::new(
-            event.recorded_at,
-            &event.recorded_by,
-            "event_recorded",
-            Some(incident_id),
-            Some(event.kind.clone()),
-            details,
-        )
-    }
-
-    pub fn obligation_settled(
-        incident_id: Option<Uuid>,
-        obligation_id: Uuid,
-        settlement: &Settlement,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> NewAudit {
-        let (action, details) = match settlement {
-            Settlement::Complete { at, note } => (
-                "obligation_completed",
-                json!({"at": at, "note": note.is_some()}),
-            ),
-            Settlement::Waive { .. } => ("obligation_waived", json!({"reason_given": true})),
-        };
-        NewAudit::new(
-            now,
-            by,
-            action,
-            incident_id,
-            Some(obligation_id.to_string()),
-            details,
-        )
-    }
-
-    pub fn roster_imported(record: &RosterImportRecord) -> NewAudit {
-        let details = json!({
-            "format": record.format, "students": record.students, "recipients": record.recipients,
-            "students_without_reachable_guardian": record.unreachable, "rejected_rows": record.rejected_rows,
-        });
-        NewAudit::new(
-            record.imported_at,
-            &record.imported_by,
-            "roster_imported",
-            Some(record.incident_id),
-            Some(record.id.to_string()),
-            details,
-        )
-    }
-
-    pub fn notice_approved(
-        incident_id: Uuid,
-        by: &str,
-        now: DateTime<Utc>,
-        recipients: u64,
-        chunks: u64,
-    ) -> NewAudit {
-        NewAudit::new(
-            now,
-            by,
-            "notice_approved",
-            Some(incident_id),
-            Some(incident_id.to_string()),
-            json!({"recipients": recipients, "chunks": chunks}),
-        )
-    }
-
-    /// Work a job did (a reminder or digest sent, a chunk of notices sent, a
-    /// notice published); skips and cancellations are not audited.
-    pub fn job_done(
-        job_id: Uuid,
-        kind: &str,
-        key: &str,
-        incident_id: Option<Uuid>,
-        worker: &str,
-        emails: Vec<(String, i64)>,
-        now: DateTime<Utc>,
-    ) -> NewAudit {
-        let details = json!({"job": key, "emails": emails.into_iter().collect::<std::collections::BTreeMap<_, _>>()});
-        NewAudit::new(
-            now,
-            &format!("breachd:{worker}"),
-            &format!("{kind}_done"),
-            incident_id,
-            Some(job_id.to_string()),
-            details,
-        )
-    }
-
-    pub fn notice_published(incident_id: Uuid, url: &str, at: DateTime<Utc>) -> NewAudit {
-        NewAudit::new(
-            at,
-            "breachd",
-            "notice_published",
-            Some(incident_id),
-            Some(url.to_owned()),
-            json!({"url": url}),
-        )
+/// Ok when every migration `migrator` knows is among the `applied` versions.
+pub(crate) fn check_applied(
+    migrator: &sqlx::migrate::Migrator,
+    applied: &[i64],
+) -> StoreResult<()> {
+    match migrator
+        .iter()
+        .find(|migration| !applied.contains(&migration.version))
+    {
+        Some(missing) => Err(StoreError::NotReady(format!(
+            "migration {} is not applied",
+            missing.version
+        ))),
+        None => Ok(()),
     }
 }

@@ -1,0 +1,162 @@
+//! The job queue's records: what a planned job is, where it stands, and
+//! which jobs a claim is about.
+
+use super::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Scheduled,
+    Done,
+    /// Passed over: a later step was due at the same time.
+    Skipped,
+    /// No longer needed (the obligation was settled or re-planned).
+    Cancelled,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Scheduled => "scheduled",
+            JobState::Done => "done",
+            JobState::Skipped => "skipped",
+            JobState::Cancelled => "cancelled",
+            JobState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        [
+            JobState::Scheduled,
+            JobState::Done,
+            JobState::Skipped,
+            JobState::Cancelled,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+        .ok_or_else(|| StoreError::Corrupt(format!("job state {text:?}")))
+    }
+}
+
+/// Which jobs a claim (or the next-due question) is about. Family-notice
+/// chunks are claimed by the fan-out runner, everything else by the
+/// scheduler's batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKinds {
+    All,
+    FanOut,
+    NotFanOut,
+}
+
+impl JobKinds {
+    /// The condition on `jobs.kind`, as SQL both backends read.
+    pub fn sql(self) -> &'static str {
+        match self {
+            JobKinds::All => "",
+            JobKinds::FanOut => " AND kind = 'family_notice'",
+            JobKinds::NotFanOut => " AND kind <> 'family_notice'",
+        }
+    }
+}
+
+/// A job to plan. Planning a job whose key exists already is a no-op.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub payload: serde_json::Value,
+    pub due_at: DateTime<Utc>,
+    pub state: JobState,
+    pub incident_id: Option<Uuid>,
+    pub obligation_id: Option<Uuid>,
+    pub obligation_due: Option<DateTime<Utc>>,
+    pub step_order: Option<i64>,
+    pub late: bool,
+}
+
+impl NewJob {
+    /// The job as it will stand once stored (for answers given before a read).
+    pub fn as_planned(&self, now: DateTime<Utc>) -> Job {
+        Job {
+            id: self.id,
+            kind: self.kind.clone(),
+            key: self.key.clone(),
+            payload: self.payload.clone(),
+            due_at: self.due_at,
+            state: self.state,
+            attempts: 0,
+            locked_until: None,
+            locked_by: None,
+            last_error: None,
+            incident_id: self.incident_id,
+            obligation_id: self.obligation_id,
+            obligation_due: self.obligation_due,
+            step_order: self.step_order,
+            late: self.late,
+            created_at: now,
+            updated_at: now,
+            finished_at: (self.state != JobState::Scheduled).then_some(now),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub payload: serde_json::Value,
+    pub due_at: DateTime<Utc>,
+    pub state: JobState,
+    pub attempts: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub incident_id: Option<Uuid>,
+    pub obligation_id: Option<Uuid>,
+    pub obligation_due: Option<DateTime<Utc>>,
+    pub step_order: Option<i64>,
+    pub late: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The jobs an approved notice plans: one per chunk of family notices, and
+/// the publication.
+pub(crate) fn notice_jobs(incident_id: Uuid, chunks: u64, now: DateTime<Utc>) -> Vec<NewJob> {
+    let job = |kind: &str, key: String, payload: serde_json::Value| NewJob {
+        id: Uuid::now_v7(),
+        kind: kind.into(),
+        key,
+        payload,
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id: Some(incident_id),
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    };
+    (0..chunks)
+        .map(|chunk| {
+            job(
+                "family_notice",
+                format!("family-notice:{incident_id}:{chunk}"),
+                serde_json::json!({ "chunk": chunk }),
+            )
+        })
+        .chain(std::iter::once(job(
+            "publish",
+            format!("publish:{incident_id}"),
+            serde_json::json!({}),
+        )))
+        .collect()
+}

@@ -1,0 +1,277 @@
+//! The records the store reads and writes: what callers hand in and get
+//! back, whichever backend holds them.
+
+use super::{StoreError, StoreResult};
+use crate::domain::ObligationStatus;
+use crate::rules::taxonomy::Classification;
+use crate::rules::SourcePlan;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRecord {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub contractor: Option<String>,
+    pub own_systems: bool,
+    pub data_elements: Vec<String>,
+    pub classification: Classification,
+    pub affected_students: Option<u64>,
+    pub filed_by: String,
+    pub created_at: DateTime<Utc>,
+    pub version: i64,
+    pub events: Vec<EventRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObligationRecord {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub party: String,
+    pub recipient: String,
+    pub clock: String,
+    pub clock_started_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub sources: Vec<SourcePlan>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completion_note: Option<String>,
+    pub completed_by: Option<String>,
+    pub waived_at: Option<DateTime<Utc>>,
+    pub waive_reason: Option<String>,
+    pub waived_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ObligationRecord {
+    pub fn status(&self, now: DateTime<Utc>) -> ObligationStatus {
+        ObligationStatus::at(
+            now,
+            self.due_at,
+            self.completed_at,
+            self.waived_at.is_some(),
+        )
+    }
+}
+
+/// An answer kept for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    pub caller: String,
+    pub key: String,
+    pub response: StoredResponse,
+}
+
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created,
+    /// The idempotency key was used before; here is the first answer.
+    Replayed(StoredResponse),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentStatusFilter {
+    /// Some obligation is not done, late or waived.
+    Open,
+    /// Some obligation is overdue.
+    Overdue,
+    /// Every obligation is done, late or waived.
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+pub struct IncidentSummary {
+    pub incident: IncidentRecord,
+    pub unsettled: i64,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ObligationFilter {
+    /// Empty: every status.
+    pub statuses: Vec<ObligationStatus>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub incident_id: Option<Uuid>,
+    pub now: DateTime<Utc>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ObligationWithIncident {
+    pub obligation: ObligationRecord,
+    pub incident_title: String,
+}
+
+/// How an obligation is settled by an administrator.
+#[derive(Debug, Clone)]
+pub enum Settlement {
+    Complete {
+        at: DateTime<Utc>,
+        note: Option<String>,
+    },
+    Waive {
+        reason: String,
+    },
+}
+
+#[derive(Debug)]
+pub enum SettleOutcome {
+    Settled(ObligationRecord),
+    NotFound,
+    /// Already completed or waived; the record as it stands.
+    AlreadySettled(ObligationRecord),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    Queued,
+    Sent,
+    /// A temporary failure; retried at `next_attempt_at`.
+    Deferred,
+    /// A permanent failure, or temporary ones past the retry limit.
+    Failed,
+}
+
+impl EmailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailStatus::Queued => "queued",
+            EmailStatus::Sent => "sent",
+            EmailStatus::Deferred => "deferred",
+            EmailStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        [
+            EmailStatus::Queued,
+            EmailStatus::Sent,
+            EmailStatus::Deferred,
+            EmailStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or_else(|| StoreError::Corrupt(format!("email status {text:?}")))
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, EmailStatus::Sent | EmailStatus::Failed)
+    }
+}
+
+/// A message to one recipient, planned before it is sent.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub id: Uuid,
+    pub job_id: Option<Uuid>,
+    pub kind: String,
+    pub incident_id: Option<Uuid>,
+    pub recipient: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailRecord {
+    pub id: Uuid,
+    pub job_id: Option<Uuid>,
+    pub kind: String,
+    pub incident_id: Option<Uuid>,
+    pub recipient: String,
+    pub message_id: String,
+    pub status: EmailStatus,
+    pub attempts: i64,
+    pub last_reply: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A roster import's counts, kept with the incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterImportRecord {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub format: String,
+    pub students: u64,
+    pub recipients: u64,
+    pub unreachable: u64,
+    pub rejected_rows: u64,
+    pub imported_at: DateTime<Utc>,
+    pub imported_by: String,
+}
+
+/// A guardian address to notify, with the children it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRecipient {
+    pub email: String,
+    pub name: String,
+    pub language: Option<String>,
+    pub children: Vec<NoticeChild>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeChild {
+    pub student_id: String,
+    pub name: String,
+}
+
+/// The notice to families of one incident.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NoticeRecord {
+    pub incident_id: Uuid,
+    pub what_happened: String,
+    pub what_we_are_doing: String,
+    pub what_families_can_do: String,
+    pub contact: String,
+    pub drafted_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    pub recipients: Option<i64>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub published_url: Option<String>,
+}
+
+/// What approving planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApproveOutcome {
+    pub recipients: u64,
+    pub chunks: u64,
+    /// It had been approved before; nothing new was planned.
+    pub already: bool,
+}
+
+/// A planned family notice with what its message needs.
+#[derive(Debug, Clone)]
+pub struct FamilyDelivery {
+    pub email: EmailRecord,
+    pub recipient: NoticeRecipient,
+}
+
+/// The outcome of one send attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub email_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub outcome: EmailStatus,
+    pub reply: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub worker: String,
+}

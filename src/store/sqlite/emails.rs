@@ -1,0 +1,115 @@
+//! Messages on SQLite: planning them and the fan-out's group commits of
+//! send attempts.
+
+use super::{query, SqliteStore};
+use crate::store::rows;
+use crate::store::statements::emails as sql;
+use crate::store::{Attempt, AttemptRecorder, EmailRecord, EmailStatus, NewEmail, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite};
+use uuid::Uuid;
+
+/// Attempts per round trip of a group commit: 11 bound values each, far
+/// below SQLite's 32,766 host parameters.
+const RECORD_CHUNK: usize = 1000;
+
+pub(super) async fn ensure(
+    store: &SqliteStore,
+    emails: &[NewEmail],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    for email in emails {
+        let statement = sql::insert(email, now);
+        query(&statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn of_job(store: &SqliteStore, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
+    let statement = sql::of_job(job_id);
+    let rows = query(&statement).fetch_all(&store.pool).await?;
+    rows.iter().map(rows::email).collect()
+}
+
+pub(super) async fn record_attempts(store: &SqliteStore, attempts: &[Attempt]) -> StoreResult<()> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
+    let mut connection = store.pool.acquire().await?;
+    record_attempts_on(&mut connection, attempts).await
+}
+
+pub(super) async fn recorder(store: &SqliteStore) -> StoreResult<Box<dyn AttemptRecorder>> {
+    Ok(Box::new(SqliteRecorder {
+        connection: store.pool.acquire().await?,
+    }))
+}
+
+/// A pool connection held by the fan-out's recorder.
+struct SqliteRecorder {
+    connection: sqlx::pool::PoolConnection<Sqlite>,
+}
+
+#[async_trait]
+impl AttemptRecorder for SqliteRecorder {
+    async fn record(&mut self, attempts: &[Attempt]) -> StoreResult<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        record_attempts_on(&mut self.connection, attempts).await
+    }
+}
+
+async fn record_attempts_on(
+    connection: &mut sqlx::SqliteConnection,
+    attempts: &[Attempt],
+) -> StoreResult<()> {
+    // A group commit is one round trip to SQLite's thread per
+    // RECORD_CHUNK attempts: BEGIN, an UPDATE by primary key per message
+    // (cheaper than one UPDATE ... FROM (VALUES ...), which SQLite
+    // materializes first; a message twice in a group is updated twice, in
+    // order), one INSERT for the attempts, COMMIT. Anonymous parameters are
+    // bound in order across the statements.
+    let chunks: Vec<&[Attempt]> = attempts.chunks(RECORD_CHUNK).collect();
+    let last = chunks.len().saturating_sub(1);
+    for (index, rows) in chunks.into_iter().enumerate() {
+        let mut query =
+            QueryBuilder::<Sqlite>::new(if index == 0 { "BEGIN IMMEDIATE;" } else { "" });
+        for attempt in rows {
+            let sent = (attempt.outcome == EmailStatus::Sent).then_some(attempt.at);
+            query
+                .push("UPDATE emails SET status = ")
+                .push_bind(attempt.outcome.as_str())
+                .push(", attempts = attempts + 1, last_reply = ")
+                .push_bind(&attempt.reply)
+                .push(", next_attempt_at = ")
+                .push_bind(attempt.next_attempt_at)
+                .push(", sent_at = COALESCE(")
+                .push_bind(sent)
+                .push(", sent_at), updated_at = ")
+                .push_bind(attempt.at)
+                .push(" WHERE id = ")
+                .push_bind(attempt.email_id.to_string())
+                .push(";");
+        }
+        query.push("INSERT INTO email_attempts (email_id, at, outcome, reply, worker) ");
+        query.push_values(rows, |mut row, attempt| {
+            row.push_bind(attempt.email_id.to_string())
+                .push_bind(attempt.at)
+                .push_bind(attempt.outcome.as_str())
+                .push_bind(&attempt.reply)
+                .push_bind(&attempt.worker);
+        });
+        query.push(if index == last { ";COMMIT;" } else { ";" });
+        if let Err(error) = query.build().execute(&mut *connection).await {
+            // Whatever statement failed, leave no transaction open on the
+            // connection (it goes back to the pool).
+            let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+            return Err(error.into());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! The job queue on SQLite. One writer at a time (`BEGIN IMMEDIATE`), so a
+//! claim needs no row locks.
+
+use super::{audit, query, SqliteStore, Tx};
+use crate::store::rows::{self, Columns};
+use crate::store::statements::jobs as sql;
+use crate::store::{audit_entries, Job, JobKinds, JobState, NewJob, StoreResult};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+/// Plans jobs one row at a time; a key that exists is left alone.
+pub(super) async fn insert(tx: &mut Tx, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<u64> {
+    let mut inserted = 0;
+    for job in jobs {
+        let statement = sql::insert(job, now);
+        inserted += query(&statement).execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// Cancels the scheduled jobs of obligations that are settled or whose due
+/// time is no longer the one they were planned for.
+pub(super) async fn cancel_stale(
+    tx: &mut Tx,
+    incident_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', finished_at = ?1, updated_at = ?1, locked_until = NULL
+         WHERE state = 'scheduled' AND incident_id = ?2 AND obligation_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.id = jobs.obligation_id
+                             AND o.completed_at IS NULL AND o.waived_at IS NULL
+                             AND o.due_at IS jobs.obligation_due)",
+    )
+    .bind(now)
+    .bind(incident_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn enqueue(store: &SqliteStore, jobs: &[NewJob]) -> StoreResult<u64> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.write().await?;
+    let inserted = insert(&mut tx, jobs, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+pub(super) async fn claim(
+    store: &SqliteStore,
+    kinds: JobKinds,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    worker: &str,
+    limit: i64,
+) -> StoreResult<Vec<Job>> {
+    let mut tx = store.write().await?;
+    let rows = sqlx::query(&format!(
+        "UPDATE jobs SET locked_until = ?1, locked_by = ?2, attempts = attempts + 1, updated_at = ?3
+         WHERE id IN (SELECT id FROM jobs
+                      WHERE state = 'scheduled' AND due_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3){}
+                      ORDER BY due_at LIMIT ?4)
+         RETURNING *",
+        kinds.sql()
+    ))
+    .bind(lease_until)
+    .bind(worker)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut jobs = rows
+        .iter()
+        .map(rows::job)
+        .collect::<StoreResult<Vec<_>>>()?;
+    jobs.sort_by_key(|job| (job.due_at, job.step_order));
+    Ok(jobs)
+}
+
+pub(super) async fn next_at(
+    store: &SqliteStore,
+    kinds: JobKinds,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let statement = sql::next_at(kinds);
+    let row = query(&statement).fetch_one(&store.pool).await?;
+    Ok(row.try_get(0)?)
+}
+
+pub(super) async fn finish(
+    store: &SqliteStore,
+    id: Uuid,
+    worker: &str,
+    state: JobState,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let statement = sql::finish(id, worker, state, error, now);
+    let Some(row) = query(&statement).fetch_optional(&mut *tx).await? else {
+        return Ok(false);
+    };
+    // Work done (a reminder or digest sent, a chunk of notices sent, a
+    // notice published) is audited; skips and cancellations are not state
+    // changes anyone acted on.
+    if state == JobState::Done {
+        let kind: String = row.read("kind")?;
+        let key: String = row.read("key")?;
+        let incident: Option<String> = row.read("incident_id")?;
+        let statement = sql::email_counts(id);
+        let counts = query(&statement)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<StoreResult<Vec<(String, i64)>>>()?;
+        let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
+        let entry = audit_entries::job_done(id, &kind, &key, incident, worker, counts, now);
+        audit::append(&mut tx, &entry).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub(super) async fn reschedule(
+    store: &SqliteStore,
+    id: Uuid,
+    worker: &str,
+    due_at: DateTime<Utc>,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let statement = sql::reschedule(id, worker, due_at, error, now);
+    let result = query(&statement).execute(&store.pool).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub(super) async fn renew_lease(
+    store: &SqliteStore,
+    id: Uuid,
+    worker: &str,
+    lease_until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let statement = sql::renew_lease(id, worker, lease_until);
+    let result = query(&statement).execute(&store.pool).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub(super) async fn later_reminder_due(
+    store: &SqliteStore,
+    obligation_id: Uuid,
+    order: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let statement = sql::later_reminders_due(obligation_id, order, now);
+    let later: i64 = query(&statement).fetch_one(&store.pool).await?.try_get(0)?;
+    Ok(later > 0)
+}
+
+pub(super) async fn cancel_for_obligation(
+    store: &SqliteStore,
+    obligation_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let statement = sql::cancel_for_obligation(obligation_id, now);
+    let result = query(&statement).execute(&store.pool).await?;
+    Ok(result.rows_affected())
+}
+
+pub(super) async fn of_incident(store: &SqliteStore, incident_id: Uuid) -> StoreResult<Vec<Job>> {
+    let rows = sqlx::query(
+        "SELECT * FROM jobs WHERE incident_id = ? ORDER BY obligation_id, step_order, due_at",
+    )
+    .bind(incident_id.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter().map(rows::job).collect()
+}
+
+pub(super) async fn queue_depth(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN due_at <= ? THEN 1 ELSE 0 END), 0) AS due, COUNT(*) AS scheduled
+         FROM jobs WHERE state = 'scheduled'",
+    )
+    .bind(now)
+    .fetch_one(&store.pool)
+    .await?;
+    Ok((row.read("due")?, row.read("scheduled")?))
+}

@@ -1,0 +1,199 @@
+//! The notice to families on SQLite: drafting, approval (which plans every
+//! message in one statement), the fan-out's pages and publication.
+
+use super::{audit, jobs, query, SqliteStore};
+use crate::store::jobs::notice_jobs;
+use crate::store::rows::{self, Columns};
+use crate::store::statements::notices as sql;
+use crate::store::{
+    audit_entries, ApproveOutcome, EmailRecord, EmailStatus, FamilyDelivery, NoticeRecord,
+    StoreResult,
+};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+pub(super) async fn ensure_draft(store: &SqliteStore, draft: &NoticeRecord) -> StoreResult<()> {
+    let statement = sql::ensure_draft(draft);
+    query(&statement).execute(&store.pool).await?;
+    Ok(())
+}
+
+pub(super) async fn update_draft(store: &SqliteStore, draft: &NoticeRecord) -> StoreResult<bool> {
+    let statement = sql::update_draft(draft);
+    let result = query(&statement).execute(&store.pool).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub(super) async fn notice(
+    store: &SqliteStore,
+    incident_id: Uuid,
+) -> StoreResult<Option<NoticeRecord>> {
+    let statement = sql::by_incident(incident_id);
+    let row = query(&statement).fetch_optional(&store.pool).await?;
+    row.as_ref().map(rows::notice).transpose()
+}
+
+pub(super) async fn approve(
+    store: &SqliteStore,
+    incident_id: Uuid,
+    by: &str,
+    now: DateTime<Utc>,
+    chunk_size: u64,
+    message_domain: &str,
+) -> StoreResult<ApproveOutcome> {
+    let incident = incident_id.to_string();
+    let mut tx = store.write().await?;
+    let statement = sql::approve(&incident, by, now);
+    let approved = query(&statement).execute(&mut *tx).await?;
+    if approved.rows_affected() == 0 {
+        let statement = sql::recipients(&incident);
+        let recipients: Option<i64> = query(&statement)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get::<Option<i64>, _>(0))
+            .transpose()?
+            .flatten();
+        let recipients = u64::try_from(recipients.unwrap_or(0)).unwrap_or(0);
+        return Ok(ApproveOutcome {
+            recipients,
+            chunks: recipients.div_ceil(chunk_size.max(1)),
+            already: true,
+        });
+    }
+    let chunk_size = i64::try_from(chunk_size.max(1)).unwrap_or(500);
+    // Ids in the UUIDv7 layout, in sending order (see `ordered_email_id`):
+    // each outcome recorded then appends to the attempts' index instead of
+    // dirtying a random page of it.
+    let planned = sqlx::query(
+        "INSERT INTO emails (id, job_id, kind, incident_id, recipient, message_id, status, attempts, created_at, updated_at, chunk)
+         SELECT printf('%08x-%04x-7%03x-%04x-%03x%09x', (?5 >> 16) & 4294967295, ?5 & 65535,
+                       (rn >> 26) & 4095, 32768 | ((rn >> 12) & 16383), rn & 4095, random() & 68719476735),
+                NULL, 'family-notice', ?1, email,
+                '<' || lower(hex(randomblob(16))) || '@' || ?2 || '>', 'queued', 0, ?3, ?3,
+                (rn - 1) / ?4
+         FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients WHERE incident_id = ?1)",
+    )
+    .bind(&incident)
+    .bind(message_domain)
+    .bind(now)
+    .bind(chunk_size)
+    .bind(now.timestamp_millis())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let chunks = planned.div_ceil(chunk_size as u64);
+    jobs::insert(&mut tx, &notice_jobs(incident_id, chunks, now), now).await?;
+    let entry = audit_entries::notice_approved(incident_id, by, now, planned, chunks);
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(ApproveOutcome {
+        recipients: planned,
+        chunks,
+        already: false,
+    })
+}
+
+pub(super) async fn deliveries_due(
+    store: &SqliteStore,
+    incident_id: Uuid,
+    chunk: i64,
+    now: DateTime<Utc>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<FamilyDelivery>> {
+    // One row: the page as a JSON array (see `DuePageRow`).
+    let page: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_object(
+                    'id', id, 'job_id', job_id, 'kind', kind, 'incident_id', incident_id,
+                    'recipient', recipient, 'message_id', message_id, 'status', status,
+                    'attempts', attempts, 'last_reply', last_reply, 'next_attempt_at', next_attempt_at,
+                    'sent_at', sent_at, 'r_email', r_email, 'r_name', r_name, 'r_language', r_language,
+                    'r_children', json(r_children)) ORDER BY recipient)
+         FROM (SELECT e.*, r.email AS r_email, r.name AS r_name, r.language AS r_language, r.children AS r_children
+               FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
+               WHERE e.incident_id = ?1 AND e.kind = 'family-notice' AND e.chunk = ?2
+                 AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= ?3))
+                 AND e.recipient > ?4
+               ORDER BY e.recipient LIMIT ?5)",
+    )
+    .bind(incident_id.to_string())
+    .bind(chunk)
+    .bind(now)
+    // "" sorts before every address: the first page seeks like the others.
+    .bind(after.unwrap_or(""))
+    .bind(limit)
+    .fetch_one(&store.pool)
+    .await?;
+    rows::due_page(&page)
+}
+
+pub(super) async fn family_unsettled(store: &SqliteStore, incident_id: Uuid) -> StoreResult<bool> {
+    let statement = sql::family_unsettled(incident_id);
+    Ok(query(&statement).fetch_one(&store.pool).await?.try_get(0)?)
+}
+
+pub(super) async fn chunk_pending(
+    store: &SqliteStore,
+    incident_id: Uuid,
+    chunk: i64,
+) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+    let statement = sql::chunk_pending(incident_id, chunk);
+    let row = query(&statement).fetch_one(&store.pool).await?;
+    Ok((row.read("pending")?, row.read("next")?))
+}
+
+pub(super) async fn delivery_counts(
+    store: &SqliteStore,
+    incident_id: Uuid,
+) -> StoreResult<Vec<(EmailStatus, i64)>> {
+    let statement = sql::delivery_counts(incident_id);
+    let rows = query(&statement).fetch_all(&store.pool).await?;
+    rows.iter().map(rows::delivery_count).collect()
+}
+
+pub(super) async fn deliveries(
+    store: &SqliteStore,
+    incident_id: Uuid,
+    status: Option<EmailStatus>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<EmailRecord>> {
+    let rows = sqlx::query(
+        "SELECT * FROM emails WHERE incident_id = ?1 AND kind = 'family-notice'
+           AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR recipient > ?3)
+         ORDER BY recipient LIMIT ?4",
+    )
+    .bind(incident_id.to_string())
+    .bind(status.map(EmailStatus::as_str))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter().map(rows::email).collect()
+}
+
+pub(super) async fn mark_published(
+    store: &SqliteStore,
+    incident_id: Uuid,
+    public: &serde_json::Value,
+    url: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let statement = sql::mark_published(incident_id, public, url, at);
+    query(&statement).execute(&mut *tx).await?;
+    let entry = audit_entries::notice_published(incident_id, url, at);
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn published(store: &SqliteStore) -> StoreResult<Vec<serde_json::Value>> {
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT public FROM notices WHERE public IS NOT NULL ORDER BY published_at DESC",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    rows::public_notices(&texts)
+}

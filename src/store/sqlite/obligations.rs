@@ -1,0 +1,131 @@
+//! Obligations on SQLite: their upsert on recomputation, lists, counts and
+//! settlement.
+
+use super::{audit, query, SqliteStore, Tx};
+use crate::domain::ObligationStatus;
+use crate::store::rows;
+use crate::store::statements::{jobs as jobs_sql, obligations as sql};
+use crate::store::{
+    audit_entries, ObligationFilter, ObligationRecord, ObligationWithIncident, SettleOutcome,
+    Settlement, StoreResult,
+};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+pub(super) async fn upsert(
+    tx: &mut Tx,
+    incident_id: Uuid,
+    obligations: &[ObligationRecord],
+) -> StoreResult<()> {
+    for obligation in obligations {
+        let statement = sql::upsert(incident_id, obligation);
+        query(&statement).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Kinds the rules no longer produce go, unless someone acted on them.
+pub(super) async fn delete_dropped(
+    tx: &mut Tx,
+    incident_id: Uuid,
+    obligations: &[ObligationRecord],
+) -> StoreResult<()> {
+    let kinds = rows::to_json(
+        &obligations
+            .iter()
+            .map(|o| o.kind.as_str())
+            .collect::<Vec<_>>(),
+    );
+    sqlx::query(
+        "DELETE FROM obligations WHERE incident_id = ? AND completed_at IS NULL AND waived_at IS NULL
+           AND kind NOT IN (SELECT value FROM json_each(?))",
+    )
+    .bind(incident_id.to_string())
+    .bind(kinds)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn obligation(
+    store: &SqliteStore,
+    id: Uuid,
+) -> StoreResult<Option<ObligationRecord>> {
+    let statement = sql::by_id(id);
+    let row = query(&statement).fetch_optional(&store.pool).await?;
+    row.as_ref().map(rows::obligation).transpose()
+}
+
+pub(super) async fn of_incident(
+    store: &SqliteStore,
+    incident_id: Uuid,
+) -> StoreResult<Vec<ObligationRecord>> {
+    let statement = sql::of_incident(incident_id);
+    let rows = query(&statement).fetch_all(&store.pool).await?;
+    rows.iter().map(rows::obligation).collect()
+}
+
+pub(super) async fn list(
+    store: &SqliteStore,
+    filter: &ObligationFilter,
+) -> StoreResult<Vec<ObligationWithIncident>> {
+    let statement = sql::list(filter);
+    let rows = query(&statement).fetch_all(&store.pool).await?;
+    rows.iter().map(rows::obligation_with_incident).collect()
+}
+
+pub(super) async fn settle(
+    store: &SqliteStore,
+    id: Uuid,
+    settlement: &Settlement,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<SettleOutcome> {
+    let mut tx = store.write().await?;
+    let statement = sql::settle(id, settlement, by, now);
+    let updated = query(&statement).execute(&mut *tx).await?;
+    if updated.rows_affected() > 0 {
+        let statement = sql::incident_of(id);
+        let incident: Option<String> = query(&statement)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
+        let entry = audit_entries::obligation_settled(incident, id, settlement, by, now);
+        audit::append(&mut tx, &entry).await?;
+        let statement = jobs_sql::cancel_for_obligation(id, now);
+        query(&statement).execute(&mut *tx).await?;
+    }
+    let statement = sql::by_id(id);
+    let row = query(&statement).fetch_optional(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(match row {
+        None => SettleOutcome::NotFound,
+        Some(row) if updated.rows_affected() == 0 => {
+            SettleOutcome::AlreadySettled(rows::obligation(&row)?)
+        }
+        Some(row) => SettleOutcome::Settled(rows::obligation(&row)?),
+    })
+}
+
+pub(super) async fn unsettled(store: &SqliteStore) -> StoreResult<Vec<ObligationRecord>> {
+    let statement = sql::unsettled();
+    let rows = query(&statement).fetch_all(&store.pool).await?;
+    rows.iter().map(rows::obligation).collect()
+}
+
+/// Counted status by status, with the clauses `list` filters by.
+pub(super) async fn counts(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<(ObligationStatus, i64)>> {
+    let mut counts = Vec::new();
+    for status in ObligationStatus::ALL {
+        let statement = sql::count(status, now);
+        let row = query(&statement).fetch_one(&store.pool).await?;
+        counts.push((status, row.try_get(0)?));
+    }
+    Ok(counts)
+}

@@ -1,0 +1,117 @@
+//! The job queue's statements that read the same on both backends.
+
+use super::Statement;
+use crate::store::{JobKinds, JobState, NewJob};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Plans one job; a key that exists already is left alone (rows affected 0).
+pub(crate) fn insert(job: &NewJob, now: DateTime<Utc>) -> Statement<'_> {
+    let done = job.state != JobState::Scheduled;
+    Statement::new(
+        "INSERT INTO jobs (id, kind, key, payload, due_at, state, incident_id, obligation_id, obligation_due,
+                           step_order, late, created_at, updated_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(job.id)
+    .bind(&job.kind)
+    .bind(&job.key)
+    .bind(job.payload.to_string())
+    .bind(job.due_at)
+    .bind(job.state.as_str())
+    .bind(job.incident_id)
+    .bind(job.obligation_id)
+    .bind(job.obligation_due)
+    .bind(job.step_order)
+    .bind(job.late)
+    .bind(now)
+    .bind(now)
+    .bind(done.then_some(now))
+}
+
+/// When the next scheduled job of `kinds` becomes claimable: a leased job
+/// becomes claimable again when its lease runs out.
+pub(crate) fn next_at(kinds: JobKinds) -> Statement<'static> {
+    Statement::new(format!(
+        "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > due_at THEN locked_until ELSE due_at END)
+         FROM jobs WHERE state = 'scheduled'{}",
+        kinds.sql()
+    ))
+}
+
+/// Ends a job the worker still holds, returning what its audit entry needs.
+pub(crate) fn finish<'a>(
+    id: Uuid,
+    worker: &'a str,
+    state: JobState,
+    error: Option<&'a str>,
+    now: DateTime<Utc>,
+) -> Statement<'a> {
+    Statement::new(
+        "UPDATE jobs SET state = $1, last_error = COALESCE($2, last_error), finished_at = $3, updated_at = $3, locked_until = NULL
+         WHERE id = $4 AND locked_by = $5 AND state = 'scheduled'
+         RETURNING kind, key, incident_id",
+    )
+    .bind(state.as_str())
+    .bind(error)
+    .bind(now)
+    .bind(id)
+    .bind(worker)
+}
+
+/// (status, count) of a job's messages.
+pub(crate) fn email_counts(job_id: Uuid) -> Statement<'static> {
+    Statement::new("SELECT status, COUNT(*) FROM emails WHERE job_id = $1 GROUP BY status")
+        .bind(job_id)
+}
+
+pub(crate) fn reschedule<'a>(
+    id: Uuid,
+    worker: &'a str,
+    due_at: DateTime<Utc>,
+    error: Option<&'a str>,
+    now: DateTime<Utc>,
+) -> Statement<'a> {
+    Statement::new(
+        "UPDATE jobs SET due_at = $1, last_error = $2, locked_until = NULL, updated_at = $3
+         WHERE id = $4 AND locked_by = $5 AND state = 'scheduled'",
+    )
+    .bind(due_at)
+    .bind(error)
+    .bind(now)
+    .bind(id)
+    .bind(worker)
+}
+
+pub(crate) fn renew_lease(id: Uuid, worker: &str, lease_until: DateTime<Utc>) -> Statement<'_> {
+    Statement::new(
+        "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'scheduled'",
+    )
+    .bind(lease_until)
+    .bind(id)
+    .bind(worker)
+}
+
+pub(crate) fn later_reminders_due(
+    obligation_id: Uuid,
+    order: i64,
+    now: DateTime<Utc>,
+) -> Statement<'static> {
+    Statement::new(
+        "SELECT COUNT(*) FROM jobs WHERE obligation_id = $1 AND kind = 'reminder' AND state = 'scheduled'
+           AND step_order > $2 AND due_at <= $3",
+    )
+    .bind(obligation_id)
+    .bind(order)
+    .bind(now)
+}
+
+/// Cancels every scheduled job of an obligation.
+pub(crate) fn cancel_for_obligation(obligation_id: Uuid, now: DateTime<Utc>) -> Statement<'static> {
+    Statement::new(
+        "UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, locked_until = NULL
+         WHERE obligation_id = $2 AND state = 'scheduled'",
+    )
+    .bind(now)
+    .bind(obligation_id)
+}
