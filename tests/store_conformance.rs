@@ -162,7 +162,8 @@ fn obligation(
 fn job(key: &str, due_at: DateTime<Utc>) -> NewJob {
     NewJob {
         id: Uuid::now_v7(),
-        kind: "noop".into(),
+        // The queue's mechanics only: no handler runs it.
+        kind: JobKind::Unknown,
         key: key.into(),
         payload: json!({ "key": key }),
         due_at,
@@ -178,7 +179,7 @@ fn job(key: &str, due_at: DateTime<Utc>) -> NewJob {
 fn reminder(o: &ObligationRecord, order: i64, due_at: DateTime<Utc>) -> NewJob {
     NewJob {
         id: Uuid::now_v7(),
-        kind: planning::REMINDER.into(),
+        kind: JobKind::Reminder,
         key: format!("reminder:{}:{order}", o.id),
         payload: json!({ "label": format!("step {order}"), "roles": ["privacy_officer"] }),
         due_at,
@@ -881,7 +882,7 @@ async fn one_digest_per_fire_time_across_instances(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
-    assert_eq!(claimed[0].kind, planning::DIGEST);
+    assert_eq!(claimed[0].kind, JobKind::Digest);
 }
 
 async fn claim_lease_and_expired_lease_takeover(store: Arc<dyn Store>) {
@@ -1268,7 +1269,7 @@ async fn fan_out_chunks_are_claimed_apart_from_other_jobs(store: Arc<dyn Store>)
     let now = at(NOW);
     let lease = Duration::seconds(30);
     let chunk = NewJob {
-        kind: "family_notice".into(),
+        kind: JobKind::FamilyNotice,
         due_at: now + Duration::seconds(1),
         ..job("chunk", now)
     };
@@ -1470,7 +1471,7 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         .iter()
         .all(|j| j.due_at == approved_at && j.state == JobState::Scheduled));
     let chunk_job = jobs.iter().find(|j| j.key.ends_with(":1")).unwrap();
-    assert_eq!(chunk_job.kind, "family_notice");
+    assert_eq!(chunk_job.kind, JobKind::FamilyNotice);
     assert_eq!(chunk_job.payload, json!({ "chunk": 1 }));
 
     // Chunks follow the lowercase address order, 3 by 3; within a chunk,

@@ -14,8 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::fmt;
 use std::str::FromStr;
 
-/// A reminder sent within this long after its planned instant is on time.
-pub const LATE_AFTER: Duration = Duration::minutes(2);
+pub use crate::store::LATE_AFTER;
 
 /// Where in an obligation's window a step falls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,16 +4,10 @@
 //! nothing.
 
 use super::escalation::{self, PlannedReminder, PlannedState, Policy};
-use crate::store::{EmailRecord, Job, JobState, NewJob, ObligationRecord};
+use crate::store::{EmailRecord, Job, JobKind, JobState, NewJob, ObligationRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-pub const REMINDER: &str = "reminder";
-pub const DIGEST: &str = "digest";
-pub const FAILURE_REPORT: &str = "failure_report";
-pub const FAMILY_NOTICE: &str = "family_notice";
-pub const PUBLISH: &str = "publish";
 
 /// The idempotency key of one reminder step.
 pub fn reminder_key(obligation_id: Uuid, due: DateTime<Utc>, label: &str) -> String {
@@ -27,7 +21,7 @@ pub fn reminder_job(
 ) -> NewJob {
     NewJob {
         id: Uuid::now_v7(),
-        kind: REMINDER.into(),
+        kind: JobKind::Reminder,
         key: reminder_key(obligation.id, due, &reminder.label),
         payload: json!({ "label": reminder.label, "roles": reminder.roles }),
         due_at: reminder.at,
@@ -65,7 +59,7 @@ pub fn reminder_jobs(
 pub fn digest_job(expression: &str, fire_at: DateTime<Utc>) -> NewJob {
     NewJob {
         id: Uuid::now_v7(),
-        kind: DIGEST.into(),
+        kind: JobKind::Digest,
         key: format!("digest:{expression}:{}", fire_at.to_rfc3339()),
         payload: json!({ "fire_at": fire_at }),
         due_at: fire_at,
@@ -121,7 +115,7 @@ pub fn failure_report(
 ) -> NewJob {
     NewJob {
         id: Uuid::now_v7(),
-        kind: FAILURE_REPORT.into(),
+        kind: JobKind::FailureReport,
         key,
         payload: json!({
             "failures": failures,

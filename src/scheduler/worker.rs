@@ -5,13 +5,12 @@
 
 use super::backoff::Backoff;
 use super::jobs;
-use super::planning::{DIGEST, FAILURE_REPORT, FAMILY_NOTICE, PUBLISH, REMINDER};
 use crate::clock::Clock;
 use crate::email::permits::SendPermits;
 use crate::email::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
 use crate::site::{DirectoryPublisher, Publisher};
-use crate::store::{Attempt, EmailStatus, Job, JobKinds, JobState, Store};
+use crate::store::{Attempt, EmailStatus, Job, JobKind, JobKinds, JobState, Store};
 use chrono::Duration;
 use lettre::message::Mailbox;
 use std::sync::Arc;
@@ -120,7 +119,7 @@ impl Worker {
         let count = jobs.len();
         for job in &jobs {
             crate::metrics::job_lateness(
-                &job.kind,
+                job.kind.as_str(),
                 (now - job.due_at).num_milliseconds() as f64 / 1000.0,
             );
         }
@@ -129,7 +128,7 @@ impl Worker {
             let worker = Arc::clone(self);
             // The scheduler's span (with this instance's id) on every job's lines.
             running.spawn(tracing::Instrument::instrument(async move {
-                let (id, kind) = (job.id, job.kind.clone());
+                let (id, kind) = (job.id, job.kind.as_str());
                 if let Err(error) = worker.run(job).await {
                     // The lease runs out and the job is taken over later.
                     tracing::error!(job_id = %id, kind, error = format!("{error:#}"), "job failed; it will be retried when its lease expires");
@@ -141,22 +140,22 @@ impl Worker {
     }
 
     async fn run(self: &Arc<Self>, job: Job) -> anyhow::Result<()> {
-        match job.kind.as_str() {
-            REMINDER => jobs::reminder::run(self, job).await,
-            DIGEST => jobs::digest::run(self, job).await,
-            FAILURE_REPORT => jobs::failure_report::run(self, job).await,
+        match job.kind {
+            JobKind::Reminder => jobs::reminder::run(self, job).await,
+            JobKind::Digest => jobs::digest::run(self, job).await,
+            JobKind::FailureReport => jobs::failure_report::run(self, job).await,
             // Claimed by the fan-out runner, never by a batch; released
             // at once should one ever get here.
-            FAMILY_NOTICE => {
+            JobKind::FamilyNotice => {
                 let now = self.clock.now();
                 self.store
                     .reschedule_job(job.id, self.id(), now, None, now)
                     .await?;
                 Ok(())
             }
-            PUBLISH => jobs::publish::run(self, job).await,
-            other => {
-                tracing::error!(job_id = %job.id, kind = other, "unknown job kind");
+            JobKind::Publish => jobs::publish::run(self, job).await,
+            JobKind::Unknown => {
+                tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))
                     .await
             }

@@ -44,6 +44,62 @@ impl JobState {
     }
 }
 
+/// A job run within this long after its planned instant is on time; a
+/// reminder run later says it is late.
+pub const LATE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+
+/// What a job does. Stored as its name; a name this version does not know
+/// (a job planned by a newer breachd) reads as `Unknown`, which the worker
+/// refuses to run and marks failed instead of guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// One escalation step of an obligation's reminders.
+    Reminder,
+    /// The cron digest of open obligations.
+    Digest,
+    /// Permanent delivery failures, reported to the privacy officer.
+    FailureReport,
+    /// One chunk of the family fan-out.
+    FamilyNotice,
+    /// The website notice's publication.
+    Publish,
+    Unknown,
+}
+
+impl JobKind {
+    const KNOWN: [JobKind; 5] = [
+        JobKind::Reminder,
+        JobKind::Digest,
+        JobKind::FailureReport,
+        JobKind::FamilyNotice,
+        JobKind::Publish,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Reminder => "reminder",
+            JobKind::Digest => "digest",
+            JobKind::FailureReport => "failure_report",
+            JobKind::FamilyNotice => "family_notice",
+            JobKind::Publish => "publish",
+            JobKind::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        Self::KNOWN
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .unwrap_or(JobKind::Unknown)
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which jobs a claim (or the next-due question) is about. Family-notice
 /// chunks are claimed by the fan-out runner, everything else by the
 /// scheduler's batches.
@@ -56,11 +112,12 @@ pub enum JobKinds {
 
 impl JobKinds {
     /// The condition on `jobs.kind`, as SQL both backends read.
-    pub fn sql(self) -> &'static str {
+    pub fn sql(self) -> String {
+        let fan_out = JobKind::FamilyNotice.as_str();
         match self {
-            JobKinds::All => "",
-            JobKinds::FanOut => " AND kind = 'family_notice'",
-            JobKinds::NotFanOut => " AND kind <> 'family_notice'",
+            JobKinds::All => String::new(),
+            JobKinds::FanOut => format!(" AND kind = '{fan_out}'"),
+            JobKinds::NotFanOut => format!(" AND kind <> '{fan_out}'"),
         }
     }
 }
@@ -69,7 +126,7 @@ impl JobKinds {
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: JobKind,
     pub key: String,
     pub payload: serde_json::Value,
     pub due_at: DateTime<Utc>,
@@ -86,7 +143,7 @@ impl NewJob {
     pub fn as_planned(&self, now: DateTime<Utc>) -> Job {
         Job {
             id: self.id,
-            kind: self.kind.clone(),
+            kind: self.kind,
             key: self.key.clone(),
             payload: self.payload.clone(),
             due_at: self.due_at,
@@ -110,7 +167,7 @@ impl NewJob {
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: JobKind,
     pub key: String,
     pub payload: serde_json::Value,
     pub due_at: DateTime<Utc>,
@@ -132,9 +189,9 @@ pub struct Job {
 /// The jobs an approved notice plans: one per chunk of family notices, and
 /// the publication.
 pub(crate) fn notice_jobs(incident_id: Uuid, chunks: u64, now: DateTime<Utc>) -> Vec<NewJob> {
-    let job = |kind: &str, key: String, payload: serde_json::Value| NewJob {
+    let job = |kind: JobKind, key: String, payload: serde_json::Value| NewJob {
         id: Uuid::now_v7(),
-        kind: kind.into(),
+        kind,
         key,
         payload,
         due_at: now,
@@ -148,13 +205,13 @@ pub(crate) fn notice_jobs(incident_id: Uuid, chunks: u64, now: DateTime<Utc>) ->
     (0..chunks)
         .map(|chunk| {
             job(
-                "family_notice",
+                JobKind::FamilyNotice,
                 format!("family-notice:{incident_id}:{chunk}"),
                 serde_json::json!({ "chunk": chunk }),
             )
         })
         .chain(std::iter::once(job(
-            "publish",
+            JobKind::Publish,
             format!("publish:{incident_id}"),
             serde_json::json!({}),
         )))

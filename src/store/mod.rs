@@ -27,7 +27,7 @@ mod rows;
 pub mod sqlite;
 mod statements;
 
-pub use jobs::{Job, JobKinds, JobState, NewJob};
+pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
     IdempotencyRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, NewEmail,

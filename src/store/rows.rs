@@ -4,7 +4,7 @@
 //! values text columns holding JSON.
 
 use super::{
-    EmailRecord, EmailStatus, EventRecord, FamilyDelivery, IncidentRecord, Job, JobState,
+    EmailRecord, EmailStatus, EventRecord, FamilyDelivery, IncidentRecord, Job, JobKind, JobState,
     NoticeChild, NoticeRecipient, NoticeRecord, ObligationRecord, ObligationWithIncident,
     RosterImportRecord, StoreError, StoreResult, StoredResponse,
 };
@@ -143,7 +143,7 @@ pub(crate) fn job(row: &impl Columns) -> StoreResult<Job> {
     let state: String = row.read("state")?;
     Ok(Job {
         id: uuid(row, "id")?,
-        kind: row.read("kind")?,
+        kind: JobKind::parse(&row.read::<String>("kind")?),
         key: row.read("key")?,
         payload: json(row, "payload")?,
         due_at: row.read("due_at")?,

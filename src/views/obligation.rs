@@ -174,7 +174,7 @@ pub struct Reminder {
 /// An obligation's reminders: planned, sent, skipped or cancelled.
 pub fn reminders<'a>(jobs: impl Iterator<Item = &'a Job>, zone: Tz) -> Vec<Reminder> {
     let mut list: Vec<&Job> = jobs
-        .filter(|j| j.kind == crate::scheduler::planning::REMINDER)
+        .filter(|j| j.kind == crate::store::JobKind::Reminder)
         .collect();
     list.sort_by_key(|j| (j.step_order, j.due_at));
     list.into_iter()
@@ -182,7 +182,7 @@ pub fn reminders<'a>(jobs: impl Iterator<Item = &'a Job>, zone: Tz) -> Vec<Remin
             let sent_late = job.state == JobState::Done
                 && job
                     .finished_at
-                    .is_some_and(|at| at - job.due_at > crate::scheduler::escalation::LATE_AFTER);
+                    .is_some_and(|at| at - job.due_at > crate::store::LATE_AFTER);
             Reminder {
                 step: job.payload["label"].as_str().map(str::to_owned),
                 planned_at: time(job.due_at, zone),

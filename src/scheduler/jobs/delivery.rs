@@ -7,9 +7,9 @@
 
 use crate::email::message::{self, Outgoing};
 use crate::email::SendOutcome;
-use crate::scheduler::planning::{failure_report_job, FAILURE_REPORT};
+use crate::scheduler::planning::failure_report_job;
 use crate::scheduler::Worker;
-use crate::store::{EmailStatus, Job, JobState, NewEmail};
+use crate::store::{EmailStatus, Job, JobKind, JobState, NewEmail};
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use std::sync::Arc;
@@ -125,7 +125,7 @@ pub(super) async fn deliver(
         .iter()
         .filter(|e| e.status == EmailStatus::Failed)
         .collect();
-    if !failures.is_empty() && job.kind != FAILURE_REPORT {
+    if !failures.is_empty() && job.kind != JobKind::FailureReport {
         worker
             .store
             .enqueue(&[failure_report_job(

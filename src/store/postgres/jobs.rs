@@ -33,7 +33,7 @@ pub(super) async fn insert(tx: &mut Tx, jobs: &[NewJob], now: DateTime<Utc>) -> 
         insert.push_values(rows, |mut row, job| {
             let done = job.state != JobState::Scheduled;
             row.push_bind(job.id.to_string())
-                .push_bind(job.kind.clone())
+                .push_bind(job.kind.as_str())
                 .push_bind(job.key.clone())
                 .push_bind(job.payload.to_string())
                 .push_bind(job.due_at)

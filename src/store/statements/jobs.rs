@@ -14,7 +14,7 @@ pub(crate) fn insert(job: &NewJob, now: DateTime<Utc>) -> Statement<'_> {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (key) DO NOTHING",
     )
     .bind(job.id)
-    .bind(&job.kind)
+    .bind(job.kind.as_str())
     .bind(&job.key)
     .bind(job.payload.to_string())
     .bind(job.due_at)

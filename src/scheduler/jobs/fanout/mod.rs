@@ -89,7 +89,7 @@ pub async fn claim(worker: &Worker) -> anyhow::Result<Option<Job>> {
         .pop();
     if let Some(job) = &job {
         crate::metrics::job_lateness(
-            &job.kind,
+            job.kind.as_str(),
             (now - job.due_at).num_milliseconds() as f64 / 1000.0,
         );
     }

@@ -263,7 +263,7 @@ mod tests {
         let now = Utc::now();
         crate::store::NewJob {
             id: Uuid::now_v7(),
-            kind: "family_notice".into(),
+            kind: crate::store::JobKind::FamilyNotice,
             key: "k".into(),
             payload: serde_json::json!({"chunk": 0}),
             due_at: now,
