@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod clause;
 pub mod deadline;
 pub mod engine;
+pub mod lint;
 pub mod pack;
 pub mod plan;
 mod source;
@@ -18,6 +19,7 @@ pub mod within;
 
 pub use calendar::BusinessCalendar;
 pub use clause::{Comparison, DelayShape, DueKind, Relation};
+pub use lint::{lint, LintProblem};
 pub use engine::{Engine, IncidentFacts, ObligationPlan, Overlay, SourcePlan};
 pub use pack::{OwnWork, RulePack};
 pub use plan::{Assumption, DelayOutcome, ExtensionPlan, NotHeldReason};
