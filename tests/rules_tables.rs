@@ -515,7 +515,7 @@ fn ct_business_days_in_new_york_time() {
             "2026-02-06T09:00:00-05:00",
             "5bd",
             "2026-02-17T23:59:59-05:00",
-            "shared scenario note: Fri; Mon 9 (1), Tue 10 (2), Wed 11 (3), Thu 12 Lincoln Day, Fri 13 (4), Mon 16 Washington's Birthday, Tue 17 (5)",
+            "tests/data/deadlines.toml note: Fri; Mon 9 (1), Tue 10 (2), Wed 11 (3), Thu 12 Lincoln Day, Fri 13 (4), Mon 16 Washington's Birthday, Tue 17 (5)",
         ),
         (
             "2026-02-06T09:00:00-05:00",

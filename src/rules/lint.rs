@@ -57,10 +57,9 @@ impl fmt::Display for LintProblem {
             Problem::ClauseWithoutCitation(clause) => {
                 write!(f, "its {clause} clause names no citation")
             }
-            Problem::Overlaps(other) => write!(
-                f,
-                "covers the same kind, data and days as rule {other:?}"
-            ),
+            Problem::Overlaps(other) => {
+                write!(f, "covers the same kind, data and days as rule {other:?}")
+            }
         }
     }
 }
@@ -100,9 +99,13 @@ pub fn lint(pack: &RulePack) -> Vec<LintProblem> {
             }
             _ => {}
         }
-        for kind in [Some(&rule.kind), rule.relative_to.as_ref(), rule.after.as_ref()]
-            .into_iter()
-            .flatten()
+        for kind in [
+            Some(&rule.kind),
+            rule.relative_to.as_ref(),
+            rule.after.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             if !kinds.contains(kind.as_str()) {
                 found(Problem::UnknownKind(kind.clone()));

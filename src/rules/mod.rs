@@ -19,8 +19,8 @@ pub mod within;
 
 pub use calendar::BusinessCalendar;
 pub use clause::{Comparison, DelayShape, DueKind, Relation};
-pub use lint::{lint, LintProblem};
 pub use engine::{Engine, IncidentFacts, ObligationPlan, Overlay, SourcePlan};
+pub use lint::{lint, LintProblem};
 pub use pack::{OwnWork, RulePack};
 pub use plan::{Assumption, DelayOutcome, ExtensionPlan, NotHeldReason};
 pub use taxonomy::{Classification, Taxonomy};

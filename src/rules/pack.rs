@@ -300,7 +300,7 @@ impl RulePack {
         if needs_within && rule.within.is_none() {
             return Err(format!("a {:?} deadline needs within", rule.due_kind));
         }
-        if (rule.due_kind == DueKind::Periodic) != !rule.period_starts.is_empty() {
+        if (rule.due_kind == DueKind::Periodic) == rule.period_starts.is_empty() {
             return Err(
                 "period_starts belongs to, and is needed by, due_kind = \"periodic\"".into(),
             );
