@@ -5,14 +5,16 @@
 //! Values are parsed at the edge into these types ("parse, don't validate"),
 //! so code that holds one can rely on it being well formed.
 
+pub mod category;
 pub mod data_class;
 pub mod event;
 pub mod incident;
 pub mod obligation;
 pub mod timestamp;
 
+pub use category::InfoCategory;
 pub use data_class::DataClass;
-pub use event::ClockEvent;
+pub use event::{ClockEvent, DelayRequest};
 pub use incident::{BreachAt, FieldError, NewIncident};
 pub use obligation::{ObligationStatus, Party};
 pub use timestamp::Timestamp;

@@ -46,13 +46,37 @@ pub struct Holiday {
     /// First year the holiday is observed (Juneteenth in Connecticut: 2023).
     pub from_year: Option<i32>,
     pub until_year: Option<i32>,
+    /// A legal holiday only because the Governor or the President proclaims
+    /// it each year (Conn. Gen. Stat. § 1-4: Good Friday, Thanksgiving).
+    pub proclaimed: bool,
+    /// Years in which such a holiday was not proclaimed, and so is a
+    /// business day.
+    pub unproclaimed_years: BTreeSet<i32>,
+    /// Used only for rolled dates (N.Y. Gen. Constr. Law § 25-a), never to
+    /// count business days.
+    pub rolled_dates_only: bool,
 }
 
 impl Holiday {
+    /// A holiday observed every year from `date`, with no proclamation needed.
+    pub fn every_year(name: &str, date: HolidayDate, observance: Observance) -> Self {
+        Self {
+            name: name.to_owned(),
+            date,
+            observance,
+            from_year: None,
+            until_year: None,
+            proclaimed: false,
+            unproclaimed_years: BTreeSet::new(),
+            rolled_dates_only: false,
+        }
+    }
+
     /// The date on which the holiday is observed in `year`, if it is one.
     pub fn observed_in(&self, year: i32) -> Option<NaiveDate> {
         if self.from_year.is_some_and(|from| year < from)
             || self.until_year.is_some_and(|until| year > until)
+            || self.unproclaimed_years.contains(&year)
         {
             return None;
         }
@@ -222,13 +246,11 @@ mod tests {
 
     #[test]
     fn observance_moves_weekend_holidays() {
-        let new_year = Holiday {
-            name: "New Year's Day".into(),
-            date: HolidayDate::Fixed { month: 1, day: 1 },
-            observance: Observance::NearestWeekday,
-            from_year: None,
-            until_year: None,
-        };
+        let new_year = Holiday::every_year(
+            "New Year's Day",
+            HolidayDate::Fixed { month: 1, day: 1 },
+            Observance::NearestWeekday,
+        );
         // 2022-01-01 was a Saturday: observed Friday 2021-12-31.
         let calendar = BusinessCalendar::new(vec![new_year], []);
         assert_eq!(calendar.holiday_on(d(2021, 12, 31)), Some("New Year's Day"));
@@ -255,13 +277,30 @@ mod tests {
     #[test]
     fn from_year_limits_a_holiday() {
         let juneteenth = Holiday {
-            name: "Juneteenth".into(),
-            date: HolidayDate::Fixed { month: 6, day: 19 },
-            observance: Observance::NearestWeekday,
             from_year: Some(2023),
-            until_year: None,
+            ..Holiday::every_year(
+                "Juneteenth",
+                HolidayDate::Fixed { month: 6, day: 19 },
+                Observance::NearestWeekday,
+            )
         };
         assert_eq!(juneteenth.observed_in(2022), None);
         assert_eq!(juneteenth.observed_in(2023), Some(d(2023, 6, 19)));
+    }
+
+    #[test]
+    fn a_year_without_a_proclamation_is_a_business_day() {
+        // Conn. Gen. Stat. § 1-4: Good Friday is a holiday only when proclaimed.
+        let good_friday = Holiday {
+            proclaimed: true,
+            unproclaimed_years: [2026].into(),
+            ..Holiday::every_year(
+                "Good Friday",
+                HolidayDate::EasterOffset { days: -2 },
+                Observance::None,
+            )
+        };
+        assert_eq!(good_friday.observed_in(2025), Some(d(2025, 4, 18)));
+        assert_eq!(good_friday.observed_in(2026), None);
     }
 }

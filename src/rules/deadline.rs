@@ -1,4 +1,4 @@
-//! Deadline arithmetic, exactly as DESIGN.md states it.
+//! Deadline arithmetic: the three units, as a district counts them.
 //!
 //! - elapsed hours: start + N hours, as instants (DST changes do not stretch
 //!   or shrink the window);
@@ -15,14 +15,30 @@ use super::within::Within;
 use chrono::{DateTime, Days, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// The due time of a span that starts at `start`.
+///
+/// `Within::NoFixedTime` has none: this answers `start` itself, the
+/// strictest reading; the engine never asks, and callers that may hold such
+/// a span use [`try_due_at`].
 pub fn due_at(
     start: DateTime<Utc>,
     within: Within,
     zone: Tz,
     calendar: &BusinessCalendar,
 ) -> DateTime<Utc> {
+    try_due_at(start, within, zone, calendar).unwrap_or(start)
+}
+
+/// The due time of a span, or `None` for `Within::NoFixedTime`.
+pub fn try_due_at(
+    start: DateTime<Utc>,
+    within: Within,
+    zone: Tz,
+    calendar: &BusinessCalendar,
+) -> Option<DateTime<Utc>> {
     let start_date = start.with_timezone(&zone).date_naive();
-    match within {
+    Some(match within {
+        Within::NoFixedTime => return None,
         Within::ElapsedHours(hours) => start + Duration::hours(i64::from(hours)),
         Within::CalendarDays(days) => {
             let last_day = start_date
@@ -33,7 +49,25 @@ pub fn due_at(
         Within::BusinessDays(days) => {
             end_of_local_day(calendar.nth_business_day_after(start_date, days), zone)
         }
+    })
+}
+
+/// Where N.Y. Gen. Constr. Law § 25-a (or a like rule) lets an act due on a
+/// Saturday, Sunday or public holiday be done on the next business day: the
+/// end of that day, or `None` when `due` already falls on a business day.
+pub fn rolled_forward(
+    due: DateTime<Utc>,
+    zone: Tz,
+    calendar: &BusinessCalendar,
+) -> Option<DateTime<Utc>> {
+    let date = local_date(due, zone);
+    if calendar.is_business_day(date) {
+        return None;
     }
+    Some(end_of_local_day(
+        calendar.nth_business_day_after(date, 1),
+        zone,
+    ))
 }
 
 /// 23:59:59 local on `date`, as an instant.
@@ -78,13 +112,13 @@ mod tests {
                 "2026-03-07T10:00:00-05:00",
                 "48h",
                 "2026-03-09T11:00:00-04:00",
-                "DESIGN.md: spring change, 48 h as instants",
+                "spring change: 48 h counted as instants",
             ),
             (
                 "2026-10-31T10:00:00-04:00",
                 "48h",
                 "2026-11-02T09:00:00-05:00",
-                "DESIGN.md: fall change, 48 h as instants",
+                "fall change: 48 h counted as instants",
             ),
             (
                 "2026-04-10T15:00:00-04:00",

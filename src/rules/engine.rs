@@ -5,18 +5,23 @@
 //! time; the operative due time is the earliest. A rule applies when the
 //! breach is of the kind it concerns, the exposed data classes meet its
 //! classes, and it was in effect on the local date of its clock event (for a
-//! clock that has not started yet: today's date).
+//! clock that has not started yet: today's date), and the incident meets its
+//! thresholds. How each rule's deadline is shaped (fixed, relative to another
+//! duty, as soon as practicable, periodic) and moved (law-enforcement delay,
+//! weekend roll, extension) is in `source.rs`.
 
 use super::calendar::BusinessCalendar;
+use super::clause::{DueKind, Relation};
 use super::deadline::{due_at, local_date};
-use super::pack::{Kind, OwnWork, Rule, RulePack, Scope, WEBSITE_KIND};
+use super::pack::{Kind, OwnWork, RulePack, Scope, WEBSITE_KIND};
 use super::taxonomy::{Classification, Taxonomy};
 use super::within::Within;
-use crate::domain::{BreachAt, ClockEvent, DataClass, NewIncident, Party};
+use crate::domain::{BreachAt, ClockEvent, DataClass, DelayRequest, InfoCategory, NewIncident};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use super::plan::{ObligationPlan, SourcePlan};
 
 /// A district-level source of a deadline: a board-policy overlay, or a
 /// clause of one contractor's contract.
@@ -41,19 +46,35 @@ pub fn contractor_key(name: &str) -> String {
         .collect()
 }
 
-/// What the engine needs to know about an incident.
+/// What the engine needs to know about an incident. A fact left `None` is
+/// unknown: a rule that depends on it applies (the strict reading) and its
+/// source lists the assumption.
 #[derive(Debug, Clone)]
 pub struct IncidentFacts {
     pub breach_at: BreachAt,
     pub contractor: Option<String>,
     pub classes: BTreeSet<DataClass>,
     pub events: BTreeMap<ClockEvent, DateTime<Utc>>,
+    /// Residents whose personal information was involved (PIPA's "more than
+    /// 500 Illinois residents").
+    pub affected_residents: Option<u64>,
+    /// Students whose information was involved.
+    pub affected_students: Option<u64>,
+    /// The district's enrollment (105 ILCS 85/27(a)(5): the 10% share).
+    pub enrollment: Option<u64>,
+    /// The personal-information categories exposed (`Taxonomy::categories`).
+    pub categories: Option<BTreeSet<InfoCategory>>,
+    /// Who asked for a law-enforcement delay, and how; its times are the
+    /// `delay_requested` and `delay_ended` events.
+    pub delay: Option<DelayRequest>,
 }
 
 impl IncidentFacts {
     /// For a breach of the district's own systems there is no contractor's
     /// notice to wait for: the board knows when the district discovers it,
-    /// so `board_notified` defaults to `discovered`.
+    /// so `board_notified` defaults to `discovered`. A determination cannot
+    /// come before discovery, so until one is recorded `determined` is taken
+    /// to be `discovered`: the earliest a determination clock can start.
     pub fn new(
         breach_at: BreachAt,
         contractor: Option<String>,
@@ -67,50 +88,59 @@ impl IncidentFacts {
                     .or_insert(discovered);
             }
         }
+        if let Some(&discovered) = events.get(&ClockEvent::discovered()) {
+            events.entry(ClockEvent::determined()).or_insert(discovered);
+        }
         Self {
             breach_at,
             contractor,
             classes,
             events,
+            affected_residents: None,
+            affected_students: None,
+            enrollment: None,
+            categories: None,
+            delay: None,
         }
     }
-}
 
-/// One source of an obligation's deadline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SourcePlan {
-    pub rule: String,
-    pub citation: String,
-    pub source_url: Option<String>,
-    pub description: Option<String>,
-    pub within: Within,
-    pub clock: ClockEvent,
-    pub clock_started_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
-}
+    pub fn with_affected_residents(mut self, count: Option<u64>) -> Self {
+        self.affected_residents = count;
+        self
+    }
 
-/// An obligation as the rules derive it, before any completion or waiver.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObligationPlan {
-    pub kind: String,
-    pub title: String,
-    pub party: Party,
-    pub recipient: String,
-    /// The clock of the operative source (or of the first, while pending).
-    pub clock: ClockEvent,
-    pub clock_started_at: Option<DateTime<Utc>>,
-    /// The earliest due time of the sources whose clocks have started.
-    pub due_at: Option<DateTime<Utc>>,
-    pub sources: Vec<SourcePlan>,
-    /// When the event that fulfils this kind was recorded, if it was.
-    pub completed_by_event_at: Option<DateTime<Utc>>,
+    pub fn with_affected_students(mut self, count: Option<u64>) -> Self {
+        self.affected_students = count;
+        self
+    }
+
+    pub fn with_enrollment(mut self, count: Option<u64>) -> Self {
+        self.enrollment = count;
+        self
+    }
+
+    pub fn with_categories(mut self, categories: BTreeSet<InfoCategory>) -> Self {
+        self.categories = Some(categories);
+        self
+    }
+
+    pub fn with_delay(mut self, delay: DelayRequest) -> Self {
+        self.delay = Some(delay);
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub pack: RulePack,
     pub overlays: Vec<Overlay>,
+    /// Weekends, the pack's legal holidays and the district's closures.
     pub calendar: BusinessCalendar,
+    /// Weekends and every legal holiday of the pack, closures not included:
+    /// a roll rule such as N.Y. Gen. Constr. Law § 25-a speaks of public
+    /// holidays, not of the days a district is closed.
+    pub roll_calendar: BusinessCalendar,
+    pub closures: Vec<NaiveDate>,
     pub zone: Tz,
     pub taxonomy: Taxonomy,
 }
@@ -123,14 +153,79 @@ impl Engine {
         zone: Tz,
         taxonomy: Taxonomy,
     ) -> Self {
-        let calendar = BusinessCalendar::new(pack.holidays.clone(), closures);
+        let (calendar, roll_calendar) = calendars(&pack, &closures);
         Self {
             pack,
             overlays,
             calendar,
+            roll_calendar,
+            closures,
             zone,
             taxonomy,
         }
+    }
+
+    /// Treats a proclaimed holiday (Conn. Gen. Stat. § 1-4: Good Friday,
+    /// Thanksgiving) as a business day in `year`, for a year in which no
+    /// proclamation was made.
+    pub fn drop_proclaimed_holiday(&mut self, name: &str, year: i32) -> Result<(), String> {
+        let holiday = self
+            .pack
+            .holidays
+            .iter_mut()
+            .find(|holiday| holiday.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "{name:?} is not a holiday of the {} pack",
+                    self.pack.jurisdiction
+                )
+            })?;
+        if !holiday.proclaimed {
+            return Err(format!(
+                "{:?} is a legal holiday by statute, not by proclamation",
+                holiday.name
+            ));
+        }
+        holiday.unproclaimed_years.insert(year);
+        (self.calendar, self.roll_calendar) = calendars(&self.pack, &self.closures);
+        Ok(())
+    }
+
+    /// The earliest day any incident rule of the pack takes effect; `None`
+    /// when some rule has no start (or there is none). An incident whose
+    /// events lie before it (a year typed 1026) deserves a second look.
+    pub fn earliest_effective_date(&self) -> Option<NaiveDate> {
+        let rules = self
+            .pack
+            .rules
+            .iter()
+            .filter(|rule| rule.scope == Scope::Incident);
+        rules
+            .map(|rule| rule.effective_from)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .min()
+    }
+
+    /// The events of `facts` whose local date is before any rule of the pack
+    /// took effect: an incident with any should be refused unless it is
+    /// filed as historical.
+    pub fn events_before_effect(&self, facts: &IncidentFacts) -> Vec<(ClockEvent, DateTime<Utc>)> {
+        let Some(earliest) = self.earliest_effective_date() else {
+            return Vec::new();
+        };
+        facts
+            .events
+            .iter()
+            .filter(|(_, &at)| local_date(at, self.zone) < earliest)
+            .map(|(event, &at)| (event.clone(), at))
+            .collect()
+    }
+
+    /// The personal-information categories of a classification, for
+    /// `IncidentFacts::with_categories`.
+    pub fn categories(&self, classification: &Classification) -> BTreeSet<InfoCategory> {
+        self.taxonomy.categories(classification)
     }
 
     /// Whether obligations of kind `kind_id` are fulfilled by `work`.
@@ -169,17 +264,40 @@ impl Engine {
             classification.classes.clone(),
             events,
         )
+        .with_affected_students(incident.affected_students)
+        .with_categories(self.categories(classification))
     }
 
     /// Derives the obligations for `facts`; `as_of` picks the rules in force
     /// for clocks that have not started.
+    ///
+    /// A duty "no later than" another is planned after the others, from their
+    /// plans; the pack check keeps such ties one level deep.
     pub fn evaluate(&self, facts: &IncidentFacts, as_of: DateTime<Utc>) -> Vec<ObligationPlan> {
-        self.pack
+        let kinds: Vec<&Kind> = self
+            .pack
             .kinds
             .iter()
             .filter(|kind| kind.scope == Scope::Incident && kind.breach_at.holds(facts.breach_at))
-            .filter_map(|kind| self.plan_kind(kind, facts, as_of))
-            .collect()
+            .collect();
+        let tied = |kind: &Kind| {
+            self.pack.rules.iter().any(|rule| {
+                rule.kind == kind.id
+                    && rule.due_kind == DueKind::Relative
+                    && rule.relation == Some(Relation::NoLaterThan)
+            })
+        };
+        let mut plans: Vec<Option<ObligationPlan>> = kinds
+            .iter()
+            .map(|kind| (!tied(kind)).then(|| self.plan_kind(kind, facts, as_of, &[]))?)
+            .collect();
+        let untied: Vec<ObligationPlan> = plans.iter().flatten().cloned().collect();
+        for (slot, kind) in plans.iter_mut().zip(&kinds) {
+            if tied(kind) {
+                *slot = self.plan_kind(kind, facts, as_of, &untied);
+            }
+        }
+        plans.into_iter().flatten().collect()
     }
 
     fn plan_kind(
@@ -187,31 +305,20 @@ impl Engine {
         kind: &Kind,
         facts: &IncidentFacts,
         as_of: DateTime<Utc>,
+        planned: &[ObligationPlan],
     ) -> Option<ObligationPlan> {
         let mut sources = Vec::new();
         for rule in &self.pack.rules {
             let website = kind.id == WEBSITE_KIND && rule.website_posting && rule.kind != kind.id;
-            if (rule.kind != kind.id && !website) || !self.rule_applies(rule, facts) {
+            if rule.kind != kind.id && !website {
                 continue;
             }
-            let clock_at = facts.events.get(&rule.clock).copied();
-            if !rule.effective_on(self.effective_date(clock_at, as_of)) {
-                continue;
+            if let Some(mut source) = self.rule_source(rule, facts, as_of, planned) {
+                if website {
+                    source.rule = format!("{}/website", rule.id);
+                }
+                sources.push(source);
             }
-            sources.push(SourcePlan {
-                rule: if website {
-                    format!("{}/website", rule.id)
-                } else {
-                    rule.id.clone()
-                },
-                citation: rule.citation.clone(),
-                source_url: Some(rule.source_url.clone()),
-                description: Some(rule.description.clone()),
-                within: rule.within,
-                clock: rule.clock.clone(),
-                clock_started_at: clock_at,
-                due_at: clock_at.map(|start| self.due(start, rule.within)),
-            });
         }
         for overlay in self
             .overlays
@@ -231,25 +338,45 @@ impl Engine {
             {
                 continue;
             }
-            sources.push(SourcePlan {
-                rule: overlay.id.clone(),
-                citation: overlay.citation.clone(),
-                source_url: None,
-                description: None,
-                within: overlay.within,
-                clock: overlay.clock.clone(),
-                clock_started_at: clock_at,
-                due_at: clock_at.map(|start| self.due(start, overlay.within)),
-            });
+            sources.push(SourcePlan::plain(
+                overlay.id.clone(),
+                overlay.citation.clone(),
+                overlay.within,
+                overlay.clock.clone(),
+                clock_at,
+                clock_at.map(|start| self.due(start, overlay.within)),
+            ));
         }
         if sources.is_empty() {
             return None;
         }
+        // The earliest due time; with none, a held source (say why there is
+        // none), then one whose clock runs with no fixed time, then the first.
         let operative = sources
             .iter()
             .filter(|source| source.due_at.is_some())
             .min_by_key(|source| source.due_at)
+            .or_else(|| sources.iter().find(|source| source.on_hold))
+            .or_else(|| {
+                sources
+                    .iter()
+                    .find(|source| source.clock_started_at.is_some())
+            })
             .unwrap_or(&sources[0]);
+        let waiting_for = sources
+            .iter()
+            .filter_map(|source| source.after.as_deref())
+            .find(|after| {
+                let done = self.pack.kind(after).and_then(|k| k.completed_by.as_ref());
+                done.is_none_or(|event| !facts.events.contains_key(event))
+            })
+            .map(str::to_owned);
+        let mut assumptions: Vec<_> = sources
+            .iter()
+            .flat_map(|source| source.assumptions.iter().copied())
+            .collect();
+        assumptions.sort();
+        assumptions.dedup();
         Some(ObligationPlan {
             kind: kind.id.clone(),
             title: kind.title.clone(),
@@ -262,21 +389,40 @@ impl Engine {
                 .completed_by
                 .as_ref()
                 .and_then(|event| facts.events.get(event).copied()),
+            due_kind: operative.due_kind,
+            on_hold: operative.on_hold,
+            rolled_due_at: operative.rolled_due_at,
+            outer_bound_at: operative.outer_bound_at,
+            waiting_for,
+            assumptions,
             sources,
         })
     }
 
-    fn rule_applies(&self, rule: &Rule, facts: &IncidentFacts) -> bool {
-        rule.scope == Scope::Incident
-            && rule.breach_at.holds(facts.breach_at)
-            && rule.applies_to_classes(&facts.classes)
-    }
-
-    fn effective_date(&self, clock_at: Option<DateTime<Utc>>, as_of: DateTime<Utc>) -> NaiveDate {
+    pub(super) fn effective_date(
+        &self,
+        clock_at: Option<DateTime<Utc>>,
+        as_of: DateTime<Utc>,
+    ) -> NaiveDate {
         local_date(clock_at.unwrap_or(as_of), self.zone)
     }
 
     pub fn due(&self, start: DateTime<Utc>, within: Within) -> DateTime<Utc> {
         due_at(start, within, self.zone, &self.calendar)
     }
+}
+
+/// The business-day calendar (rolled-only holidays left out, closures in)
+/// and the roll calendar (every holiday, no closures).
+fn calendars(pack: &RulePack, closures: &[NaiveDate]) -> (BusinessCalendar, BusinessCalendar) {
+    let counted = pack
+        .holidays
+        .iter()
+        .filter(|holiday| !holiday.rolled_dates_only)
+        .cloned()
+        .collect();
+    (
+        BusinessCalendar::new(counted, closures.iter().copied()),
+        BusinessCalendar::new(pack.holidays.clone(), []),
+    )
 }

@@ -7,14 +7,21 @@
 //! this is the part a district's lawyer can read and the tests pin down.
 
 pub mod calendar;
+pub mod clause;
 pub mod deadline;
 pub mod engine;
+pub mod lint;
 pub mod pack;
+pub mod plan;
+mod source;
 pub mod taxonomy;
 pub mod within;
 
 pub use calendar::BusinessCalendar;
+pub use clause::{Comparison, DelayShape, DueKind, Relation};
 pub use engine::{Engine, IncidentFacts, ObligationPlan, Overlay, SourcePlan};
+pub use lint::{lint, LintProblem};
 pub use pack::{OwnWork, RulePack};
+pub use plan::{Assumption, DelayOutcome, ExtensionPlan, NotHeldReason};
 pub use taxonomy::{Classification, Taxonomy};
 pub use within::Within;

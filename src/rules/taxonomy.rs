@@ -5,7 +5,7 @@
 //! underscores. An unknown element is classed `student_information`, the
 //! strictest clock, and listed in `needs_review`: filing never fails for it.
 
-use crate::domain::DataClass;
+use crate::domain::{DataClass, InfoCategory};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use utoipa::ToSchema;
@@ -19,6 +19,10 @@ pub struct Element {
     pub class: DataClass,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The personal-information categories the element holds, for rules
+    /// that apply only to a statute's "personal information".
+    #[serde(default)]
+    pub categories: Vec<InfoCategory>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +138,26 @@ impl Taxonomy {
         &self.elements
     }
 
+    /// The personal-information categories of classified elements: an
+    /// element the taxonomy does not know counts as `Unknown`, which meets
+    /// every definition (the strict reading).
+    pub fn categories(&self, classification: &Classification) -> BTreeSet<InfoCategory> {
+        classification
+            .elements
+            .iter()
+            .flat_map(|element| {
+                match element
+                    .canonical
+                    .as_deref()
+                    .and_then(|name| self.lookup(name))
+                {
+                    Some(known) => known.categories.clone(),
+                    None => vec![InfoCategory::Unknown],
+                }
+            })
+            .collect()
+    }
+
     pub fn classify(&self, names: &[String]) -> Classification {
         let mut classes = BTreeSet::new();
         let mut elements = Vec::with_capacity(names.len());
@@ -239,6 +263,36 @@ mod tests {
             .with_directory_designation(&["ssn".into(), "nonsense".into()])
             .unwrap_err();
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn categories_of_personal_information() {
+        use InfoCategory::*;
+        let taxonomy = Taxonomy::embedded();
+        // (submitted elements, expected categories, why)
+        let cases: [(&[&str], &[InfoCategory], &str); 4] = [
+            (&["student name", "ssn"], &[Name, Ssn], "a name and an SSN"),
+            (
+                &["grades"],
+                &[],
+                "grades are no statute's personal information",
+            ),
+            (
+                &["drivers license"],
+                &[DriversLicense, GovernmentId],
+                "a licence or other government ID",
+            ),
+            (
+                &["cafeteria_badge_hash"],
+                &[Unknown],
+                "unknown: may be anything",
+            ),
+        ];
+        for (names, expected, why) in cases {
+            let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
+            let got = taxonomy.categories(&taxonomy.classify(&names));
+            assert_eq!(got, expected.iter().copied().collect(), "{why}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! How long a party has: `48h` (elapsed hours), `30d` (calendar days) or
 //! `2bd` (business days), the notation of rule packs and of the district's
-//! configuration.
+//! configuration; and, for a source whose statute sets no time at all ("as
+//! soon as practicable", "without unreasonable delay"), `asap`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,7 +16,15 @@ pub enum Within {
     ElapsedHours(u32),
     CalendarDays(u32),
     BusinessDays(u32),
+    /// No fixed time: the statute says "as soon as practicable" or "without
+    /// unreasonable delay". A plan records it as `asap`; it is never parsed
+    /// from a district's configuration (`FromStr` refuses it), and a rule
+    /// pack says it with `due_kind = "as_soon_as_practicable"`.
+    NoFixedTime,
 }
+
+/// How a plan spells `Within::NoFixedTime`.
+pub const NO_FIXED_TIME: &str = "asap";
 
 impl Within {
     pub fn unit_name(self) -> &'static str {
@@ -23,18 +32,28 @@ impl Within {
             Within::ElapsedHours(_) => "elapsed hours",
             Within::CalendarDays(_) => "calendar days",
             Within::BusinessDays(_) => "business days",
+            Within::NoFixedTime => "as soon as practicable",
         }
     }
 
     pub fn count(self) -> u32 {
         match self {
             Within::ElapsedHours(n) | Within::CalendarDays(n) | Within::BusinessDays(n) => n,
+            Within::NoFixedTime => 0,
         }
     }
 
     /// "48 elapsed hours", for letters and tables.
     pub fn describe(self) -> String {
-        format!("{} {}", self.count(), self.unit_name())
+        match self {
+            Within::NoFixedTime => "as soon as practicable (no fixed time)".to_owned(),
+            _ => format!("{} {}", self.count(), self.unit_name()),
+        }
+    }
+
+    /// Whether the span ends at a time that can be computed.
+    pub fn is_fixed(self) -> bool {
+        self != Within::NoFixedTime
     }
 }
 
@@ -71,13 +90,18 @@ impl fmt::Display for Within {
             Within::ElapsedHours(n) => write!(f, "{n}h"),
             Within::CalendarDays(n) => write!(f, "{n}d"),
             Within::BusinessDays(n) => write!(f, "{n}bd"),
+            Within::NoFixedTime => f.write_str(NO_FIXED_TIME),
         }
     }
 }
 
 impl TryFrom<String> for Within {
     type Error = String;
+    /// Also reads `asap`, so that a stored plan's source round-trips.
     fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value == NO_FIXED_TIME {
+            return Ok(Within::NoFixedTime);
+        }
         value.parse()
     }
 }
@@ -104,6 +128,18 @@ mod tests {
             assert_eq!(parsed, expected);
             assert_eq!(parsed.to_string().parse::<Within>().unwrap(), expected);
         }
+    }
+
+    #[test]
+    fn no_fixed_time_round_trips_through_serde_but_is_never_parsed() {
+        let json = serde_json::to_string(&Within::NoFixedTime).unwrap();
+        assert_eq!(json, "\"asap\"");
+        assert_eq!(
+            serde_json::from_str::<Within>(&json).unwrap(),
+            Within::NoFixedTime
+        );
+        assert!("asap".parse::<Within>().is_err());
+        assert!(!Within::NoFixedTime.is_fixed());
     }
 
     #[test]
