@@ -14,7 +14,7 @@
 
 mod common;
 
-use breachd::domain::ObligationStatus;
+use breachd::domain::{ClockEvent, ObligationStatus, Party};
 use breachd::rules::Classification;
 use breachd::scheduler::planning;
 use breachd::store::*;
@@ -124,7 +124,7 @@ fn incident(title: &str, created_at: DateTime<Utc>) -> IncidentRecord {
         created_at,
         version: 0,
         events: vec![EventRecord {
-            kind: "discovered".into(),
+            kind: ClockEvent::parse("discovered").expect("a valid event name"),
             at: created_at - Duration::days(1),
             recorded_at: created_at,
             recorded_by: "secops".into(),
@@ -143,9 +143,9 @@ fn obligation(
         incident_id,
         kind: kind.into(),
         title: format!("title of {kind}"),
-        party: "board".into(),
+        party: Party::District,
         recipient: "families".into(),
-        clock: "board_notified".into(),
+        clock: ClockEvent::board_notified(),
         clock_started_at: due_at.map(|due| due - Duration::days(2)),
         due_at,
         sources: Vec::new(),
@@ -397,7 +397,7 @@ async fn record_event_checks_the_version(store: Arc<dyn Store>) {
     file(&store, &record, std::slice::from_ref(&pending), &[]).await;
 
     let event = EventRecord {
-        kind: "board_notified".into(),
+        kind: ClockEvent::parse("board_notified").expect("a valid event name"),
         at: now - Duration::hours(1),
         recorded_at: now,
         recorded_by: "secops".into(),
@@ -412,7 +412,7 @@ async fn record_event_checks_the_version(store: Arc<dyn Store>) {
         .await
         .expect("the expected version");
     let again = EventRecord {
-        kind: "families_notified".into(),
+        kind: ClockEvent::parse("families_notified").expect("a valid event name"),
         ..event.clone()
     };
     assert!(matches!(
@@ -452,7 +452,7 @@ async fn concurrent_events_on_one_version_conflict(store: Arc<dyn Store>) {
         let store = Arc::clone(&store);
         tasks.push(tokio::spawn(async move {
             let event = EventRecord {
-                kind: kind.into(),
+                kind: ClockEvent::parse(kind).expect("a valid event name"),
                 at: now,
                 recorded_at: now,
                 recorded_by: "secops".into(),
@@ -519,7 +519,7 @@ async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Stor
         ..families.clone()
     };
     let event = EventRecord {
-        kind: "board_notified".into(),
+        kind: ClockEvent::parse("board_notified").expect("a valid event name"),
         at: now,
         recorded_at: later,
         recorded_by: "secops".into(),
@@ -1877,7 +1877,7 @@ async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
         .await
         .unwrap();
     let event = EventRecord {
-        kind: "board_notified".into(),
+        kind: ClockEvent::parse("board_notified").expect("a valid event name"),
         at: now,
         recorded_at: now,
         recorded_by: "secops".into(),

@@ -160,11 +160,7 @@ impl Context {
         // re-read and recompute with both.
         for _ in 0..8 {
             let (incident, existing) = self.incident(id).await?;
-            if let Some(previous) = incident
-                .events
-                .iter()
-                .find(|event| event.kind == kind.as_str())
-            {
+            if let Some(previous) = incident.events.iter().find(|event| event.kind == kind) {
                 if previous.at == at.utc() {
                     return Ok(false);
                 }
@@ -175,7 +171,7 @@ impl Context {
             let discovered = incident
                 .events
                 .iter()
-                .find(|e| e.kind == ClockEvent::DISCOVERED)
+                .find(|e| e.kind.as_str() == ClockEvent::DISCOVERED)
                 .map(|e| e.at);
             if discovered.is_some_and(|discovered| at.utc() < discovered) {
                 return Err(ServiceError::Invalid(vec![FieldError::new(
@@ -184,7 +180,7 @@ impl Context {
                 )]));
             }
             let event = EventRecord {
-                kind: kind.to_string(),
+                kind: kind.clone(),
                 at: at.utc(),
                 recorded_at: now,
                 recorded_by: by.to_owned(),
@@ -282,7 +278,7 @@ pub fn draft(
         .into_iter()
         .filter_map(|(kind, at)| {
             Some(EventRecord {
-                kind: kind.to_string(),
+                kind: kind.clone(),
                 at: at?.utc(),
                 recorded_at: now,
                 recorded_by: filed_by.to_owned(),
@@ -313,7 +309,7 @@ pub fn facts_of_record(incident: &IncidentRecord) -> IncidentFacts {
     let events: BTreeMap<ClockEvent, DateTime<Utc>> = incident
         .events
         .iter()
-        .filter_map(|event| Some((ClockEvent::parse(&event.kind).ok()?, event.at)))
+        .map(|event| (event.kind.clone(), event.at))
         .collect();
     IncidentFacts::new(
         breach_at(incident.contractor.is_some(), incident.own_systems),
@@ -344,12 +340,9 @@ pub fn records_from_plans(
                 incident_id,
                 kind: plan.kind.clone(),
                 title: plan.title.clone(),
-                party: match plan.party {
-                    crate::domain::Party::Contractor => "contractor".into(),
-                    crate::domain::Party::District => "district".into(),
-                },
+                party: plan.party,
                 recipient: plan.recipient.clone(),
-                clock: plan.clock.to_string(),
+                clock: plan.clock.clone(),
                 clock_started_at: plan.clock_started_at,
                 due_at: plan.due_at,
                 sources: plan.sources.clone(),

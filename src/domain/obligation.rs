@@ -16,6 +16,27 @@ pub enum Party {
     District,
 }
 
+impl Party {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Contractor => "contractor",
+            Party::District => "district",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Party::Contractor, Party::District]
+            .into_iter()
+            .find(|party| party.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]

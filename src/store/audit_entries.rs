@@ -42,7 +42,7 @@ pub fn event_recorded(
         &event.recorded_by,
         "event_recorded",
         Some(incident_id),
-        Some(event.kind.clone()),
+        Some(event.kind.to_string()),
         details,
     )
 }

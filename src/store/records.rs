@@ -2,7 +2,7 @@
 //! back, whichever backend holds them.
 
 use super::{StoreError, StoreResult};
-use crate::domain::ObligationStatus;
+use crate::domain::{ClockEvent, ObligationStatus, Party};
 use crate::rules::taxonomy::Classification;
 use crate::rules::SourcePlan;
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
-    pub kind: String,
+    pub kind: ClockEvent,
     pub at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
@@ -39,9 +39,9 @@ pub struct ObligationRecord {
     pub incident_id: Uuid,
     pub kind: String,
     pub title: String,
-    pub party: String,
+    pub party: Party,
     pub recipient: String,
-    pub clock: String,
+    pub clock: ClockEvent,
     pub clock_started_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourcePlan>,

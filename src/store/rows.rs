@@ -9,6 +9,7 @@ use super::{
     RosterImportRecord, StoreError, StoreResult, StoredResponse,
 };
 use crate::audit::AuditEntry;
+use crate::domain::{ClockEvent, Party};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgRow, Postgres};
@@ -72,6 +73,17 @@ fn count(row: &impl Columns, column: &str) -> StoreResult<u64> {
     Ok(u64::try_from(row.read::<i64>(column)?).unwrap_or(0))
 }
 
+/// A clock event's name, as the rules spell them.
+fn clock_event(row: &impl Columns, column: &str) -> StoreResult<ClockEvent> {
+    let text: String = row.read(column)?;
+    ClockEvent::parse(&text).map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
+}
+
+fn party(row: &impl Columns) -> StoreResult<Party> {
+    let text: String = row.read("party")?;
+    Party::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("party {text:?}")))
+}
+
 pub(crate) fn stored_response(row: &impl Columns) -> StoreResult<StoredResponse> {
     let status: i64 = row.read("status")?;
     Ok(StoredResponse {
@@ -84,7 +96,7 @@ pub(crate) fn stored_response(row: &impl Columns) -> StoreResult<StoredResponse>
 
 pub(crate) fn event(row: &impl Columns) -> StoreResult<EventRecord> {
     Ok(EventRecord {
-        kind: row.read("kind")?,
+        kind: clock_event(row, "kind")?,
         at: row.read("at")?,
         recorded_at: row.read("recorded_at")?,
         recorded_by: row.read("recorded_by")?,
@@ -116,9 +128,9 @@ pub(crate) fn obligation(row: &impl Columns) -> StoreResult<ObligationRecord> {
         incident_id: uuid(row, "incident_id")?,
         kind: row.read("kind")?,
         title: row.read("title")?,
-        party: row.read("party")?,
+        party: party(row)?,
         recipient: row.read("recipient")?,
-        clock: row.read("clock")?,
+        clock: clock_event(row, "clock")?,
         clock_started_at: row.read("clock_started_at")?,
         due_at: row.read("due_at")?,
         sources: json(row, "sources")?,

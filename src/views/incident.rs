@@ -101,7 +101,7 @@ fn events(record: &IncidentRecord, zone: Tz) -> BTreeMap<String, String> {
     record
         .events
         .iter()
-        .map(|event| (event.kind.clone(), time(event.at, zone)))
+        .map(|event| (event.kind.to_string(), time(event.at, zone)))
         .collect()
 }
 

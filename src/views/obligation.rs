@@ -62,10 +62,10 @@ pub fn obligation(record: &ObligationRecord, now: DateTime<Utc>, zone: Tz, ids: 
         incident_id: shown.then_some(record.incident_id),
         kind: record.kind.clone(),
         title: record.title.clone(),
-        party: record.party.clone(),
+        party: record.party.to_string(),
         recipient: record.recipient.clone(),
         status,
-        clock: record.clock.clone(),
+        clock: record.clock.to_string(),
         clock_started_at: maybe_time(record.clock_started_at, zone),
         due_at: maybe_time(record.due_at, zone),
         time_left: record

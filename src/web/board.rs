@@ -78,7 +78,7 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
         obligation_id: record.id.to_string(),
         title: record.title.clone(),
         recipient: record.recipient.clone(),
-        party: record.party.clone(),
+        party: record.party.to_string(),
         status: format::status(status, record.due_at, now),
         due: record.due_at.map(|due| format::local(due, zone)),
         time_left: record
@@ -88,7 +88,7 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
         citation: source.map(|s| s.citation.clone()),
         citation_url: source.and_then(|s| web_url(s.source_url.as_deref())),
         other_sources: record.sources.len().saturating_sub(1),
-        clock: format::event_label(&record.clock),
+        clock: format::event_label(record.clock.as_str()),
     }
 }
 

@@ -349,7 +349,7 @@ pub async fn submit(
                         title: o.title.clone(),
                         recipient: o.recipient.clone(),
                         status: format::status(status, o.due_at, now),
-                        clock: format::event_label(&o.clock),
+                        clock: format::event_label(o.clock.as_str()),
                         due: o.due_at.map(|at| format::local(at, zone)),
                         time_left: o
                             .due_at

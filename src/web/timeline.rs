@@ -118,7 +118,7 @@ pub fn layout(
                 y: TOP + EVENT_ROW * i as f64 + 8.0,
                 label: format!(
                     "{} · {}",
-                    event_label(&event.kind),
+                    event_label(event.kind.as_str()),
                     short(event.at, zone, false)
                 ),
                 anchor,
@@ -184,7 +184,7 @@ pub fn layout(
         not_charted: obligations
             .iter()
             .filter(|o| o.clock_started_at.is_none() || o.due_at.is_none())
-            .map(|o| format!("{} (waits for: {})", o.title, event_label(&o.clock)))
+            .map(|o| format!("{} (waits for: {})", o.title, event_label(o.clock.as_str())))
             .collect(),
     }
 }
@@ -216,9 +216,9 @@ mod tests {
             incident_id: uuid::Uuid::nil(),
             kind: "k".into(),
             title: "Contractor notifies the board".into(),
-            party: "contractor".into(),
+            party: crate::domain::Party::Contractor,
             recipient: "the board".into(),
-            clock: "discovered".into(),
+            clock: crate::domain::ClockEvent::discovered(),
             clock_started_at: start.map(at),
             due_at: due.map(at),
             sources: vec![],

@@ -48,7 +48,7 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let discovered = incident
         .events
         .iter()
-        .find(|e| e.kind == crate::domain::ClockEvent::DISCOVERED)
+        .find(|e| e.kind.as_str() == crate::domain::ClockEvent::DISCOVERED)
         .map(|e| e.at.with_timezone(&zone).date_naive())
         .unwrap_or_else(|| incident.created_at.with_timezone(&zone).date_naive());
     let students = match incident.affected_students {

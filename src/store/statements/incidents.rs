@@ -61,7 +61,7 @@ pub(crate) fn insert_event(incident_id: Uuid, event: &EventRecord) -> Statement<
         "INSERT INTO incident_events (incident_id, kind, at, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(incident_id)
-    .bind(&event.kind)
+    .bind(event.kind.as_str())
     .bind(event.at)
     .bind(event.recorded_at)
     .bind(&event.recorded_by)

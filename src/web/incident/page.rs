@@ -241,10 +241,10 @@ fn obligation_view(
         kind: o.kind.clone(),
         title: o.title.clone(),
         recipient: o.recipient.clone(),
-        party: o.party.clone(),
+        party: o.party.to_string(),
         status: format::status(status, o.due_at, now),
         settled: status.is_settled(),
-        clock: format::event_label(&o.clock),
+        clock: format::event_label(o.clock.as_str()),
         clock_started: o.clock_started_at.map(|at| format::local(at, zone)),
         due: o.due_at.map(|at| format::local(at, zone)),
         time_left: o
@@ -325,8 +325,8 @@ pub(super) async fn render(
         .events
         .iter()
         .map(|e| EventView {
-            kind: e.kind.clone(),
-            label: format::event_label(&e.kind),
+            kind: e.kind.to_string(),
+            label: format::event_label(e.kind.as_str()),
             at: format::local(e.at, zone),
             recorded_by: e.recorded_by.clone(),
         })

@@ -59,7 +59,7 @@ async fn notice_context(worker: &Worker, incident_id: Uuid) -> anyhow::Result<Op
     let discovered = incident
         .events
         .iter()
-        .find(|e| e.kind == crate::domain::ClockEvent::DISCOVERED)
+        .find(|e| e.kind.as_str() == crate::domain::ClockEvent::DISCOVERED)
         .map(|e| e.at.with_timezone(&zone).format("%B %-d, %Y").to_string());
     Ok(Some(json!({
         "district": worker.settings.district_name,
