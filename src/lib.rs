@@ -1,10 +1,12 @@
 //! breachd: student-data breach notification deadlines, computed with their
 //! legal citations, tracked, and acted on.
 //!
-//! Layout: `domain` and `rules` are pure (no I/O); `settings` turns the
-//! layered configuration into typed values; `store` owns persistence behind
-//! a trait; `http` is the API; `app` wires them into a running daemon; `cli`
-//! is the command line.
+//! Data flows one way (docs/architecture.md): `cli` and `app` at the top;
+//! `http` (the API) and `web` (the pages) on `state`; the use cases in
+//! `cases`; the job loop and handlers in `scheduler`; `views`, `email`,
+//! `site`, `roster` beneath; `store` behind one trait; `settings`; and the
+//! pure `rules` and `domain` at the bottom, with `clock`, `wake` and
+//! `duration`. Modules only the binary uses are crate-private.
 
 pub mod app;
 pub mod audit;
