@@ -21,6 +21,10 @@
 pub mod audit_entries;
 mod jobs;
 pub mod migrate_data;
+// The forwarding half of each backend's `impl Store`, declared before the
+// backends so that their modules see the macro.
+#[macro_use]
+mod forward;
 pub mod postgres;
 mod records;
 mod rows;

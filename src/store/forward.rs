@@ -1,0 +1,300 @@
+//! The part of `impl Store` that every backend writes alike: each method
+//! forwards to the function of the same name in the backend's concept file
+//! (`incidents::create`, `jobs::claim`, …). One macro instead of two copies,
+//! so a new `Store` method is forwarded once, for both backends.
+
+/// `impl Store` for a backend: the methods it writes itself (`migrate`,
+/// `ready`, …), then the ones every backend forwards alike to its concept
+/// files (`incidents::create`, `jobs::claim`, …), which the macro names so
+/// that each backend resolves them in its own folder.
+macro_rules! store_impl {
+    ($store:ty, { $($own:tt)* }) => {
+        #[async_trait::async_trait]
+        impl Store for $store {
+            $($own)*
+
+    async fn idempotent_response(
+        &self,
+        caller: &str,
+        key: &str,
+    ) -> StoreResult<Option<StoredResponse>> {
+        incidents::idempotent_response(self, caller, key).await
+    }
+
+    async fn create_incident(
+        &self,
+        incident: &IncidentRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> StoreResult<CreateOutcome> {
+        incidents::create(self, incident, obligations, jobs, idempotency).await
+    }
+
+    async fn incident(&self, id: Uuid) -> StoreResult<Option<IncidentRecord>> {
+        incidents::incident(self, id).await
+    }
+
+    async fn list_incidents(
+        &self,
+        status: Option<IncidentStatusFilter>,
+        now: DateTime<Utc>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<IncidentSummary>> {
+        incidents::list(self, status, now, limit, offset).await
+    }
+
+    async fn record_event(
+        &self,
+        incident_id: Uuid,
+        expected_version: i64,
+        event: &EventRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+    ) -> StoreResult<()> {
+        incidents::record_event(
+            self,
+            incident_id,
+            expected_version,
+            event,
+            obligations,
+            jobs,
+        )
+        .await
+    }
+
+    async fn obligation(&self, id: Uuid) -> StoreResult<Option<ObligationRecord>> {
+        obligations::obligation(self, id).await
+    }
+
+    async fn incident_obligations(&self, incident_id: Uuid) -> StoreResult<Vec<ObligationRecord>> {
+        obligations::of_incident(self, incident_id).await
+    }
+
+    async fn list_obligations(
+        &self,
+        filter: &ObligationFilter,
+    ) -> StoreResult<Vec<ObligationWithIncident>> {
+        obligations::list(self, filter).await
+    }
+
+    async fn settle_obligation(
+        &self,
+        id: Uuid,
+        settlement: &Settlement,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SettleOutcome> {
+        obligations::settle(self, id, settlement, by, now).await
+    }
+
+    async fn unsettled_obligations(&self) -> StoreResult<Vec<ObligationRecord>> {
+        obligations::unsettled(self).await
+    }
+
+    async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64> {
+        jobs::enqueue(self, jobs).await
+    }
+
+    async fn claim_jobs_where(
+        &self,
+        kinds: JobKinds,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        worker: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>> {
+        jobs::claim(self, kinds, now, lease_until, worker, limit).await
+    }
+
+    async fn next_job_at_where(&self, kinds: JobKinds) -> StoreResult<Option<DateTime<Utc>>> {
+        jobs::next_at(self, kinds).await
+    }
+
+    async fn finish_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        state: JobState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        jobs::finish(self, id, worker, state, error, now).await
+    }
+
+    async fn reschedule_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        due_at: DateTime<Utc>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        jobs::reschedule(self, id, worker, due_at, error, now).await
+    }
+
+    async fn renew_lease(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        jobs::renew_lease(self, id, worker, lease_until).await
+    }
+
+    async fn later_reminder_due(
+        &self,
+        obligation_id: Uuid,
+        order: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        jobs::later_reminder_due(self, obligation_id, order, now).await
+    }
+
+    async fn cancel_obligation_jobs(
+        &self,
+        obligation_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        jobs::cancel_for_obligation(self, obligation_id, now).await
+    }
+
+    async fn incident_jobs(&self, incident_id: Uuid) -> StoreResult<Vec<Job>> {
+        jobs::of_incident(self, incident_id).await
+    }
+
+    async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()> {
+        emails::ensure(self, emails, now).await
+    }
+
+    async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
+        emails::of_job(self, job_id).await
+    }
+
+    async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()> {
+        emails::record_attempts(self, attempts).await
+    }
+
+    async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>> {
+        emails::recorder(self).await
+    }
+
+    async fn replace_roster(
+        &self,
+        record: &RosterImportRecord,
+        source: &mut dyn RosterPages,
+    ) -> StoreResult<bool> {
+        roster::replace(self, record, source).await
+    }
+
+    async fn latest_roster_import(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Option<RosterImportRecord>> {
+        roster::latest_import(self, incident_id).await
+    }
+
+    async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>> {
+        roster::unreachable(self, incident_id).await
+    }
+
+    async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()> {
+        notices::ensure_draft(self, draft).await
+    }
+
+    async fn update_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<bool> {
+        notices::update_draft(self, draft).await
+    }
+
+    async fn notice(&self, incident_id: Uuid) -> StoreResult<Option<NoticeRecord>> {
+        notices::notice(self, incident_id).await
+    }
+
+    async fn approve_notice(
+        &self,
+        incident_id: Uuid,
+        by: &str,
+        now: DateTime<Utc>,
+        chunk_size: u64,
+        message_domain: &str,
+    ) -> StoreResult<ApproveOutcome> {
+        notices::approve(self, incident_id, by, now, chunk_size, message_domain).await
+    }
+
+    async fn family_deliveries_due(
+        &self,
+        incident_id: Uuid,
+        chunk: i64,
+        now: DateTime<Utc>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<FamilyDelivery>> {
+        notices::deliveries_due(self, incident_id, chunk, now, after, limit).await
+    }
+
+    async fn family_unsettled(&self, incident_id: Uuid) -> StoreResult<bool> {
+        notices::family_unsettled(self, incident_id).await
+    }
+
+    async fn family_chunk_pending(
+        &self,
+        incident_id: Uuid,
+        chunk: i64,
+    ) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        notices::chunk_pending(self, incident_id, chunk).await
+    }
+
+    async fn delivery_counts(&self, incident_id: Uuid) -> StoreResult<Vec<(EmailStatus, i64)>> {
+        notices::delivery_counts(self, incident_id).await
+    }
+
+    async fn deliveries(
+        &self,
+        incident_id: Uuid,
+        status: Option<EmailStatus>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<EmailRecord>> {
+        notices::deliveries(self, incident_id, status, after, limit).await
+    }
+
+    async fn mark_published(
+        &self,
+        incident_id: Uuid,
+        public: &serde_json::Value,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        notices::mark_published(self, incident_id, public, url, at).await
+    }
+
+    async fn published_notices(&self) -> StoreResult<Vec<serde_json::Value>> {
+        notices::published(self).await
+    }
+
+    async fn obligation_counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(ObligationStatus, i64)>> {
+        obligations::counts(self, now).await
+    }
+
+    async fn queue_depth(&self, now: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        jobs::queue_depth(self, now).await
+    }
+
+    async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        audit::after(self, after, limit).await
+    }
+
+    async fn incident_audit(&self, incident_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
+        audit::of_incident(self, incident_id).await
+    }
+
+    async fn append_audit(&self, entry: &NewAudit) -> StoreResult<()> {
+        audit::append_alone(self, entry).await
+    }
+        }
+    };
+}
