@@ -4,7 +4,7 @@
 
 use crate::cases;
 use crate::clock::{Clock, SystemClock};
-use crate::email::{Mailer, Templates};
+use crate::email::Templates;
 use crate::http;
 use crate::scheduler::{Scheduler, Wake, Worker};
 use crate::settings::Settings;
@@ -48,7 +48,8 @@ impl Application {
         if settings.tokens.is_empty() {
             tracing::warn!("no API tokens are configured: every /api/v1 request will be refused (see `breachd token new`)");
         }
-        let mailer = Arc::new(Mailer::from_settings(&settings.email)?);
+        let (mailer, sends) = crate::email::sending(&settings.email)?;
+        let mailer = Arc::new(mailer);
         let templates = Arc::new(Templates::load(settings.email.templates.as_deref())?);
         let settings = Arc::new(settings);
         let wake = Wake::new();
@@ -56,6 +57,7 @@ impl Application {
             Arc::clone(&store),
             Arc::clone(&settings),
             Arc::clone(&mailer),
+            Arc::new(sends),
             templates,
             Arc::clone(&clock),
         ));

@@ -53,7 +53,7 @@ impl Context {
             &obligations,
             &planned,
             now,
-            self.settings.engine.zone,
+            self.settings.timezone,
             Ids::Shown,
         ))
         .expect("an incident view serializes: strings, numbers and string-keyed maps");

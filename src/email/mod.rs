@@ -9,4 +9,16 @@ pub mod smtp;
 pub mod templates;
 
 pub use mailer::{Mailer, SendOutcome};
+
+use crate::settings::EmailSettings;
+use permits::SendPermits;
+
+/// The one place `email.max_connections` becomes both the mailer's
+/// connection pool and the process's send permits, so the two cannot
+/// disagree.
+pub(crate) fn sending(email: &EmailSettings) -> anyhow::Result<(Mailer, SendPermits)> {
+    let mailer = Mailer::from_settings(email)?;
+    let permits = SendPermits::new(email.max_connections as usize);
+    Ok((mailer, permits))
+}
 pub use templates::Templates;

@@ -15,15 +15,24 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub struct SendPermits {
     slots: Arc<Semaphore>,
+    capacity: usize,
     others_waiting: AtomicUsize,
 }
 
 impl SendPermits {
     pub fn new(slots: usize) -> Self {
+        let capacity = slots.max(1);
         Self {
-            slots: Arc::new(Semaphore::new(slots.max(1))),
+            slots: Arc::new(Semaphore::new(capacity)),
+            capacity,
             others_waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// How many messages may be in flight at once: as many fan-out senders
+    /// as this are worth running.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// A slot for one message that is not part of the fan-out.

@@ -32,16 +32,17 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// The one place `email.max_connections`, `email.rate_per_second` and
-    /// the publishing settings become the sending and publishing machinery.
+    /// The one place `email.rate_per_second` and the publishing settings
+    /// become the rate limiter and the publisher (`email.max_connections`
+    /// became the mailer and `sends` in `email::sending`).
     pub(crate) fn new(
         store: Arc<dyn Store>,
         settings: Arc<Settings>,
         mailer: Arc<Mailer>,
+        sends: Arc<SendPermits>,
         templates: Arc<Templates>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let sends = Arc::new(SendPermits::new(settings.email.max_connections as usize));
         let limiter = std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {
             Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
                 rate,

@@ -99,7 +99,7 @@ pub async fn claim(worker: &Worker) -> anyhow::Result<Option<Job>> {
 /// Runs chunk jobs, starting with `first`, until none is due or `shutdown`
 /// fires; then wakes the scheduler (more may be due later).
 pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, wake: Wake) {
-    let connections = worker.settings.email.max_connections.max(1) as usize;
+    let connections = worker.sends.capacity();
     let progress = Arc::new(Progress::default());
     // A page of room: the feeder reads the next page while this one is
     // being sent, so the senders do not wait for the query.
