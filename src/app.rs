@@ -5,16 +5,23 @@
 use crate::cases;
 use crate::clock::{Clock, SystemClock};
 use crate::email::Templates;
-use crate::http;
+use crate::http::{self, problem::Problem};
 use crate::scheduler::{Scheduler, Wake, Worker};
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::store::{self, Store};
 use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 pub struct Application {
     listener: TcpListener,
@@ -104,7 +111,7 @@ impl Application {
             .store
             .watch_jobs(self.scheduler.wake.clone(), shutdown.clone());
         let store = Arc::clone(&self.scheduler.worker.store);
-        let router = http::router(self.state);
+        let router = router(self.state);
         // The scheduler's log lines name this instance (several may share a database).
         let scheduler = tokio::spawn(tracing::Instrument::instrument(
             self.scheduler.run(shutdown.clone()),
@@ -123,6 +130,57 @@ impl Application {
         tracing::info!("breachd stopped");
         Ok(())
     }
+}
+
+/// The whole HTTP surface: the API, its description, health and metrics,
+/// the staff pages and the published notices, under one body limit, one
+/// request timeout and a request id on every request's log span.
+fn router(state: AppState) -> Router {
+    let timeout = state.settings.request_timeout;
+    Router::new()
+        .nest("/api/v1", http::api_routes())
+        // Public, outside `api_routes()`: the API's description holds no data.
+        .route("/api/v1/openapi.json", get(http::openapi::document))
+        .route("/livez", get(http::health::livez))
+        .route("/readyz", get(http::health::readyz))
+        .route("/metrics", get(http::metrics::metrics))
+        .merge(crate::web::routes())
+        // The published website notices, public like the real site.
+        .nest_service(
+            "/notices",
+            tower_http::services::ServeDir::new(&state.settings.publish_dir)
+                .append_index_html_on_directories(true),
+        )
+        .fallback(|| async {
+            Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")
+        })
+        .layer(DefaultBodyLimit::max(http::body::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(http::metrics::track))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // The route pattern, never the raw path or query: no ids of
+                // people and no tokens end up in logs.
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str)
+                    .to_owned();
+                let request_id = request
+                    .headers()
+                    .get(http::REQUEST_ID)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned();
+                tracing::info_span!("request", method = %request.method(), route, request_id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(http::REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
 }
 
 /// Cancels `token` on SIGTERM or SIGINT.
