@@ -14,8 +14,10 @@
 
 mod common;
 
-use breachd::domain::{ClockEvent, ObligationStatus, Party};
+use breachd::domain::incident::ReportedFacts;
+use breachd::domain::{ClockEvent, DelayRequest, ObligationStatus, Party};
 use breachd::rules::Classification;
+use breachd::rules::DueKind;
 use breachd::scheduler::planning;
 use breachd::store::*;
 use chrono::{DateTime, Duration, Utc};
@@ -82,6 +84,7 @@ conformance!(
     concurrent_events_on_one_version_conflict,
     record_event_replans_and_drops_obsolete_obligations,
     obligations_filter_and_order,
+    undated_obligations_are_pending_on_hold_or_open,
     incidents_filter_and_order,
     settling_cancels_jobs,
     enqueue_is_idempotent_by_key,
@@ -120,6 +123,15 @@ fn incident(title: &str, created_at: DateTime<Utc>) -> IncidentRecord {
             needs_review: vec!["mystery".into()],
         },
         affected_students: Some(1200),
+        facts: ReportedFacts {
+            affected_residents: Some(600),
+            enrollment: Some(48_000),
+            delay: Some(DelayRequest {
+                agency: "the state police".into(),
+                written: true,
+            }),
+            historical: false,
+        },
         filed_by: "secops".into(),
         created_at,
         version: 0,
@@ -148,6 +160,10 @@ fn obligation(
         clock: ClockEvent::board_notified(),
         clock_started_at: due_at.map(|due| due - Duration::days(2)),
         due_at,
+        // Not the defaults, so that a round trip shows they are stored.
+        due_kind: DueKind::Relative,
+        on_hold: false,
+        rolled_due_at: due_at.map(|due| due + Duration::days(1)),
         sources: Vec::new(),
         completed_at: None,
         completion_note: None,
@@ -690,6 +706,52 @@ async fn obligations_filter_and_order(store: Arc<dyn Store>) {
         .map(|o| o.kind)
         .collect();
     assert_eq!(of_a, ["a_overdue", "a_open", "a_pending"]);
+}
+
+/// An obligation without a due time: pending before its clock starts, on
+/// hold while a law-enforcement delay holds it, open (due as soon as
+/// practicable) when the law sets no fixed time. The store's filters agree
+/// with `ObligationRecord::status` (docs/deadlines.md).
+async fn undated_obligations_are_pending_on_hold_or_open(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let a = incident("Alpha", now - Duration::days(3));
+    let pending = obligation(a.id, "a_pending", None, now);
+    let mut held = obligation(a.id, "a_held", None, now);
+    held.clock_started_at = Some(now - Duration::days(1));
+    held.on_hold = true;
+    let mut asap = obligation(a.id, "a_asap", None, now);
+    asap.clock_started_at = Some(now - Duration::days(1));
+    asap.due_kind = DueKind::AsSoonAsPracticable;
+    file(&store, &a, &[pending, held, asap], &[]).await;
+    for (status, expected) in [
+        (ObligationStatus::Pending, vec!["a_pending"]),
+        (ObligationStatus::OnHold, vec!["a_held"]),
+        (ObligationStatus::Open, vec!["a_asap"]),
+    ] {
+        let rows = store
+            .list_obligations(&ObligationFilter {
+                statuses: vec![status],
+                due_before: None,
+                incident_id: None,
+                now,
+                limit: 100,
+            })
+            .await
+            .unwrap();
+        assert_eq!(kinds(&rows), expected, "status {status:?}");
+        for row in &rows {
+            assert_eq!(row.obligation.status(now), status);
+        }
+    }
+    let counts = store.obligation_counts(now).await.unwrap();
+    for status in [
+        ObligationStatus::Pending,
+        ObligationStatus::OnHold,
+        ObligationStatus::Open,
+    ] {
+        let count = counts.iter().find(|(s, _)| *s == status).map(|(_, n)| *n);
+        assert_eq!(count, Some(1), "{status:?} in {counts:?}");
+    }
 }
 
 async fn incidents_filter_and_order(store: Arc<dyn Store>) {

@@ -187,7 +187,7 @@ impl Context {
             };
             let mut recorded = incident.clone();
             recorded.events.push(event.clone());
-            let facts = facts_of_record(&recorded);
+            let facts = facts_of_record(&self.settings.engine, &recorded);
             let plans = self.settings.engine.evaluate(&facts, now);
             let obligations = records_from_plans(id, &plans, &existing, by, now);
             // Reminders are planned for the obligations as they will stand:
@@ -274,8 +274,13 @@ pub fn draft(
         (ClockEvent::discovered(), Some(new.discovered_at)),
         (ClockEvent::board_notified(), new.board_notified_at),
     ];
+    let others = new
+        .events
+        .iter()
+        .map(|(kind, at)| (kind.clone(), Some(*at)));
     let events = reported
         .into_iter()
+        .chain(others)
         .filter_map(|(kind, at)| {
             Some(EventRecord {
                 kind: kind.clone(),
@@ -294,6 +299,7 @@ pub fn draft(
         data_elements: new.data_elements.clone(),
         classification,
         affected_students: new.affected_students,
+        facts: new.facts.clone(),
         filed_by: filed_by.to_owned(),
         created_at: now,
         version: 0,
@@ -305,17 +311,23 @@ pub fn draft(
 }
 
 /// The engine's view of a stored incident.
-pub fn facts_of_record(incident: &IncidentRecord) -> IncidentFacts {
+pub fn facts_of_record(engine: &Engine, incident: &IncidentRecord) -> IncidentFacts {
     let events: BTreeMap<ClockEvent, DateTime<Utc>> = incident
         .events
         .iter()
         .map(|event| (event.kind.clone(), event.at))
         .collect();
-    IncidentFacts::new(
+    let facts = IncidentFacts::new(
         breach_at(incident.contractor.is_some(), incident.own_systems),
         incident.contractor.clone(),
         incident.classification.classes.clone(),
         events,
+    );
+    engine.facts_with(
+        facts,
+        incident.affected_students,
+        &incident.facts,
+        &incident.classification,
     )
 }
 
@@ -345,6 +357,9 @@ pub fn records_from_plans(
                 clock: plan.clock.clone(),
                 clock_started_at: plan.clock_started_at,
                 due_at: plan.due_at,
+                due_kind: plan.due_kind,
+                on_hold: plan.on_hold,
+                rolled_due_at: plan.rolled_due_at,
                 sources: plan.sources.clone(),
                 completed_at: completing_event,
                 completion_note: completing_event

@@ -95,8 +95,9 @@ impl ClockEvent {
 /// district recorded it. Its times are the `delay_requested` and
 /// `delay_ended` events; this says who asked and how, because some statutes
 /// hold the clock only for a written request (105 ILCS 85/27(d)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DelayRequest {
+    #[schema(max_length = 300, example = "the state police")]
     pub agency: String,
     /// Whether the request was made in writing.
     pub written: bool,

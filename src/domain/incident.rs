@@ -1,9 +1,11 @@
 //! A breach report as IT staff file it, parsed field by field so that a bad
 //! request is answered with every problem at once, each naming its field.
 
+use super::event::{ClockEvent, DelayRequest};
 use super::timestamp::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -71,10 +73,42 @@ pub struct NewIncident {
     #[schema(min_items = 1, max_items = 500, example = json!(["student_name", "ssn"]))]
     pub data_elements: Vec<String>,
     pub affected_students: Option<u64>,
+    /// Clock events beyond `discovered_at` and `board_notified_at`, such as
+    /// `determined` or `delay_requested` (the district's rule pack names
+    /// which it knows).
+    #[schema(value_type = Option<BTreeMap<String, String>>, example = json!({"determined": "2025-01-06T10:00:00-05:00"}))]
+    pub events: BTreeMap<ClockEvent, Timestamp>,
+    #[serde(flatten)]
+    pub facts: ReportedFacts,
 }
 
+/// What a report says beyond its clock events and data elements, kept with
+/// the incident: the counts some statutes' thresholds need, a
+/// law-enforcement delay's details, and whether it is a historical record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReportedFacts {
+    /// People whose personal information in the state-law sense was
+    /// involved; unknown counts are read the strict way (the rule applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affected_residents: Option<u64>,
+    /// Students enrolled in the district (for share thresholds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrollment: Option<u64>,
+    /// Who asked for notice to be delayed, and whether in writing; its times
+    /// are the `delay_requested` and `delay_ended` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<DelayRequest>,
+    /// Accept events older than every rule of the district's pack (an old
+    /// breach recorded for the file), instead of refusing them as a typo.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub historical: bool,
+}
+
+/// The largest count stored (the databases keep signed 64-bit integers).
+const MAX_COUNT: u64 = i64::MAX as u64;
+
 /// Every field of the body; any other is refused.
-pub(crate) const FIELDS: [&str; 8] = [
+pub(crate) const FIELDS: [&str; 13] = [
     "title",
     "own_systems",
     "description",
@@ -83,6 +117,11 @@ pub(crate) const FIELDS: [&str; 8] = [
     "board_notified_at",
     "data_elements",
     "affected_students",
+    "events",
+    "delay",
+    "affected_residents",
+    "enrollment",
+    "historical",
 ];
 
 impl NewIncident {
@@ -131,16 +170,18 @@ impl NewIncident {
             }
         }
         let data_elements = data_elements(object, &mut errors);
-        let affected_students = match object.get("affected_students") {
-            None | Some(Value::Null) => None,
-            Some(value) => match value.as_u64() {
-                Some(count) => Some(count),
-                None => {
-                    errors.push(FieldError::new(
-                        "affected_students",
-                        "must be a whole number of zero or more",
-                    ));
-                    None
+        let affected_students = count_field(object, "affected_students", &mut errors);
+        let events = extra_events(object, &mut errors);
+        let facts = ReportedFacts {
+            affected_residents: count_field(object, "affected_residents", &mut errors),
+            enrollment: count_field(object, "enrollment", &mut errors),
+            delay: delay_field(object, &events, &mut errors),
+            historical: match object.get("historical") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(flag)) => *flag,
+                Some(_) => {
+                    errors.push(FieldError::new("historical", "must be true or false"));
+                    false
                 }
             },
         };
@@ -154,8 +195,145 @@ impl NewIncident {
                 board_notified_at,
                 data_elements,
                 affected_students,
+                events,
+                facts,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// A count of people: a whole number from 0 to 2^63 - 1.
+fn count_field(
+    object: &Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<u64> {
+    match object.get(field) {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_u64() {
+            Some(count) if count <= MAX_COUNT => Some(count),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be at most {MAX_COUNT}"),
+                ));
+                None
+            }
+            None => {
+                errors.push(FieldError::new(
+                    field,
+                    "must be a whole number of zero or more",
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// `events`: clock events by name, each an RFC 3339 time with an offset.
+/// `discovered` and `board_notified` have fields of their own.
+fn extra_events(
+    object: &Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) -> BTreeMap<ClockEvent, Timestamp> {
+    let mut events = BTreeMap::new();
+    let entries = match object.get("events") {
+        None | Some(Value::Null) => return events,
+        Some(Value::Object(entries)) => entries,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "events",
+                "must be an object of event names and times",
+            ));
+            return events;
+        }
+    };
+    for (name, value) in entries {
+        let field = format!("events.{name}");
+        let kind = match ClockEvent::parse(name) {
+            Ok(kind) => kind,
+            Err(reason) => {
+                errors.push(FieldError::new(&field, reason));
+                continue;
+            }
+        };
+        if [ClockEvent::DISCOVERED, ClockEvent::BOARD_NOTIFIED].contains(&kind.as_str()) {
+            errors.push(FieldError::new(
+                &field,
+                format!("is given as {name}_at, at the top level of the body"),
+            ));
+            continue;
+        }
+        if let Some(at) = timestamp_field(&field, value, errors) {
+            events.insert(kind, at);
+        }
+    }
+    events
+}
+
+/// `delay`: `{"agency": "…", "written": true|false}`, with the
+/// `delay_requested` event it describes.
+fn delay_field(
+    object: &Map<String, Value>,
+    events: &BTreeMap<ClockEvent, Timestamp>,
+    errors: &mut Vec<FieldError>,
+) -> Option<DelayRequest> {
+    let value = match object.get("delay") {
+        None | Some(Value::Null) => return None,
+        Some(value) => value,
+    };
+    let Some(fields) = value.as_object() else {
+        errors.push(FieldError::new(
+            "delay",
+            "must be an object with agency and written",
+        ));
+        return None;
+    };
+    reject_unknown_fields_under("delay", fields, &["agency", "written"], errors);
+    let before = errors.len();
+    let agency = required_text(fields, "agency", MAX_TITLE_CHARS, errors);
+    for error in &mut errors[before..] {
+        error.field = format!("delay.{}", error.field);
+    }
+    let written = match fields.get("written") {
+        Some(Value::Bool(flag)) => Some(*flag),
+        _ => {
+            errors.push(FieldError::new(
+                "delay.written",
+                "is required: true when the request was made in writing",
+            ));
+            None
+        }
+    };
+    let requested = events
+        .keys()
+        .any(|kind| kind.as_str() == ClockEvent::DELAY_REQUESTED);
+    if !requested {
+        errors.push(FieldError::new(
+            "delay",
+            "needs the time of the request, as events.delay_requested",
+        ));
+    }
+    Some(DelayRequest {
+        agency: agency?,
+        written: written?,
+    })
+}
+
+/// As `reject_unknown_fields`, for the fields of an object inside the body.
+fn reject_unknown_fields_under(
+    parent: &str,
+    object: &Map<String, Value>,
+    allowed: &[&str],
+    errors: &mut Vec<FieldError>,
+) {
+    for key in object.keys() {
+        if !allowed.contains(&key.as_str()) {
+            errors.push(FieldError::new(
+                format!("{parent}.{key}"),
+                format!("unknown field; expected one of {}", allowed.join(", ")),
+            ));
         }
     }
 }

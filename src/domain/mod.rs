@@ -16,5 +16,5 @@ pub use category::InfoCategory;
 pub use data_class::DataClass;
 pub use event::{ClockEvent, DelayRequest};
 pub use incident::{BreachAt, FieldError, NewIncident};
-pub use obligation::{ObligationStatus, Party};
+pub use obligation::{ObligationStatus, Party, Undated};
 pub use timestamp::Timestamp;

@@ -37,6 +37,17 @@ impl std::fmt::Display for Party {
     }
 }
 
+/// Why an obligation without a due time has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undated {
+    /// Its clock has not started.
+    NotStarted,
+    /// Its clock runs but the law sets no fixed time.
+    NoFixedTime,
+    /// A law-enforcement delay holds it.
+    OnHold,
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
@@ -44,6 +55,10 @@ impl std::fmt::Display for Party {
 pub enum ObligationStatus {
     /// Its clock event has not happened yet.
     Pending,
+    /// A law-enforcement delay holds its clock: no due time until it ends.
+    OnHold,
+    /// Its clock runs: due at its due time, or, where the law sets no fixed
+    /// time, now ("as soon as practicable").
     Open,
     Overdue,
     /// Completed on or before its due time.
@@ -54,8 +69,9 @@ pub enum ObligationStatus {
 }
 
 impl ObligationStatus {
-    pub const ALL: [ObligationStatus; 6] = [
+    pub const ALL: [ObligationStatus; 7] = [
         ObligationStatus::Pending,
+        ObligationStatus::OnHold,
         ObligationStatus::Open,
         ObligationStatus::Overdue,
         ObligationStatus::Done,
@@ -66,6 +82,7 @@ impl ObligationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ObligationStatus::Pending => "pending",
+            ObligationStatus::OnHold => "on_hold",
             ObligationStatus::Open => "open",
             ObligationStatus::Overdue => "overdue",
             ObligationStatus::Done => "done",
@@ -80,6 +97,22 @@ impl ObligationStatus {
             self,
             ObligationStatus::Done | ObligationStatus::Late | ObligationStatus::Waived
         )
+    }
+
+    /// As `at`, for an obligation that may have no due time although its
+    /// clock runs: `undated` says why it has none.
+    pub fn of(
+        now: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        completed_at: Option<DateTime<Utc>>,
+        waived: bool,
+        undated: Undated,
+    ) -> Self {
+        match (Self::at(now, due_at, completed_at, waived), undated) {
+            (ObligationStatus::Pending, Undated::NoFixedTime) => ObligationStatus::Open,
+            (ObligationStatus::Pending, Undated::OnHold) => ObligationStatus::OnHold,
+            (status, _) => status,
+        }
     }
 
     /// Derives the status from the stored facts at instant `now`.

@@ -29,6 +29,28 @@ pub enum DueKind {
     Periodic,
 }
 
+impl DueKind {
+    pub const ALL: [DueKind; 4] = [
+        DueKind::Fixed,
+        DueKind::Relative,
+        DueKind::AsSoonAsPracticable,
+        DueKind::Periodic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueKind::Fixed => "fixed",
+            DueKind::Relative => "relative",
+            DueKind::AsSoonAsPracticable => "as_soon_as_practicable",
+            DueKind::Periodic => "periodic",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
 /// How a `relative` rule is tied to the other duty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

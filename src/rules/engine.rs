@@ -16,6 +16,7 @@ use super::deadline::{due_at, local_date};
 use super::pack::{Kind, OwnWork, RulePack, Scope, WEBSITE_KIND};
 use super::taxonomy::{Classification, Taxonomy};
 use super::within::Within;
+use crate::domain::incident::ReportedFacts;
 use crate::domain::{BreachAt, ClockEvent, DataClass, DelayRequest, InfoCategory, NewIncident};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -258,14 +259,41 @@ impl Engine {
         if let Some(notified) = incident.board_notified_at {
             events.insert(ClockEvent::board_notified(), notified.utc());
         }
-        IncidentFacts::new(
-            incident.breach_at(),
-            incident.contractor.clone(),
-            classification.classes.clone(),
-            events,
+        for (kind, at) in &incident.events {
+            events.insert(kind.clone(), at.utc());
+        }
+        self.facts_with(
+            IncidentFacts::new(
+                incident.breach_at(),
+                incident.contractor.clone(),
+                classification.classes.clone(),
+                events,
+            ),
+            incident.affected_students,
+            &incident.facts,
+            classification,
         )
-        .with_affected_students(incident.affected_students)
-        .with_categories(self.categories(classification))
+    }
+
+    /// `facts` with the counts, the delay and the information categories
+    /// that a report gives beyond its events (for a new report and a stored
+    /// one alike).
+    pub fn facts_with(
+        &self,
+        facts: IncidentFacts,
+        affected_students: Option<u64>,
+        reported: &ReportedFacts,
+        classification: &Classification,
+    ) -> IncidentFacts {
+        let facts = facts
+            .with_affected_students(affected_students)
+            .with_affected_residents(reported.affected_residents)
+            .with_enrollment(reported.enrollment)
+            .with_categories(self.categories(classification));
+        match &reported.delay {
+            Some(delay) => facts.with_delay(delay.clone()),
+            None => facts,
+        }
     }
 
     /// Derives the obligations for `facts`; `as_of` picks the rules in force

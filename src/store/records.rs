@@ -2,8 +2,10 @@
 //! back, whichever backend holds them.
 
 use super::{StoreError, StoreResult};
-use crate::domain::{ClockEvent, ObligationStatus, Party};
+use crate::domain::incident::ReportedFacts;
+use crate::domain::{ClockEvent, ObligationStatus, Party, Undated};
 use crate::rules::taxonomy::Classification;
+use crate::rules::DueKind;
 use crate::rules::SourcePlan;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,9 @@ pub struct IncidentRecord {
     pub data_elements: Vec<String>,
     pub classification: Classification,
     pub affected_students: Option<u64>,
+    /// Counts, a delay's details, `historical`: what the report said beyond
+    /// its events.
+    pub facts: ReportedFacts,
     pub filed_by: String,
     pub created_at: DateTime<Utc>,
     pub version: i64,
@@ -44,6 +49,14 @@ pub struct ObligationRecord {
     pub clock: ClockEvent,
     pub clock_started_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
+    /// The operative source's kind of deadline: with no `due_at` and a
+    /// started clock, `as_soon_as_practicable` is due now, with no fixed time.
+    pub due_kind: DueKind,
+    /// A law-enforcement delay holds the clock: no due time until it ends.
+    pub on_hold: bool,
+    /// The next business day where a roll rule may move a weekend or holiday
+    /// end: shown beside `due_at`, never instead of it.
+    pub rolled_due_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourcePlan>,
     pub completed_at: Option<DateTime<Utc>>,
     pub completion_note: Option<String>,
@@ -56,12 +69,24 @@ pub struct ObligationRecord {
 
 impl ObligationRecord {
     pub fn status(&self, now: DateTime<Utc>) -> ObligationStatus {
-        ObligationStatus::at(
+        ObligationStatus::of(
             now,
             self.due_at,
             self.completed_at,
             self.waived_at.is_some(),
+            self.undated(),
         )
+    }
+
+    /// Why it has no due time, if it has none.
+    pub fn undated(&self) -> Undated {
+        if self.on_hold {
+            Undated::OnHold
+        } else if self.clock_started_at.is_some() && self.due_kind == DueKind::AsSoonAsPracticable {
+            Undated::NoFixedTime
+        } else {
+            Undated::NotStarted
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::audit::AuditEntry;
 use crate::domain::{ClockEvent, Party};
+use crate::rules::DueKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgRow, Postgres};
@@ -79,6 +80,11 @@ fn clock_event(row: &impl Columns, column: &str) -> StoreResult<ClockEvent> {
     ClockEvent::parse(&text).map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
 }
 
+fn due_kind(row: &impl Columns) -> StoreResult<DueKind> {
+    let text: String = row.read("due_kind")?;
+    DueKind::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("due_kind {text:?}")))
+}
+
 fn party(row: &impl Columns) -> StoreResult<Party> {
     let text: String = row.read("party")?;
     Party::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("party {text:?}")))
@@ -115,6 +121,7 @@ pub(crate) fn incident(row: &impl Columns) -> StoreResult<IncidentRecord> {
         data_elements: json(row, "data_elements")?,
         classification: json(row, "classification")?,
         affected_students: affected.and_then(|n| u64::try_from(n).ok()),
+        facts: json(row, "facts")?,
         filed_by: row.read("filed_by")?,
         created_at: row.read("created_at")?,
         version: row.read("version")?,
@@ -133,6 +140,9 @@ pub(crate) fn obligation(row: &impl Columns) -> StoreResult<ObligationRecord> {
         clock: clock_event(row, "clock")?,
         clock_started_at: row.read("clock_started_at")?,
         due_at: row.read("due_at")?,
+        due_kind: due_kind(row)?,
+        on_hold: row.read("on_hold")?,
+        rolled_due_at: row.read("rolled_due_at")?,
         sources: json(row, "sources")?,
         completed_at: row.read("completed_at")?,
         completion_note: row.read("completion_note")?,

@@ -76,6 +76,7 @@ pub fn status(
         ObligationStatus::Open if due.is_some_and(|due| due - now <= SOON) => ("Due soon", "soon"),
         ObligationStatus::Open => ("Open", "open"),
         ObligationStatus::Pending => ("Waiting", "pending"),
+        ObligationStatus::OnHold => ("On hold", "pending"),
         ObligationStatus::Done => ("Done", "done"),
         ObligationStatus::Late => ("Done late", "late"),
         ObligationStatus::Waived => ("Waived", "waived"),
@@ -92,6 +93,10 @@ pub fn event_label(kind: &str) -> String {
         "families_notified" => "Families notified".into(),
         "website_posted" => "Website notice posted".into(),
         "residents_notified" => "Residents notified".into(),
+        "determined" => "Breach determined".into(),
+        "recovered" => "Systems recovered".into(),
+        "delay_requested" => "Law enforcement asked for a delay".into(),
+        "delay_ended" => "Law enforcement delay ended".into(),
         "contract_executed" => "Contract executed".into(),
         other => sentence(other),
     }

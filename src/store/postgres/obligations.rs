@@ -115,19 +115,8 @@ pub(super) async fn counts(
     store: &PgStore,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<(ObligationStatus, i64)>> {
-    let row = sqlx::query(
-        "SELECT
-           COUNT(*) FILTER (WHERE completed_at IS NULL AND waived_at IS NULL AND due_at IS NULL) AS pending,
-           COUNT(*) FILTER (WHERE completed_at IS NULL AND waived_at IS NULL AND due_at >= $1) AS open,
-           COUNT(*) FILTER (WHERE completed_at IS NULL AND waived_at IS NULL AND due_at < $1) AS overdue,
-           COUNT(*) FILTER (WHERE completed_at IS NOT NULL AND waived_at IS NULL AND (due_at IS NULL OR completed_at <= due_at)) AS done,
-           COUNT(*) FILTER (WHERE completed_at IS NOT NULL AND waived_at IS NULL AND completed_at > due_at) AS late,
-           COUNT(*) FILTER (WHERE waived_at IS NOT NULL) AS waived
-         FROM obligations",
-    )
-    .bind(now)
-    .fetch_one(&store.pool)
-    .await?;
+    let statement = sql::counts_in_one_pass(now);
+    let row = query(&statement).fetch_one(&store.pool).await?;
     ObligationStatus::ALL
         .into_iter()
         .map(|status| Ok((status, row.read::<i64>(status.as_str())?)))

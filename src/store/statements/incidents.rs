@@ -41,8 +41,8 @@ pub(crate) fn insert_idempotency(
 pub(crate) fn insert(incident: &IncidentRecord) -> Statement<'_> {
     Statement::new(
         "INSERT INTO incidents (id, title, description, contractor, own_systems, data_elements, classification,
-                                affected_students, filed_by, created_at, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
+                                affected_students, filed_by, created_at, version, facts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11)",
     )
     .bind(incident.id)
     .bind(&incident.title)
@@ -54,6 +54,7 @@ pub(crate) fn insert(incident: &IncidentRecord) -> Statement<'_> {
     .bind(incident.affected_students.and_then(|n| i64::try_from(n).ok()))
     .bind(&incident.filed_by)
     .bind(incident.created_at)
+    .bind(crate::store::rows::to_json(&incident.facts))
 }
 
 pub(crate) fn insert_event(incident_id: Uuid, event: &EventRecord) -> Statement<'_> {

@@ -12,12 +12,14 @@ use uuid::Uuid;
 pub(crate) fn upsert(incident_id: Uuid, obligation: &ObligationRecord) -> Statement<'_> {
     Statement::new(
         "INSERT INTO obligations (id, incident_id, kind, title, party, recipient, clock, clock_started_at, due_at, sources,
-                                  completed_at, completion_note, completed_by, waived_at, waive_reason, waived_by, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                  completed_at, completion_note, completed_by, waived_at, waive_reason, waived_by, updated_at,
+                                  due_kind, on_hold, rolled_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
          ON CONFLICT (incident_id, kind) DO UPDATE SET
             title = excluded.title, party = excluded.party, recipient = excluded.recipient,
             clock = excluded.clock, clock_started_at = excluded.clock_started_at,
             due_at = excluded.due_at, sources = excluded.sources,
+            due_kind = excluded.due_kind, on_hold = excluded.on_hold, rolled_due_at = excluded.rolled_due_at,
             completed_at = COALESCE(obligations.completed_at, excluded.completed_at),
             completion_note = CASE WHEN obligations.completed_at IS NULL THEN excluded.completion_note ELSE obligations.completion_note END,
             completed_by = CASE WHEN obligations.completed_at IS NULL THEN excluded.completed_by ELSE obligations.completed_by END,
@@ -40,6 +42,9 @@ pub(crate) fn upsert(incident_id: Uuid, obligation: &ObligationRecord) -> Statem
     .bind(&obligation.waive_reason)
     .bind(&obligation.waived_by)
     .bind(obligation.updated_at)
+    .bind(obligation.due_kind.as_str())
+    .bind(obligation.on_hold)
+    .bind(obligation.rolled_due_at)
 }
 
 pub(crate) fn by_id(id: Uuid) -> Statement<'static> {
@@ -72,12 +77,25 @@ pub(crate) fn push_status_clause(
     now: DateTime<Utc>,
 ) {
     match status {
+        // Mirrors `ObligationRecord::status`: an undated obligation is on
+        // hold, open with no fixed time, or pending.
         ObligationStatus::Pending => {
-            statement.push("(o.completed_at IS NULL AND o.waived_at IS NULL AND o.due_at IS NULL)");
+            statement.push(
+                "(o.completed_at IS NULL AND o.waived_at IS NULL AND o.due_at IS NULL AND NOT o.on_hold \
+                  AND NOT (o.clock_started_at IS NOT NULL AND o.due_kind = 'as_soon_as_practicable'))",
+            );
+        }
+        ObligationStatus::OnHold => {
+            statement.push(
+                "(o.completed_at IS NULL AND o.waived_at IS NULL AND o.due_at IS NULL AND o.on_hold)",
+            );
         }
         ObligationStatus::Open => {
-            statement.push("(o.completed_at IS NULL AND o.waived_at IS NULL AND o.due_at >= ");
-            statement.push_bind(now).push(")");
+            statement.push(
+                "(o.completed_at IS NULL AND o.waived_at IS NULL AND ((o.due_at IS NULL AND NOT o.on_hold \
+                  AND o.clock_started_at IS NOT NULL AND o.due_kind = 'as_soon_as_practicable') OR o.due_at >= ",
+            );
+            statement.push_bind(now).push("))");
         }
         ObligationStatus::Overdue => {
             statement.push("(o.completed_at IS NULL AND o.waived_at IS NULL AND o.due_at < ");
@@ -161,6 +179,22 @@ pub(crate) fn settle<'a>(
     .bind(by)
     .bind(now)
     .bind(id)
+}
+
+/// Every status counted in one pass (`COUNT(*) FILTER`, PostgreSQL's), each
+/// column named for its status, with the same conditions as the filters.
+pub(crate) fn counts_in_one_pass(now: DateTime<Utc>) -> Statement<'static> {
+    let mut statement = Statement::new("SELECT ");
+    for (index, status) in ObligationStatus::ALL.into_iter().enumerate() {
+        if index > 0 {
+            statement.push(", ");
+        }
+        statement.push("COUNT(*) FILTER (WHERE ");
+        push_status_clause(&mut statement, status, now);
+        statement.push(&format!(") AS {}", status.as_str()));
+    }
+    statement.push(" FROM obligations o");
+    statement
 }
 
 /// How many obligations are in `status` at `now`.
