@@ -266,6 +266,12 @@ fn deadlines(
             return Ok(ExitCode::FAILURE);
         }
     };
+    if let Err(errors) = cases::incidents::check(&settings.engine, &incident, now) {
+        for error in errors {
+            eprintln!("{}: {}", error.field, error.reason);
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     let (record, obligations) =
         cases::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
     let view = views::json::incident(

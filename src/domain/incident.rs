@@ -78,14 +78,36 @@ pub struct NewIncident {
     /// which it knows).
     #[schema(value_type = Option<BTreeMap<String, String>>, example = json!({"determined": "2025-01-06T10:00:00-05:00"}))]
     pub events: BTreeMap<ClockEvent, Timestamp>,
-    #[serde(flatten)]
-    pub facts: ReportedFacts,
+    /// People whose personal information in the state-law sense was
+    /// involved; unknown counts are read the strict way (the rule applies).
+    pub affected_residents: Option<u64>,
+    /// Students enrolled in the district (for share thresholds).
+    pub enrollment: Option<u64>,
+    /// Who asked for notice to be delayed and whether in writing, with
+    /// `events.delay_requested` (and `events.delay_ended` once it ends).
+    pub delay: Option<DelayRequest>,
+    /// Accept events older than every rule of the district's pack (an old
+    /// breach recorded for the file) instead of refusing them as a typo.
+    #[schema(value_type = Option<bool>)]
+    pub historical: bool,
+}
+
+impl NewIncident {
+    /// What the report says beyond its events, as kept with the incident.
+    pub fn facts(&self) -> ReportedFacts {
+        ReportedFacts {
+            affected_residents: self.affected_residents,
+            enrollment: self.enrollment,
+            delay: self.delay.clone(),
+            historical: self.historical,
+        }
+    }
 }
 
 /// What a report says beyond its clock events and data elements, kept with
 /// the incident: the counts some statutes' thresholds need, a
 /// law-enforcement delay's details, and whether it is a historical record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportedFacts {
     /// People whose personal information in the state-law sense was
     /// involved; unknown counts are read the strict way (the rule applies).
@@ -172,18 +194,16 @@ impl NewIncident {
         let data_elements = data_elements(object, &mut errors);
         let affected_students = count_field(object, "affected_students", &mut errors);
         let events = extra_events(object, &mut errors);
-        let facts = ReportedFacts {
-            affected_residents: count_field(object, "affected_residents", &mut errors),
-            enrollment: count_field(object, "enrollment", &mut errors),
-            delay: delay_field(object, &events, &mut errors),
-            historical: match object.get("historical") {
-                None | Some(Value::Null) => false,
-                Some(Value::Bool(flag)) => *flag,
-                Some(_) => {
-                    errors.push(FieldError::new("historical", "must be true or false"));
-                    false
-                }
-            },
+        let affected_residents = count_field(object, "affected_residents", &mut errors);
+        let enrollment = count_field(object, "enrollment", &mut errors);
+        let delay = delay_field(object, &events, &mut errors);
+        let historical = match object.get("historical") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => {
+                errors.push(FieldError::new("historical", "must be true or false"));
+                false
+            }
         };
         match (title, discovered_at, errors.is_empty()) {
             (Some(title), Some(discovered_at), true) => Ok(NewIncident {
@@ -196,7 +216,10 @@ impl NewIncident {
                 data_elements,
                 affected_students,
                 events,
-                facts,
+                affected_residents,
+                enrollment,
+                delay,
+                historical,
             }),
             _ => Err(errors),
         }

@@ -270,7 +270,7 @@ impl Engine {
                 events,
             ),
             incident.affected_students,
-            &incident.facts,
+            &incident.facts(),
             classification,
         )
     }

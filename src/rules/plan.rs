@@ -149,7 +149,8 @@ impl SourcePlan {
             clock_started_at,
             due_at,
             due_kind: DueKind::Fixed,
-            verified: None,
+            // The district's own policy or contract: its text is the source.
+            verified: Some(true),
             note: None,
             relative_to: None,
             after: None,

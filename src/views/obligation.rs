@@ -3,7 +3,7 @@
 
 use super::{maybe_time, time, time_left, Ids};
 use crate::domain::{ClockEvent, ObligationStatus};
-use crate::rules::{SourcePlan, Within};
+use crate::rules::{Assumption, DueKind, SourcePlan, Within};
 use crate::store::{Job, JobState, ObligationRecord, ObligationWithIncident};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -33,9 +33,18 @@ pub struct Obligation {
     pub clock: String,
     #[schema(format = DateTime)]
     pub clock_started_at: Option<String>,
-    /// The earliest due time of the sources; null while pending.
+    /// The earliest due time of the sources; null while pending, on hold,
+    /// or where the law sets no fixed time (`due_kind`).
     #[schema(format = DateTime)]
     pub due_at: Option<String>,
+    /// `fixed`, `relative` (tied to another duty), `as_soon_as_practicable`
+    /// (due now, with no fixed time, while open) or `periodic`.
+    pub due_kind: DueKind,
+    /// The next business day where a weekend or holiday end may roll
+    /// (N.Y. Gen. Constr. Law § 25-a): a secondary date, never the deadline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub rolled_due_at: Option<String>,
     /// "2d 3h left", "5h 12m overdue"; only while unsettled with a due time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_left: Option<String>,
@@ -68,6 +77,8 @@ pub fn obligation(record: &ObligationRecord, now: DateTime<Utc>, zone: Tz, ids: 
         clock: record.clock.to_string(),
         clock_started_at: maybe_time(record.clock_started_at, zone),
         due_at: maybe_time(record.due_at, zone),
+        due_kind: record.due_kind,
+        rolled_due_at: maybe_time(record.rolled_due_at, zone),
         time_left: record
             .due_at
             .filter(|_| !status.is_settled())
@@ -104,6 +115,26 @@ pub struct Source {
     pub clock_started_at: Option<String>,
     #[schema(format = DateTime)]
     pub due_at: Option<String>,
+    pub due_kind: DueKind,
+    /// Whether the statute or regulation text itself was read; false: confirm
+    /// with counsel (see `note`).
+    pub verified: bool,
+    /// How sure the reading is, and why where it is unsure.
+    pub note: Option<String>,
+    /// Where the law sets no fixed time but an outer limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub outer_bound_at: Option<String>,
+    /// A secondary, rolled date (see the obligation's `rolled_due_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub rolled_due_at: Option<String>,
+    /// A law-enforcement delay holds this source's clock.
+    pub on_hold: bool,
+    /// Facts that were unknown, and the strict reading taken for each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub assumptions: Vec<Assumption>,
 }
 
 fn source(source: &SourcePlan, zone: Tz) -> Source {
@@ -117,6 +148,13 @@ fn source(source: &SourcePlan, zone: Tz) -> Source {
         clock: source.clock.clone(),
         clock_started_at: maybe_time(source.clock_started_at, zone),
         due_at: maybe_time(source.due_at, zone),
+        due_kind: source.due_kind,
+        verified: source.verified.unwrap_or(false),
+        note: source.note.clone(),
+        outer_bound_at: maybe_time(source.outer_bound_at, zone),
+        rolled_due_at: maybe_time(source.rolled_due_at, zone),
+        on_hold: source.on_hold,
+        assumptions: source.assumptions.clone(),
     }
 }
 

@@ -1,0 +1,161 @@
+//! The law's shapes through the API: clock events beyond discovery, a
+//! law-enforcement delay, counts for thresholds, deadlines with no fixed
+//! time, sources that say how sure they are, and a mistyped year refused.
+//! Each case cites the rule it rests on (config/rules/us-il.toml,
+//! config/rules/us-ct.toml).
+
+mod common;
+
+use common::config::TestConfig;
+use common::{obligation, spawn_app_with, ADMIN, REPORTER};
+use serde_json::{json, Value};
+
+fn illinois() -> TestConfig {
+    TestConfig::new().layer(
+        r#"
+[district]
+jurisdiction = "US-IL"
+timezone = "America/Chicago"
+"#,
+    )
+}
+
+fn own_breach() -> Value {
+    json!({
+        "title": "Student records server breach",
+        "own_systems": true,
+        "discovered_at": "2026-03-02T09:00:00-06:00",
+        "data_elements": ["student_name", "ssn"],
+        "affected_students": 900,
+    })
+}
+
+#[tokio::test]
+async fn a_duty_with_no_fixed_time_is_open_with_no_due_time_and_its_sources_say_how_sure_they_are()
+{
+    // 815 ILCS 530/12(a): notice to residents "in the most expedient time
+    // possible and without unreasonable delay" (us-il/entity-notifies-residents/asap).
+    let app = spawn_app_with("2026-03-03T12:00:00-06:00", &illinois()).await;
+    let incident = app.file(&own_breach()).await;
+    let residents = obligation(&incident, "entity_notifies_residents");
+    assert_eq!(residents["status"], "open", "{residents}");
+    assert_eq!(residents["due_kind"], "as_soon_as_practicable");
+    assert!(residents["due_at"].is_null(), "{residents}");
+    let source = &residents["sources"][0];
+    assert_eq!(source["due_kind"], "as_soon_as_practicable");
+    assert!(source["verified"].is_boolean(), "{source}");
+    // The listing by status finds it as open, as the record says.
+    let (status, open) = app.get("/api/v1/obligations?status=open", ADMIN).await;
+    assert_eq!(status, 200, "{open}");
+    let kinds: Vec<&str> = open["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"entity_notifies_residents"), "{kinds:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_written_law_enforcement_delay_holds_the_families_notice() {
+    // 105 ILCS 85/27(d): notice may be delayed at the written request of law
+    // enforcement (us-il/school-notifies-families/30d, pause_then_promptly,
+    // written_required). Verbal: recorded, but the clock runs.
+    let app = spawn_app_with("2026-03-05T12:00:00-06:00", &illinois()).await;
+    let mut body = json!({
+        "title": "Vendor breach under investigation",
+        "contractor": "Gradebook Co",
+        "discovered_at": "2026-03-02T09:00:00-06:00",
+        "board_notified_at": "2026-03-03T09:00:00-06:00",
+        "data_elements": ["student_name", "grades"],
+        "events": {"delay_requested": "2026-03-04T10:00:00-06:00"},
+        "delay": {"agency": "the state police", "written": true},
+    });
+    let held = app.file(&body).await;
+    let families = obligation(&held, "school_notifies_families");
+    assert_eq!(families["status"], "on_hold", "{families}");
+    assert!(families["due_at"].is_null(), "{families}");
+
+    body["delay"]["written"] = json!(false);
+    body["title"] = json!("Same, asked by telephone");
+    let verbal = app.file(&body).await;
+    let families = obligation(&verbal, "school_notifies_families");
+    assert_eq!(families["status"], "open", "{families}");
+    assert!(families["due_at"].is_string(), "{families}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_report_is_checked_against_the_pack_and_names_each_field() {
+    let app = spawn_app_with("2026-03-05T12:00:00-06:00", &illinois()).await;
+    let fields = |problem: &Value| -> Vec<String> {
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str().map(str::to_owned))
+            .collect()
+    };
+    // The body's shape: a delay with no time of the request, a count past
+    // what the database holds.
+    let mut body = own_breach();
+    body["delay"] = json!({"agency": "the FBI", "written": true});
+    body["affected_residents"] = json!(u64::MAX);
+    let (status, problem) = app.post("/api/v1/incidents", REPORTER, &body).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        ["affected_residents", "delay"],
+        "{problem}"
+    );
+    // Against the pack: an event the Illinois rules do not know, and one
+    // before the discovery it follows from.
+    let mut body = own_breach();
+    body["events"] = json!({
+        "reported_on_tv": "2026-03-02T10:00:00-06:00",
+        "residents_notified": "2026-03-01T10:00:00-06:00",
+    });
+    let (status, problem) = app.post("/api/v1/incidents", REPORTER, &body).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        ["events.reported_on_tv", "events.residents_notified"],
+        "{problem}"
+    );
+    let (_, listed) = app.get("/api/v1/incidents", ADMIN).await;
+    assert_eq!(
+        listed["incidents"],
+        json!([]),
+        "a refused report stores nothing"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_mistyped_year_is_refused_unless_the_report_is_historical() {
+    // Every rule of the Connecticut pack takes effect in this millennium; a
+    // breach "discovered" in 1026 is a typo (config/rules/us-ct.toml).
+    let app = spawn_app_with("2026-03-05T12:00:00-05:00", &TestConfig::new()).await;
+    let mut body = json!({
+        "title": "Old breach",
+        "contractor": "Vendor Inc",
+        "discovered_at": "1026-03-02T09:00:00-05:00",
+        "data_elements": ["student_name"],
+    });
+    let (status, problem) = app.post("/api/v1/incidents", REPORTER, &body).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "discovered_at", "{problem}");
+    assert!(
+        problem["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("historical"),
+        "{problem}"
+    );
+    body["historical"] = json!(true);
+    body["discovered_at"] = json!("2004-03-02T09:00:00-05:00");
+    let (status, filed) = app.post("/api/v1/incidents", REPORTER, &body).await;
+    assert_eq!(status, 201, "{filed}");
+    app.stop().await;
+}
