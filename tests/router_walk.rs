@@ -37,6 +37,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/incidents/{id}/roster"),
     ("GET", "/api/v1/obligations"),
     ("GET", "/api/v1/obligations/{id}"),
+    ("GET", "/api/v1/rules"),
     ("POST", "/api/v1/obligations/{id}/complete"),
     ("POST", "/api/v1/obligations/{id}/waive"),
 ];

@@ -6,11 +6,13 @@
 use super::Context;
 use crate::audit::AuditEntry;
 use crate::domain::ObligationStatus;
+use crate::rules::RulePack;
 use crate::store::{
     EmailRecord, EmailStatus, IncidentRecord, IncidentStatusFilter, IncidentSummary, Job,
     NoticeRecord, ObligationFilter, ObligationRecord, ObligationWithIncident, RosterImportRecord,
     StoreResult, StoredResponse,
 };
+use crate::views::{self, RuleList};
 use uuid::Uuid;
 
 impl Context {
@@ -108,6 +110,24 @@ impl Context {
     /// The audit entries about one incident, oldest first.
     pub async fn incident_audit(&self, incident_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
         self.store.incident_audit(incident_id).await
+    }
+
+    /// The rules of every jurisdiction (or of one, by code), the district's
+    /// own pack as loaded in place of the embedded one.
+    pub fn rules(&self, jurisdiction: Option<&str>) -> RuleList {
+        let own = &self.settings.engine.pack;
+        let packs = RulePack::embedded_all()
+            .into_iter()
+            .filter(|pack| !pack.jurisdiction.eq_ignore_ascii_case(&own.jurisdiction))
+            .chain(std::iter::once(own.clone()));
+        let mut jurisdictions: Vec<_> = packs
+            .filter(|pack| {
+                jurisdiction.is_none_or(|code| pack.jurisdiction.eq_ignore_ascii_case(code.trim()))
+            })
+            .map(|pack| views::jurisdiction(&pack))
+            .collect();
+        jurisdictions.sort_by(|a, b| a.code.cmp(&b.code));
+        RuleList { jurisdictions }
     }
 
     /// Whether the database answers (for `/readyz`).

@@ -14,6 +14,7 @@ pub mod obligations;
 pub mod openapi;
 pub mod params;
 pub mod problem;
+pub mod rules;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -35,6 +36,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/obligations/{id}/complete", post(obligations::complete))
         .route("/obligations/{id}/waive", post(obligations::waive))
         .route("/data-elements", get(data_elements::list))
+        .route("/rules", get(rules::list))
         .route(
             "/incidents/{id}/roster",
             post(notices::import_roster)

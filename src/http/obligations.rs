@@ -18,8 +18,8 @@ use serde_json::Value;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Comma-separated statuses, e.g. `open,overdue`: pending, open,
-    /// overdue, done, late, waived. All when omitted.
+    /// Comma-separated statuses, e.g. `open,overdue`: pending, on_hold,
+    /// open, overdue, done, late, waived. All when omitted.
     status: Option<String>,
     /// Only those due before this instant (RFC 3339 with an offset).
     #[param(format = DateTime)]

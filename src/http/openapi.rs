@@ -53,6 +53,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         obligations::complete,
         obligations::waive,
         data_elements::list,
+        super::rules::list,
         notices::import_roster,
         notices::roster,
         notices::notice,
@@ -70,6 +71,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "obligations", description = "Who must notify whom, by when, under which citation"),
         (name = "notices", description = "The notice to families: roster, wording, approval, deliveries"),
         (name = "taxonomy", description = "The data elements breachd recognises and their classes"),
+        (name = "rules", description = "The law as data: every jurisdiction's rules, cited, dated and marked verified or not"),
         (name = "health", description = "Liveness and readiness, public"),
     )
 )]

@@ -378,6 +378,29 @@ impl RulePack {
         events
     }
 
+    /// Every embedded pack, in jurisdiction order.
+    pub fn embedded_all() -> Vec<Self> {
+        let mut packs: Vec<Self> = EMBEDDED
+            .iter()
+            .map(|(name, text)| {
+                RulePack::parse(text).unwrap_or_else(|error| {
+                    panic!("the embedded pack {name} is valid (a test checks it): {error}")
+                })
+            })
+            .collect();
+        packs.sort_by(|a, b| a.jurisdiction.cmp(&b.jurisdiction));
+        packs
+    }
+
+    /// The jurisdiction codes of the embedded packs ("US-CT, US-IL, …").
+    pub fn embedded_codes() -> String {
+        Self::embedded_all()
+            .iter()
+            .map(|pack| pack.jurisdiction.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The embedded pack for a jurisdiction code such as "US-CT".
     pub fn embedded(jurisdiction: &str) -> Option<Result<Self, String>> {
         EMBEDDED

@@ -8,7 +8,8 @@ pub(crate) fn load_pack(dir: &str, jurisdiction: &str) -> Result<RulePack, Strin
     if dir.trim().is_empty() {
         return RulePack::embedded(jurisdiction).unwrap_or_else(|| {
             Err(format!(
-                "{jurisdiction:?} has no rule pack (embedded: US-CT, US-NY, US-IL)"
+                "{jurisdiction:?} has no rule pack (embedded: {})",
+                RulePack::embedded_codes()
             ))
         });
     }

@@ -14,6 +14,7 @@ pub mod json;
 mod notice;
 mod obligation;
 mod roster;
+mod rules;
 mod taxonomy;
 
 pub use evidence::{
@@ -30,6 +31,7 @@ pub use roster::{
     roster_import_summary, roster_state, RejectedRow, RosterAnswer, RosterImportSummary,
     RosterState, Student,
 };
+pub use rules::{jurisdiction, Jurisdiction, RuleList, RuleSummary};
 pub use taxonomy::{data_elements, DataClassDescription, DataElement, DataElements};
 
 use crate::domain::timestamp::format_in_zone;

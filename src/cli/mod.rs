@@ -1,5 +1,8 @@
 //! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
-//! `report`, `status` and `token new` (docs/cli.md), and `migrate-data`.
+//! `report`, `status` and `token new` (docs/cli.md), `migrate-data`, and
+//! `rules` (in `rules`).
+
+mod rules;
 
 use crate::app::{cancel_on_signals, Application};
 use crate::auth::token_sha256;
@@ -8,6 +11,7 @@ use crate::domain::{NewIncident, Timestamp};
 use crate::settings::{Role, Settings};
 use crate::views::{self, Ids};
 use anyhow::{bail, Context};
+
 use clap::{Parser, Subcommand};
 use rand::RngCore;
 use serde_json::Value;
@@ -86,6 +90,35 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The law breachd ships, and a check for a custom rule pack.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every jurisdiction's rules: citation, effective dates, deadline, verification.
+    List {
+        /// Only this jurisdiction's, e.g. US-IL.
+        #[arg(long, value_name = "CODE")]
+        jurisdiction: Option<String>,
+        /// Print JSON (the shape of GET /api/v1/rules) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One rule in full, by its id (as `rules list` shows it).
+    Show {
+        /// The rule's id, e.g. us-ct/contractor-notifies-board/30d.
+        id: String,
+    },
+    /// Lint the packs (*.toml) in DIR: exit 0 if every rule is cited, sourced,
+    /// effective-dated and says whether it was verified, else 1 naming each problem.
+    Check {
+        /// The folder of rule packs, e.g. config/rules.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +157,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report { input, url, json } => {
             runtime().and_then(|rt| rt.block_on(report(config, &input, url, json)))
         }
+        Command::Rules { command } => match command {
+            RulesCommand::List { jurisdiction, json } => rules::list(jurisdiction.as_deref(), json),
+            RulesCommand::Show { id } => rules::show(&id),
+            RulesCommand::Check { dir } => rules::check(&dir),
+        },
         Command::Status { url, json } => {
             runtime().and_then(|rt| rt.block_on(status(config, url, json)))
         }

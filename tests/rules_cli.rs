@@ -1,0 +1,145 @@
+//! The law breachd ships, shown to people and checked: `breachd rules
+//! list|show|check` and `GET /api/v1/rules`.
+
+mod common;
+
+use common::daemon::breachd;
+use common::{spawn_app, VIEWER};
+use std::path::Path;
+
+#[test]
+fn every_shipped_pack_passes_the_check() {
+    let output = breachd()
+        .args(["rules", "check", "config/rules"])
+        .output()
+        .expect("breachd runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("3 pack(s)"), "{stdout}");
+}
+
+/// A pack whose second rule has no citation and overlaps the first.
+const BAD_PACK: &str = r#"
+jurisdiction = "US-ZZ"
+name = "Nowhere"
+
+[[kind]]
+id = "contractor_notifies_board"
+title = "Contractor notifies the board"
+party = "contractor"
+recipient = "the board"
+completed_by = "board_notified"
+
+[[rule]]
+id = "zz/first"
+kind = "contractor_notifies_board"
+clock = "discovered"
+within = "30d"
+effective_from = "2020-01-01"
+citation = "Nowhere Code § 1"
+source_url = "https://example.org/1"
+description = "First."
+verified = true
+
+[[rule]]
+id = "zz/second"
+kind = "contractor_notifies_board"
+clock = "discovered"
+within = "10d"
+effective_from = "2021-01-01"
+citation = ""
+source_url = "https://example.org/2"
+description = "Second."
+verified = true
+"#;
+
+#[test]
+fn the_check_names_the_rule_with_no_citation_and_the_overlap() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("us-zz.toml"), BAD_PACK).expect("the pack is written");
+    let output = breachd()
+        .args(["rules", "check"])
+        .arg(dir.path())
+        .output()
+        .expect("breachd runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(r#"rule "zz/second": names no citation"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("covers the same kind, data and days"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("us-zz.toml"), "{stderr}");
+}
+
+#[test]
+fn list_and_show_read_as_a_lawyer_would() {
+    let output = breachd()
+        .args(["rules", "list", "--jurisdiction", "US-NY"])
+        .output()
+        .expect("breachd runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.starts_with("New York (US-NY)"), "{stdout}");
+    assert!(stdout.contains("8 NYCRR § 121.10"), "{stdout}");
+    assert!(!stdout.contains("Connecticut"), "{stdout}");
+    let unknown = breachd()
+        .args(["rules", "list", "--jurisdiction", "US-ZZ"])
+        .output()
+        .expect("breachd runs");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("US-CT"));
+
+    let show = breachd()
+        .args(["rules", "show", "us-il/entity-notifies-residents/asap"])
+        .output()
+        .expect("breachd runs");
+    let stdout = String::from_utf8_lossy(&show.stdout);
+    assert!(show.status.success(), "{stdout}");
+    assert!(stdout.contains("815 ILCS 530"), "{stdout}");
+    assert!(stdout.contains("confirm with counsel"), "{stdout}");
+    assert!(Path::new("config/rules/us-il.toml").exists());
+}
+
+#[tokio::test]
+async fn the_api_lists_every_jurisdiction_with_its_verification() {
+    let app = spawn_app().await;
+    let (status, all) = app.get("/api/v1/rules", VIEWER).await;
+    assert_eq!(status, 200, "{all}");
+    let codes: Vec<&str> = all["jurisdictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["US-CT", "US-IL", "US-NY"]);
+    for jurisdiction in all["jurisdictions"].as_array().unwrap() {
+        for rule in jurisdiction["rules"].as_array().unwrap() {
+            assert!(rule["verified"].is_boolean(), "{rule}");
+            assert!(
+                rule["citation"].as_str().is_some_and(|c| !c.is_empty()),
+                "{rule}"
+            );
+            if rule["verified"] == false {
+                assert!(
+                    rule["note"].is_string(),
+                    "an unverified rule says why: {rule}"
+                );
+            }
+        }
+    }
+    let (status, one) = app.get("/api/v1/rules?jurisdiction=us-il", VIEWER).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["jurisdictions"].as_array().unwrap().len(), 1);
+    let (status, problem) = app.get("/api/v1/rules?jurisdiction=US-ZZ", VIEWER).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "jurisdiction");
+    app.stop().await;
+}
