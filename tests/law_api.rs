@@ -159,3 +159,22 @@ async fn a_mistyped_year_is_refused_unless_the_report_is_historical() {
     assert_eq!(status, 201, "{filed}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_incident_page_says_when_there_is_no_fixed_time_and_which_sources_to_confirm() {
+    // 815 ILCS 530/12(a) (no fixed time) and the research's unverified rows
+    // (config/rules/us-il.toml: `verified = false` with a note).
+    let app = spawn_app_with("2026-03-03T12:00:00-06:00", &illinois()).await;
+    let incident = app.file(&own_breach()).await;
+    let id = incident["id"].as_str().unwrap();
+    let signed = common::pages::sign_in(&app, ADMIN).await;
+    let (status, html) = common::pages::get_page(&app, &signed, &format!("/incidents/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("as soon as practicable: the law sets no fixed time"),
+        "the residents' notice has no due time and says why"
+    );
+    assert!(html.contains("unverified: confirm with counsel"));
+    assert!(!html.contains("when the clock starts</dd>") || html.contains("Waiting"));
+    app.stop().await;
+}

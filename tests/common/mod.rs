@@ -10,6 +10,7 @@
 pub mod config;
 pub mod daemon;
 pub mod fan_out;
+pub mod pages;
 pub mod postgres;
 pub mod smtp;
 

@@ -2,7 +2,7 @@
 //! form (from `actions`) shown again beside the field it failed on.
 
 use crate::cases::ServiceError;
-use crate::domain::{ClockEvent, FieldError};
+use crate::domain::{ClockEvent, FieldError, Undated};
 use crate::state::AppState;
 use crate::store::{IncidentRecord, Job, ObligationRecord};
 use crate::views;
@@ -110,6 +110,10 @@ struct SourceView {
     clock: String,
     due: Option<LocalTime>,
     operative: bool,
+    /// The statute's text itself was read; otherwise the page says to
+    /// confirm with counsel, with the note.
+    verified: bool,
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +138,10 @@ struct ObligationView {
     clock: String,
     clock_started: Option<LocalTime>,
     due: Option<LocalTime>,
+    /// What stands in for a due time when there is none, in words.
+    undated: &'static str,
+    /// A secondary date where a weekend or holiday end may roll.
+    rolled: Option<LocalTime>,
     time_left: Option<String>,
     citation: Option<String>,
     sources: Vec<SourceView>,
@@ -247,6 +255,14 @@ fn obligation_view(
         clock: format::event_label(o.clock.as_str()),
         clock_started: o.clock_started_at.map(|at| format::local(at, zone)),
         due: o.due_at.map(|at| format::local(at, zone)),
+        undated: match o.undated() {
+            Undated::NotStarted => "when the clock starts",
+            Undated::NoFixedTime => "as soon as practicable: the law sets no fixed time",
+            Undated::OnHold => {
+                "on hold: a law-enforcement delay holds this clock; notice is due promptly once it ends"
+            }
+        },
+        rolled: o.rolled_due_at.map(|at| format::local(at, zone)),
         time_left: o
             .due_at
             .filter(|_| !status.is_settled())
@@ -264,6 +280,8 @@ fn obligation_view(
                 clock: format::event_label(s.clock.as_str()),
                 due: s.due_at.map(|at| format::local(at, zone)),
                 operative: o.due_at.is_some() && operative.as_deref() == Some(s.rule.as_str()),
+                verified: s.verified.unwrap_or(false),
+                note: s.note.clone(),
             })
             .collect(),
         reminders: reminders(jobs, o.id, zone),
