@@ -1,12 +1,15 @@
 //! The part of `impl Store` that every backend writes alike: each method
 //! forwards to the function of the same name in the backend's concept file
-//! (`incidents::create`, `jobs::claim`, …). One macro instead of two copies,
-//! so a new `Store` method is forwarded once, for both backends.
+//! (`incidents::incident`, `jobs::claim`, …), or, for a write transaction
+//! both backends run alike, in `store::writes` (`writes::incidents::create`).
+//! One macro instead of two copies, so a new `Store` method is forwarded
+//! once, for both backends.
 
 /// `impl Store` for a backend: the methods it writes itself (`migrate`,
 /// `ready`, …), then the ones every backend forwards alike to its concept
-/// files (`incidents::create`, `jobs::claim`, …), which the macro names so
-/// that each backend resolves them in its own folder.
+/// files (`incidents::incident`, `jobs::claim`, …), which the macro names so
+/// that each backend resolves them in its own folder, or to the shared
+/// write transactions (`writes::…`).
 macro_rules! store_impl {
     ($store:ty, { $($own:tt)* }) => {
         #[async_trait::async_trait]
@@ -28,7 +31,7 @@ macro_rules! store_impl {
         jobs: &[NewJob],
         idempotency: Option<&IdempotencyRecord>,
     ) -> StoreResult<CreateOutcome> {
-        incidents::create(self, incident, obligations, jobs, idempotency).await
+        $crate::store::writes::incidents::create(self, incident, obligations, jobs, idempotency).await
     }
 
     async fn incident(&self, id: Uuid) -> StoreResult<Option<IncidentRecord>> {
@@ -53,7 +56,7 @@ macro_rules! store_impl {
         obligations: &[ObligationRecord],
         jobs: &[NewJob],
     ) -> StoreResult<()> {
-        incidents::record_event(
+        $crate::store::writes::incidents::record_event(
             self,
             incident_id,
             expected_version,
@@ -86,7 +89,7 @@ macro_rules! store_impl {
         by: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<SettleOutcome> {
-        obligations::settle(self, id, settlement, by, now).await
+        $crate::store::writes::obligations::settle(self, id, settlement, by, now).await
     }
 
     async fn unsettled_obligations(&self) -> StoreResult<Vec<ObligationRecord>> {
@@ -94,7 +97,7 @@ macro_rules! store_impl {
     }
 
     async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64> {
-        jobs::enqueue(self, jobs).await
+        $crate::store::writes::jobs::enqueue(self, jobs).await
     }
 
     async fn claim_jobs_where(
@@ -120,7 +123,7 @@ macro_rules! store_impl {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        jobs::finish(self, id, worker, state, error, now).await
+        $crate::store::writes::jobs::finish(self, id, worker, state, error, now).await
     }
 
     async fn reschedule_job(
@@ -165,7 +168,7 @@ macro_rules! store_impl {
     }
 
     async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()> {
-        emails::ensure(self, emails, now).await
+        $crate::store::writes::emails::ensure(self, emails, now).await
     }
 
     async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
@@ -185,7 +188,7 @@ macro_rules! store_impl {
         record: &RosterImportRecord,
         source: &mut dyn RosterPages,
     ) -> StoreResult<bool> {
-        roster::replace(self, record, source).await
+        $crate::store::writes::roster::replace(self, record, source).await
     }
 
     async fn latest_roster_import(
@@ -219,7 +222,7 @@ macro_rules! store_impl {
         chunk_size: u64,
         message_domain: &str,
     ) -> StoreResult<ApproveOutcome> {
-        notices::approve(self, incident_id, by, now, chunk_size, message_domain).await
+        $crate::store::writes::notices::approve(self, incident_id, by, now, chunk_size, message_domain).await
     }
 
     async fn family_deliveries_due(
@@ -266,7 +269,7 @@ macro_rules! store_impl {
         url: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        notices::mark_published(self, incident_id, public, url, at).await
+        $crate::store::writes::notices::mark_published(self, incident_id, public, url, at).await
     }
 
     async fn published_notices(&self) -> StoreResult<Vec<serde_json::Value>> {
@@ -293,7 +296,7 @@ macro_rules! store_impl {
     }
 
     async fn append_audit(&self, entry: &NewAudit) -> StoreResult<()> {
-        audit::append_alone(self, entry).await
+        $crate::store::writes::audit::append_alone(self, entry).await
     }
         }
     };

@@ -10,7 +10,10 @@
 //! How the pieces depend on each other, one way: `records` and `jobs` are
 //! plain data; `rows` reads them out of either backend's rows and
 //! `statements` holds the SQL both backends run alike, with its parameters;
-//! `sqlite` and `postgres` run those and their own statements.
+//! `tx` is a write transaction of either backend, and `writes` the
+//! transaction bodies both run, written once over it; `sqlite` and
+//! `postgres` begin those transactions their own way and run the shared
+//! statements and their own.
 //!
 //! SQL is built at run time with `sqlx::query`, not checked at build time
 //! with the `query!` macros: those need a live database (or an offline
@@ -25,11 +28,15 @@ pub mod migrate_data;
 // backends so that their modules see the macro.
 #[macro_use]
 mod forward;
+// Likewise `impl WriteTx` for each backend's transaction.
+#[macro_use]
+mod tx;
 pub mod postgres;
 mod records;
 mod rows;
 pub mod sqlite;
 mod statements;
+mod writes;
 
 pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{

@@ -1,28 +1,14 @@
-//! Messages on PostgreSQL: planning them and the fan-out's group commits of
-//! send attempts.
+//! Messages on PostgreSQL: reading them and the fan-out's group commits of
+//! send attempts (planning them is `store::writes::emails`).
 
 use super::{query, PgStore};
 use crate::store::rows;
 use crate::store::statements::emails as sql;
-use crate::store::{Attempt, AttemptRecorder, EmailRecord, NewEmail, StoreResult};
+use crate::store::{Attempt, AttemptRecorder, EmailRecord, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Postgres;
 use uuid::Uuid;
-
-pub(super) async fn ensure(
-    store: &PgStore,
-    emails: &[NewEmail],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let mut tx = store.pool.begin().await?;
-    for email in emails {
-        let statement = sql::insert(email, now);
-        query(&statement).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
 
 pub(super) async fn of_job(store: &PgStore, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
     let statement = sql::of_job(job_id);

@@ -2,10 +2,10 @@
 //! another claimer holds, and planning a job announces it (`NOTIFY`) so that
 //! a sleeping scheduler elsewhere wakes.
 
-use super::{audit, query, PgStore, Tx, JOBS_CHANNEL};
+use super::{query, PgStore, Tx, JOBS_CHANNEL};
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
-use crate::store::{audit_entries, Job, JobKinds, JobState, NewJob, StoreResult};
+use crate::store::{Job, JobKinds, JobState, NewJob, StoreResult};
 use crate::wake::Wake;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgListener, PgPool};
@@ -86,16 +86,6 @@ pub(super) async fn cancel_stale(
     Ok(())
 }
 
-pub(super) async fn enqueue(store: &PgStore, jobs: &[NewJob]) -> StoreResult<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let mut tx = store.pool.begin().await?;
-    let inserted = insert(&mut tx, jobs, Utc::now()).await?;
-    tx.commit().await?;
-    Ok(inserted)
-}
-
 pub(super) async fn claim(
     store: &PgStore,
     kinds: JobKinds,
@@ -123,12 +113,7 @@ pub(super) async fn claim(
     .bind(limit)
     .fetch_all(&store.pool)
     .await?;
-    let mut jobs = rows
-        .iter()
-        .map(rows::job)
-        .collect::<StoreResult<Vec<_>>>()?;
-    jobs.sort_by_key(|job| (job.due_at, job.step_order));
-    Ok(jobs)
+    crate::store::writes::jobs::claimed(&rows)
 }
 
 pub(super) async fn next_at(
@@ -138,37 +123,6 @@ pub(super) async fn next_at(
     let statement = sql::next_at(kinds);
     let row = query(&statement).fetch_one(&store.pool).await?;
     Ok(row.try_get(0)?)
-}
-
-pub(super) async fn finish(
-    store: &PgStore,
-    id: Uuid,
-    worker: &str,
-    state: JobState,
-    error: Option<&str>,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let mut tx = store.pool.begin().await?;
-    let statement = sql::finish(id, worker, state, error, now);
-    let Some(row) = query(&statement).fetch_optional(&mut *tx).await? else {
-        return Ok(false);
-    };
-    if state == JobState::Done {
-        let kind: String = row.read("kind")?;
-        let key: String = row.read("key")?;
-        let incident = rows::optional_uuid(&row, "incident_id")?;
-        let statement = sql::email_counts(id);
-        let counts = query(&statement)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect::<StoreResult<Vec<(String, i64)>>>()?;
-        let entry = audit_entries::job_done(id, &kind, &key, incident, worker, counts, now);
-        audit::append(&mut tx, &entry).await?;
-    }
-    tx.commit().await?;
-    Ok(true)
 }
 
 pub(super) async fn reschedule(

@@ -1,8 +1,8 @@
 //! The PostgreSQL store, for districts (or regions) that run several
 //! instances of breachd against one database.
 //!
-//! It runs the statements `store::statements` shares with SQLite, so that
-//! users see the same behaviour on either backend (tests/store_conformance.rs
+//! It runs the statements `store::statements` shares with SQLite, and the
+//! write transactions of `store::writes`, so that users see the same behaviour on either backend (tests/store_conformance.rs
 //! runs one suite against both). Where the two databases differ, the
 //! difference is handled here, in a file per concept:
 //!
@@ -30,7 +30,7 @@ mod notices;
 mod obligations;
 mod roster;
 
-use super::statements::Statement;
+use super::statements::{Placeholders, Statement};
 use super::*;
 use crate::audit::{AuditEntry, NewAudit};
 use crate::wake::Wake;
@@ -74,7 +74,24 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// A write transaction: READ COMMITTED, writers run concurrently; each
+    /// conditional write re-checks its condition on the row it locks, and
+    /// the writes that must take turns take advisory locks.
+    async fn write(&self) -> StoreResult<Tx> {
+        Ok(self.pool.begin().await?)
+    }
 }
+
+write_tx_impl!(PgStore, Postgres, Placeholders::Numbered, {
+    async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
+        notices::lock_incident_notice(self, incident).await
+    }
+
+    async fn lock_audit_chain(&mut self) -> StoreResult<()> {
+        audit::lock_chain(self).await
+    }
+});
 
 store_impl!(PgStore, {
     async fn migrate(&self) -> StoreResult<()> {

@@ -1,90 +1,11 @@
-//! Rosters on PostgreSQL: replacing an incident's recipients page by page, in
-//! one transaction, and reading what an import left.
+//! Rosters on PostgreSQL: reading what an import left (the replacement is
+//! `store::writes::roster`).
 
-use super::notices::lock_incident_notice;
-use super::{audit, query, PgStore};
+use super::{query, PgStore};
 use crate::store::rows;
-use crate::store::statements::{notices as notices_sql, roster as sql};
-use crate::store::{audit_entries, RosterImportRecord, RosterPages, StoreError, StoreResult};
-use chrono::{DateTime, Utc};
-use sqlx::{Postgres, QueryBuilder, Row};
+use crate::store::statements::roster as sql;
+use crate::store::{RosterImportRecord, StoreResult};
 use uuid::Uuid;
-
-/// Rows per multi-row INSERT: 6 bound values each, far below PostgreSQL's
-/// 65,535 bind parameters.
-const PAGE_ROWS: usize = 500;
-
-pub(super) async fn replace(
-    store: &PgStore,
-    record: &RosterImportRecord,
-    source: &mut dyn RosterPages,
-) -> StoreResult<bool> {
-    let incident = record.incident_id.to_string();
-    let mut tx = store.pool.begin().await?;
-    lock_incident_notice(&mut tx, &incident).await?;
-    let statement = notices_sql::approved_at(record.incident_id);
-    let approved: Option<Option<DateTime<Utc>>> = query(&statement)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
-    if approved.flatten().is_some() {
-        return Ok(false);
-    }
-    for statement in sql::clear(&incident) {
-        query(&statement).execute(&mut *tx).await?;
-    }
-    loop {
-        let page = source
-            .next_recipients()
-            .await
-            .map_err(|e| StoreError::NotReady(format!("reading the roster: {e}")))?;
-        if page.is_empty() {
-            break;
-        }
-        for rows in page.chunks(PAGE_ROWS) {
-            let mut insert = QueryBuilder::<Postgres>::new(
-                "INSERT INTO notice_recipients (incident_id, email_key, email, name, language, children) ",
-            );
-            insert.push_values(rows, |mut row, recipient| {
-                row.push_bind(&incident)
-                    .push_bind(recipient.email.to_lowercase())
-                    .push_bind(&recipient.email)
-                    .push_bind(&recipient.name)
-                    .push_bind(&recipient.language)
-                    .push_bind(rows::to_json(&recipient.children));
-            });
-            insert.push(" ON CONFLICT (incident_id, email_key) DO NOTHING");
-            insert.build().execute(&mut *tx).await?;
-        }
-    }
-    loop {
-        let page = source
-            .next_unreachable()
-            .await
-            .map_err(|e| StoreError::NotReady(format!("reading the roster: {e}")))?;
-        if page.is_empty() {
-            break;
-        }
-        for rows in page.chunks(PAGE_ROWS) {
-            let mut insert = QueryBuilder::<Postgres>::new(
-                "INSERT INTO unreachable_students (incident_id, student_id, name) ",
-            );
-            insert.push_values(rows, |mut row, (student_id, name)| {
-                row.push_bind(&incident)
-                    .push_bind(student_id)
-                    .push_bind(name);
-            });
-            insert.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
-            insert.build().execute(&mut *tx).await?;
-        }
-    }
-    let statement = sql::insert_import(record);
-    query(&statement).execute(&mut *tx).await?;
-    audit::append(&mut tx, &audit_entries::roster_imported(record)).await?;
-    tx.commit().await?;
-    Ok(true)
-}
 
 pub(super) async fn latest_import(
     store: &PgStore,

@@ -1,32 +1,17 @@
-//! Messages on SQLite: planning them and the fan-out's group commits of
-//! send attempts.
+//! Messages on SQLite: reading them and the fan-out's group commits of
+//! send attempts (planning them is `store::writes::emails`).
 
 use super::{query, SqliteStore};
 use crate::store::rows;
 use crate::store::statements::emails as sql;
-use crate::store::{Attempt, AttemptRecorder, EmailRecord, EmailStatus, NewEmail, StoreResult};
+use crate::store::{Attempt, AttemptRecorder, EmailRecord, EmailStatus, StoreResult};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 /// Attempts per round trip of a group commit: 11 bound values each, far
 /// below SQLite's 32,766 host parameters.
 const RECORD_CHUNK: usize = 1000;
-
-pub(super) async fn ensure(
-    store: &SqliteStore,
-    emails: &[NewEmail],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let mut tx = store.write().await?;
-    for email in emails {
-        let statement = sql::insert(email, now);
-        query(&statement).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
 
 pub(super) async fn of_job(store: &SqliteStore, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
     let statement = sql::of_job(job_id);

@@ -1,13 +1,11 @@
-//! Incidents on SQLite: filing one (with its obligations, jobs and
-//! idempotency key) and recording its events.
+//! Incidents on SQLite: reading them and their events. Filing one and
+//! recording its events are `store::writes::incidents`.
 
-use super::{audit, jobs, obligations, query, SqliteStore};
+use super::{query, SqliteStore};
 use crate::store::rows::{self, Columns};
 use crate::store::statements::incidents as sql;
 use crate::store::{
-    audit_entries, CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord,
-    IncidentStatusFilter, IncidentSummary, NewJob, ObligationRecord, StoreError, StoreResult,
-    StoredResponse,
+    EventRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, StoreResult, StoredResponse,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -26,38 +24,6 @@ pub(super) async fn idempotent_response(
     let statement = sql::idempotent_response(caller, key);
     let row = query(&statement).fetch_optional(&store.pool).await?;
     row.as_ref().map(rows::stored_response).transpose()
-}
-
-pub(super) async fn create(
-    store: &SqliteStore,
-    incident: &IncidentRecord,
-    obligations: &[ObligationRecord],
-    jobs: &[NewJob],
-    idempotency: Option<&IdempotencyRecord>,
-) -> StoreResult<CreateOutcome> {
-    let mut tx = store.write().await?;
-    if let Some(record) = idempotency {
-        let statement = sql::insert_idempotency(record, incident.created_at);
-        let inserted = query(&statement).execute(&mut *tx).await?;
-        if inserted.rows_affected() == 0 {
-            drop(tx);
-            let first = idempotent_response(store, &record.caller, &record.key)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
-            return Ok(CreateOutcome::Replayed(first));
-        }
-    }
-    query(&sql::insert(incident)).execute(&mut *tx).await?;
-    for event in &incident.events {
-        let statement = sql::insert_event(incident.id, event);
-        query(&statement).execute(&mut *tx).await?;
-    }
-    obligations::upsert(&mut tx, incident.id, obligations).await?;
-    jobs::insert(&mut tx, jobs, incident.created_at).await?;
-    let entry = audit_entries::incident_filed(incident, obligations);
-    audit::append(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(CreateOutcome::Created)
 }
 
 pub(super) async fn incident(store: &SqliteStore, id: Uuid) -> StoreResult<Option<IncidentRecord>> {
@@ -89,30 +55,4 @@ pub(super) async fn list(
         });
     }
     Ok(summaries)
-}
-
-pub(super) async fn record_event(
-    store: &SqliteStore,
-    incident_id: Uuid,
-    expected_version: i64,
-    event: &EventRecord,
-    obligations: &[ObligationRecord],
-    jobs: &[NewJob],
-) -> StoreResult<()> {
-    let mut tx = store.write().await?;
-    let statement = sql::bump_version(incident_id, expected_version);
-    let bumped = query(&statement).execute(&mut *tx).await?;
-    if bumped.rows_affected() == 0 {
-        return Err(StoreError::Conflict);
-    }
-    let statement = sql::insert_event(incident_id, event);
-    query(&statement).execute(&mut *tx).await?;
-    obligations::upsert(&mut tx, incident_id, obligations).await?;
-    obligations::delete_dropped(&mut tx, incident_id, obligations).await?;
-    jobs::cancel_stale(&mut tx, incident_id, event.recorded_at).await?;
-    jobs::insert(&mut tx, jobs, event.recorded_at).await?;
-    let entry = audit_entries::event_recorded(incident_id, event, obligations);
-    audit::append(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(())
 }

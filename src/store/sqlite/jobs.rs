@@ -1,10 +1,10 @@
 //! The job queue on SQLite. One writer at a time (`BEGIN IMMEDIATE`), so a
 //! claim needs no row locks.
 
-use super::{audit, query, SqliteStore, Tx};
+use super::{query, SqliteStore, Tx};
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
-use crate::store::{audit_entries, Job, JobKinds, JobState, NewJob, StoreResult};
+use crate::store::{Job, JobKinds, NewJob, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
@@ -40,16 +40,6 @@ pub(super) async fn cancel_stale(
     Ok(())
 }
 
-pub(super) async fn enqueue(store: &SqliteStore, jobs: &[NewJob]) -> StoreResult<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let mut tx = store.write().await?;
-    let inserted = insert(&mut tx, jobs, Utc::now()).await?;
-    tx.commit().await?;
-    Ok(inserted)
-}
-
 pub(super) async fn claim(
     store: &SqliteStore,
     kinds: JobKinds,
@@ -74,12 +64,7 @@ pub(super) async fn claim(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let mut jobs = rows
-        .iter()
-        .map(rows::job)
-        .collect::<StoreResult<Vec<_>>>()?;
-    jobs.sort_by_key(|job| (job.due_at, job.step_order));
-    Ok(jobs)
+    crate::store::writes::jobs::claimed(&rows)
 }
 
 pub(super) async fn next_at(
@@ -89,41 +74,6 @@ pub(super) async fn next_at(
     let statement = sql::next_at(kinds);
     let row = query(&statement).fetch_one(&store.pool).await?;
     Ok(row.try_get(0)?)
-}
-
-pub(super) async fn finish(
-    store: &SqliteStore,
-    id: Uuid,
-    worker: &str,
-    state: JobState,
-    error: Option<&str>,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let mut tx = store.write().await?;
-    let statement = sql::finish(id, worker, state, error, now);
-    let Some(row) = query(&statement).fetch_optional(&mut *tx).await? else {
-        return Ok(false);
-    };
-    // Work done (a reminder or digest sent, a chunk of notices sent, a
-    // notice published) is audited; skips and cancellations are not state
-    // changes anyone acted on.
-    if state == JobState::Done {
-        let kind: String = row.read("kind")?;
-        let key: String = row.read("key")?;
-        let incident: Option<String> = row.read("incident_id")?;
-        let statement = sql::email_counts(id);
-        let counts = query(&statement)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect::<StoreResult<Vec<(String, i64)>>>()?;
-        let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
-        let entry = audit_entries::job_done(id, &kind, &key, incident, worker, counts, now);
-        audit::append(&mut tx, &entry).await?;
-    }
-    tx.commit().await?;
-    Ok(true)
 }
 
 pub(super) async fn reschedule(

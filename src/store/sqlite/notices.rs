@@ -1,14 +1,11 @@
-//! The notice to families on SQLite: drafting, approval (which plans every
-//! message in one statement), the fan-out's pages and publication.
+//! The notice to families on SQLite: drafting, the statement that plans
+//! every message of an approval (the approval itself is
+//! `store::writes::notices`), the fan-out's pages and the published copies.
 
-use super::{audit, jobs, query, SqliteStore};
-use crate::store::jobs::notice_jobs;
+use super::{query, SqliteStore, Tx};
 use crate::store::rows::{self, Columns};
 use crate::store::statements::notices as sql;
-use crate::store::{
-    audit_entries, ApproveOutcome, EmailRecord, EmailStatus, FamilyDelivery, NoticeRecord,
-    StoreResult,
-};
+use crate::store::{EmailRecord, EmailStatus, FamilyDelivery, NoticeRecord, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
@@ -34,34 +31,15 @@ pub(super) async fn notice(
     row.as_ref().map(rows::notice).transpose()
 }
 
-pub(super) async fn approve(
-    store: &SqliteStore,
-    incident_id: Uuid,
-    by: &str,
-    now: DateTime<Utc>,
-    chunk_size: u64,
+/// Plans one family notice per recipient, in chunks of `chunk_size`, in
+/// one statement; how many were planned.
+pub(super) async fn plan_family(
+    tx: &mut Tx,
+    incident: &str,
     message_domain: &str,
-) -> StoreResult<ApproveOutcome> {
-    let incident = incident_id.to_string();
-    let mut tx = store.write().await?;
-    let statement = sql::approve(&incident, by, now);
-    let approved = query(&statement).execute(&mut *tx).await?;
-    if approved.rows_affected() == 0 {
-        let statement = sql::recipients(&incident);
-        let recipients: Option<i64> = query(&statement)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.try_get::<Option<i64>, _>(0))
-            .transpose()?
-            .flatten();
-        let recipients = u64::try_from(recipients.unwrap_or(0)).unwrap_or(0);
-        return Ok(ApproveOutcome {
-            recipients,
-            chunks: recipients.div_ceil(chunk_size.max(1)),
-            already: true,
-        });
-    }
-    let chunk_size = i64::try_from(chunk_size.max(1)).unwrap_or(500);
+    now: DateTime<Utc>,
+    chunk_size: i64,
+) -> StoreResult<u64> {
     // Ids in the UUIDv7 layout, in sending order (see `ordered_email_id`):
     // each outcome recorded then appends to the attempts' index instead of
     // dirtying a random page of it.
@@ -74,24 +52,15 @@ pub(super) async fn approve(
                 (rn - 1) / ?4
          FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients WHERE incident_id = ?1)",
     )
-    .bind(&incident)
+    .bind(incident)
     .bind(message_domain)
     .bind(now)
     .bind(chunk_size)
     .bind(now.timestamp_millis())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
-    let chunks = planned.div_ceil(chunk_size as u64);
-    jobs::insert(&mut tx, &notice_jobs(incident_id, chunks, now), now).await?;
-    let entry = audit_entries::notice_approved(incident_id, by, now, planned, chunks);
-    audit::append(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(ApproveOutcome {
-        recipients: planned,
-        chunks,
-        already: false,
-    })
+    Ok(planned)
 }
 
 pub(super) async fn deliveries_due(
@@ -171,22 +140,6 @@ pub(super) async fn deliveries(
     .fetch_all(&store.pool)
     .await?;
     rows.iter().map(rows::email).collect()
-}
-
-pub(super) async fn mark_published(
-    store: &SqliteStore,
-    incident_id: Uuid,
-    public: &serde_json::Value,
-    url: &str,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let mut tx = store.write().await?;
-    let statement = sql::mark_published(incident_id, public, url, at);
-    query(&statement).execute(&mut *tx).await?;
-    let entry = audit_entries::notice_published(incident_id, url, at);
-    audit::append(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 pub(super) async fn published(store: &SqliteStore) -> StoreResult<Vec<serde_json::Value>> {

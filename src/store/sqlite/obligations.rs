@@ -1,29 +1,15 @@
-//! Obligations on SQLite: their upsert on recomputation, lists, counts and
-//! settlement.
+//! Obligations on SQLite: deleting the dropped ones (a JSON array of the
+//! kinds kept), lists and counts. Upsert and settlement are
+//! `store::writes::obligations`.
 
-use super::{audit, query, SqliteStore, Tx};
+use super::{query, SqliteStore, Tx};
 use crate::domain::ObligationStatus;
 use crate::store::rows;
-use crate::store::statements::{jobs as jobs_sql, obligations as sql};
-use crate::store::{
-    audit_entries, ObligationFilter, ObligationRecord, ObligationWithIncident, SettleOutcome,
-    Settlement, StoreResult,
-};
+use crate::store::statements::obligations as sql;
+use crate::store::{ObligationFilter, ObligationRecord, ObligationWithIncident, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
-
-pub(super) async fn upsert(
-    tx: &mut Tx,
-    incident_id: Uuid,
-    obligations: &[ObligationRecord],
-) -> StoreResult<()> {
-    for obligation in obligations {
-        let statement = sql::upsert(incident_id, obligation);
-        query(&statement).execute(&mut **tx).await?;
-    }
-    Ok(())
-}
 
 /// Kinds the rules no longer produce go, unless someone acted on them.
 pub(super) async fn delete_dropped(
@@ -73,41 +59,6 @@ pub(super) async fn list(
     let statement = sql::list(filter);
     let rows = query(&statement).fetch_all(&store.pool).await?;
     rows.iter().map(rows::obligation_with_incident).collect()
-}
-
-pub(super) async fn settle(
-    store: &SqliteStore,
-    id: Uuid,
-    settlement: &Settlement,
-    by: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<SettleOutcome> {
-    let mut tx = store.write().await?;
-    let statement = sql::settle(id, settlement, by, now);
-    let updated = query(&statement).execute(&mut *tx).await?;
-    if updated.rows_affected() > 0 {
-        let statement = sql::incident_of(id);
-        let incident: Option<String> = query(&statement)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.try_get(0))
-            .transpose()?;
-        let incident = incident.and_then(|t| Uuid::parse_str(&t).ok());
-        let entry = audit_entries::obligation_settled(incident, id, settlement, by, now);
-        audit::append(&mut tx, &entry).await?;
-        let statement = jobs_sql::cancel_for_obligation(id, now);
-        query(&statement).execute(&mut *tx).await?;
-    }
-    let statement = sql::by_id(id);
-    let row = query(&statement).fetch_optional(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(match row {
-        None => SettleOutcome::NotFound,
-        Some(row) if updated.rows_affected() == 0 => {
-            SettleOutcome::AlreadySettled(rows::obligation(&row)?)
-        }
-        Some(row) => SettleOutcome::Settled(rows::obligation(&row)?),
-    })
 }
 
 pub(super) async fn unsettled(store: &SqliteStore) -> StoreResult<Vec<ObligationRecord>> {

@@ -2,10 +2,10 @@
 //! values it binds. The text uses PostgreSQL's numbered parameters (`$1`):
 //! sqlx's SQLite driver reads `$N` as the N-th bound value too, so one text
 //! serves both. Statements whose text really differs (locks, NULL ordering,
-//! casts, arrays, NOTIFY) stay with their backend, as do the multi-row
-//! inserts, which SQLite keeps to anonymous `?` parameters (SQLite looks a
-//! named parameter up by a linear search, which thousands of them make
-//! quadratic).
+//! casts, arrays, NOTIFY) stay with their backend. Multi-row inserts spell
+//! their placeholders each backend's way (`Placeholders`): SQLite keeps to
+//! anonymous `?` parameters, since it looks a named parameter up by a
+//! linear search, which thousands of them make quadratic.
 
 pub(crate) mod audit;
 pub(crate) mod emails;
@@ -107,6 +107,17 @@ impl From<Option<DateTime<Utc>>> for Param<'_> {
     }
 }
 
+/// How a backend spells the placeholders of a multi-row insert, whose
+/// thousands of values a single-row statement's `$N` would make slow on
+/// SQLite (see the module's header).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Placeholders {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?`, bound in order (SQLite).
+    Anonymous,
+}
+
 /// SQL text with the values of its `$N` parameters, in order.
 #[derive(Debug, Clone)]
 pub(crate) struct Statement<'a> {
@@ -139,6 +150,34 @@ impl<'a> Statement<'a> {
         self.params.push(value.into());
         let placeholder = format!("${}", self.params.len());
         self.push(&placeholder)
+    }
+
+    /// Appends `VALUES (…), (…)`: for each of `rows`, a tuple of the values
+    /// `tuple` gives, as placeholders spelled the backend's way.
+    pub(crate) fn push_values<T>(
+        &mut self,
+        rows: &'a [T],
+        placeholders: Placeholders,
+        mut tuple: impl FnMut(&'a T) -> Vec<Param<'a>>,
+    ) -> &mut Self {
+        self.push("VALUES ");
+        for (index, row) in rows.iter().enumerate() {
+            self.push(if index == 0 { "(" } else { ", (" });
+            for (column, value) in tuple(row).into_iter().enumerate() {
+                if column > 0 {
+                    self.push(", ");
+                }
+                match placeholders {
+                    Placeholders::Numbered => self.push_bind(value),
+                    Placeholders::Anonymous => {
+                        self.params.push(value);
+                        self.push("?")
+                    }
+                };
+            }
+            self.push(")");
+        }
+        self
     }
 
     /// The statement as a query of either backend, borrowing its values.

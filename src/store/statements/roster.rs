@@ -1,8 +1,9 @@
-//! A roster import's single-row statements (the pages of rows go in
-//! multi-row inserts each backend writes, see the module above).
+//! A roster import's statements: clearing the roster, the multi-row
+//! inserts of its pages (placeholders spelled each backend's way, see
+//! `Placeholders`) and the import's record.
 
-use super::Statement;
-use crate::store::RosterImportRecord;
+use super::{Placeholders, Statement};
+use crate::store::{rows, NoticeRecipient, RosterImportRecord};
 use uuid::Uuid;
 
 /// Empties the incident's roster before a replacement.
@@ -10,6 +11,44 @@ pub(crate) fn clear(incident: &str) -> [Statement<'_>; 2] {
     ["notice_recipients", "unreachable_students"].map(|table| {
         Statement::new(format!("DELETE FROM {table} WHERE incident_id = $1")).bind(incident)
     })
+}
+
+/// A page of recipients; an address already listed (in any case) is kept.
+pub(crate) fn insert_recipients<'a>(
+    incident: &'a str,
+    recipients: &'a [NoticeRecipient],
+    placeholders: Placeholders,
+) -> Statement<'a> {
+    let mut statement = Statement::new(
+        "INSERT INTO notice_recipients (incident_id, email_key, email, name, language, children) ",
+    );
+    statement.push_values(recipients, placeholders, |recipient| {
+        vec![
+            incident.into(),
+            recipient.email.to_lowercase().into(),
+            (&recipient.email).into(),
+            (&recipient.name).into(),
+            (&recipient.language).into(),
+            rows::to_json(&recipient.children).into(),
+        ]
+    });
+    statement.push(" ON CONFLICT (incident_id, email_key) DO NOTHING");
+    statement
+}
+
+/// A page of (student id, name) with no reachable guardian.
+pub(crate) fn insert_unreachable<'a>(
+    incident: &'a str,
+    students: &'a [(String, String)],
+    placeholders: Placeholders,
+) -> Statement<'a> {
+    let mut statement =
+        Statement::new("INSERT INTO unreachable_students (incident_id, student_id, name) ");
+    statement.push_values(students, placeholders, |(student_id, name)| {
+        vec![incident.into(), student_id.into(), name.into()]
+    });
+    statement.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
+    statement
 }
 
 pub(crate) fn insert_import(record: &RosterImportRecord) -> Statement<'_> {

@@ -1,0 +1,171 @@
+//! A write transaction of either backend, as the bodies in `store::writes`
+//! see it. The shared statements run on it alike; the few steps each
+//! backend writes its own way (its job insert and NOTIFY, its advisory
+//! locks, the statements with arrays or JSON functions) are methods each
+//! backend implements. The transaction bodies are then written once,
+//! generic over the backend, and a backend only says how its write
+//! transactions begin (`Writer`) and what its own steps run.
+
+use super::rows::{Columns, Value};
+use super::statements::{Placeholders, Statement};
+use super::{NewJob, ObligationRecord, Store, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// A row read by position as well as by name: some shared statements'
+/// columns (`COUNT(*)`) have no name both databases give alike.
+pub(crate) trait Cells: Columns + Send + Sync {
+    fn read_at<T: Value>(&self, index: usize) -> StoreResult<T>;
+}
+
+impl Cells for SqliteRow {
+    fn read_at<T: Value>(&self, index: usize) -> StoreResult<T> {
+        Ok(self.try_get(index)?)
+    }
+}
+
+impl Cells for PgRow {
+    fn read_at<T: Value>(&self, index: usize) -> StoreResult<T> {
+        Ok(self.try_get(index)?)
+    }
+}
+
+/// A backend's write transaction. Dropped without `commit`, it rolls back.
+#[async_trait]
+pub(crate) trait WriteTx: Send + Sized {
+    type Row: Cells;
+    /// How the backend spells a multi-row insert's placeholders.
+    const PLACEHOLDERS: Placeholders;
+
+    /// Runs a statement; how many rows it changed.
+    async fn execute(&mut self, statement: &Statement<'_>) -> StoreResult<u64>;
+    async fn fetch_optional(&mut self, statement: &Statement<'_>)
+        -> StoreResult<Option<Self::Row>>;
+    async fn fetch_all(&mut self, statement: &Statement<'_>) -> StoreResult<Vec<Self::Row>>;
+    async fn commit(self) -> StoreResult<()>;
+
+    /// Makes the roster and approval writes of one incident take turns.
+    /// SQLite's writer lock (`BEGIN IMMEDIATE`) does that already.
+    async fn lock_notice(&mut self, _incident: &str) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Makes audit appenders take turns, before one reads the chain's head,
+    /// so that the chain stays linear. SQLite's writer lock does already.
+    async fn lock_audit_chain(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Plans jobs (a key that exists is left alone); how many were new.
+    /// Where other instances listen, they learn of them on commit.
+    async fn insert_jobs(&mut self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Cancels the scheduled jobs of the incident's obligations that are
+    /// settled or whose due time is no longer the one they were planned for.
+    async fn cancel_stale_jobs(&mut self, incident_id: Uuid, now: DateTime<Utc>)
+        -> StoreResult<()>;
+    /// Deletes the incident's obligations of kinds not in `obligations`,
+    /// unless someone acted on them.
+    async fn delete_dropped_obligations(
+        &mut self,
+        incident_id: Uuid,
+        obligations: &[ObligationRecord],
+    ) -> StoreResult<()>;
+    /// Plans one family notice per recipient of the approved incident, in
+    /// chunks of `chunk_size`; how many were planned.
+    async fn plan_family_notices(
+        &mut self,
+        incident: &str,
+        message_domain: &str,
+        now: DateTime<Utc>,
+        chunk_size: i64,
+    ) -> StoreResult<u64>;
+}
+
+/// A store that begins write transactions, each backend its own way.
+#[async_trait]
+pub(crate) trait Writer: Store {
+    type Tx: WriteTx;
+    async fn begin_write(&self) -> StoreResult<Self::Tx>;
+}
+
+/// `Writer` for a backend's store (through its own `write()`) and
+/// `WriteTx` for its `sqlx::Transaction`: the statement methods, alike for
+/// both, and the backend's own steps, which the macro names so that each
+/// backend resolves them in its own folder (`jobs::insert`, …); then
+/// whatever else the backend writes itself (its locks).
+macro_rules! write_tx_impl {
+    ($store:ty, $db:ty, $placeholders:expr, { $($own:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::store::tx::Writer for $store {
+            type Tx = sqlx::Transaction<'static, $db>;
+
+            async fn begin_write(&self) -> StoreResult<Self::Tx> {
+                self.write().await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::tx::WriteTx for sqlx::Transaction<'static, $db> {
+            type Row = <$db as sqlx::Database>::Row;
+            const PLACEHOLDERS: $crate::store::statements::Placeholders = $placeholders;
+
+            async fn execute(&mut self, statement: &Statement<'_>) -> StoreResult<u64> {
+                let done = statement.query::<$db>().execute(&mut **self).await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn fetch_optional(
+                &mut self,
+                statement: &Statement<'_>,
+            ) -> StoreResult<Option<Self::Row>> {
+                Ok(statement.query::<$db>().fetch_optional(&mut **self).await?)
+            }
+
+            async fn fetch_all(&mut self, statement: &Statement<'_>) -> StoreResult<Vec<Self::Row>> {
+                Ok(statement.query::<$db>().fetch_all(&mut **self).await?)
+            }
+
+            async fn commit(self) -> StoreResult<()> {
+                Ok(sqlx::Transaction::commit(self).await?)
+            }
+
+            async fn insert_jobs(
+                &mut self,
+                new: &[NewJob],
+                now: DateTime<Utc>,
+            ) -> StoreResult<u64> {
+                jobs::insert(self, new, now).await
+            }
+
+            async fn cancel_stale_jobs(
+                &mut self,
+                incident_id: Uuid,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                jobs::cancel_stale(self, incident_id, now).await
+            }
+
+            async fn delete_dropped_obligations(
+                &mut self,
+                incident_id: Uuid,
+                kept: &[ObligationRecord],
+            ) -> StoreResult<()> {
+                obligations::delete_dropped(self, incident_id, kept).await
+            }
+
+            async fn plan_family_notices(
+                &mut self,
+                incident: &str,
+                message_domain: &str,
+                now: DateTime<Utc>,
+                chunk_size: i64,
+            ) -> StoreResult<u64> {
+                notices::plan_family(self, incident, message_domain, now, chunk_size).await
+            }
+
+            $($own)*
+        }
+    };
+}
