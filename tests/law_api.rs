@@ -178,3 +178,103 @@ async fn the_incident_page_says_when_there_is_no_fixed_time_and_which_sources_to
     assert!(!html.contains("when the clock starts</dd>") || html.contains("Waiting"));
     app.stop().await;
 }
+
+fn connecticut_vendor_breach() -> Value {
+    json!({
+        "title": "Vendor breach",
+        "contractor": "Vendor Inc.",
+        "discovered_at": "2026-04-13T09:00:00-04:00",
+        "board_notified_at": "2026-04-14T10:00:00-04:00",
+        "data_elements": ["student_name", "grades"],
+    })
+}
+
+#[tokio::test]
+async fn correcting_a_mistyped_event_recomputes_the_duties_and_is_audited() {
+    // Conn. Gen. Stat. § 10-234dd(b): the board notifies families within two
+    // business days of the contractor's notice (us-ct/board-notifies-families/2bd):
+    // from Tue 2026-04-14 that is Thu 04-16; from Mon 04-20, Wed 04-22.
+    let app = spawn_app_with("2026-04-21T09:00:00-04:00", &TestConfig::new()).await;
+    let incident = app.file(&connecticut_vendor_breach()).await;
+    let id = incident["id"].as_str().unwrap().to_owned();
+    let families = obligation(&incident, "board_notifies_families");
+    assert_eq!(
+        families["due_at"], "2026-04-16T23:59:59-04:00",
+        "{families}"
+    );
+    let planned_before: Vec<String> = families["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["planned_at"].as_str().unwrap().to_owned())
+        .collect();
+
+    let path = format!("/api/v1/incidents/{id}/events/board_notified/correct");
+    let body = json!({"at": "2026-04-20T10:00:00-04:00", "reason": "the vendor's letter was dated the 20th"});
+    // A reporter may file and record, but only an administrator corrects.
+    let (status, _) = app.post(&path, REPORTER, &body).await;
+    assert_eq!(status, 403);
+    let (status, problem) = app
+        .post(&path, ADMIN, &json!({"at": "2026-04-20T10:00:00-04:00"}))
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "reason");
+
+    let (status, corrected) = app.post(&path, ADMIN, &body).await;
+    assert_eq!(status, 200, "{corrected}");
+    assert_eq!(
+        corrected["events"]["board_notified"],
+        "2026-04-20T10:00:00-04:00"
+    );
+    let families = obligation(&corrected, "board_notifies_families");
+    assert_eq!(
+        families["due_at"], "2026-04-22T23:59:59-04:00",
+        "{families}"
+    );
+    // The contractor's notice is completed by the event, so at its new time.
+    let contractor = obligation(&corrected, "contractor_notifies_board");
+    assert_eq!(
+        contractor["completed_at"], "2026-04-20T10:00:00-04:00",
+        "{contractor}"
+    );
+    // The reminders planned for the old due time are cancelled; new ones
+    // are planned for the new one.
+    let reminders = families["reminders"].as_array().unwrap();
+    for reminder in reminders {
+        if planned_before.contains(&reminder["planned_at"].as_str().unwrap().to_owned()) {
+            assert_ne!(reminder["state"], "planned", "{reminder}");
+        }
+    }
+    assert!(
+        reminders.iter().any(|r| r["state"] == "planned"),
+        "{reminders:?}"
+    );
+
+    // The evidence's timeline shows the correction with both times and why.
+    let (status, evidence) = app
+        .get(&format!("/api/v1/incidents/{id}/evidence"), ADMIN)
+        .await;
+    assert_eq!(status, 200);
+    let correction = evidence["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["action"] == "event_corrected")
+        .expect("the correction is in the audit log");
+    assert_eq!(
+        correction["details"]["reason"],
+        "the vendor's letter was dated the 20th"
+    );
+    assert!(correction["details"]["from"].is_string());
+
+    // An event never recorded is recorded, not corrected.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/events/families_notified/correct"),
+            ADMIN,
+            &body,
+        )
+        .await;
+    assert_eq!(status, 409);
+    app.stop().await;
+}

@@ -30,6 +30,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/incidents/{id}/deliveries"),
     ("GET", "/api/v1/incidents/{id}/evidence"),
     ("POST", "/api/v1/incidents/{id}/events"),
+    ("POST", "/api/v1/incidents/{id}/events/{kind}/correct"),
     ("GET", "/api/v1/incidents/{id}/notice"),
     ("PUT", "/api/v1/incidents/{id}/notice"),
     ("POST", "/api/v1/incidents/{id}/notice/approve"),

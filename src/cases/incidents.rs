@@ -9,13 +9,51 @@ use crate::domain::{ClockEvent, FieldError, NewIncident, Timestamp};
 use crate::rules::{Engine, IncidentFacts, ObligationPlan};
 use crate::scheduler::planning::reminder_jobs;
 use crate::store::{
-    CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, ObligationRecord, SettleOutcome,
-    Settlement, StoreError, StoredResponse,
+    CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, NewJob, ObligationRecord,
+    SettleOutcome, Settlement, StoreError, StoredResponse, EVENT_COMPLETION_NOTE,
 };
 use crate::views::{self, Ids};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use uuid::Uuid;
+
+/// The longest reason a correction accepts (as a waiver's).
+const MAX_REASON_CHARS: usize = 5000;
+
+/// The incident and its obligations after a change.
+#[derive(Debug)]
+pub struct ObligationsAfter {
+    pub incident: IncidentRecord,
+    pub obligations: Vec<ObligationRecord>,
+}
+
+/// No event is before the discovery it follows from.
+fn event_order(incident: &IncidentRecord) -> Result<(), Vec<FieldError>> {
+    let discovered = incident
+        .events
+        .iter()
+        .find(|e| e.kind.as_str() == ClockEvent::DISCOVERED)
+        .map(|e| e.at);
+    let Some(discovered) = discovered else {
+        return Ok(());
+    };
+    let early: Vec<FieldError> = incident
+        .events
+        .iter()
+        .filter(|e| e.at < discovered)
+        .map(|e| {
+            FieldError::new(
+                "at",
+                format!("{} would be before the discovered event", e.kind),
+            )
+        })
+        .collect();
+    if early.is_empty() {
+        Ok(())
+    } else {
+        Err(early)
+    }
+}
 
 /// The answer to a filing: new, or the first answer to a repeated key.
 #[derive(Debug)]
@@ -176,23 +214,7 @@ impl Context {
             };
             let mut recorded = incident.clone();
             recorded.events.push(event.clone());
-            let facts = facts_of_record(&self.settings.engine, &recorded);
-            let plans = self.settings.engine.evaluate(&facts, now);
-            let obligations = records_from_plans(id, &plans, &existing, by, now);
-            // Reminders are planned for the obligations as they will stand:
-            // a completion or waiver already recorded is kept by the store.
-            let standing: Vec<_> = obligations
-                .iter()
-                .map(|o| {
-                    let mut o = o.clone();
-                    if let Some(old) = existing.iter().find(|old| old.kind == o.kind) {
-                        o.completed_at = old.completed_at.or(o.completed_at);
-                        o.waived_at = old.waived_at;
-                    }
-                    o
-                })
-                .collect();
-            let jobs = reminder_jobs(&standing, &self.settings.escalation, now);
+            let (obligations, jobs) = self.replan(&recorded, &existing, by, now);
             match self
                 .store
                 .record_event(id, incident.version, &event, &obligations, &jobs)
@@ -212,6 +234,131 @@ impl Context {
         Err(ServiceError::Conflict(
             "the incident is being changed concurrently; try again".into(),
         ))
+    }
+
+    /// Corrects the time of a recorded clock event (admin): the old and new
+    /// times and the reason are audited, every dependent obligation is
+    /// recomputed and its reminders re-planned; reminders already sent stay
+    /// in the record.
+    pub async fn correct_event(
+        &self,
+        id: Uuid,
+        kind: ClockEvent,
+        at: Timestamp,
+        reason: &str,
+        by: &str,
+    ) -> Result<ObligationsAfter, ServiceError> {
+        let now = self.clock.now();
+        let mut errors = Vec::new();
+        if at.utc() > now + FUTURE_TOLERANCE {
+            errors.push(FieldError::new("at", "must not be in the future"));
+        }
+        if reason.trim().is_empty() {
+            errors.push(FieldError::new(
+                "reason",
+                "is required: say why, for the record",
+            ));
+        } else if reason.chars().count() > MAX_REASON_CHARS {
+            errors.push(FieldError::new(
+                "reason",
+                format!("must be at most {MAX_REASON_CHARS} characters"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        for _ in 0..8 {
+            let (incident, existing) = self.incident(id).await?;
+            let Some(previous) = incident.events.iter().find(|event| event.kind == kind) else {
+                return Err(ServiceError::Conflict(format!(
+                    "{kind} was not recorded for this incident; record it instead of correcting it"
+                )));
+            };
+            let previous_at = previous.at;
+            if previous_at == at.utc() {
+                return Err(ServiceError::Conflict(format!(
+                    "{kind} is already recorded at that time"
+                )));
+            }
+            let mut corrected = incident.clone();
+            for event in &mut corrected.events {
+                if event.kind == kind {
+                    event.at = at.utc();
+                    event.recorded_at = now;
+                    event.recorded_by = by.to_owned();
+                }
+            }
+            if let Err(errors) = event_order(&corrected) {
+                return Err(ServiceError::Invalid(errors));
+            }
+            let event = corrected
+                .events
+                .iter()
+                .find(|event| event.kind == kind)
+                .cloned()
+                .expect("the corrected event is the one found above");
+            let (obligations, jobs) = self.replan(&corrected, &existing, by, now);
+            match self
+                .store
+                .correct_event(
+                    id,
+                    incident.version,
+                    &event,
+                    previous_at,
+                    reason.trim(),
+                    &obligations,
+                    &jobs,
+                )
+                .await
+            {
+                Ok(()) => {
+                    self.wake.wake();
+                    let (incident, obligations) = self.incident(id).await?;
+                    self.after_change(&incident, &obligations, now).await?;
+                    tracing::info!(incident_id = %id, event = %kind, "clock event corrected");
+                    return Ok(ObligationsAfter {
+                        incident,
+                        obligations,
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ServiceError::Conflict(
+            "the incident is being changed concurrently; try again".into(),
+        ))
+    }
+
+    /// The obligations `incident` (with its events as they will stand)
+    /// derives, keeping the ids of `existing`, and their reminders, planned
+    /// for the obligations as they will stand: a completion or waiver
+    /// already recorded is kept by the store.
+    fn replan(
+        &self,
+        incident: &IncidentRecord,
+        existing: &[ObligationRecord],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> (Vec<ObligationRecord>, Vec<NewJob>) {
+        let facts = facts_of_record(&self.settings.engine, incident);
+        let plans = self.settings.engine.evaluate(&facts, now);
+        let obligations = records_from_plans(incident.id, &plans, existing, by, now);
+        let standing: Vec<_> = obligations
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                if let Some(old) = existing.iter().find(|old| old.kind == o.kind) {
+                    if old.completion_note.as_deref() != Some(EVENT_COMPLETION_NOTE) {
+                        o.completed_at = old.completed_at.or(o.completed_at);
+                    }
+                    o.waived_at = old.waived_at;
+                }
+                o
+            })
+            .collect();
+        let jobs = reminder_jobs(&standing, &self.settings.escalation, now);
+        (obligations, jobs)
     }
 
     pub async fn settle(
@@ -418,8 +565,7 @@ pub fn records_from_plans(
                 rolled_due_at: plan.rolled_due_at,
                 sources: plan.sources.clone(),
                 completed_at: completing_event,
-                completion_note: completing_event
-                    .map(|_| "completed by a recorded event".to_owned()),
+                completion_note: completing_event.map(|_| EVENT_COMPLETION_NOTE.to_owned()),
                 completed_by: completing_event.map(|_| by.to_owned()),
                 waived_at: None,
                 waive_reason: None,

@@ -326,3 +326,92 @@ pub async fn record_event(
     };
     Ok((status, Json(body)))
 }
+
+// Read by the OpenAPI document only: the handler reads the body field by
+// field, so that each bad field is named.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// The event's corrected time.
+    #[schema(format = DateTime, example = "2025-01-08T09:00:00-05:00")]
+    pub at: String,
+    /// Why the recorded time was wrong, for the record.
+    #[schema(min_length = 1, max_length = 5000)]
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/events/{kind}/correct",
+    tag = "incidents",
+    operation_id = "correct_event",
+    summary = "Correct the time of a recorded clock event (admin)",
+    description = "The old and new times and the reason are audited; every dependent obligation is recomputed \
+        and its reminders re-planned (reminders already sent stay in the record).",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The incident's id"),
+        ("kind" = String, Path, description = "The recorded event, e.g. `board_notified`"),
+    ),
+    request_body = CorrectionBody,
+    responses(
+        (status = 200, description = "Corrected; the incident as it now stands", body = views::Incident),
+        (status = 403, description = "Only an administrator corrects an event", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event was not recorded, or is recorded at that time already", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn correct_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, kind)): Path<(String, String)>,
+    body: JsonBody,
+) -> Result<Json<views::Incident>, Problem> {
+    caller.require(Permission::Administer)?;
+    let id = parse_id(&id, "incident")?;
+    let kind = ClockEvent::parse(&kind).map_err(|_| Problem::not_found("event"))?;
+    let Some(object) = body.value.as_object() else {
+        return Err(Problem::field(
+            "body",
+            "must be a JSON object {\"at\": ..., \"reason\": ...}",
+        ));
+    };
+    let mut errors = Vec::new();
+    crate::domain::incident::reject_unknown_fields(object, &["at", "reason"], &mut errors);
+    let at = match object.get("at") {
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("at", "is required"));
+            None
+        }
+        Some(value) => timestamp_field("at", value, &mut errors),
+    };
+    let reason = match object.get("reason") {
+        Some(Value::String(reason)) => Some(reason.as_str()),
+        _ => {
+            errors.push(FieldError::new(
+                "reason",
+                "is required: say why the recorded time was wrong",
+            ));
+            None
+        }
+    };
+    let (Some(at), Some(reason), true) = (at, reason, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let after = state
+        .cases
+        .correct_event(id, kind, at, reason, &caller.name)
+        .await
+        .map_err(|e| Problem::from_service(e, "incident"))?;
+    let jobs = state.cases.incident_jobs(id).await.map_err(Problem::from)?;
+    Ok(Json(views::incident(
+        &after.incident,
+        &after.obligations,
+        &jobs,
+        state.cases.now(),
+        state.settings.timezone,
+        Ids::Shown,
+    )))
+}

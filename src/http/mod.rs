@@ -31,6 +31,10 @@ pub fn api_routes() -> Router<AppState> {
         .route("/incidents", post(incidents::file).get(incidents::list))
         .route("/incidents/{id}", get(incidents::get))
         .route("/incidents/{id}/events", post(incidents::record_event))
+        .route(
+            "/incidents/{id}/events/{kind}/correct",
+            post(incidents::correct_event),
+        )
         .route("/obligations", get(obligations::list))
         .route("/obligations/{id}", get(obligations::get))
         .route("/obligations/{id}/complete", post(obligations::complete))

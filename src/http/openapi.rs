@@ -48,6 +48,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         incidents::list,
         incidents::get,
         incidents::record_event,
+        incidents::correct_event,
         obligations::list,
         obligations::get,
         obligations::complete,

@@ -47,6 +47,32 @@ pub fn event_recorded(
     )
 }
 
+/// A clock event moved to a corrected time: both times and the reason, so
+/// the record shows what was believed before and why it changed.
+pub fn event_corrected(
+    incident_id: Uuid,
+    event: &EventRecord,
+    previous: DateTime<Utc>,
+    reason: &str,
+    obligations: &[ObligationRecord],
+) -> NewAudit {
+    let details = json!({
+        "event": event.kind,
+        "from": previous,
+        "to": event.at,
+        "reason": reason,
+        "obligations": obligations_summary(obligations),
+    });
+    NewAudit::new(
+        event.recorded_at,
+        &event.recorded_by,
+        "event_corrected",
+        Some(incident_id),
+        Some(event.kind.to_string()),
+        details,
+    )
+}
+
 pub fn obligation_settled(
     incident_id: Option<Uuid>,
     obligation_id: Uuid,

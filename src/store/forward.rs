@@ -67,6 +67,29 @@ macro_rules! store_impl {
         .await
     }
 
+    async fn correct_event(
+        &self,
+        incident_id: Uuid,
+        expected_version: i64,
+        event: &EventRecord,
+        previous: DateTime<Utc>,
+        reason: &str,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+    ) -> StoreResult<()> {
+        let change = $crate::store::writes::incidents::EventChange::Corrected { previous, reason };
+        $crate::store::writes::incidents::change_event(
+            self,
+            incident_id,
+            expected_version,
+            event,
+            change,
+            obligations,
+            jobs,
+        )
+        .await
+    }
+
     async fn obligation(&self, id: Uuid) -> StoreResult<Option<ObligationRecord>> {
         obligations::obligation(self, id).await
     }

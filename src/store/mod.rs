@@ -44,6 +44,7 @@ pub use records::{
     IdempotencyRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, NewEmail,
     NoticeChild, NoticeRecipient, NoticeRecord, ObligationFilter, ObligationRecord,
     ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
+    EVENT_COMPLETION_NOTE,
 };
 
 use crate::domain::ObligationStatus;
@@ -131,6 +132,20 @@ pub trait Store: Send + Sync + 'static {
         incident_id: Uuid,
         expected_version: i64,
         event: &EventRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+    ) -> StoreResult<()>;
+
+    /// As `record_event`, for an event already recorded: moves it to
+    /// `event.at` and audits the previous time and the reason.
+    #[allow(clippy::too_many_arguments)]
+    async fn correct_event(
+        &self,
+        incident_id: Uuid,
+        expected_version: i64,
+        event: &EventRecord,
+        previous: DateTime<Utc>,
+        reason: &str,
         obligations: &[ObligationRecord],
         jobs: &[NewJob],
     ) -> StoreResult<()>;

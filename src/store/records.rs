@@ -90,6 +90,10 @@ impl ObligationRecord {
     }
 }
 
+/// The completion note of an obligation its completing event completed: a
+/// correction of that event moves the completion with it.
+pub const EVENT_COMPLETION_NOTE: &str = "completed by a recorded event";
+
 /// An answer kept for an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {

@@ -68,6 +68,29 @@ pub(crate) fn insert_event(incident_id: Uuid, event: &EventRecord) -> Statement<
     .bind(&event.recorded_by)
 }
 
+/// Moves a recorded event to its corrected time (who corrected it, when).
+pub(crate) fn correct_event(incident_id: Uuid, event: &EventRecord) -> Statement<'_> {
+    Statement::new(
+        "UPDATE incident_events SET at = $3, recorded_at = $4, recorded_by = $5 WHERE incident_id = $1 AND kind = $2",
+    )
+    .bind(incident_id)
+    .bind(event.kind.as_str())
+    .bind(event.at)
+    .bind(event.recorded_at)
+    .bind(&event.recorded_by)
+}
+
+/// Forgets the completions that recorded events made, so that a corrected
+/// event's completion is derived again from its new time.
+pub(crate) fn clear_event_completions(incident_id: Uuid) -> Statement<'static> {
+    Statement::new(
+        "UPDATE obligations SET completed_at = NULL, completion_note = NULL, completed_by = NULL
+         WHERE incident_id = $1 AND completion_note = $2",
+    )
+    .bind(incident_id)
+    .bind(crate::store::EVENT_COMPLETION_NOTE)
+}
+
 pub(crate) fn by_id(id: Uuid) -> Statement<'static> {
     Statement::new("SELECT * FROM incidents WHERE id = $1").bind(id)
 }

@@ -8,6 +8,7 @@ use crate::store::{
     audit_entries, CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, NewJob,
     ObligationRecord, StoreError, StoreResult,
 };
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub(crate) async fn create<S: Writer>(
@@ -51,6 +52,41 @@ pub(crate) async fn record_event<S: Writer>(
     obligations: &[ObligationRecord],
     jobs: &[NewJob],
 ) -> StoreResult<()> {
+    let change = EventChange::Recorded;
+    change_event(
+        store,
+        incident_id,
+        expected_version,
+        event,
+        change,
+        obligations,
+        jobs,
+    )
+    .await
+}
+
+/// What happens to the event: recorded for the first time, or moved from
+/// `previous` to its corrected time for `reason`.
+pub(crate) enum EventChange<'a> {
+    Recorded,
+    Corrected {
+        previous: DateTime<Utc>,
+        reason: &'a str,
+    },
+}
+
+/// Records or corrects a clock event and replaces the derived obligations
+/// and their planned reminders, in one transaction: the version check makes
+/// a concurrent change fail with `Conflict` instead of being lost.
+pub(crate) async fn change_event<S: Writer>(
+    store: &S,
+    incident_id: Uuid,
+    expected_version: i64,
+    event: &EventRecord,
+    change: EventChange<'_>,
+    obligations: &[ObligationRecord],
+    jobs: &[NewJob],
+) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     // On PostgreSQL a concurrent writer holding the row makes this wait,
     // then the version check fails on the row it committed: Conflict.
@@ -58,13 +94,25 @@ pub(crate) async fn record_event<S: Writer>(
     if tx.execute(&statement).await? == 0 {
         return Err(StoreError::Conflict);
     }
-    tx.execute(&sql::insert_event(incident_id, event)).await?;
+    let entry = match change {
+        EventChange::Recorded => {
+            tx.execute(&sql::insert_event(incident_id, event)).await?;
+            audit_entries::event_recorded(incident_id, event, obligations)
+        }
+        EventChange::Corrected { previous, reason } => {
+            if tx.execute(&sql::correct_event(incident_id, event)).await? == 0 {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute(&sql::clear_event_completions(incident_id))
+                .await?;
+            audit_entries::event_corrected(incident_id, event, previous, reason, obligations)
+        }
+    };
     obligations::upsert(&mut tx, incident_id, obligations).await?;
     tx.delete_dropped_obligations(incident_id, obligations)
         .await?;
     tx.cancel_stale_jobs(incident_id, event.recorded_at).await?;
     tx.insert_jobs(jobs, event.recorded_at).await?;
-    let entry = audit_entries::event_recorded(incident_id, event, obligations);
     audit::append(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(())
