@@ -278,3 +278,41 @@ async fn correcting_a_mistyped_event_recomputes_the_duties_and_is_audited() {
     assert_eq!(status, 409);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_duty_with_no_fixed_time_is_reminded_at_once_and_then_on_its_cadence() {
+    // 815 ILCS 530/12(a) sets no number of days: the duty is due now, so the
+    // reminders say so at once and every `escalation.asap_every` (24 h by
+    // default) until it is completed.
+    let smtp = common::smtp::SmtpServer::start();
+    let config = illinois().smtp(&smtp.url()).layer(
+        r#"
+[contacts]
+privacy_officer = ["po@district.example"]
+"#,
+    );
+    let app = spawn_app_with("2026-03-02T10:00:00-06:00", &config).await;
+    let incident = app.file(&own_breach()).await;
+    let residents = obligation(&incident, "entity_notifies_residents");
+    let id = residents["id"].as_str().unwrap().to_owned();
+    let about = |messages: &[common::smtp::Received]| {
+        messages
+            .iter()
+            .filter(|m| m.body.contains(&id))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let first = smtp
+        .wait_for("the first reminder", |m| !about(m).is_empty())
+        .await;
+    let first = &about(&first)[0];
+    assert!(first.subject.starts_with("DUE NOW:"), "{}", first.subject);
+    assert!(first.subject.contains("as soon as practicable"));
+    assert!(first.body.contains("it is due now"), "{}", first.body);
+    assert!(!first.subject.contains("[late]"));
+    // A day on, the next point of the cadence.
+    app.advance_to("2026-03-03T09:05:00-06:00");
+    smtp.wait_for("the second reminder", |m| about(m).len() >= 2)
+        .await;
+    app.stop().await;
+}

@@ -79,6 +79,9 @@ pub struct Policy {
     /// Roles added by the overdue repeats (on top of every step's).
     pub overdue_notify: Vec<String>,
     pub repeat_overdue: Duration,
+    /// How often a duty with no fixed time ("as soon as practicable") is
+    /// reminded while it is open; zero: never.
+    pub asap_every: Duration,
 }
 
 impl Policy {
@@ -98,6 +101,7 @@ impl Policy {
             ],
             overdue_notify: Vec::new(),
             repeat_overdue: Duration::hours(24),
+            asap_every: Duration::hours(24),
         }
     }
 }
@@ -341,6 +345,7 @@ mod tests {
             ],
             overdue_notify: vec!["c".into()],
             repeat_overdue: Duration::zero(),
+            asap_every: Duration::zero(),
         };
         let plan = plan(&policy, t(0), t(30 * 24), t(0));
         assert_eq!(plan[0].label, "opened");

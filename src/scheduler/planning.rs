@@ -4,6 +4,7 @@
 //! nothing.
 
 use super::escalation::{self, PlannedReminder, PlannedState, Policy};
+use crate::domain::Undated;
 use crate::store::{EmailRecord, Job, JobKind, JobState, NewJob, ObligationRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -37,23 +38,80 @@ pub fn reminder_job(
     }
 }
 
-/// Reminder jobs for every obligation whose clock runs and that is not settled.
+/// Reminder jobs for every obligation whose clock runs and that is not
+/// settled: the escalation steps towards its due time, or, for a duty with
+/// no fixed time, the current point of its cadence (`asap_reminder_job`).
 pub fn reminder_jobs(
     obligations: &[ObligationRecord],
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Vec<NewJob> {
-    obligations
+    let unsettled = obligations
         .iter()
-        .filter(|o| o.completed_at.is_none() && o.waived_at.is_none())
+        .filter(|o| o.completed_at.is_none() && o.waived_at.is_none());
+    let mut jobs: Vec<NewJob> = unsettled
+        .clone()
         .filter_map(|o| Some((o, o.clock_started_at?, o.due_at?)))
         .flat_map(|(o, start, due)| {
             escalation::plan(policy, start, due, now)
                 .into_iter()
                 .map(move |reminder| reminder_job(o, due, &reminder))
         })
-        .collect()
+        .collect();
+    jobs.extend(unsettled.filter_map(|o| {
+        let start = o.clock_started_at?;
+        let running = o.undated() == Undated::NoFixedTime;
+        let every = policy.asap_every;
+        if !running || every <= chrono::Duration::zero() {
+            return None;
+        }
+        // The point of the cadence at or before now: due at once for a duty
+        // just opened; one already planned has the same key.
+        let elapsed = (now - start).num_milliseconds().max(0);
+        let point = elapsed / every.num_milliseconds();
+        Some(asap_reminder_job(o, policy, start, point))
+    }));
+    jobs
 }
+
+/// The `point`-th reminder (0: at the clock's start) of a duty with no
+/// fixed time, to every role of the policy: it is due now.
+pub fn asap_reminder_job(
+    obligation: &ObligationRecord,
+    policy: &Policy,
+    start: DateTime<Utc>,
+    point: i64,
+) -> NewJob {
+    let mut roles: Vec<String> = Vec::new();
+    for role in policy
+        .steps
+        .iter()
+        .flat_map(|step| step.notify.iter())
+        .chain(policy.overdue_notify.iter())
+    {
+        if !roles.contains(role) {
+            roles.push(role.clone());
+        }
+    }
+    let at = start + policy.asap_every * i32::try_from(point).unwrap_or(i32::MAX);
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::Reminder,
+        key: format!("reminder:{}:asap:{point}", obligation.id),
+        payload: json!({ "label": "as soon as practicable", "roles": roles, "asap_point": point }),
+        due_at: at,
+        state: JobState::Scheduled,
+        incident_id: Some(obligation.incident_id),
+        obligation_id: Some(obligation.id),
+        obligation_due: None,
+        step_order: Some(ASAP_STEP_ORDER + point),
+        late: false,
+    }
+}
+
+/// Step orders of the cadence of a duty with no fixed time: above every
+/// escalation step, so a later point supersedes an earlier one still due.
+const ASAP_STEP_ORDER: i64 = 1_000_000;
 
 /// The digest job for one fire time.
 pub fn digest_job(expression: &str, fire_at: DateTime<Utc>) -> NewJob {

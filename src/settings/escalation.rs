@@ -39,6 +39,12 @@ pub(crate) fn parse(
             .parse("escalation.repeat_overdue", parse_std_duration(text))
             .and_then(|d| chrono::Duration::from_std(d).ok()),
     };
+    let asap_every = match raw.asap_every.trim() {
+        "0" | "0s" => Some(chrono::Duration::zero()),
+        text => problems
+            .parse("escalation.asap_every", parse_std_duration(text))
+            .and_then(|d| chrono::Duration::from_std(d).ok()),
+    };
     let overdue_notify = known_roles(
         "escalation.overdue_notify",
         raw.overdue_notify.into_vec(),
@@ -49,5 +55,6 @@ pub(crate) fn parse(
         steps,
         overdue_notify,
         repeat_overdue: repeat_overdue?,
+        asap_every: asap_every?,
     })
 }

@@ -121,6 +121,7 @@ pub(crate) struct RawEscalation {
     pub(crate) steps: Vec<RawStep>,
     pub(crate) repeat_overdue: String,
     pub(crate) overdue_notify: OneOrMany,
+    pub(crate) asap_every: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,6 +48,25 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         tracing::info!(job_id = %job.id, %obligation_id, "reminder skipped: a later step is due");
         return worker.finish(&job, JobState::Skipped, None).await;
     }
+    if obligation.on_hold {
+        // A law-enforcement delay holds the clock: nothing is due to remind of.
+        return worker.finish(&job, JobState::Skipped, None).await;
+    }
+    let asap_point = job.payload["asap_point"].as_i64();
+    if let (Some(point), Some(start)) = (asap_point, obligation.clock_started_at) {
+        // The next point of the cadence is planned before this one is sent,
+        // so that a crash cannot end the chain.
+        worker
+            .store
+            .enqueue(&[planning::asap_reminder_job(
+                &obligation,
+                &worker.settings.escalation,
+                start,
+                point + 1,
+            )])
+            .await?;
+    }
+    let no_fixed_time = asap_point.is_some();
     let due = obligation.due_at.unwrap_or(now);
     let label = job.payload["label"]
         .as_str()
@@ -57,7 +76,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         serde_json::from_value(job.payload["roles"].clone()).unwrap_or_default();
     // After the due time, the next overdue repeat is planned before this
     // one is sent, so that a crash cannot end the chain.
-    if now >= due {
+    if now >= due && !no_fixed_time {
         if let Some(next) = escalation::next_repeat(&worker.settings.escalation, due, now, &roles) {
             worker
                 .store
@@ -69,7 +88,8 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         return worker.finish(&job, JobState::Cancelled, None).await;
     };
     let zone = worker.settings.timezone;
-    let late = job.late || now - job.due_at > LATE_AFTER;
+    // A cadence point has no step to be late for.
+    let late = !no_fixed_time && (job.late || now - job.due_at > LATE_AFTER);
     let status = obligation.status(now);
     let operative = obligation
         .sources
@@ -84,6 +104,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         "step": label,
         "late": late,
         "overdue": status == ObligationStatus::Overdue,
+        "no_fixed_time": no_fixed_time,
         "time_text": time_left(due - now).trim_end_matches(" left").trim_end_matches(" overdue"),
         "incident": { "id": incident.id, "title": incident.title },
         "obligation": {
@@ -92,7 +113,11 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             "title": obligation.title,
             "party": obligation.party,
             "recipient": obligation.recipient,
-            "due_local": format_in_zone(due, zone),
+            "due_local": if no_fixed_time {
+                "as soon as practicable (the law sets no fixed time)".to_owned()
+            } else {
+                format_in_zone(due, zone)
+            },
             "citation": operative,
             "sources": obligation.sources.iter().map(|s| json!({
                 "citation": s.citation,
