@@ -143,3 +143,20 @@ async fn the_api_lists_every_jurisdiction_with_its_verification() {
     assert_eq!(problem["errors"][0]["field"], "jurisdiction");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_rules_page_shows_every_jurisdiction_with_what_to_confirm() {
+    let app = spawn_app().await;
+    let signed = common::pages::sign_in(&app, VIEWER).await;
+    let (status, html) = common::pages::get_page(&app, &signed, "/rules").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("The rules breachd follows"));
+    // The district's own jurisdiction (Connecticut, the default) first.
+    let ct = html.find("Connecticut").expect("Connecticut is listed");
+    let il = html.find("Illinois").expect("Illinois is listed");
+    assert!(ct < il);
+    assert!(html.contains("Conn. Gen. Stat."));
+    assert!(html.contains("unverified"));
+    assert!(html.contains(r#"href="/rules" aria-current="page""#));
+    app.stop().await;
+}

@@ -37,7 +37,10 @@ struct Row {
     citation_url: Option<String>,
     /// How many other sources the obligation lists (shown on its incident).
     other_sources: usize,
+    /// What the obligation waits for, in words.
     clock: String,
+    /// Set for a duty the law gives no fixed time: it is due now.
+    no_fixed_time: bool,
 }
 
 #[derive(Serialize)]
@@ -88,7 +91,12 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
         citation: source.map(|s| s.citation.clone()),
         citation_url: source.and_then(|s| web_url(s.source_url.as_deref())),
         other_sources: record.sources.len().saturating_sub(1),
-        clock: format::event_label(record.clock.as_str()),
+        clock: if record.on_hold {
+            "the end of a law-enforcement delay".to_owned()
+        } else {
+            format::event_label(record.clock.as_str())
+        },
+        no_fixed_time: record.undated() == crate::domain::Undated::NoFixedTime,
     }
 }
 
@@ -111,7 +119,10 @@ pub async fn page(State(state): State<AppState>, user: User) -> Response {
         .await;
     let pending = state
         .cases
-        .obligations(&filter(vec![ObligationStatus::Pending], PENDING_LIMIT))
+        .obligations(&filter(
+            vec![ObligationStatus::Pending, ObligationStatus::OnHold],
+            PENDING_LIMIT,
+        ))
         .await;
     let (mut open, pending) = match (open, pending) {
         (Ok(open), Ok(pending)) => (open, pending),

@@ -30,6 +30,7 @@ pub mod format;
 mod incident;
 mod report;
 mod roster;
+mod rules;
 pub mod session;
 pub mod timeline;
 
@@ -48,7 +49,7 @@ use session::{Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -84,6 +85,10 @@ const TEMPLATES: [(&str, &str); 9] = [
     (
         "message.html",
         include_str!("../../config/templates/web/message.html"),
+    ),
+    (
+        "rules.html",
+        include_str!("../../config/templates/web/rules.html"),
     ),
 ];
 
@@ -160,6 +165,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/obligations/{id}/complete", post(incident::complete))
         .route("/obligations/{id}/waive", post(incident::waive))
+        .route("/rules", get(rules::page))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))
