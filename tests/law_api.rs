@@ -316,3 +316,66 @@ privacy_officer = ["po@district.example"]
         .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_delay_recorded_later_holds_the_clock_until_it_ends() {
+    // 105 ILCS 85/27(d) (us-il/school-notifies-families/30d: pause, then
+    // promptly; a written request): recorded after filing through the events
+    // route, with its details beside the event.
+    let app = spawn_app_with("2026-03-05T12:00:00-06:00", &illinois()).await;
+    let incident = app
+        .file(&json!({
+            "title": "Vendor breach",
+            "contractor": "Gradebook Co",
+            "discovered_at": "2026-03-02T09:00:00-06:00",
+            "board_notified_at": "2026-03-03T09:00:00-06:00",
+            "data_elements": ["student_name", "grades"],
+        }))
+        .await;
+    let id = incident["id"].as_str().unwrap();
+    assert_eq!(
+        obligation(&incident, "school_notifies_families")["status"],
+        "open"
+    );
+    let events = format!("/api/v1/incidents/{id}/events");
+    let (status, problem) = app
+        .post(
+            &events,
+            REPORTER,
+            &json!({"kind": "board_notified", "at": "2026-03-03T09:00:00-06:00", "delay": {"agency": "x", "written": true}}),
+        )
+        .await;
+    assert_eq!(
+        status, 422,
+        "a delay's details go only with delay_requested: {problem}"
+    );
+    let (status, held) = app
+        .post(
+            &events,
+            REPORTER,
+            &json!({"kind": "delay_requested", "at": "2026-03-04T10:00:00-06:00",
+                    "delay": {"agency": "the state police", "written": true}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{held}");
+    assert_eq!(
+        obligation(&held, "school_notifies_families")["status"],
+        "on_hold",
+        "{held}"
+    );
+    let (status, ended) = app
+        .post(
+            &events,
+            REPORTER,
+            &json!({"kind": "delay_ended", "at": "2026-03-05T10:00:00-06:00"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{ended}");
+    let families = obligation(&ended, "school_notifies_families");
+    assert_ne!(families["status"], "on_hold", "{families}");
+    assert_ne!(
+        families["status"], "pending",
+        "promptly once it ends: {families}"
+    );
+    app.stop().await;
+}

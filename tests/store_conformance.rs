@@ -424,7 +424,14 @@ async fn record_event_checks_the_version(store: Arc<dyn Store>) {
         ..pending.clone()
     };
     store
-        .record_event(record.id, 0, &event, std::slice::from_ref(&started), &[])
+        .record_event(
+            record.id,
+            0,
+            &event,
+            None,
+            std::slice::from_ref(&started),
+            &[],
+        )
         .await
         .expect("the expected version");
     let again = EventRecord {
@@ -432,7 +439,9 @@ async fn record_event_checks_the_version(store: Arc<dyn Store>) {
         ..event.clone()
     };
     assert!(matches!(
-        store.record_event(record.id, 0, &again, &[], &[]).await,
+        store
+            .record_event(record.id, 0, &again, None, &[], &[])
+            .await,
         Err(StoreError::Conflict)
     ));
     let stored = store.incident(record.id).await.unwrap().unwrap();
@@ -448,7 +457,7 @@ async fn record_event_checks_the_version(store: Arc<dyn Store>) {
     // An unknown incident is a conflict too (no row at that version).
     assert!(matches!(
         store
-            .record_event(Uuid::now_v7(), 0, &again, &[], &[])
+            .record_event(Uuid::now_v7(), 0, &again, None, &[], &[])
             .await,
         Err(StoreError::Conflict)
     ));
@@ -473,7 +482,9 @@ async fn concurrent_events_on_one_version_conflict(store: Arc<dyn Store>) {
                 recorded_at: now,
                 recorded_by: "secops".into(),
             };
-            store.record_event(record.id, 0, &event, &[], &[]).await
+            store
+                .record_event(record.id, 0, &event, None, &[], &[])
+                .await
         }));
     }
     let mut ok = 0;
@@ -546,6 +557,7 @@ async fn record_event_replans_and_drops_obsolete_obligations(store: Arc<dyn Stor
             record.id,
             0,
             &event,
+            None,
             std::slice::from_ref(&moved),
             std::slice::from_ref(&replanned),
         )
@@ -1945,7 +1957,14 @@ async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
         recorded_by: "secops".into(),
     };
     store
-        .record_event(record.id, 0, &event, std::slice::from_ref(&families), &[])
+        .record_event(
+            record.id,
+            0,
+            &event,
+            None,
+            std::slice::from_ref(&families),
+            &[],
+        )
         .await
         .unwrap();
     let mut pages = Pages {

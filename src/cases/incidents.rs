@@ -5,7 +5,7 @@
 
 use super::{Context, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::incident::breach_at;
-use crate::domain::{ClockEvent, FieldError, NewIncident, Timestamp};
+use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident, Timestamp};
 use crate::rules::{Engine, IncidentFacts, ObligationPlan};
 use crate::scheduler::planning::reminder_jobs;
 use crate::store::{
@@ -164,6 +164,25 @@ impl Context {
         at: Timestamp,
         by: &str,
     ) -> Result<bool, ServiceError> {
+        self.record_event_with(id, kind, at, None, by).await
+    }
+
+    /// As `record_event`; `delay` gives a law-enforcement request's details
+    /// with its `delay_requested` event.
+    pub async fn record_event_with(
+        &self,
+        id: Uuid,
+        kind: ClockEvent,
+        at: Timestamp,
+        delay: Option<DelayRequest>,
+        by: &str,
+    ) -> Result<bool, ServiceError> {
+        if delay.is_some() && kind.as_str() != ClockEvent::DELAY_REQUESTED {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "delay",
+                "goes only with the delay_requested event",
+            )]));
+        }
         let known = self.settings.engine.events();
         if !known.contains(&kind) {
             let names: Vec<String> = known.iter().map(ToString::to_string).collect();
@@ -214,10 +233,14 @@ impl Context {
             };
             let mut recorded = incident.clone();
             recorded.events.push(event.clone());
+            if let Some(delay) = &delay {
+                recorded.facts.delay = Some(delay.clone());
+            }
+            let facts = delay.as_ref().map(|_| &recorded.facts);
             let (obligations, jobs) = self.replan(&recorded, &existing, by, now);
             match self
                 .store
-                .record_event(id, incident.version, &event, &obligations, &jobs)
+                .record_event(id, incident.version, &event, facts, &obligations, &jobs)
                 .await
             {
                 Ok(()) => {

@@ -96,6 +96,7 @@ impl ClockEvent {
 /// `delay_ended` events; this says who asked and how, because some statutes
 /// hold the clock only for a written request (105 ILCS 85/27(d)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DelayRequest {
     #[schema(max_length = 300, example = "the state police")]
     pub agency: String,

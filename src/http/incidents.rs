@@ -6,7 +6,7 @@ use super::params::{paging, parse_id};
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::incident::timestamp_field;
-use crate::domain::{ClockEvent, FieldError, NewIncident};
+use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident};
 use crate::store::IncidentStatusFilter;
 use crate::views::{self, Ids};
 use axum::extract::{Path, Query, State};
@@ -232,6 +232,8 @@ pub struct ClockEventBody {
     pub kind: String,
     #[schema(format = DateTime, example = "2025-01-07T14:00:00-05:00")]
     pub at: String,
+    /// With `delay_requested` only: who asked and whether in writing.
+    pub delay: Option<DelayRequest>,
 }
 
 #[utoipa::path(
@@ -269,7 +271,7 @@ pub async fn record_event(
         ));
     };
     let mut errors = Vec::new();
-    crate::domain::incident::reject_unknown_fields(object, &["kind", "at"], &mut errors);
+    crate::domain::incident::reject_unknown_fields(object, &["kind", "at", "delay"], &mut errors);
     let kind = match object.get("kind").and_then(Value::as_str) {
         Some(text) => match ClockEvent::parse(text) {
             Ok(kind) if kind.as_str() == ClockEvent::DISCOVERED => {
@@ -300,12 +302,25 @@ pub async fn record_event(
         }
         Some(value) => timestamp_field("at", value, &mut errors),
     };
+    let delay = match object.get("delay") {
+        None | Some(Value::Null) => None,
+        Some(value) => match serde_json::from_value::<DelayRequest>(value.clone()) {
+            Ok(delay) if !delay.agency.trim().is_empty() => Some(delay),
+            _ => {
+                errors.push(FieldError::new(
+                    "delay",
+                    "must be {\"agency\": \"…\", \"written\": true|false}",
+                ));
+                None
+            }
+        },
+    };
     let (Some(kind), Some(at), true) = (kind, at, errors.is_empty()) else {
         return Err(Problem::invalid(errors));
     };
     let created = state
         .cases
-        .record_event(id, kind, at, &caller.name)
+        .record_event_with(id, kind, at, delay, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "incident"))?;
     let (incident, obligations) = state.cases.incident(id).await?;

@@ -53,6 +53,7 @@ macro_rules! store_impl {
         incident_id: Uuid,
         expected_version: i64,
         event: &EventRecord,
+        facts: Option<&$crate::domain::incident::ReportedFacts>,
         obligations: &[ObligationRecord],
         jobs: &[NewJob],
     ) -> StoreResult<()> {
@@ -61,6 +62,7 @@ macro_rules! store_impl {
             incident_id,
             expected_version,
             event,
+            facts,
             obligations,
             jobs,
         )

@@ -47,6 +47,7 @@ pub use records::{
     EVENT_COMPLETION_NOTE,
 };
 
+use crate::domain::incident::ReportedFacts;
 use crate::domain::ObligationStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -132,11 +133,13 @@ pub trait Store: Send + Sync + 'static {
         incident_id: Uuid,
         expected_version: i64,
         event: &EventRecord,
+        facts: Option<&ReportedFacts>,
         obligations: &[ObligationRecord],
         jobs: &[NewJob],
     ) -> StoreResult<()>;
 
-    /// As `record_event`, for an event already recorded: moves it to
+    /// As `record_event` (whose `facts`, when given, replace the incident's:
+    /// a delay's details come with its `delay_requested`), for an event already recorded: moves it to
     /// `event.at` and audits the previous time and the reason.
     #[allow(clippy::too_many_arguments)]
     async fn correct_event(

@@ -1,6 +1,7 @@
 //! Incidents, their events and the idempotency keys of their filing.
 
 use super::Statement;
+use crate::domain::incident::ReportedFacts;
 use crate::store::{EventRecord, IdempotencyRecord, IncidentRecord, IncidentStatusFilter};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -78,6 +79,13 @@ pub(crate) fn correct_event(incident_id: Uuid, event: &EventRecord) -> Statement
     .bind(event.at)
     .bind(event.recorded_at)
     .bind(&event.recorded_by)
+}
+
+/// Replaces an incident's reported facts (counts, a delay's details).
+pub(crate) fn set_facts(incident_id: Uuid, facts: &ReportedFacts) -> Statement<'static> {
+    Statement::new("UPDATE incidents SET facts = $2 WHERE id = $1")
+        .bind(incident_id)
+        .bind(crate::store::rows::to_json(facts))
 }
 
 /// Forgets the completions that recorded events made, so that a corrected

@@ -2,6 +2,7 @@
 //! recording its events.
 
 use super::{audit, obligations};
+use crate::domain::incident::ReportedFacts;
 use crate::store::statements::incidents as sql;
 use crate::store::tx::{WriteTx, Writer};
 use crate::store::{
@@ -49,10 +50,11 @@ pub(crate) async fn record_event<S: Writer>(
     incident_id: Uuid,
     expected_version: i64,
     event: &EventRecord,
+    facts: Option<&ReportedFacts>,
     obligations: &[ObligationRecord],
     jobs: &[NewJob],
 ) -> StoreResult<()> {
-    let change = EventChange::Recorded;
+    let change = EventChange::Recorded { facts };
     change_event(
         store,
         incident_id,
@@ -68,7 +70,8 @@ pub(crate) async fn record_event<S: Writer>(
 /// What happens to the event: recorded for the first time, or moved from
 /// `previous` to its corrected time for `reason`.
 pub(crate) enum EventChange<'a> {
-    Recorded,
+    /// With the incident's facts as they now stand, when they change too.
+    Recorded { facts: Option<&'a ReportedFacts> },
     Corrected {
         previous: DateTime<Utc>,
         reason: &'a str,
@@ -95,8 +98,11 @@ pub(crate) async fn change_event<S: Writer>(
         return Err(StoreError::Conflict);
     }
     let entry = match change {
-        EventChange::Recorded => {
+        EventChange::Recorded { facts } => {
             tx.execute(&sql::insert_event(incident_id, event)).await?;
+            if let Some(facts) = facts {
+                tx.execute(&sql::set_facts(incident_id, facts)).await?;
+            }
             audit_entries::event_recorded(incident_id, event, obligations)
         }
         EventChange::Corrected { previous, reason } => {
