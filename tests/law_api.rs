@@ -379,3 +379,75 @@ async fn a_delay_recorded_later_holds_the_clock_until_it_ends() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn bad_input_is_refused_as_it_was_sent_not_as_it_would_be_after_cleaning() {
+    let app = spawn_app_with("2026-04-21T09:00:00-04:00", &TestConfig::new()).await;
+    let incident = app.file(&connecticut_vendor_breach()).await;
+    let families = obligation(&incident, "board_notifies_families")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A reason of 5,000 characters plus spaces is over the limit as sent.
+    let padded = format!("{}   ", "x".repeat(5000));
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/obligations/{families}/waive"),
+            ADMIN,
+            &json!({"reason": padded}),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    // A JSON null is not an object (no body at all would complete it now).
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/obligations/{families}/complete"),
+            ADMIN,
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(status, 422);
+    // A completion dated before the clock started would make a late notice
+    // look on time.
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/obligations/{families}/complete"),
+            ADMIN,
+            &json!({"at": "2026-04-13T09:00:00-04:00"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "at");
+    // A control character (it would break the Atom feed) and a key named twice.
+    let mut body = connecticut_vendor_breach();
+    body["title"] = json!("Breach\u{0}");
+    let (status, problem) = app.post("/api/v1/incidents", REPORTER, &body).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "title");
+    let response = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(REPORTER)
+        .header("content-type", "application/json")
+        .body(r#"{"title": "a", "title": "b", "discovered_at": "2026-04-13T09:00:00-04:00", "data_elements": ["grades"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("twice"),
+        "{problem}"
+    );
+    // Nothing above stored a second incident or settled the obligation.
+    let (_, listed) = app.get("/api/v1/incidents", ADMIN).await;
+    assert_eq!(listed["incidents"].as_array().unwrap().len(), 1);
+    let (_, read) = app
+        .get(&format!("/api/v1/obligations/{families}"), ADMIN)
+        .await;
+    assert!(read["completed_at"].is_null() && read["waived_at"].is_null(), "{read}");
+    app.stop().await;
+}

@@ -398,6 +398,23 @@ impl Context {
                     "must not be in the future",
                 )]));
             }
+            // A duty cannot be met before its clock started: backdating a
+            // completion to before discovery would turn a late notice into
+            // one on time.
+            let started = self
+                .store
+                .obligation(id)
+                .await?
+                .and_then(|obligation| obligation.clock_started_at);
+            if let Some(started) = started.filter(|started| at < started) {
+                return Err(ServiceError::Invalid(vec![FieldError::new(
+                    "at",
+                    format!(
+                        "must not be before the obligation's clock started ({})",
+                        crate::domain::timestamp::format_in_zone(started, self.settings.timezone)
+                    ),
+                )]));
+            }
         }
         match self
             .store

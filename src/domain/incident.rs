@@ -439,17 +439,32 @@ fn text(
         errors.push(FieldError::new(field, "must be a string"));
         return None;
     };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
+    // The raw input is checked before it is trimmed: trimming must not turn
+    // an over-long or hostile value into an accepted one.
+    if let Some(bad) = raw
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         errors.push(FieldError::new(
             field,
-            "must not be empty (omit the field instead)",
+            format!(
+                "must not contain control characters (found U+{:04X}); line breaks and tabs are allowed",
+                u32::from(bad)
+            ),
         ));
-        None
-    } else if trimmed.chars().count() > max_chars {
+        return None;
+    }
+    let trimmed = raw.trim();
+    if raw.chars().count() > max_chars {
         errors.push(FieldError::new(
             field,
             format!("must be at most {max_chars} characters"),
+        ));
+        None
+    } else if trimmed.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            "must not be empty (omit the field instead)",
         ));
         None
     } else {

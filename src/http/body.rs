@@ -3,6 +3,7 @@
 //! anything that is not the expected JSON).
 
 use super::problem::Problem;
+use super::strict_json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -32,11 +33,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     Problem::new(status, "Unreadable request body")
                 }
             })?;
-        let value: Value = serde_json::from_slice(&raw).map_err(|error| {
+        if raw.is_empty() {
+            // No body: a handler decides whether that means anything.
+            return Ok(JsonBody {
+                value: Value::Null,
+                raw,
+            });
+        }
+        let value = strict_json::parse(&raw).map_err(|error| {
             Problem::field(
                 "body",
                 format!(
-                    "is not valid JSON (line {}, column {})",
+                    "is not valid JSON (line {}, column {}): {error}",
                     error.line(),
                     error.column()
                 ),

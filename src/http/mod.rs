@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod params;
 pub mod problem;
 pub mod rules;
+mod strict_json;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;

@@ -176,7 +176,8 @@ pub struct WaiveBody {
     tag = "obligations",
     operation_id = "complete_obligation",
     summary = "Complete an obligation: done, or late after its due time (admin)",
-    description = "Reminders stop. An empty body (or `null`) completes it now.",
+    description = "Reminders stop. An empty body (no bytes) completes it now; `at` must not be before the \
+        obligation's clock started.",
     params(("id" = uuid::Uuid, Path, description = "The obligation's id")),
     request_body = CompleteBody,
     responses(
@@ -199,7 +200,8 @@ pub async fn complete(
     let empty = serde_json::Map::new();
     let object = match &body.value {
         Value::Object(object) => object,
-        Value::Null => &empty,
+        // No body at all completes it now; a JSON `null` is not an object.
+        Value::Null if body.raw.is_empty() => &empty,
         _ => {
             return Err(Problem::field(
                 "body",
