@@ -7,7 +7,7 @@
 mod common;
 
 use common::config::TestConfig;
-use common::{obligation, spawn_app_with, ADMIN, REPORTER};
+use common::{obligation, spawn_app, spawn_app_with, ADMIN, REPORTER};
 use serde_json::{json, Value};
 
 fn illinois() -> TestConfig {
@@ -448,6 +448,30 @@ async fn bad_input_is_refused_as_it_was_sent_not_as_it_would_be_after_cleaning()
     let (_, read) = app
         .get(&format!("/api/v1/obligations/{families}"), ADMIN)
         .await;
-    assert!(read["completed_at"].is_null() && read["waived_at"].is_null(), "{read}");
+    assert!(
+        read["completed_at"].is_null() && read["waived_at"].is_null(),
+        "{read}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_forbidden_call_is_refused_before_its_body_is_read() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/incidents",
+        "/api/v1/obligations/00000000-0000-0000-0000-000000000000/waive",
+    ] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(common::VIEWER)
+            .header("content-type", "application/json")
+            .body("{ not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{path}: the role, not the body");
+    }
     app.stop().await;
 }

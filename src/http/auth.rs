@@ -65,3 +65,37 @@ impl FromRequestParts<AppState> for Caller {
         })
     }
 }
+
+/// A caller whose role may report (file incidents, record events), checked
+/// while the request's head is read: a forbidden call is answered 403
+/// before its body is read or parsed.
+pub struct Reporter(pub Caller);
+
+/// A caller whose role may administer, checked as `Reporter` is.
+pub struct Admin(pub Caller);
+
+impl FromRequestParts<AppState> for Reporter {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(Permission::Report)?;
+        Ok(Reporter(caller))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(Permission::Administer)?;
+        Ok(Admin(caller))
+    }
+}

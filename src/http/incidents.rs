@@ -1,6 +1,6 @@
 //! `/api/v1/incidents`: file, read and list incidents; record clock events.
 
-use super::auth::{Caller, Permission};
+use super::auth::{Admin, Caller, Permission, Reporter};
 use super::body::JsonBody;
 use super::params::{paging, parse_id};
 use super::problem::Problem;
@@ -50,11 +50,10 @@ fn json_response(status: StatusCode, body: String) -> Response {
 )]
 pub async fn file(
     State(state): State<AppState>,
-    caller: Caller,
+    Reporter(caller): Reporter,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, Problem> {
-    caller.require(Permission::Report)?;
     let idempotency = match headers.get(IDEMPOTENCY_KEY) {
         None => None,
         Some(value) => {
@@ -258,11 +257,10 @@ pub struct ClockEventBody {
 )]
 pub async fn record_event(
     State(state): State<AppState>,
-    caller: Caller,
+    Reporter(caller): Reporter,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<views::Incident>), Problem> {
-    caller.require(Permission::Report)?;
     let id = parse_id(&id, "incident")?;
     let Some(object) = body.value.as_object() else {
         return Err(Problem::field(
@@ -380,11 +378,10 @@ pub struct CorrectionBody {
 )]
 pub async fn correct_event(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path((id, kind)): Path<(String, String)>,
     body: JsonBody,
 ) -> Result<Json<views::Incident>, Problem> {
-    caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let kind = ClockEvent::parse(&kind).map_err(|_| Problem::not_found("event"))?;
     let Some(object) = body.value.as_object() else {

@@ -1,7 +1,7 @@
 //! `/api/v1/incidents/{id}/roster`, `/notice`, `/notice/approve` and
 //! `/deliveries`: the board's notice to families.
 
-use super::auth::{Caller, Permission};
+use super::auth::{Admin, Caller, Permission};
 use super::body::JsonBody;
 use super::params::{paging, parse_id};
 use super::problem::Problem;
@@ -60,12 +60,11 @@ pub const ROSTER_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 )]
 pub async fn import_roster(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<views::RosterAnswer>, Problem> {
-    caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let spool = tempfile::NamedTempFile::new().map_err(|error| {
         tracing::error!(
@@ -216,11 +215,10 @@ pub struct NoticeEdit {
 )]
 pub async fn edit_notice(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<views::Notice>, Problem> {
-    caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let Some(object) = body.value.as_object() else {
         return Err(Problem::field("body", "must be a JSON object"));
@@ -282,10 +280,9 @@ pub async fn edit_notice(
 )]
 pub async fn approve(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<views::Approval>), Problem> {
-    caller.require(Permission::Administer)?;
     let id = parse_id(&id, "incident")?;
     let approval = notices::approve(&state.cases, id, &caller.name)
         .await

@@ -1,7 +1,7 @@
 //! `/api/v1/obligations`: obligations across incidents, soonest first; an
 //! administrator completes or waives one.
 
-use super::auth::{Caller, Permission};
+use super::auth::{Admin, Caller, Permission};
 use super::body::JsonBody;
 use super::params::{paging, parse_id};
 use super::problem::Problem;
@@ -191,11 +191,10 @@ pub struct WaiveBody {
 )]
 pub async fn complete(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<views::Obligation>, Problem> {
-    caller.require(Permission::Administer)?;
     let id = parse_id(&id, "obligation")?;
     let empty = serde_json::Map::new();
     let object = match &body.value {
@@ -242,11 +241,10 @@ pub async fn complete(
 )]
 pub async fn waive(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<views::Obligation>, Problem> {
-    caller.require(Permission::Administer)?;
     let id = parse_id(&id, "obligation")?;
     let Some(object) = body.value.as_object() else {
         return Err(Problem::field(
