@@ -160,6 +160,9 @@ fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(axum::middleware::map_response(
+            http::problem::fill_bare_errors,
+        ))
         .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {

@@ -475,3 +475,25 @@ async fn a_forbidden_call_is_refused_before_its_body_is_read() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn query_and_method_errors_are_problems_naming_what_is_wrong() {
+    let app = spawn_app().await;
+    let (status, problem) = app.get("/api/v1/obligations?limit=1&limit=2", ADMIN).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "limit", "{problem}");
+    let response = app
+        .client
+        .delete(app.url("/api/v1/incidents"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert!(response.headers().contains_key("allow"));
+    app.stop().await;
+}

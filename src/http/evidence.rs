@@ -4,14 +4,14 @@
 //! notice. The audit chain is verified as part of the export.
 
 use super::auth::Admin;
-use super::params::parse_id;
+use super::params::{parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::audit;
 use crate::cases::ServiceError;
 use crate::site::PublicNotice;
 use crate::views::{self, Ids};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -50,7 +50,7 @@ pub async fn evidence(
     State(state): State<AppState>,
     _admin: Admin,
     Path(id): Path<String>,
-    Query(query): Query<EvidenceQuery>,
+    Params(query): Params<EvidenceQuery>,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id, "incident")?;
     let zip = match query.format.as_deref() {

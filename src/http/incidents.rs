@@ -2,14 +2,14 @@
 
 use super::auth::{Admin, Caller, Permission, Reporter};
 use super::body::JsonBody;
-use super::params::{paging, parse_id};
+use super::params::{paging, parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::incident::timestamp_field;
 use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident};
 use crate::store::IncidentStatusFilter;
 use crate::views::{self, Ids};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -183,7 +183,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<Json<views::IncidentList>, Problem> {
     caller.require(Permission::Read)?;
     let mut errors = Vec::new();

@@ -3,7 +3,7 @@
 
 use super::auth::{Admin, Caller, Permission};
 use super::body::JsonBody;
-use super::params::{paging, parse_id};
+use super::params::{paging, parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::notices;
@@ -12,7 +12,7 @@ use crate::domain::FieldError;
 use crate::store::EmailStatus;
 use crate::views;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -324,7 +324,7 @@ pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(query): Query<DeliveriesQuery>,
+    Params(query): Params<DeliveriesQuery>,
 ) -> Result<Json<views::Deliveries>, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;

@@ -3,14 +3,14 @@
 
 use super::auth::{Admin, Caller, Permission};
 use super::body::JsonBody;
-use super::params::{paging, parse_id};
+use super::params::{paging, parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::incident::{optional_text, required_text, timestamp_field};
 use crate::domain::{FieldError, ObligationStatus, Timestamp};
 use crate::store::{ObligationFilter, Settlement};
 use crate::views::{self, Ids};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
@@ -50,7 +50,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<Json<views::ObligationList>, Problem> {
     caller.require(Permission::Read)?;
     let mut errors = Vec::new();

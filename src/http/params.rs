@@ -3,7 +3,40 @@
 
 use super::problem::Problem;
 use crate::domain::FieldError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
+
+/// A route's query parameters, parsed as axum's `Query` does, but a bad
+/// query (an unknown value, a key given twice) is a 422 problem naming the
+/// parameter, like every other bad input, not a plain-text 400.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Params)
+            .map_err(|error| {
+                let reason = error.inner().to_string();
+                let path = error.path().to_string();
+                // A key given twice is refused at the top: serde names it
+                // in its message ("duplicate field `limit`").
+                let named = reason.split('`').nth(1).map(str::to_owned);
+                let field = match (path.as_str(), named) {
+                    ("." | "", Some(name)) => name,
+                    ("." | "", None) => "query".to_owned(),
+                    _ => path,
+                };
+                Problem::invalid(vec![FieldError::new(field, reason)])
+            })
+    }
+}
 
 pub fn parse_id(text: &str, what: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(text).map_err(|_| Problem::not_found(what))

@@ -27,6 +27,33 @@ pub struct Problem {
     pub bearer_challenge: bool,
 }
 
+/// Gives a problem document to the error answers the framework makes
+/// itself with no body (405 from the router, 408 from the timeout), so that
+/// every error a client sees is one.
+pub async fn fill_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let bare = response.headers().get(header::CONTENT_TYPE).is_none();
+    if !bare || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let title = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        StatusCode::REQUEST_TIMEOUT => "Request timed out",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    };
+    let mut problem = Problem::new(status, title).into_response();
+    // Keep what the framework said besides (an `Allow` list for 405).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_LENGTH {
+            problem
+                .headers_mut()
+                .entry(name.clone())
+                .or_insert(value.clone());
+        }
+    }
+    problem
+}
+
 impl Problem {
     pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
         Self {

@@ -3,11 +3,12 @@
 //! (an operator's `rules.dir` replacement included).
 
 use super::auth::{Caller, Permission};
+use super::params::Params;
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::FieldError;
 use crate::views::RuleList;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
@@ -33,7 +34,7 @@ pub struct RulesQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<RulesQuery>,
+    Params(query): Params<RulesQuery>,
 ) -> Result<Json<RuleList>, Problem> {
     caller.require(Permission::Read)?;
     let list = state.cases.rules(query.jurisdiction.as_deref());
