@@ -163,6 +163,7 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(
             http::problem::fill_bare_errors,
         ))
+        .layer(axum::middleware::from_fn(http::security::headers))
         .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {

@@ -497,3 +497,25 @@ async fn query_and_method_errors_are_problems_naming_what_is_wrong() {
     assert!(response.headers().contains_key("allow"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn api_notices_and_errors_carry_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/incidents", "/notices/", "/no-such-route", "/livez"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(ADMIN)
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+        assert!(headers.contains_key("strict-transport-security"), "{path}");
+    }
+    let plain = app.client.get(app.url("/livez")).send().await.unwrap();
+    assert!(!plain.headers().contains_key("strict-transport-security"));
+    app.stop().await;
+}

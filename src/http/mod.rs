@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod params;
 pub mod problem;
 pub mod rules;
+pub mod security;
 mod strict_json;
 
 pub use crate::state::AppState;
