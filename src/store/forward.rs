@@ -22,7 +22,7 @@ macro_rules! store_impl {
         caller: &str,
         key: &str,
     ) -> StoreResult<Option<StoredResponse>> {
-        incidents::idempotent_response(self, caller, key).await
+        $crate::store::reads::incidents::idempotent_response(self, caller, key).await
     }
 
     async fn create_incident(
@@ -36,7 +36,7 @@ macro_rules! store_impl {
     }
 
     async fn incident(&self, id: Uuid) -> StoreResult<Option<IncidentRecord>> {
-        incidents::incident(self, id).await
+        $crate::store::reads::incidents::incident(self, id).await
     }
 
     async fn list_incidents(
@@ -46,7 +46,7 @@ macro_rules! store_impl {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<IncidentSummary>> {
-        incidents::list(self, status, now, limit, offset).await
+        $crate::store::reads::incidents::list(self, status, now, limit, offset).await
     }
 
     async fn record_event(

@@ -25,7 +25,6 @@
 
 mod audit;
 mod emails;
-mod incidents;
 mod jobs;
 mod notices;
 mod obligations;

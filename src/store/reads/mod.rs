@@ -5,6 +5,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod emails;
+pub(crate) mod incidents;
 pub(crate) mod jobs;
 pub(crate) mod notices;
 pub(crate) mod obligations;

@@ -10,7 +10,6 @@
 //! Store` hands each method to them.
 
 mod emails;
-mod incidents;
 mod jobs;
 mod notices;
 mod obligations;
