@@ -1,7 +1,8 @@
 //! The part of `impl Store` that every backend writes alike: each method
 //! forwards to the function of the same name in the backend's concept file
 //! (`incidents::incident`, `jobs::claim`, …), or, for a write transaction
-//! both backends run alike, in `store::writes` (`writes::incidents::create`).
+//! both backends run alike, in `store::writes` (`writes::incidents::create`),
+//! or, for a plain read both run alike, in `store::reads`.
 //! One macro instead of two copies, so a new `Store` method is forwarded
 //! once, for both backends.
 
@@ -9,7 +10,7 @@
 /// `ready`, …), then the ones every backend forwards alike to its concept
 /// files (`incidents::incident`, `jobs::claim`, …), which the macro names so
 /// that each backend resolves them in its own folder, or to the shared
-/// write transactions (`writes::…`).
+/// write transactions (`writes::…`) and reads (`reads::…`).
 macro_rules! store_impl {
     ($store:ty, { $($own:tt)* }) => {
         #[async_trait::async_trait]
@@ -21,7 +22,7 @@ macro_rules! store_impl {
         caller: &str,
         key: &str,
     ) -> StoreResult<Option<StoredResponse>> {
-        incidents::idempotent_response(self, caller, key).await
+        $crate::store::reads::incidents::idempotent_response(self, caller, key).await
     }
 
     async fn create_incident(
@@ -35,7 +36,7 @@ macro_rules! store_impl {
     }
 
     async fn incident(&self, id: Uuid) -> StoreResult<Option<IncidentRecord>> {
-        incidents::incident(self, id).await
+        $crate::store::reads::incidents::incident(self, id).await
     }
 
     async fn list_incidents(
@@ -45,7 +46,7 @@ macro_rules! store_impl {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<IncidentSummary>> {
-        incidents::list(self, status, now, limit, offset).await
+        $crate::store::reads::incidents::list(self, status, now, limit, offset).await
     }
 
     async fn record_event(
@@ -93,18 +94,18 @@ macro_rules! store_impl {
     }
 
     async fn obligation(&self, id: Uuid) -> StoreResult<Option<ObligationRecord>> {
-        obligations::obligation(self, id).await
+        $crate::store::reads::obligations::obligation(self, id).await
     }
 
     async fn incident_obligations(&self, incident_id: Uuid) -> StoreResult<Vec<ObligationRecord>> {
-        obligations::of_incident(self, incident_id).await
+        $crate::store::reads::obligations::of_incident(self, incident_id).await
     }
 
     async fn list_obligations(
         &self,
         filter: &ObligationFilter,
     ) -> StoreResult<Vec<ObligationWithIncident>> {
-        obligations::list(self, filter).await
+        $crate::store::reads::obligations::list(self, filter).await
     }
 
     async fn settle_obligation(
@@ -118,7 +119,7 @@ macro_rules! store_impl {
     }
 
     async fn unsettled_obligations(&self) -> StoreResult<Vec<ObligationRecord>> {
-        obligations::unsettled(self).await
+        $crate::store::reads::obligations::unsettled(self).await
     }
 
     async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64> {
@@ -137,7 +138,7 @@ macro_rules! store_impl {
     }
 
     async fn next_job_at_where(&self, kinds: JobKinds) -> StoreResult<Option<DateTime<Utc>>> {
-        jobs::next_at(self, kinds).await
+        $crate::store::reads::jobs::next_at(self, kinds).await
     }
 
     async fn finish_job(
@@ -177,7 +178,7 @@ macro_rules! store_impl {
         order: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        jobs::later_reminder_due(self, obligation_id, order, now).await
+        $crate::store::reads::jobs::later_reminder_due(self, obligation_id, order, now).await
     }
 
     async fn cancel_obligation_jobs(
@@ -197,7 +198,7 @@ macro_rules! store_impl {
     }
 
     async fn job_emails(&self, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
-        emails::of_job(self, job_id).await
+        $crate::store::reads::emails::of_job(self, job_id).await
     }
 
     async fn record_attempts(&self, attempts: &[Attempt]) -> StoreResult<()> {
@@ -220,11 +221,11 @@ macro_rules! store_impl {
         &self,
         incident_id: Uuid,
     ) -> StoreResult<Option<RosterImportRecord>> {
-        roster::latest_import(self, incident_id).await
+        $crate::store::reads::roster::latest_import(self, incident_id).await
     }
 
     async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>> {
-        roster::unreachable(self, incident_id).await
+        $crate::store::reads::roster::unreachable(self, incident_id).await
     }
 
     async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()> {
@@ -236,7 +237,7 @@ macro_rules! store_impl {
     }
 
     async fn notice(&self, incident_id: Uuid) -> StoreResult<Option<NoticeRecord>> {
-        notices::notice(self, incident_id).await
+        $crate::store::reads::notices::notice(self, incident_id).await
     }
 
     async fn approve_notice(
@@ -262,7 +263,7 @@ macro_rules! store_impl {
     }
 
     async fn family_unsettled(&self, incident_id: Uuid) -> StoreResult<bool> {
-        notices::family_unsettled(self, incident_id).await
+        $crate::store::reads::notices::family_unsettled(self, incident_id).await
     }
 
     async fn family_chunk_pending(
@@ -270,11 +271,11 @@ macro_rules! store_impl {
         incident_id: Uuid,
         chunk: i64,
     ) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-        notices::chunk_pending(self, incident_id, chunk).await
+        $crate::store::reads::notices::chunk_pending(self, incident_id, chunk).await
     }
 
     async fn delivery_counts(&self, incident_id: Uuid) -> StoreResult<Vec<(EmailStatus, i64)>> {
-        notices::delivery_counts(self, incident_id).await
+        $crate::store::reads::notices::delivery_counts(self, incident_id).await
     }
 
     async fn deliveries(
@@ -313,11 +314,11 @@ macro_rules! store_impl {
     }
 
     async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
-        audit::after(self, after, limit).await
+        $crate::store::reads::audit::after(self, after, limit).await
     }
 
     async fn incident_audit(&self, incident_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
-        audit::of_incident(self, incident_id).await
+        $crate::store::reads::audit::of_incident(self, incident_id).await
     }
 
     async fn append_audit(&self, entry: &NewAudit) -> StoreResult<()> {

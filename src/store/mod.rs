@@ -11,9 +11,10 @@
 //! plain data; `rows` reads them out of either backend's rows and
 //! `statements` holds the SQL both backends run alike, with its parameters;
 //! `tx` is a write transaction of either backend, and `writes` the
-//! transaction bodies both run, written once over it; `sqlite` and
-//! `postgres` begin those transactions their own way and run the shared
-//! statements and their own.
+//! transaction bodies both run, written once over it; `read` is either
+//! backend's pool, and `reads` the plain reads both run, written once over
+//! it; `sqlite` and `postgres` begin those transactions their own way and
+//! run the shared statements and their own.
 //!
 //! SQL is built at run time with `sqlx::query`, not checked at build time
 //! with the `query!` macros: those need a live database (or an offline
@@ -28,10 +29,14 @@ pub mod migrate_data;
 // backends so that their modules see the macro.
 #[macro_use]
 mod forward;
-// Likewise `impl WriteTx` for each backend's transaction.
+// Likewise `impl WriteTx` for each backend's transaction, and `impl
+// Reader` for each backend's store.
 #[macro_use]
 mod tx;
+#[macro_use]
+mod read;
 pub mod postgres;
+mod reads;
 mod records;
 mod rows;
 pub mod sqlite;

@@ -1,12 +1,8 @@
 //! The audit log on PostgreSQL: the lock appenders take turns on (appends
-//! are `store::writes::audit`), and reading the log.
+//! are `store::writes::audit`, reading the log `store::reads::audit`).
 
-use super::{query, PgStore, Tx};
-use crate::audit::AuditEntry;
-use crate::store::rows;
-use crate::store::statements::audit as sql;
+use super::Tx;
 use crate::store::StoreResult;
-use uuid::Uuid;
 
 /// Any number that is this store's own: the advisory lock that makes
 /// audit appends take turns, keeping the chain linear.
@@ -21,19 +17,4 @@ pub(super) async fn lock_chain(tx: &mut Tx) -> StoreResult<()> {
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-pub(super) async fn after(store: &PgStore, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
-    let statement = sql::after(after, limit);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::audit).collect()
-}
-
-pub(super) async fn of_incident(
-    store: &PgStore,
-    incident_id: Uuid,
-) -> StoreResult<Vec<AuditEntry>> {
-    let statement = sql::of_incident(incident_id);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::audit).collect()
 }

@@ -1,20 +1,13 @@
-//! Messages on PostgreSQL: reading them and the fan-out's group commits of
-//! send attempts (planning them is `store::writes::emails`).
+//! Messages on PostgreSQL: the fan-out's group commits of send attempts
+//! (planning them is `store::writes::emails`, reading them
+//! `store::reads::emails`).
 
-use super::{query, PgStore};
-use crate::store::rows;
-use crate::store::statements::emails as sql;
-use crate::store::{Attempt, AttemptRecorder, EmailRecord, StoreResult};
+use super::PgStore;
+use crate::store::{Attempt, AttemptRecorder, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Postgres;
 use uuid::Uuid;
-
-pub(super) async fn of_job(store: &PgStore, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
-    let statement = sql::of_job(job_id);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::email).collect()
-}
 
 pub(super) async fn record_attempts(store: &PgStore, attempts: &[Attempt]) -> StoreResult<()> {
     if attempts.is_empty() {

@@ -9,7 +9,7 @@ use crate::store::{Job, JobKinds, JobState, NewJob, StoreResult};
 use crate::wake::Wake;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgListener, PgPool};
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{Postgres, QueryBuilder};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -116,15 +116,6 @@ pub(super) async fn claim(
     crate::store::writes::jobs::claimed(&rows)
 }
 
-pub(super) async fn next_at(
-    store: &PgStore,
-    kinds: JobKinds,
-) -> StoreResult<Option<DateTime<Utc>>> {
-    let statement = sql::next_at(kinds);
-    let row = query(&statement).fetch_one(&store.pool).await?;
-    Ok(row.try_get(0)?)
-}
-
 pub(super) async fn reschedule(
     store: &PgStore,
     id: Uuid,
@@ -174,17 +165,6 @@ pub(super) async fn renew_leases(
     .execute(&store.pool)
     .await?;
     Ok(result.rows_affected())
-}
-
-pub(super) async fn later_reminder_due(
-    store: &PgStore,
-    obligation_id: Uuid,
-    order: i64,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let statement = sql::later_reminders_due(obligation_id, order, now);
-    let later: i64 = query(&statement).fetch_one(&store.pool).await?.try_get(0)?;
-    Ok(later > 0)
 }
 
 pub(super) async fn cancel_for_obligation(

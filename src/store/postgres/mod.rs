@@ -1,8 +1,9 @@
 //! The PostgreSQL store, for districts (or regions) that run several
 //! instances of breachd against one database.
 //!
-//! It runs the statements `store::statements` shares with SQLite, and the
-//! write transactions of `store::writes`, so that users see the same behaviour on either backend (tests/store_conformance.rs
+//! It runs the statements `store::statements` shares with SQLite, the
+//! plain reads of `store::reads` and the write transactions of
+//! `store::writes`, so that users see the same behaviour on either backend (tests/store_conformance.rs
 //! runs one suite against both). Where the two databases differ, the
 //! difference is handled here, in a file per concept:
 //!
@@ -24,11 +25,9 @@
 
 mod audit;
 mod emails;
-mod incidents;
 mod jobs;
 mod notices;
 mod obligations;
-mod roster;
 
 use super::statements::{Placeholders, Statement};
 use super::*;
@@ -92,6 +91,8 @@ write_tx_impl!(PgStore, Postgres, Placeholders::Numbered, {
         audit::lock_chain(self).await
     }
 });
+
+reader_impl!(PgStore, Postgres);
 
 store_impl!(PgStore, {
     async fn migrate(&self) -> StoreResult<()> {

@@ -6,11 +6,10 @@
 
 use super::Tx;
 use super::{query, PgStore};
-use crate::store::rows::{self, Columns};
+use crate::store::rows::{self};
 use crate::store::statements::notices as sql;
 use crate::store::{EmailRecord, EmailStatus, FamilyDelivery, NoticeRecord, StoreResult};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 /// Serialises the roster and approval writes of one incident across
@@ -33,15 +32,6 @@ pub(super) async fn update_draft(store: &PgStore, draft: &NoticeRecord) -> Store
     let statement = sql::update_draft(draft);
     let result = query(&statement).execute(&store.pool).await?;
     Ok(result.rows_affected() == 1)
-}
-
-pub(super) async fn notice(
-    store: &PgStore,
-    incident_id: Uuid,
-) -> StoreResult<Option<NoticeRecord>> {
-    let statement = sql::by_incident(incident_id);
-    let row = query(&statement).fetch_optional(&store.pool).await?;
-    row.as_ref().map(rows::notice).transpose()
 }
 
 /// Plans one family notice per recipient, in chunks of `chunk_size`, in
@@ -112,30 +102,6 @@ pub(super) async fn deliveries_due(
     .fetch_one(&store.pool)
     .await?;
     rows::due_page(&page)
-}
-
-pub(super) async fn family_unsettled(store: &PgStore, incident_id: Uuid) -> StoreResult<bool> {
-    let statement = sql::family_unsettled(incident_id);
-    Ok(query(&statement).fetch_one(&store.pool).await?.try_get(0)?)
-}
-
-pub(super) async fn chunk_pending(
-    store: &PgStore,
-    incident_id: Uuid,
-    chunk: i64,
-) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-    let statement = sql::chunk_pending(incident_id, chunk);
-    let row = query(&statement).fetch_one(&store.pool).await?;
-    Ok((row.read("pending")?, row.read("next")?))
-}
-
-pub(super) async fn delivery_counts(
-    store: &PgStore,
-    incident_id: Uuid,
-) -> StoreResult<Vec<(EmailStatus, i64)>> {
-    let statement = sql::delivery_counts(incident_id);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::delivery_count).collect()
 }
 
 pub(super) async fn deliveries(

@@ -1,12 +1,12 @@
 //! Obligations on PostgreSQL: deleting the dropped ones (an array of the
-//! kinds kept), lists and counts in one pass. Upsert and settlement are
-//! `store::writes::obligations`.
+//! kinds kept) and counts in one pass. Upsert and settlement are
+//! `store::writes::obligations`, the lists `store::reads::obligations`.
 
 use super::{query, PgStore, Tx};
 use crate::domain::ObligationStatus;
-use crate::store::rows::{self, Columns};
+use crate::store::rows::Columns;
 use crate::store::statements::obligations as sql;
-use crate::store::{ObligationFilter, ObligationRecord, ObligationWithIncident, StoreResult};
+use crate::store::{ObligationRecord, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -26,36 +26,6 @@ pub(super) async fn delete_dropped(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-pub(super) async fn obligation(store: &PgStore, id: Uuid) -> StoreResult<Option<ObligationRecord>> {
-    let statement = sql::by_id(id);
-    let row = query(&statement).fetch_optional(&store.pool).await?;
-    row.as_ref().map(rows::obligation).transpose()
-}
-
-pub(super) async fn of_incident(
-    store: &PgStore,
-    incident_id: Uuid,
-) -> StoreResult<Vec<ObligationRecord>> {
-    let statement = sql::of_incident(incident_id);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::obligation).collect()
-}
-
-pub(super) async fn list(
-    store: &PgStore,
-    filter: &ObligationFilter,
-) -> StoreResult<Vec<ObligationWithIncident>> {
-    let statement = sql::list(filter);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::obligation_with_incident).collect()
-}
-
-pub(super) async fn unsettled(store: &PgStore) -> StoreResult<Vec<ObligationRecord>> {
-    let statement = sql::unsettled();
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::obligation).collect()
 }
 
 /// Every status counted in one pass.

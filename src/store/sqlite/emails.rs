@@ -1,23 +1,15 @@
-//! Messages on SQLite: reading them and the fan-out's group commits of
-//! send attempts (planning them is `store::writes::emails`).
+//! Messages on SQLite: the fan-out's group commits of send attempts
+//! (planning them is `store::writes::emails`, reading them
+//! `store::reads::emails`).
 
-use super::{query, SqliteStore};
-use crate::store::rows;
-use crate::store::statements::emails as sql;
-use crate::store::{Attempt, AttemptRecorder, EmailRecord, EmailStatus, StoreResult};
+use super::SqliteStore;
+use crate::store::{Attempt, AttemptRecorder, EmailStatus, StoreResult};
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite};
-use uuid::Uuid;
 
 /// Attempts per round trip of a group commit: 11 bound values each, far
 /// below SQLite's 32,766 host parameters.
 const RECORD_CHUNK: usize = 1000;
-
-pub(super) async fn of_job(store: &SqliteStore, job_id: Uuid) -> StoreResult<Vec<EmailRecord>> {
-    let statement = sql::of_job(job_id);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::email).collect()
-}
 
 pub(super) async fn record_attempts(store: &SqliteStore, attempts: &[Attempt]) -> StoreResult<()> {
     if attempts.is_empty() {

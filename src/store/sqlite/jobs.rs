@@ -6,7 +6,6 @@ use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
 use crate::store::{Job, JobKinds, NewJob, StoreResult};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 /// Plans jobs one row at a time; a key that exists is left alone.
@@ -67,15 +66,6 @@ pub(super) async fn claim(
     crate::store::writes::jobs::claimed(&rows)
 }
 
-pub(super) async fn next_at(
-    store: &SqliteStore,
-    kinds: JobKinds,
-) -> StoreResult<Option<DateTime<Utc>>> {
-    let statement = sql::next_at(kinds);
-    let row = query(&statement).fetch_one(&store.pool).await?;
-    Ok(row.try_get(0)?)
-}
-
 pub(super) async fn reschedule(
     store: &SqliteStore,
     id: Uuid,
@@ -98,17 +88,6 @@ pub(super) async fn renew_lease(
     let statement = sql::renew_lease(id, worker, lease_until);
     let result = query(&statement).execute(&store.pool).await?;
     Ok(result.rows_affected() == 1)
-}
-
-pub(super) async fn later_reminder_due(
-    store: &SqliteStore,
-    obligation_id: Uuid,
-    order: i64,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let statement = sql::later_reminders_due(obligation_id, order, now);
-    let later: i64 = query(&statement).fetch_one(&store.pool).await?.try_get(0)?;
-    Ok(later > 0)
 }
 
 pub(super) async fn cancel_for_obligation(

@@ -3,18 +3,16 @@
 //! `BEGIN IMMEDIATE` so that two writers queue on the busy timeout instead of
 //! failing when a read lock cannot be upgraded.
 //!
-//! The statements both backends share come from `store::statements`, and
-//! the write transactions both run from `store::writes`, begun here with
-//! `BEGIN IMMEDIATE`; the files here hold SQLite's own statements, one per
-//! concept, and `impl Store` hands each method to them.
+//! The statements both backends share come from `store::statements`, the
+//! plain reads both run from `store::reads`, and the write transactions
+//! both run from `store::writes`, begun here with `BEGIN IMMEDIATE`; the
+//! files here hold SQLite's own statements, one per concept, and `impl
+//! Store` hands each method to them.
 
-mod audit;
 mod emails;
-mod incidents;
 mod jobs;
 mod notices;
 mod obligations;
-mod roster;
 
 use super::statements::{Placeholders, Statement};
 use super::*;
@@ -114,6 +112,8 @@ fn spawn_checkpointer(pool: SqlitePool) {
 
 // No steps of its own: `BEGIN IMMEDIATE` already makes writers take turns.
 write_tx_impl!(SqliteStore, Sqlite, Placeholders::Anonymous, {});
+
+reader_impl!(SqliteStore, Sqlite);
 
 store_impl!(SqliteStore, {
     async fn migrate(&self) -> StoreResult<()> {

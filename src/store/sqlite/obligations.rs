@@ -1,12 +1,12 @@
 //! Obligations on SQLite: deleting the dropped ones (a JSON array of the
-//! kinds kept), lists and counts. Upsert and settlement are
-//! `store::writes::obligations`.
+//! kinds kept) and counts, a statement per status. Upsert and settlement
+//! are `store::writes::obligations`, the lists `store::reads::obligations`.
 
 use super::{query, SqliteStore, Tx};
 use crate::domain::ObligationStatus;
 use crate::store::rows;
 use crate::store::statements::obligations as sql;
-use crate::store::{ObligationFilter, ObligationRecord, ObligationWithIncident, StoreResult};
+use crate::store::{ObligationRecord, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
@@ -32,39 +32,6 @@ pub(super) async fn delete_dropped(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-pub(super) async fn obligation(
-    store: &SqliteStore,
-    id: Uuid,
-) -> StoreResult<Option<ObligationRecord>> {
-    let statement = sql::by_id(id);
-    let row = query(&statement).fetch_optional(&store.pool).await?;
-    row.as_ref().map(rows::obligation).transpose()
-}
-
-pub(super) async fn of_incident(
-    store: &SqliteStore,
-    incident_id: Uuid,
-) -> StoreResult<Vec<ObligationRecord>> {
-    let statement = sql::of_incident(incident_id);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::obligation).collect()
-}
-
-pub(super) async fn list(
-    store: &SqliteStore,
-    filter: &ObligationFilter,
-) -> StoreResult<Vec<ObligationWithIncident>> {
-    let statement = sql::list(filter);
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::obligation_with_incident).collect()
-}
-
-pub(super) async fn unsettled(store: &SqliteStore) -> StoreResult<Vec<ObligationRecord>> {
-    let statement = sql::unsettled();
-    let rows = query(&statement).fetch_all(&store.pool).await?;
-    rows.iter().map(rows::obligation).collect()
 }
 
 /// Counted status by status, with the clauses `list` filters by.
