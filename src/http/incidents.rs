@@ -293,13 +293,7 @@ pub async fn record_event(
             None
         }
     };
-    let at = match object.get("at") {
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new("at", "is required"));
-            None
-        }
-        Some(value) => timestamp_field("at", value, &mut errors),
-    };
+    let at = required_at(object, &mut errors);
     let delay = match object.get("delay") {
         None | Some(Value::Null) => None,
         Some(value) => match serde_json::from_value::<DelayRequest>(value.clone()) {
@@ -392,13 +386,7 @@ pub async fn correct_event(
     };
     let mut errors = Vec::new();
     crate::domain::incident::reject_unknown_fields(object, &["at", "reason"], &mut errors);
-    let at = match object.get("at") {
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new("at", "is required"));
-            None
-        }
-        Some(value) => timestamp_field("at", value, &mut errors),
-    };
+    let at = required_at(object, &mut errors);
     let reason = match object.get("reason") {
         Some(Value::String(reason)) => Some(reason.as_str()),
         _ => {
@@ -426,4 +414,18 @@ pub async fn correct_event(
         state.settings.timezone,
         Ids::Shown,
     )))
+}
+
+/// The body's `at`: required, an RFC 3339 time with an offset.
+fn required_at(
+    object: &serde_json::Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) -> Option<crate::domain::Timestamp> {
+    match object.get("at") {
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("at", "is required"));
+            None
+        }
+        Some(value) => timestamp_field("at", value, errors),
+    }
 }
