@@ -45,6 +45,11 @@ pub fn emails_recorded(kind: &str, attempts: &[crate::store::Attempt]) {
     }
 }
 
+/// A job whose handler kept failing, parked as failed.
+pub fn job_parked(kind: &str) {
+    metrics::counter!("breachd_jobs_parked_total", "kind" => kind.to_owned()).increment(1);
+}
+
 /// How late a job started after its due time.
 pub fn job_lateness(kind: &str, seconds: f64) {
     metrics::histogram!("breachd_job_lateness_seconds", "kind" => kind.to_owned())

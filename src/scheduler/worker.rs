@@ -128,13 +128,15 @@ impl Worker {
         for job in jobs {
             let worker = Arc::clone(self);
             // The scheduler's span (with this instance's id) on every job's lines.
-            running.spawn(tracing::Instrument::instrument(async move {
-                let (id, kind) = (job.id, job.kind.as_str());
-                if let Err(error) = worker.run(job).await {
-                    // The lease runs out and the job is taken over later.
-                    tracing::error!(job_id = %id, kind, error = format!("{error:#}"), "job failed; it will be retried when its lease expires");
-                }
-            }, tracing::Span::current()));
+            running.spawn(tracing::Instrument::instrument(
+                async move {
+                    let (id, kind, attempts) = (job.id, job.kind.as_str(), job.attempts);
+                    if let Err(error) = worker.run(job).await {
+                        worker.after_error(id, kind, attempts, &error).await;
+                    }
+                },
+                tracing::Span::current(),
+            ));
         }
         while running.join_next().await.is_some() {}
         Ok(count)
@@ -159,6 +161,39 @@ impl Worker {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))
                     .await
+            }
+        }
+    }
+
+    /// A handler failed: the job is retried with backoff, or, past
+    /// `scheduler.max_attempts` claims, parked as failed with its error, so
+    /// that a job that cannot succeed does not run forever. Should recording
+    /// that fail too, the lease runs out and the job is taken over later.
+    async fn after_error(&self, id: uuid::Uuid, kind: &str, attempts: i64, error: &anyhow::Error) {
+        let now = self.clock.now();
+        let text = format!("{error:#}");
+        let parked = attempts >= self.settings.scheduler.max_attempts;
+        let recorded = if parked {
+            crate::metrics::job_parked(kind);
+            self.store
+                .finish_job(id, self.id(), JobState::Failed, Some(&text), now)
+                .await
+        } else {
+            let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
+            let retry_at = now + self.backoff.delay(attempt);
+            self.store
+                .reschedule_job(id, self.id(), retry_at, Some(&text), now)
+                .await
+        };
+        match (parked, recorded) {
+            (true, Ok(_)) => {
+                tracing::error!(job_id = %id, kind, attempts, error = text, "job failed for good and is parked as failed")
+            }
+            (false, Ok(_)) => {
+                tracing::error!(job_id = %id, kind, attempts, error = text, "job failed; it will be retried with backoff")
+            }
+            (_, Err(store_error)) => {
+                tracing::error!(job_id = %id, kind, error = text, store_error = format!("{store_error:#}"), "job failed and the failure could not be recorded; it will be retried when its lease expires")
             }
         }
     }

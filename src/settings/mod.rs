@@ -179,6 +179,8 @@ pub struct SchedulerSettings {
     pub lease: Duration,
     pub batch: i64,
     pub instance_id: String,
+    /// A job whose handler failed this many times is parked as failed.
+    pub max_attempts: i64,
 }
 
 // ---- loading --------------------------------------------------------------

@@ -135,6 +135,7 @@ pub(crate) struct RawScheduler {
     pub(crate) lease: String,
     pub(crate) batch: i64,
     pub(crate) instance_id: String,
+    pub(crate) max_attempts: i64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,12 @@ pub(crate) fn parse(raw: RawScheduler, problems: &mut Problems) -> Option<Schedu
     if !(1..=10_000).contains(&raw.batch) {
         problems.push("scheduler.batch", "must be between 1 and 10000".into());
     }
+    if !(1..=1_000).contains(&raw.max_attempts) {
+        problems.push(
+            "scheduler.max_attempts",
+            "must be between 1 and 1000".into(),
+        );
+    }
     // Two instances must never share a name: it tells their leases apart.
     let instance_id = match raw.instance_id.trim() {
         "" => format!(
@@ -25,5 +31,6 @@ pub(crate) fn parse(raw: RawScheduler, problems: &mut Problems) -> Option<Schedu
         lease: lease?,
         batch: raw.batch,
         instance_id,
+        max_attempts: raw.max_attempts,
     })
 }
