@@ -44,7 +44,11 @@ impl Application {
         for dir in [&settings.email.dir, &settings.publish_dir] {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let store: Arc<dyn Store> = store::connect(&settings.database_url)
+        let options = store::ConnectOptions {
+            max_connections: settings.database.max_connections,
+            sqlite_durable: settings.database.sqlite_durable,
+        };
+        let store: Arc<dyn Store> = store::connect_with(&settings.database_url, options)
             .await
             .context("opening the database")?;
         store.migrate().await.context("migrating the database")?;

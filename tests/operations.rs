@@ -206,3 +206,23 @@ fn the_systemd_unit_has_an_exposure_of_2_or_less() {
         .unwrap_or_else(|| panic!("no exposure level in:\n{text}"));
     assert!(exposure <= 2.0, "exposure {exposure}");
 }
+
+#[tokio::test]
+async fn sqlite_commits_survive_a_power_cut_unless_the_operator_opts_out() {
+    // synchronous = FULL (2) by default; NORMAL (1) only when asked.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (durable, expected) in [(true, 2), (false, 1)] {
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join(format!("{durable}.db")).display()
+        );
+        let store = breachd::store::sqlite::SqliteStore::connect_with(&url, durable)
+            .await
+            .expect("the store opens");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(store.pool())
+            .await
+            .expect("the pragma reads");
+        assert_eq!(synchronous, expected, "durable = {durable}");
+    }
+}

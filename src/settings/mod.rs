@@ -130,6 +130,7 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
     pub database_url: String,
+    pub database: DatabaseSettings,
     pub district_name: String,
     pub timezone: Tz,
     pub jurisdiction: String,
@@ -172,6 +173,15 @@ pub struct NoticeSettings {
     pub what_families_can_do: String,
     pub contact: String,
     pub chunk_size: u64,
+}
+
+/// How the store is opened (`[database]` besides its URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// PostgreSQL's pool size.
+    pub max_connections: u32,
+    /// SQLite with `synchronous = FULL`: a commit survives a power cut.
+    pub sqlite_durable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -283,7 +293,7 @@ impl Settings {
     /// only if there are none.
     fn from_raw(raw: Raw, mut problems: Problems) -> Result<Self, ConfigErrors> {
         let server = server::parse(raw.server, &mut problems);
-        let database_url = database::parse(raw.database, &mut problems);
+        let (database_url, database) = database::parse(raw.database, &mut problems);
         let timezone = problems.parse("district.timezone", timezone::parse(&raw.district.timezone));
         let district = district::parse(raw.district, raw.rules, timezone, &mut problems);
         let contacts = contacts::parse(raw.contacts, &mut problems);
@@ -302,6 +312,7 @@ impl Settings {
                 listen: server.listen,
                 request_timeout: server.request_timeout,
                 database_url,
+                database,
                 district_name: district.name,
                 timezone: timezone?,
                 jurisdiction: district.jurisdiction,

@@ -35,6 +35,8 @@ pub(crate) struct RawServer {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawDatabase {
     pub(crate) url: String,
+    pub(crate) max_connections: i64,
+    pub(crate) sqlite_synchronous: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -149,3 +149,21 @@ fn the_smtp_password_is_never_in_debug_output() {
     assert!(!printed.contains("hunter2"), "{printed}");
     assert!(printed.contains("<redacted>"));
 }
+
+#[test]
+fn the_database_is_durable_by_default_and_its_options_are_checked() {
+    let settings = Settings::from_toml("").unwrap();
+    assert!(settings.database.sqlite_durable);
+    assert_eq!(settings.database.max_connections, 16);
+    let relaxed =
+        Settings::from_toml("[database]\nsqlite_synchronous = \"normal\"\nmax_connections = 32\n")
+            .unwrap();
+    assert!(!relaxed.database.sqlite_durable);
+    assert_eq!(relaxed.database.max_connections, 32);
+    let errors =
+        Settings::from_toml("[database]\nsqlite_synchronous = \"off\"\nmax_connections = 2\n")
+            .unwrap_err();
+    let keys: Vec<&str> = errors.0.iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"database.sqlite_synchronous"), "{keys:?}");
+    assert!(keys.contains(&"database.max_connections"), "{keys:?}");
+}

@@ -387,12 +387,40 @@ pub fn ordered_email_id(approved_ms: i64, row: i64, random: u64) -> String {
 
 /// Opens the store named by a database URL.
 pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    connect_with(url, ConnectOptions::default()).await
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions {
+    /// PostgreSQL's pool size.
+    pub max_connections: u32,
+    /// SQLite's `synchronous = FULL` (a commit survives a power cut) rather
+    /// than `NORMAL` (the last second of commits may be lost).
+    pub sqlite_durable: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            sqlite_durable: true,
+        }
+    }
+}
+
+pub async fn connect_with(
+    url: &str,
+    options: ConnectOptions,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::connect(url).await?,
+            sqlite::SqliteStore::connect_with(url, options.sqlite_durable).await?,
         ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+        Ok(std::sync::Arc::new(
+            postgres::PgStore::connect_with(url, options.max_connections).await?,
+        ))
     } else {
         Err(StoreError::NotReady(format!(
             "database URL scheme not supported by this build: {}",

@@ -59,11 +59,16 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, 16).await
+    }
+
+    /// `max_connections` (`database.max_connections`, 16 by default) is
+    /// enough for a batch of jobs, the API and the listener without
+    /// exhausting a server that several instances share.
+    pub async fn connect_with(url: &str, max_connections: u32) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("breachd");
         let pool = PgPoolOptions::new()
-            // Enough for a batch of jobs, the HTTP API and the listener
-            // without exhausting a server shared by several instances.
-            .max_connections(16)
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;

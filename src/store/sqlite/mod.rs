@@ -43,10 +43,22 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, true).await
+    }
+
+    /// `durable`: `synchronous = FULL`, so that a committed delivery record
+    /// or audit entry survives a power cut (the fan-out's group commits
+    /// keep the cost of the extra fsyncs small).
+    pub async fn connect_with(url: &str, durable: bool) -> StoreResult<Self> {
+        let synchronous = if durable {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // Checkpoints run in the background (`spawn_checkpointer`).
