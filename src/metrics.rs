@@ -16,12 +16,52 @@ pub fn handle() -> &'static PrometheusHandle {
         let seconds = [
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
         ];
-        PrometheusBuilder::new()
+        let handle = PrometheusBuilder::new()
             .set_buckets(&seconds)
             .expect("the bucket list is not empty")
             .install_recorder()
-            .expect("no other metrics recorder is installed in this process")
+            .expect("no other metrics recorder is installed in this process");
+        describe();
+        handle
     })
+}
+
+/// The `# HELP` line of every metric (promtool asks for one).
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!("breachd_incidents_filed_total", "Incidents filed");
+    describe_counter!(
+        "breachd_emails_total",
+        "Email send attempts recorded, by kind, outcome and instance"
+    );
+    describe_counter!(
+        "breachd_jobs_parked_total",
+        "Jobs parked as failed after their handler kept failing, by kind"
+    );
+    describe_counter!(
+        "breachd_http_requests_total",
+        "HTTP requests by route pattern and status"
+    );
+    describe_histogram!(
+        "breachd_http_request_duration_seconds",
+        Unit::Seconds,
+        "HTTP request duration by route pattern"
+    );
+    describe_histogram!(
+        "breachd_job_lateness_seconds",
+        Unit::Seconds,
+        "How long after its due time a job started, by kind"
+    );
+    describe_gauge!(
+        "breachd_obligations",
+        "Obligations by status, from the database"
+    );
+    describe_gauge!("breachd_queue_due", "Scheduled jobs due now");
+    describe_gauge!("breachd_queue_scheduled", "Scheduled jobs in all");
+    describe_gauge!(
+        "breachd_instance_info",
+        "1, labelled with this instance's name (breachd_instance)"
+    );
 }
 
 pub fn incident_filed() {
@@ -40,7 +80,7 @@ pub fn emails_recorded(kind: &str, attempts: &[crate::store::Attempt]) {
             .or_default() += 1;
     }
     for ((outcome, instance), count) in counts {
-        metrics::counter!("breachd_emails_total", "kind" => kind.to_owned(), "outcome" => outcome.to_owned(), "instance" => instance.to_owned())
+        metrics::counter!("breachd_emails_total", "kind" => kind.to_owned(), "outcome" => outcome.to_owned(), "breachd_instance" => instance.to_owned())
             .increment(count);
     }
 }

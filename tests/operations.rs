@@ -226,3 +226,41 @@ async fn sqlite_commits_survive_a_power_cut_unless_the_operator_opts_out() {
         assert_eq!(synchronous, expected, "durable = {durable}");
     }
 }
+
+#[tokio::test]
+async fn every_metric_says_what_it_counts_and_the_instance_label_is_ours() {
+    let app = spawn_app().await;
+    app.file(&report()).await;
+    let _ = app.get_text("/notices/").await;
+    let _ = app.get_text("/notices/feed.atom").await;
+    let metrics = app.get_text("/metrics").await;
+    for name in [
+        "breachd_incidents_filed_total",
+        "breachd_http_requests_total",
+        "breachd_http_request_duration_seconds",
+        "breachd_obligations",
+        "breachd_queue_due",
+        "breachd_queue_scheduled",
+        "breachd_instance_info",
+    ] {
+        assert!(
+            metrics.contains(&format!("# HELP {name} ")),
+            "{name}:\n{metrics}"
+        );
+        assert!(
+            metrics.contains(&format!("# TYPE {name} ")),
+            "{name}:\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains("breachd_instance_info{breachd_instance="),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("{instance=") && !metrics.contains(",instance="),
+        "{metrics}"
+    );
+    // The public notices are counted under their prefix, not as unmatched.
+    assert!(metrics.contains(r#"route="/notices"#), "{metrics}");
+    app.stop().await;
+}

@@ -39,7 +39,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             "reading the queue depth for /metrics failed"
         ),
     }
-    metrics::gauge!("breachd_instance_info", "instance" => state.settings.scheduler.instance_id.clone()).set(1.0);
+    // `breachd_instance`, not `instance`: Prometheus sets `instance` itself to
+    // the scraped target.
+    metrics::gauge!("breachd_instance_info", "breachd_instance" => state.settings.scheduler.instance_id.clone()).set(1.0);
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -50,10 +52,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 
 /// Counts every request by route pattern (never the raw path) and status.
 pub async fn track(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let route = match request.extensions().get::<axum::extract::MatchedPath>() {
+        Some(path) => path.as_str().to_owned(),
+        // The published notices are a nested file service, not a route.
+        None if request.uri().path().starts_with("/notices") => "/notices/*".to_owned(),
+        None => "unmatched".to_owned(),
+    };
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     crate::metrics::http_request(
