@@ -352,3 +352,37 @@ async fn approval_needs_a_roster_and_an_admin() {
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["what_we_are_doing"], "We ended the contract.");
 }
+
+#[tokio::test]
+async fn an_empty_roster_cannot_replace_a_good_one_and_nobody_to_email_is_not_approved() {
+    let app = spawn_app_at("2026-04-20T12:00:00-04:00").await;
+    let filed = app.file(&incident()).await;
+    let id = filed["id"].as_str().unwrap();
+    let header = "student_id,student_name,guardian_name,guardian_email,language\n";
+    // Guardians with no address: the students are in, but no one can be emailed.
+    let unreachable = format!("{header}s1,Ann Example,Pat Example,,en\n");
+    let (status, answer) = upload(&app, id, unreachable.into_bytes(), "text/csv").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["recipients"], 0);
+    let approve = format!("/api/v1/incidents/{id}/notice/approve");
+    let (status, problem) = app.post(&approve, ADMIN, &json!({})).await;
+    assert_eq!(
+        status, 422,
+        "nobody to email is not a notice sent: {problem}"
+    );
+    assert!(problem["errors"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("paper letters"));
+    // A good roster, then a header-only one: refused, the good one kept.
+    let good = format!("{header}s1,Ann Example,Pat Example,pat@example.org,en\n");
+    let (status, _) = upload(&app, id, good.into_bytes(), "text/csv").await;
+    assert_eq!(status, 200);
+    let (status, problem) = upload(&app, id, header.as_bytes().to_vec(), "text/csv").await;
+    assert_eq!(status, 422, "{problem}");
+    let (_, roster) = app
+        .get(&format!("/api/v1/incidents/{id}/roster"), VIEWER)
+        .await;
+    assert_eq!(roster["import"]["recipients"], 1, "{roster}");
+    app.stop().await;
+}

@@ -157,6 +157,18 @@ pub async fn import_roster(
         Err(rejected) => return Err(rejected_roster(rejected)),
     };
     let report = staged.report.clone();
+    if report.students == 0 {
+        // A header-only file must not replace a good roster: the families'
+        // notice would then go to nobody.
+        staged.close().await;
+        return Err(ServiceError::Invalid(vec![FieldError::new(
+            "body",
+            format!(
+                "lists no affected student ({} row(s) rejected); the roster in place, if any, is kept",
+                report.rejected_rows
+            ),
+        )]));
+    }
     let now = cases.now();
     let record = RosterImportRecord {
         id: Uuid::now_v7(),
@@ -232,11 +244,25 @@ pub async fn approve(
         .incident(incident_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if store.latest_roster_import(incident_id).await?.is_none() {
+    let Some(roster) = store.latest_roster_import(incident_id).await? else {
         return Err(ServiceError::Conflict(
             "import the affected students' roster first (POST /api/v1/incidents/{id}/roster)"
                 .into(),
         ));
+    };
+    let approved_before = store
+        .notice(incident_id)
+        .await?
+        .is_some_and(|notice| notice.approved_at.is_some());
+    if roster.recipients == 0 && !approved_before {
+        return Err(ServiceError::Invalid(vec![FieldError::new(
+            "roster",
+            format!(
+                "has no guardian email address for any of its {} student(s): there is no one to email; \
+                 their families need paper letters",
+                roster.students
+            ),
+        )]));
     }
     let now = cases.now();
     store
