@@ -264,3 +264,40 @@ async fn report_and_status_talk_to_the_daemon() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("401"));
 }
+
+#[test]
+fn check_config_warns_about_what_is_valid_but_not_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("example.toml");
+    std::fs::write(&config, "[district]\nname = \"Example\"\n").unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "a warning is not an error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: publish.base_url is still the shipped example"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: no API token is configured"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        "[publish]\nbase_url = \"https://schools.example.net/notices\"\n[[auth.tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
+    )
+    .unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("warning"));
+}

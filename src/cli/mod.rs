@@ -197,6 +197,9 @@ fn check_config(config: Option<&Path>) -> ExitCode {
                 settings.engine.overlays.len(),
                 settings.tokens.len()
             );
+            for warning in settings.warnings() {
+                eprintln!("warning: {warning}");
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

@@ -208,7 +208,30 @@ pub fn config_path(explicit: Option<&Path>) -> (Option<PathBuf>, bool) {
     (default.exists().then_some(default), false)
 }
 
+/// The shipped example of `publish.base_url`: a district that keeps it
+/// would link its families to a site that is not theirs.
+pub const EXAMPLE_BASE_URL: &str = "https://www.example.org/notices";
+
 impl Settings {
+    /// What is valid but probably not meant: shown by `check-config`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.publish_base_url.trim_end_matches('/') == EXAMPLE_BASE_URL {
+            warnings.push(format!(
+                "publish.base_url is still the shipped example ({EXAMPLE_BASE_URL}): \
+                 family notices would link to a site that is not the district's"
+            ));
+        }
+        if self.tokens.is_empty() {
+            warnings.push(
+                "no API token is configured: every /api/v1 request will be refused \
+                 (breachd token new --role admin --name NAME)"
+                    .to_owned(),
+            );
+        }
+        warnings
+    }
+
     /// Loads and validates the configuration with the process environment.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigErrors> {
         let (path, required) = config_path(explicit);
