@@ -1052,3 +1052,50 @@ async fn million_guardian_roster() {
         "roster of {size} bytes: staged in {staged_in:.2?}, all recipients paged in {paged_in:.2?}; {peak}"
     );
 }
+
+#[tokio::test]
+async fn a_line_longer_than_any_roster_line_is_refused_naming_it() {
+    // The csv reader holds a whole record in memory: one endless line must
+    // not become an endless allocation.
+    let dir = TempDir::new().unwrap();
+    let long = "x".repeat(200 * 1024);
+    let csv = format!(
+        "student_id,student_name,guardian_name,guardian_email,language\ns1,Ann,Pat,pat@example.org,en\ns2,{long},Pat,pat@example.org,en\n"
+    );
+    let path = write_file(&dir, "families.csv", csv.as_bytes());
+    let error = rejected(&path).await;
+    assert!(
+        matches!(error, RosterRejected::TooLarge { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("line 3"), "{error}");
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+    // 64 MiB of one byte compresses about a thousand to one: no roster does.
+    let dir = TempDir::new().unwrap();
+    let manifest = manifest("1.1", "");
+    let mut users = USERS_11.as_bytes().to_vec();
+    users.push(b'\n');
+    users.resize(64 * 1024 * 1024, b'a');
+    let path = write_zip(
+        &dir,
+        "bomb.zip",
+        &[
+            ("manifest.csv", manifest.as_bytes()),
+            ("users.csv", &users),
+            ("orgs.csv", ORGS),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let error = rejected(&path).await;
+    assert!(
+        matches!(error, RosterRejected::TooLarge { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("users.csv"), "{error}");
+    assert!(error.to_string().contains(":1"), "{error}");
+    // Refused from the central directory, not after unpacking.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

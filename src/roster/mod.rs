@@ -179,6 +179,15 @@ pub enum RosterRejected {
         /// Where the first invalid byte is.
         line: u64,
     },
+    /// A line, or a file in the bundle, is larger than a roster can be: the
+    /// read stops at once, whatever the rest holds.
+    #[error("{file} is refused: {reason}")]
+    TooLarge {
+        /// The file concerned.
+        file: String,
+        /// Which limit, and where.
+        reason: String,
+    },
     /// A file inside the bundle is damaged (bad compression, checksum).
     #[error("{file} in the zip archive cannot be read: {reason}")]
     Corrupt {

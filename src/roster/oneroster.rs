@@ -142,15 +142,71 @@ fn printable(value: &str) -> String {
         .collect()
 }
 
+/// The largest a file of the bundle may unpack to: a million students with
+/// two guardians each is well under a gigabyte of users.csv.
+const MAX_ENTRY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// How much smaller than its content a compressed file may be: CSV
+/// compresses about ten to one; a zip bomb, thousands to one.
+const MAX_RATIO: u64 = 100;
+
+/// Opens a file of the bundle, refusing at once one whose declared size or
+/// compression ratio no roster has, and bounding what it may actually
+/// unpack to by its declared size, whatever its header claims.
 fn open_entry<'a>(
     zip: &'a mut ZipArchive<File>,
     name: &str,
     file: &str,
-) -> Result<zip::read::ZipFile<'a, File>, RosterRejected> {
-    zip.by_name(name).map_err(|error| RosterRejected::Corrupt {
+) -> Result<impl Read + 'a, RosterRejected> {
+    let entry = zip.by_name(name).map_err(|error| RosterRejected::Corrupt {
         file: file.to_owned(),
         reason: error.to_string(),
+    })?;
+    let declared = entry.size();
+    let compressed = entry.compressed_size().max(1);
+    if declared > MAX_ENTRY_BYTES {
+        return Err(RosterRejected::TooLarge {
+            file: file.to_owned(),
+            reason: format!("it unpacks to {declared} bytes; the limit is {MAX_ENTRY_BYTES}"),
+        });
+    }
+    if declared / compressed > MAX_RATIO {
+        return Err(RosterRejected::TooLarge {
+            file: file.to_owned(),
+            reason: format!(
+                "it is compressed {}:1; a roster compresses at most {MAX_RATIO}:1",
+                declared / compressed
+            ),
+        });
+    }
+    Ok(Bounded {
+        inner: entry,
+        left: declared,
+        file: file.to_owned(),
     })
+}
+
+/// A reader that errors once more than `left` bytes come out: a header
+/// that understates an entry's size cannot smuggle a larger one through.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    file: String,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        let n64 = n as u64;
+        if n64 > self.left {
+            return Err(parse::LimitExceeded::error(format!(
+                "{} unpacks to more than its declared size",
+                self.file
+            )));
+        }
+        self.left -= n64;
+        Ok(n)
+    }
 }
 
 /// What the import needs from `manifest.csv`.

@@ -154,6 +154,17 @@ pub(super) struct Source {
 
 impl Source {
     fn read_error(&self, error: std::io::Error) -> RosterRejected {
+        // The limits the readers enforce (a line's length, an entry's size)
+        // are the upload's fault wherever it is.
+        if let Some(limit) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
+        {
+            return RosterRejected::TooLarge {
+                file: self.file.clone(),
+                reason: limit.0.clone(),
+            };
+        }
         if self.in_zip {
             RosterRejected::Corrupt {
                 file: self.file.clone(),
@@ -241,6 +252,11 @@ pub(super) fn reader<R: Read>(input: R) -> csv::Reader<LfOnly<R>> {
 /// and never advances past line 1 on old Mac-style CR files. Exports from
 /// Windows tools (OneRoster ones included) use CRLF, so without this most
 /// reported lines would be wrong.
+///
+/// It also bounds a line's length: the csv crate holds a whole record in
+/// memory, so a file that is one gigabyte-long line would hold a gigabyte. A
+/// roster line is at most a few kilobytes; one over `MAX_LINE_BYTES` ends
+/// the read with an error naming the line.
 pub(super) struct LfOnly<R> {
     inner: R,
     buf: Box<[u8]>,
@@ -248,7 +264,33 @@ pub(super) struct LfOnly<R> {
     len: usize,
     /// A CR seen last, not yet known to be followed by LF.
     held_cr: bool,
+    /// The line being read (1-based) and its bytes so far.
+    line: u64,
+    line_bytes: usize,
 }
+
+/// A limit on the upload's size was hit, as an I/O error that the parser
+/// tells apart from a damaged file or a failing disk.
+#[derive(Debug)]
+pub(super) struct LimitExceeded(pub String);
+
+impl LimitExceeded {
+    pub fn error(reason: String) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, LimitExceeded(reason))
+    }
+}
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+/// The longest line a roster may have (a row of a few dozen fields is a
+/// few hundred bytes).
+pub(super) const MAX_LINE_BYTES: usize = 64 * 1024;
 
 impl<R: Read> LfOnly<R> {
     pub fn new(inner: R) -> LfOnly<R> {
@@ -258,6 +300,8 @@ impl<R: Read> LfOnly<R> {
             pos: 0,
             len: 0,
             held_cr: false,
+            line: 1,
+            line_bytes: 0,
         }
     }
 }
@@ -291,6 +335,8 @@ impl<R: Read> Read for LfOnly<R> {
             if std::mem::take(&mut self.held_cr) && byte != b'\n' {
                 out[n] = b'\n';
                 n += 1;
+                self.line += 1;
+                self.line_bytes = 0;
                 if n == out.len() {
                     // No room for this byte: read it again next time.
                     self.pos -= 1;
@@ -300,6 +346,18 @@ impl<R: Read> Read for LfOnly<R> {
             if byte == b'\r' {
                 self.held_cr = true;
                 continue;
+            }
+            if byte == b'\n' {
+                self.line += 1;
+                self.line_bytes = 0;
+            } else {
+                self.line_bytes += 1;
+                if self.line_bytes > MAX_LINE_BYTES {
+                    return Err(LimitExceeded::error(format!(
+                        "line {} is longer than {MAX_LINE_BYTES} bytes; a roster line is a few hundred",
+                        self.line
+                    )));
+                }
             }
             out[n] = byte;
             n += 1;
