@@ -205,6 +205,7 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
 
     // Deliveries: every recipient with its outcome; the bad address failed
     // permanently without holding up the rest.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let deliveries = loop {
         let (_, deliveries) = app
             .get(
@@ -215,6 +216,11 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
         if deliveries["summary"]["sent"] == 51 && deliveries["summary"]["failed"] == 1 {
             break deliveries;
         }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the deliveries did not all settle: {}",
+            deliveries["summary"]
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let rows = deliveries["deliveries"].as_array().unwrap();
