@@ -40,9 +40,9 @@ fn browser_installed() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return true;
     }
-    eprintln!(
-        "\n**********\nSKIPPED: chromium/chromedriver not installed ({CHROMIUM}, {CHROMEDRIVER}); \
-         apt-get install chromium chromium-driver\n**********\n"
+    common::skip::skipped(
+        "the browser tests",
+        &format!("{CHROMIUM} or {CHROMEDRIVER} is not installed: apt-get install chromium chromium-driver"),
     );
     false
 }

@@ -191,7 +191,10 @@ fn the_systemd_unit_has_an_exposure_of_2_or_less() {
         .args(["security", "--offline=yes", unit])
         .output()
     else {
-        eprintln!("SKIPPED: systemd-analyze is not installed");
+        common::skip::skipped(
+            "the systemd unit's exposure",
+            "systemd-analyze is not installed",
+        );
         return;
     };
     let text = String::from_utf8_lossy(&output.stdout);

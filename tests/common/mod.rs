@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod fan_out;
 pub mod pages;
 pub mod postgres;
+pub mod skip;
 pub mod smtp;
 
 pub use config::TestConfig;
