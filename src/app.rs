@@ -76,6 +76,7 @@ impl Application {
             settings: Arc::clone(&settings),
             cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone()),
             mailer,
+            probes: Arc::default(),
         };
         let scheduler = Scheduler { worker, wake };
         Ok(Self {

@@ -1,14 +1,37 @@
 //! What every request handler, API or page, runs with: the use cases, the
 //! settings they were built from, and the mailer (for readiness).
 
+use crate::cache::Cached;
 use crate::cases::Context;
 use crate::email::Mailer;
 use crate::settings::Settings;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub cases: Context,
     pub mailer: Arc<Mailer>,
+    pub probes: Arc<Probes>,
+}
+
+/// How long a probe's answer is kept (see `crate::cache`).
+const PROBE_PERIOD: Duration = Duration::from_secs(5);
+
+/// What the public probes may only refresh once per period.
+pub struct Probes {
+    /// The SMTP server's answer to readiness's check (the error, if any).
+    pub smtp: Cached<Result<(), String>>,
+    /// When `/metrics` last read its gauges from the database.
+    pub gauges: Cached<()>,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Self {
+            smtp: Cached::new(PROBE_PERIOD),
+            gauges: Cached::new(PROBE_PERIOD),
+        }
+    }
 }

@@ -35,7 +35,10 @@ pub async fn livez() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let reason = match state.cases.database_ready().await {
         Err(error) => Some(error.to_string()),
-        Ok(()) => state.mailer.check().await.err(),
+        Ok(()) => {
+            let mailer = &state.mailer;
+            state.probes.smtp.get(|| mailer.check()).await.err()
+        }
     };
     match reason {
         None => (StatusCode::OK, Json(Health::is(HealthStatus::Ready))),

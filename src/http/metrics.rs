@@ -17,28 +17,9 @@ use axum::response::{IntoResponse, Response};
     )
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    match state.cases.obligation_counts().await {
-        Ok(counts) => {
-            for (status, count) in counts {
-                metrics::gauge!("breachd_obligations", "status" => status.as_str())
-                    .set(count as f64);
-            }
-        }
-        Err(error) => tracing::warn!(
-            error = format!("{error:#}"),
-            "reading obligation counts for /metrics failed"
-        ),
-    }
-    match state.cases.queue_depth().await {
-        Ok((due, scheduled)) => {
-            metrics::gauge!("breachd_queue_due").set(due as f64);
-            metrics::gauge!("breachd_queue_scheduled").set(scheduled as f64);
-        }
-        Err(error) => tracing::warn!(
-            error = format!("{error:#}"),
-            "reading the queue depth for /metrics failed"
-        ),
-    }
+    // Read from the database at most once per probe period, however often
+    // (and by however many) it is scraped.
+    state.probes.gauges.get(|| read_gauges(&state)).await;
     // `breachd_instance`, not `instance`: Prometheus sets `instance` itself to
     // the scraped target.
     metrics::gauge!("breachd_instance_info", "breachd_instance" => state.settings.scheduler.instance_id.clone()).set(1.0);
@@ -66,4 +47,30 @@ pub async fn track(request: axum::extract::Request, next: axum::middleware::Next
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The gauges of stored state: obligations by status, the queue's depth.
+async fn read_gauges(state: &AppState) {
+    match state.cases.obligation_counts().await {
+        Ok(counts) => {
+            for (status, count) in counts {
+                metrics::gauge!("breachd_obligations", "status" => status.as_str())
+                    .set(count as f64);
+            }
+        }
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "reading obligation counts for /metrics failed"
+        ),
+    }
+    match state.cases.queue_depth().await {
+        Ok((due, scheduled)) => {
+            metrics::gauge!("breachd_queue_due").set(due as f64);
+            metrics::gauge!("breachd_queue_scheduled").set(scheduled as f64);
+        }
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "reading the queue depth for /metrics failed"
+        ),
+    }
 }
