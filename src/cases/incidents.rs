@@ -3,6 +3,7 @@
 //! rules engine and hands the store one atomic write; a change that starts
 //! the families' clock drafts their notice (`notices`).
 
+use super::checks::{check, event_order};
 use super::{Context, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::incident::breach_at;
 use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident, Timestamp};
@@ -25,34 +26,6 @@ const MAX_REASON_CHARS: usize = 5000;
 pub struct ObligationsAfter {
     pub incident: IncidentRecord,
     pub obligations: Vec<ObligationRecord>,
-}
-
-/// No event is before the discovery it follows from.
-fn event_order(incident: &IncidentRecord) -> Result<(), Vec<FieldError>> {
-    let discovered = incident
-        .events
-        .iter()
-        .find(|e| e.kind.as_str() == ClockEvent::DISCOVERED)
-        .map(|e| e.at);
-    let Some(discovered) = discovered else {
-        return Ok(());
-    };
-    let early: Vec<FieldError> = incident
-        .events
-        .iter()
-        .filter(|e| e.at < discovered)
-        .map(|e| {
-            FieldError::new(
-                "at",
-                format!("{} would be before the discovered event", e.kind),
-            )
-        })
-        .collect();
-    if early.is_empty() {
-        Ok(())
-    } else {
-        Err(early)
-    }
 }
 
 /// The answer to a filing: new, or the first answer to a repeated key.
@@ -431,73 +404,6 @@ impl Context {
                 record.status(now)
             ))),
         }
-    }
-}
-
-/// What a report must satisfy beyond its own shape, against the district's
-/// rules and the clock: no event in the future, every event one the rules
-/// know and none before discovery, and none dated before every rule of the
-/// pack took effect (a typo'd year such as 1026) unless `historical`.
-pub fn check(
-    engine: &Engine,
-    new: &NewIncident,
-    now: DateTime<Utc>,
-) -> Result<(), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let field_of = |kind: &ClockEvent| match kind.as_str() {
-        ClockEvent::DISCOVERED => "discovered_at".to_owned(),
-        ClockEvent::BOARD_NOTIFIED => "board_notified_at".to_owned(),
-        other => format!("events.{other}"),
-    };
-    let mut reported = vec![(ClockEvent::discovered(), new.discovered_at)];
-    reported.extend(
-        new.board_notified_at
-            .map(|at| (ClockEvent::board_notified(), at)),
-    );
-    reported.extend(new.events.iter().map(|(kind, at)| (kind.clone(), *at)));
-    let known = engine.events();
-    for (kind, at) in &reported {
-        let field = field_of(kind);
-        if at.utc() > now + FUTURE_TOLERANCE {
-            errors.push(FieldError::new(&field, "must not be in the future"));
-        }
-        if !known.contains(kind) {
-            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
-            errors.push(FieldError::new(
-                &field,
-                format!(
-                    "{kind} is not an event of the {} rules ({})",
-                    engine.pack.jurisdiction,
-                    names.join(", ")
-                ),
-            ));
-        }
-        let own_field = kind.as_str() != ClockEvent::DISCOVERED;
-        if own_field && at.utc() < new.discovered_at.utc() && field.starts_with("events.") {
-            errors.push(FieldError::new(&field, "must not be before discovered_at"));
-        }
-    }
-    if !new.historical {
-        if let Some(earliest) = engine.earliest_effective_date() {
-            let zone = engine.zone;
-            for (kind, at) in &reported {
-                if at.utc().with_timezone(&zone).date_naive() < earliest {
-                    errors.push(FieldError::new(
-                        field_of(kind),
-                        format!(
-                            "is before any rule of the {} pack takes effect ({earliest}): a mistyped year? \
-                             To record an older breach, say \"historical\": true",
-                            engine.pack.jurisdiction
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
     }
 }
 

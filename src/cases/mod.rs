@@ -7,6 +7,7 @@
 //! families' notice through `notices` (roster, draft, approval); `notices`
 //! never calls back.
 
+mod checks;
 pub mod incidents;
 pub mod notices;
 mod queries;
@@ -19,6 +20,7 @@ use crate::wake::Wake;
 use chrono::Duration;
 use std::sync::Arc;
 
+pub use checks::check;
 pub use incidents::{draft, Filed};
 
 /// How far ahead of the server's clock a reported instant may be: clocks

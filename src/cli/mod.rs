@@ -307,7 +307,7 @@ fn deadlines(
             return Ok(ExitCode::FAILURE);
         }
     };
-    if let Err(errors) = cases::incidents::check(&settings.engine, &incident, now) {
+    if let Err(errors) = cases::check(&settings.engine, &incident, now) {
         for error in errors {
             eprintln!("{}: {}", error.field, error.reason);
         }

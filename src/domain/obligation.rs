@@ -151,8 +151,10 @@ impl FromStr for ObligationStatus {
             .into_iter()
             .find(|status| status.as_str() == s)
             .ok_or_else(|| {
+                let names: Vec<&str> = ObligationStatus::ALL.iter().map(|s| s.as_str()).collect();
                 format!(
-                    "unknown status {s:?} (expected pending, open, overdue, done, late or waived)"
+                    "unknown status {s:?} (expected one of {})",
+                    names.join(", ")
                 )
             })
     }

@@ -151,7 +151,7 @@ pub struct Settings {
     pub log_level: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmailSettings {
     pub transport: EmailTransport,
     pub from: Mailbox,
@@ -164,6 +164,31 @@ pub struct EmailSettings {
     /// never printed, not even by `Debug`.
     pub password: Option<Secret>,
     pub templates: Option<PathBuf>,
+}
+
+/// Written out so that a password inside `url` (smtp://user:pass@host) is
+/// shown as redacted, as the password file's is.
+impl std::fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = match reqwest::Url::parse(&self.url) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("<redacted>"));
+                url.to_string()
+            }
+            _ => self.url.clone(),
+        };
+        f.debug_struct("EmailSettings")
+            .field("transport", &self.transport)
+            .field("from", &self.from)
+            .field("dir", &self.dir)
+            .field("url", &url)
+            .field("max_connections", &self.max_connections)
+            .field("rate_per_second", &self.rate_per_second)
+            .field("timeout", &self.timeout)
+            .field("password", &self.password)
+            .field("templates", &self.templates)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]

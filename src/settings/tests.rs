@@ -167,3 +167,14 @@ fn the_database_is_durable_by_default_and_its_options_are_checked() {
     assert!(keys.contains(&"database.sqlite_synchronous"), "{keys:?}");
     assert!(keys.contains(&"database.max_connections"), "{keys:?}");
 }
+
+#[test]
+fn a_password_inside_the_smtp_url_is_not_in_debug_output_either() {
+    let settings = Settings::from_toml(
+        "[email]\ntransport = \"smtp\"\nurl = \"smtp://relay:hunter2-in-url@127.0.0.1:2525\"\n",
+    )
+    .expect("the configuration is valid");
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains("hunter2-in-url"), "{printed}");
+    assert!(printed.contains("relay:"), "the user name stays: {printed}");
+}
