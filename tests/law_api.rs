@@ -519,3 +519,102 @@ async fn api_notices_and_errors_carry_the_security_headers() {
     assert!(!plain.headers().contains_key("strict-transport-security"));
     app.stop().await;
 }
+
+/// A pack with an order between duties and a deadline a filing extends, as
+/// the New Jersey and Florida laws have (their packs are still to come; this
+/// one exercises the shapes only).
+const ORDERED_PACK: &str = r#"
+jurisdiction = "US-ZZ"
+name = "Testland"
+
+[[kind]]
+id = "district_reports_to_state_police"
+title = "District reports the breach to the State Police"
+party = "district"
+recipient = "the State Police"
+completed_by = "state_police_notified"
+
+[[kind]]
+id = "entity_notifies_residents"
+title = "District notifies affected residents"
+party = "district"
+recipient = "the affected residents"
+completed_by = "residents_notified"
+
+[[rule]]
+id = "zz/police/asap"
+kind = "district_reports_to_state_police"
+clock = "discovered"
+due_kind = "as_soon_as_practicable"
+effective_from = "2020-01-01"
+citation = "Testland Code § 1"
+source_url = "https://example.org/1"
+description = "Before the residents."
+verified = false
+note = "A test rule."
+
+[[rule]]
+id = "zz/residents/30d"
+kind = "entity_notifies_residents"
+clock = "discovered"
+within = "30d"
+after = "district_reports_to_state_police"
+effective_from = "2020-01-01"
+citation = "Testland Code § 2"
+source_url = "https://example.org/2"
+description = "After the State Police."
+verified = false
+note = "A test rule."
+[rule.extension]
+event = "extension_filed"
+within = "15d"
+citation = "Testland Code § 2(b)"
+verified = false
+note = "A test clause."
+"#;
+
+#[tokio::test]
+async fn the_page_warns_when_a_duty_was_done_before_the_one_the_law_orders_first() {
+    let rules = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(rules.path().join("us-zz.toml"), ORDERED_PACK).expect("the pack is written");
+    let config = TestConfig::new().layer(&format!(
+        "[district]\njurisdiction = \"US-ZZ\"\n[rules]\ndir = {:?}\n",
+        rules.path().display().to_string()
+    ));
+    let app = spawn_app_with("2026-03-10T12:00:00-05:00", &config).await;
+    let incident = app
+        .file(&json!({
+            "title": "Own systems breach",
+            "own_systems": true,
+            "discovered_at": "2026-03-02T09:00:00-05:00",
+            "data_elements": ["student_name"],
+            "events": {
+                "residents_notified": "2026-03-05T09:00:00-05:00",
+                "extension_filed": "2026-03-04T09:00:00-05:00",
+            },
+        }))
+        .await;
+    let residents = obligation(&incident, "entity_notifies_residents");
+    let source = &residents["sources"][0];
+    assert_eq!(
+        source["after"], "district_reports_to_state_police",
+        "{source}"
+    );
+    assert!(
+        source["extension"]["extended_due_at"].is_string(),
+        "{source}"
+    );
+    assert_eq!(
+        source["due_at"], residents["due_at"],
+        "the statutory time stays the deadline"
+    );
+    let id = incident["id"].as_str().unwrap();
+    let signed = common::pages::sign_in(&app, ADMIN).await;
+    let (_, html) = common::pages::get_page(&app, &signed, &format!("/incidents/{id}")).await;
+    assert!(
+        html.contains("which the law orders first"),
+        "the page warns"
+    );
+    assert!(html.contains("Extended by a filing to"));
+    app.stop().await;
+}

@@ -1,5 +1,5 @@
-//! Roster import through the library API, on real files: the shared
-//! scenarios of `../shared/scenarios/roster/` (copied to tests/data/roster/)
+//! Roster import through the library API, on real files: the project's
+//! hand-worked roster scenarios (tests/data/roster/)
 //! give their expected counts, and bundles built here with the zip crate cover
 //! what exports do differently (OneRoster 1.2 roles, links written from one
 //! side, BOMs, disabled and withdrawn users) and what they get wrong

@@ -1,5 +1,5 @@
-//! The hand-worked cases of `../shared/scenarios/deadlines.toml` (copied to
-//! tests/data/), checked through the library API and through
+//! The project's hand-worked deadline cases (tests/data/deadlines.toml),
+//! checked through the library API and through
 //! `breachd deadlines --json`. Expected due times are compared as instants.
 
 mod common;
@@ -33,16 +33,8 @@ fn instant(text: &str) -> DateTime<Utc> {
 }
 
 fn cases() -> Vec<Case> {
-    // Prefer the shared folder when it is beside the repository (CI has it),
-    // so the repository's copy cannot silently drift from it.
-    let shared = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/scenarios/deadlines.toml"
-    );
-    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/deadlines.toml");
-    let text = std::fs::read_to_string(shared)
-        .or_else(|_| std::fs::read_to_string(local))
-        .expect("the scenario file");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/deadlines.toml");
+    let text = std::fs::read_to_string(path).expect("the scenario file");
     let document: toml::Table = toml::from_str(&text).expect("the scenario file is TOML");
     let cases = document["case"].as_array().expect("[[case]] entries");
     assert!(

@@ -131,10 +131,34 @@ pub struct Source {
     pub rolled_due_at: Option<String>,
     /// A law-enforcement delay holds this source's clock.
     pub on_hold: bool,
+    /// This duty is ordered after that kind's (N.J.S.A. 56:8-163(c): the
+    /// State Police before the customers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// A deadline a filing may extend: the filing event, when it was filed,
+    /// and the extended time, shown beside `due_at`, never instead of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<Extension>,
     /// Facts that were unknown, and the strict reading taken for each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<String>)]
     pub assumptions: Vec<Assumption>,
+}
+
+/// An extension a filing may bring, where a statute allows a longer time on
+/// a written filing (the rule's own citation says which).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Extension {
+    /// The event that records the filing.
+    pub event: String,
+    pub citation: String,
+    #[schema(format = DateTime)]
+    pub filed_at: Option<String>,
+    /// Filed by the deadline, as the extension requires.
+    pub filed_in_time: bool,
+    /// The extended time, once a filing in time is recorded.
+    #[schema(format = DateTime)]
+    pub extended_due_at: Option<String>,
 }
 
 fn source(source: &SourcePlan, zone: Tz) -> Source {
@@ -154,6 +178,14 @@ fn source(source: &SourcePlan, zone: Tz) -> Source {
         outer_bound_at: maybe_time(source.outer_bound_at, zone),
         rolled_due_at: maybe_time(source.rolled_due_at, zone),
         on_hold: source.on_hold,
+        after: source.after.clone(),
+        extension: source.extension.as_ref().map(|extension| Extension {
+            event: extension.event.to_string(),
+            citation: extension.citation.clone(),
+            filed_at: maybe_time(extension.filed_at, zone),
+            filed_in_time: extension.filed_in_time,
+            extended_due_at: maybe_time(extension.extended_due_at, zone),
+        }),
         assumptions: source.assumptions.clone(),
     }
 }

@@ -114,6 +114,8 @@ struct SourceView {
     /// confirm with counsel, with the note.
     verified: bool,
     note: Option<String>,
+    /// The extended time a filing brought, beside the statutory one.
+    extended: Option<LocalTime>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +142,8 @@ struct ObligationView {
     due: Option<LocalTime>,
     /// What stands in for a due time when there is none, in words.
     undated: &'static str,
+    /// Done before a duty the law orders first.
+    out_of_order: Option<String>,
     /// A secondary date where a weekend or holiday end may roll.
     rolled: Option<LocalTime>,
     time_left: Option<String>,
@@ -233,12 +237,30 @@ fn reminders(jobs: &[Job], obligation: Uuid, zone: Tz) -> Vec<ReminderView> {
 
 fn obligation_view(
     o: &ObligationRecord,
+    all: &[ObligationRecord],
     jobs: &[Job],
     now: DateTime<Utc>,
     zone: Tz,
     forms: &Forms,
 ) -> ObligationView {
     let status = o.status(now);
+    // A duty the law orders after another (the State Police before the
+    // customers), recorded as done first: the page says so.
+    let out_of_order = o.completed_at.and_then(|done| {
+        o.sources
+            .iter()
+            .filter_map(|s| s.after.as_deref())
+            .find_map(|before| {
+                let earlier = all.iter().find(|other| other.kind == before)?;
+                let first = earlier.completed_at.is_some_and(|at| at <= done);
+                (!first).then(|| {
+                    format!(
+                        "Recorded as done before “{}”, which the law orders first.",
+                        earlier.title
+                    )
+                })
+            })
+    });
     let operative = crate::web::board::operative_source(o).map(|s| s.rule.clone());
     let (form_action, form) = match &forms.settle {
         Some((id, action, form)) if *id == o.id => (Some(action.as_str()), Some(form.clone())),
@@ -263,6 +285,7 @@ fn obligation_view(
             }
         },
         rolled: o.rolled_due_at.map(|at| format::local(at, zone)),
+        out_of_order,
         time_left: o
             .due_at
             .filter(|_| !status.is_settled())
@@ -282,6 +305,11 @@ fn obligation_view(
                 operative: o.due_at.is_some() && operative.as_deref() == Some(s.rule.as_str()),
                 verified: s.verified.unwrap_or(false),
                 note: s.note.clone(),
+                extended: s
+                    .extension
+                    .as_ref()
+                    .and_then(|e| e.extended_due_at)
+                    .map(|at| format::local(at, zone)),
             })
             .collect(),
         reminders: reminders(jobs, o.id, zone),
@@ -396,7 +424,7 @@ pub(super) async fn render(
             .collect(),
         obligations: obligations
             .iter()
-            .map(|o| obligation_view(o, &jobs, now, zone, &forms))
+            .map(|o| obligation_view(o, &obligations, &jobs, now, zone, &forms))
             .collect(),
         timeline: timeline::layout(&obligations, &incident.events, now, zone),
         event_choices,
