@@ -196,6 +196,7 @@ async fn run() {
         incident_id: None,
         now,
         limit,
+        offset: 0,
     };
     let mut store_times = Vec::with_capacity(renders);
     for i in 0..WARM_UP + renders {

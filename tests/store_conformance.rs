@@ -633,6 +633,7 @@ async fn obligations_filter_and_order(store: Arc<dyn Store>) {
                     incident_id,
                     now,
                     limit,
+                    offset: 0,
                 })
                 .await
                 .unwrap()
@@ -747,6 +748,7 @@ async fn undated_obligations_are_pending_on_hold_or_open(store: Arc<dyn Store>) 
                 incident_id: None,
                 now,
                 limit: 100,
+                offset: 0,
             })
             .await
             .unwrap();

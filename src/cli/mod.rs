@@ -474,17 +474,31 @@ async fn status(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let token = api_token()?;
-    let url = format!(
-        "{}/api/v1/obligations?status=overdue,open&limit=1000",
-        base_url(config, url)
-    );
-    let response = reqwest::Client::new()
-        .get(&url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .with_context(|| format!("reaching {url}"))?;
-    let listing = answer(response).await?;
+    let base = base_url(config, url);
+    // Every page, not the first thousand.
+    let client = reqwest::Client::new();
+    let mut all: Vec<Value> = Vec::new();
+    let mut offset = 0_i64;
+    let mut listing = loop {
+        let url =
+            format!("{base}/api/v1/obligations?status=overdue,open&limit=1000&offset={offset}");
+        let response = client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .with_context(|| format!("reaching {url}"))?;
+        let page = answer(response).await?;
+        all.extend(page["obligations"].as_array().cloned().unwrap_or_default());
+        match page["next_offset"].as_i64() {
+            Some(next) if next > offset => offset = next,
+            _ => break page,
+        }
+    };
+    listing["obligations"] = Value::Array(all);
+    if let Some(object) = listing.as_object_mut() {
+        object.remove("next_offset");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&listing)?);
         return Ok(ExitCode::SUCCESS);

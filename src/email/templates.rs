@@ -146,6 +146,26 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_says_how_many_it_does_not_list() {
+        let templates = Templates::load(None).unwrap();
+        let row = json!({"status": "open", "title": "T", "due_local": "d", "time_text": "1h left",
+                         "incident_title": "I", "incident_id": "x", "citation": "c"});
+        let context = |more: i64| {
+            json!({"district": "D", "district_zone": "America/New_York", "now_local": "now",
+                   "overdue_count": 0, "open_count": 1 + more, "more": more, "rows": [row]})
+        };
+        let listed = templates.render("digest.txt", context(0)).unwrap();
+        assert!(!listed.body.contains("more not listed"), "{}", listed.body);
+        let capped = templates.render("digest.txt", context(2500)).unwrap();
+        assert!(
+            capped.body.contains("and 2500 more not listed here"),
+            "{}",
+            capped.body
+        );
+        assert!(capped.subject.contains("2501 open"), "{}", capped.subject);
+    }
+
+    #[test]
     fn a_district_override_wins() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

@@ -30,7 +30,8 @@ pub struct ListQuery {
     /// At most this many, 0 to 1000 (default 100).
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
-    /// Accepted and checked, but the list is not paged by offset.
+    /// Skip this many (default 0); `next_offset` in the answer gives the next
+    /// page's, while there is one.
     #[param(value_type = Option<u64>)]
     offset: Option<String>,
 }
@@ -89,7 +90,7 @@ pub async fn list(
                     None
                 }
             });
-    let (limit, _) = paging(query.limit.as_deref(), query.offset.as_deref(), &mut errors);
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
@@ -102,11 +103,16 @@ pub async fn list(
             due_before,
             incident_id,
             now,
-            limit,
+            // One more than asked: whether there is a next page.
+            limit: limit + 1,
+            offset,
         })
         .await
         .map_err(Problem::from)?;
-    Ok(Json(views::obligation_list(&rows, now, zone)))
+    let more = rows.len() as i64 > limit;
+    let shown = &rows[..rows.len().min(limit as usize)];
+    let next_offset = more.then_some(offset.saturating_add(limit));
+    Ok(Json(views::obligation_list(shown, next_offset, now, zone)))
 }
 
 #[utoipa::path(

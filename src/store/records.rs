@@ -141,6 +141,8 @@ pub struct ObligationFilter {
     pub incident_id: Option<Uuid>,
     pub now: DateTime<Utc>,
     pub limit: i64,
+    /// Skip this many (the order is stable: due time, kind, id).
+    pub offset: i64,
 }
 
 #[derive(Debug, Clone)]

@@ -271,6 +271,9 @@ pub fn reminders<'a>(jobs: impl Iterator<Item = &'a Job>, zone: Tz) -> Vec<Remin
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ObligationList {
     pub obligations: Vec<Obligation>,
+    /// The `offset` of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<i64>,
     /// The daemon's clock, in the district's zone.
     #[schema(format = DateTime)]
     pub now: String,
@@ -278,6 +281,7 @@ pub struct ObligationList {
 
 pub fn obligation_list(
     rows: &[ObligationWithIncident],
+    next_offset: Option<i64>,
     now: DateTime<Utc>,
     zone: Tz,
 ) -> ObligationList {
@@ -290,6 +294,7 @@ pub fn obligation_list(
         .collect();
     ObligationList {
         obligations,
+        next_offset,
         now: time(now, zone),
     }
 }

@@ -109,6 +109,7 @@ pub async fn page(State(state): State<AppState>, user: User) -> Response {
         incident_id: None,
         now,
         limit,
+        offset: 0,
     };
     let open = state
         .cases

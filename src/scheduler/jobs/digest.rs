@@ -33,12 +33,24 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             incident_id: None,
             now,
             limit: 1000,
+            offset: 0,
         })
         .await?;
-    let overdue = rows
-        .iter()
-        .filter(|r| r.obligation.status(now) == ObligationStatus::Overdue)
-        .count();
+    // The totals come from the counts, not from the rows listed: a digest
+    // lists at most a thousand, and says how many more there are.
+    let counts = worker.store.obligation_counts(now).await?;
+    let total = |status: ObligationStatus| {
+        counts
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, n)| *n)
+            .sum::<i64>()
+    };
+    let (overdue, open) = (
+        total(ObligationStatus::Overdue),
+        total(ObligationStatus::Open),
+    );
+    let more = (overdue + open - rows.len() as i64).max(0);
     let rows: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -60,7 +72,8 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         "district_zone": zone.name(),
         "now_local": format_in_zone(now, zone),
         "overdue_count": overdue,
-        "open_count": rows.len() - overdue,
+        "open_count": open,
+        "more": more,
         "rows": rows,
     });
     let rendered = worker

@@ -149,8 +149,10 @@ pub(crate) fn list(filter: &ObligationFilter) -> Statement<'static> {
             .push_bind(incident_id);
     }
     statement
-        .push(" ORDER BY o.due_at IS NULL, o.due_at, o.kind LIMIT ")
-        .push_bind(filter.limit);
+        .push(" ORDER BY o.due_at IS NULL, o.due_at, o.kind, o.id LIMIT ")
+        .push_bind(filter.limit)
+        .push(" OFFSET ")
+        .push_bind(filter.offset);
     statement
 }
 
