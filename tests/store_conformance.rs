@@ -897,18 +897,27 @@ async fn settling_cancels_jobs(store: Arc<dyn Store>) {
 
 async fn enqueue_is_idempotent_by_key(store: Arc<dyn Store>) {
     let now = at(NOW);
-    assert_eq!(store.enqueue(&[]).await.unwrap(), 0);
+    assert_eq!(store.enqueue(&[], now).await.unwrap(), 0);
     let first = job("same", now);
     assert_eq!(
-        store.enqueue(std::slice::from_ref(&first)).await.unwrap(),
+        store
+            .enqueue(std::slice::from_ref(&first), now)
+            .await
+            .unwrap(),
         1
     );
     let again = job("same", now - Duration::hours(1));
-    assert_eq!(store.enqueue(&[again, job("other", now)]).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .enqueue(&[again, job("other", now)], now)
+            .await
+            .unwrap(),
+        1
+    );
     // A key repeated within one call is planned once.
     assert_eq!(
         store
-            .enqueue(&[job("twice", now), job("twice", now)])
+            .enqueue(&[job("twice", now), job("twice", now)], now)
             .await
             .unwrap(),
         1
@@ -916,7 +925,7 @@ async fn enqueue_is_idempotent_by_key(store: Arc<dyn Store>) {
     // A job planned as skipped is finished at once and never claimed.
     let mut skipped = job("skipped", now - Duration::hours(2));
     skipped.state = JobState::Skipped;
-    assert_eq!(store.enqueue(&[skipped]).await.unwrap(), 1);
+    assert_eq!(store.enqueue(&[skipped], now).await.unwrap(), 1);
     let claimed = store
         .claim_jobs(now, now + Duration::seconds(30), "w", 10)
         .await
@@ -932,6 +941,8 @@ async fn enqueue_is_idempotent_by_key(store: Arc<dyn Store>) {
     assert_eq!(same.payload, json!({ "key": "same" }));
     assert_eq!(same.attempts, 1);
     assert_eq!(same.locked_by.as_deref(), Some("w"));
+    // Stamped with the caller's clock, not the wall clock.
+    assert_eq!(same.created_at, now);
 }
 
 async fn one_digest_per_fire_time_across_instances(store: Arc<dyn Store>) {
@@ -942,7 +953,7 @@ async fn one_digest_per_fire_time_across_instances(store: Arc<dyn Store>) {
         let store = Arc::clone(&store);
         tasks.push(tokio::spawn(async move {
             store
-                .enqueue(&[planning::digest_job("0 0 7 * * Mon-Fri", fire)])
+                .enqueue(&[planning::digest_job("0 0 7 * * Mon-Fri", fire)], fire)
                 .await
                 .unwrap()
         }));
@@ -965,11 +976,14 @@ async fn claim_lease_and_expired_lease_takeover(store: Arc<dyn Store>) {
     let now = at(NOW);
     let lease = Duration::seconds(30);
     store
-        .enqueue(&[
-            job("later", now + Duration::minutes(5)),
-            job("second", now - Duration::minutes(1)),
-            job("first", now - Duration::minutes(2)),
-        ])
+        .enqueue(
+            &[
+                job("later", now + Duration::minutes(5)),
+                job("second", now - Duration::minutes(1)),
+                job("first", now - Duration::minutes(2)),
+            ],
+            now,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1061,7 +1075,7 @@ async fn claim_lease_and_expired_lease_takeover(store: Arc<dyn Store>) {
 async fn concurrent_claimers_never_share_a_job(store: Arc<dyn Store>) {
     let now = at(NOW);
     let jobs: Vec<NewJob> = (0..300).map(|n| job(&format!("job-{n:03}"), now)).collect();
-    assert_eq!(store.enqueue(&jobs).await.unwrap(), 300);
+    assert_eq!(store.enqueue(&jobs, now).await.unwrap(), 300);
     let mut claimers = Vec::new();
     for n in 0..8 {
         let store = Arc::clone(&store);
@@ -1102,7 +1116,7 @@ async fn concurrent_claimers_never_share_a_job(store: Arc<dyn Store>) {
 async fn only_the_lease_holder_finishes_or_reschedules(store: Arc<dyn Store>) {
     let now = at(NOW);
     let lease = Duration::seconds(30);
-    store.enqueue(&[job("retry", now)]).await.unwrap();
+    store.enqueue(&[job("retry", now)], now).await.unwrap();
     let claimed = store
         .claim_jobs(now, now + lease, "holder", 1)
         .await
@@ -1140,7 +1154,7 @@ async fn only_the_lease_holder_finishes_or_reschedules(store: Arc<dyn Store>) {
     file(&store, &record, &[], &[]).await;
     let mut owned = job("owned", now);
     owned.incident_id = Some(record.id);
-    store.enqueue(&[owned]).await.unwrap();
+    store.enqueue(&[owned], now).await.unwrap();
     let claimed = store.claim_jobs(now, now + lease, "w", 1).await.unwrap();
     assert!(store
         .finish_job(claimed[0].id, "w", JobState::Failed, Some("boom"), now)
@@ -1171,7 +1185,7 @@ async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
     let mut digest = job("unrelated", now);
     digest.incident_id = Some(record.id);
     file(&store, &record, std::slice::from_ref(&o), &jobs).await;
-    store.enqueue(&[digest]).await.unwrap();
+    store.enqueue(&[digest], now).await.unwrap();
     assert!(store.later_reminder_due(o.id, 0, now).await.unwrap());
     assert!(!store.later_reminder_due(o.id, 1, now).await.unwrap());
     assert!(store
@@ -1198,7 +1212,7 @@ async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
 
 async fn emails_and_attempts(store: Arc<dyn Store>) {
     let now = at(NOW);
-    store.enqueue(&[job("mail", now)]).await.unwrap();
+    store.enqueue(&[job("mail", now)], now).await.unwrap();
     let held = store
         .claim_jobs(now, now + Duration::seconds(30), "w", 1)
         .await
@@ -1349,7 +1363,10 @@ async fn fan_out_chunks_are_claimed_apart_from_other_jobs(store: Arc<dyn Store>)
         due_at: now + Duration::seconds(1),
         ..job("chunk", now)
     };
-    store.enqueue(&[job("other", now), chunk]).await.unwrap();
+    store
+        .enqueue(&[job("other", now), chunk], now)
+        .await
+        .unwrap();
     assert_eq!(
         store.next_job_at_where(JobKinds::NotFanOut).await.unwrap(),
         Some(now)
@@ -1777,12 +1794,12 @@ async fn postgres_planning_a_job_notifies_other_instances() {
                 .await
                 .unwrap();
             let now = at(NOW);
-            store.enqueue(&[job("announced", now)]).await.unwrap();
+            store.enqueue(&[job("announced", now)], now).await.unwrap();
             let heard =
                 tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
             assert!(heard.is_ok(), "enqueue notified the channel");
             // Re-planning an existing key is silent.
-            store.enqueue(&[job("announced", now)]).await.unwrap();
+            store.enqueue(&[job("announced", now)], now).await.unwrap();
             let claimed = store
                 .claim_jobs(now, now + Duration::seconds(30), "w", 1)
                 .await
@@ -1813,7 +1830,7 @@ async fn postgres_renews_only_leases_still_held() {
         let now = at(NOW);
         let lease = Duration::seconds(30);
         store
-            .enqueue(&[job("a1", now), job("a2", now), job("b1", now)])
+            .enqueue(&[job("a1", now), job("a2", now), job("b1", now)], now)
             .await
             .unwrap();
         let a = store.claim_jobs(now, now + lease, "a", 2).await.unwrap();

@@ -113,7 +113,10 @@ async fn main() {
         })
         .collect();
     for chunk in jobs.chunks(5000) {
-        store.enqueue(chunk).await.expect("enqueueing works");
+        store
+            .enqueue(chunk, chrono::Utc::now())
+            .await
+            .expect("enqueueing works");
     }
 
     let started = Instant::now();

@@ -32,7 +32,7 @@ impl Scheduler {
                 jobs.push(planning::digest_job(schedule.expression(), next));
             }
         }
-        let added = self.worker.store.enqueue(&jobs).await?;
+        let added = self.worker.store.enqueue(&jobs, now).await?;
         tracing::info!(
             obligations = obligations.len(),
             jobs_added = added,

@@ -122,8 +122,8 @@ macro_rules! store_impl {
         $crate::store::reads::obligations::unsettled(self).await
     }
 
-    async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64> {
-        $crate::store::writes::jobs::enqueue(self, jobs).await
+    async fn enqueue(&self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<u64> {
+        $crate::store::writes::jobs::enqueue(self, jobs, now).await
     }
 
     async fn claim_jobs_where(

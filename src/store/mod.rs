@@ -179,7 +179,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- the job queue ----
     /// Plans jobs; a key that exists already is left alone. Returns how many
     /// were new.
-    async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<u64>;
+    /// `now` stamps the jobs' `created_at`: the caller's clock, not the
+    /// wall clock, so a test's or a replay's record reads as it happened.
+    async fn enqueue(&self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<u64>;
     /// Atomically leases up to `limit` scheduled jobs of `kinds` due at
     /// `now` (or whose lease expired) to `worker` until `lease_until`.
     async fn claim_jobs_where(

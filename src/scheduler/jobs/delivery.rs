@@ -128,13 +128,16 @@ pub(super) async fn deliver(
     if !failures.is_empty() && job.kind != JobKind::FailureReport {
         worker
             .store
-            .enqueue(&[failure_report_job(
-                job,
-                kind,
-                incident_id,
-                &failures,
+            .enqueue(
+                &[failure_report_job(
+                    job,
+                    kind,
+                    incident_id,
+                    &failures,
+                    worker.clock.now(),
+                )],
                 worker.clock.now(),
-            )])
+            )
             .await?;
     }
     worker.finish(job, JobState::Done, None).await

@@ -20,7 +20,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         if let Some(next) = schedule.next_after(job.due_at.max(now)) {
             worker
                 .store
-                .enqueue(&[planning::digest_job(schedule.expression(), next)])
+                .enqueue(&[planning::digest_job(schedule.expression(), next)], now)
                 .await?;
         }
     }

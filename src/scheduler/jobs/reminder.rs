@@ -58,12 +58,15 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         // so that a crash cannot end the chain.
         worker
             .store
-            .enqueue(&[planning::asap_reminder_job(
-                &obligation,
-                &worker.settings.escalation,
-                start,
-                point + 1,
-            )])
+            .enqueue(
+                &[planning::asap_reminder_job(
+                    &obligation,
+                    &worker.settings.escalation,
+                    start,
+                    point + 1,
+                )],
+                now,
+            )
             .await?;
     }
     let no_fixed_time = asap_point.is_some();
@@ -80,7 +83,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         if let Some(next) = escalation::next_repeat(&worker.settings.escalation, due, now, &roles) {
             worker
                 .store
-                .enqueue(&[planning::reminder_job(&obligation, due, &next)])
+                .enqueue(&[planning::reminder_job(&obligation, due, &next)], now)
                 .await?;
         }
     }

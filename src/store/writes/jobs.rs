@@ -10,12 +10,16 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// Plans jobs; a key that exists already is left alone. How many were new.
-pub(crate) async fn enqueue<S: Writer>(store: &S, jobs: &[NewJob]) -> StoreResult<u64> {
+pub(crate) async fn enqueue<S: Writer>(
+    store: &S,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     if jobs.is_empty() {
         return Ok(0);
     }
     let mut tx = store.begin_write().await?;
-    let inserted = tx.insert_jobs(jobs, Utc::now()).await?;
+    let inserted = tx.insert_jobs(jobs, now).await?;
     tx.commit().await?;
     Ok(inserted)
 }

@@ -418,7 +418,7 @@ async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Res
             Some(incident_id),
             now,
         );
-        worker.store.enqueue(&[report]).await?;
+        worker.store.enqueue(&[report], now).await?;
     }
     Ok(())
 }
