@@ -77,6 +77,9 @@ impl Application {
             cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone()),
             mailer,
             probes: Arc::default(),
+            failed_sign_ins: Arc::new(crate::auth_limit::FailedSignIns::new(
+                settings.failed_sign_ins_burst,
+            )),
         };
         let scheduler = Scheduler { worker, wake };
         Ok(Self {
@@ -122,10 +125,13 @@ impl Application {
             self.scheduler.run(shutdown.clone()),
             tracing::info_span!("scheduler", %instance),
         ));
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .await
-            .context("serving HTTP");
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+        .context("serving HTTP");
         // However HTTP ended, the scheduler stops too and its in-flight
         // sends finish before we return.
         shutdown.cancel();

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub(crate) mod auth_limit;
 pub(crate) mod cache;
 pub mod cases;
 pub mod cli;

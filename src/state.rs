@@ -1,6 +1,7 @@
 //! What every request handler, API or page, runs with: the use cases, the
 //! settings they were built from, and the mailer (for readiness).
 
+use crate::auth_limit::FailedSignIns;
 use crate::cache::Cached;
 use crate::cases::Context;
 use crate::email::Mailer;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub cases: Context,
     pub mailer: Arc<Mailer>,
     pub probes: Arc<Probes>,
+    /// Failed token sign-ins by address (API and pages).
+    pub failed_sign_ins: Arc<FailedSignIns>,
 }
 
 /// How long a probe's answer is kept (see `crate::cache`).

@@ -618,3 +618,28 @@ async fn the_page_warns_when_a_duty_was_done_before_the_one_the_law_orders_first
     assert!(html.contains("Extended by a filing to"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn guessing_tokens_is_slowed_down_per_address() {
+    let app = spawn_app().await;
+    let mut statuses = Vec::new();
+    for _ in 0..15 {
+        let (status, _) = app.get("/api/v1/incidents", "a-guess").await;
+        statuses.push(status);
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(statuses[14], 429, "{statuses:?}");
+    let response = app
+        .client
+        .get(app.url("/api/v1/incidents"))
+        .bearer_auth("another-guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    // The right token is never slowed: only failures count.
+    let (status, _) = app.get("/api/v1/incidents", ADMIN).await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}

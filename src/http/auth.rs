@@ -57,13 +57,29 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|token| !token.is_empty())
             .ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
-        let token = authenticate(&state.settings.tokens, presented)
-            .ok_or_else(|| unauthorized("the token is not valid"))?;
+        let Some(token) = authenticate(&state.settings.tokens, presented) else {
+            if let Some(address) = peer(parts) {
+                state
+                    .failed_sign_ins
+                    .failed(address)
+                    .map_err(Problem::too_many_failures)?;
+            }
+            return Err(unauthorized("the token is not valid"));
+        };
         Ok(Caller {
             name: token.name.clone(),
             role: token.role,
         })
     }
+}
+
+/// The address the request came from (the daemon serves with connect info;
+/// a router built without it, as in unit tests, has none).
+pub(crate) fn peer(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
 }
 
 /// A caller whose role may report (file incidents, record events), checked

@@ -25,6 +25,9 @@ pub struct Problem {
     /// Adds `WWW-Authenticate: Bearer` (RFC 9110 asks it of every 401).
     #[serde(skip)]
     pub bearer_challenge: bool,
+    /// Adds `Retry-After` (seconds), for 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 /// Gives a problem document to the error answers the framework makes
@@ -55,6 +58,16 @@ pub async fn fill_bare_errors(response: Response) -> Response {
 }
 
 impl Problem {
+    /// Too many failed sign-ins from one address: wait `wait`.
+    pub fn too_many_failures(wait: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(wait.as_secs().max(1)),
+            ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins").detail(
+                "this address presented too many wrong tokens; wait, then use the right one",
+            )
+        }
+    }
+
     pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
         Self {
             kind: "about:blank",
@@ -63,6 +76,7 @@ impl Problem {
             detail: None,
             errors: Vec::new(),
             bearer_challenge: false,
+            retry_after: None,
         }
     }
 
@@ -108,6 +122,11 @@ impl IntoResponse for Problem {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -142,6 +142,8 @@ pub struct Settings {
     pub publish_templates: Option<PathBuf>,
     pub notice: NoticeSettings,
     pub tokens: Vec<ApiToken>,
+    /// `auth.failed_sign_ins_burst`.
+    pub failed_sign_ins_burst: u32,
     /// `None` when `digest.cron` is empty.
     pub digest_schedule: Option<LocalSchedule>,
     pub digest_recipients: Vec<String>,
@@ -348,6 +350,15 @@ impl Settings {
         let email = email::parse(raw.email, &mut problems);
         let notice = notice::parse(raw.notice, email.as_ref().map(|e| &e.from), &mut problems);
         let publish = publish::parse(raw.publish, &mut problems);
+        let failed_sign_ins_burst = u32::try_from(raw.auth.failed_sign_ins_burst)
+            .ok()
+            .filter(|burst| (1..=1_000_000).contains(burst));
+        if failed_sign_ins_burst.is_none() {
+            problems.push(
+                "auth.failed_sign_ins_burst",
+                "must be between 1 and 1000000".into(),
+            );
+        }
         let tokens = auth::parse(raw.auth, &mut problems);
         let digest = digest::parse(raw.digest, timezone, &contacts, &mut problems);
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
@@ -372,6 +383,7 @@ impl Settings {
                 publish_templates: publish.templates,
                 notice: notice?,
                 tokens,
+                failed_sign_ins_burst: failed_sign_ins_burst?,
                 digest_schedule: digest.schedule,
                 digest_recipients: digest.recipients,
                 escalation: escalation?,

@@ -96,6 +96,7 @@ pub(crate) struct RawPublish {
 pub(crate) struct RawAuth {
     #[serde(default)]
     pub(crate) tokens: Vec<RawToken>,
+    pub(crate) failed_sign_ins_burst: i64,
 }
 
 /// Optional fields for the same reason as `RawOverlay`'s.

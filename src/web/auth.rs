@@ -7,11 +7,12 @@ use super::session::{self, Flash};
 use super::{cross_site, local_path, message, Fields, Site, Web};
 use crate::auth::authenticate;
 use crate::state::AppState;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -75,6 +76,7 @@ pub async fn sign_in_page(
 pub async fn sign_in(
     State(state): State<AppState>,
     Extension(web): Extension<Arc<Web>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -96,6 +98,26 @@ pub async fn sign_in(
         .flatten()
     else {
         tracing::info!("web sign-in refused");
+        if let Some(Extension(ConnectInfo(address))) = peer {
+            if let Err(wait) = state.failed_sign_ins.failed(address.ip()) {
+                let mut response = sign_in_form(
+                    &web,
+                    &state,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &next,
+                    Some(&format!(
+                        "Too many wrong tokens from this address. Wait {} seconds, then paste the right one.",
+                        wait.as_secs().max(1)
+                    )),
+                    None,
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(wait.as_secs().max(1)),
+                );
+                return response;
+            }
+        }
         return sign_in_form(
             &web,
             &state,
