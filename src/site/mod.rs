@@ -349,8 +349,13 @@ fn entry_id(id: Uuid) -> String {
 /// it, newest first by first publication (an update does not move a notice
 /// up the list). Refuses what would make two notices share a file.
 fn merged(notice: &PublicNotice, all: &[PublicNotice]) -> Result<Vec<PublicNotice>, PublishError> {
-    let mut list: Vec<PublicNotice> = all.iter().filter(|n| n.id != notice.id).cloned().collect();
-    list.push(notice.clone());
+    let mut list: Vec<PublicNotice> = all
+        .iter()
+        .filter(|n| n.id != notice.id)
+        .cloned()
+        .map(PublicNotice::xml_safe)
+        .collect();
+    list.push(notice.clone().xml_safe());
     list.sort_by_key(|n| std::cmp::Reverse(n.published_at));
     for (i, n) in list.iter().enumerate() {
         if !is_safe_slug(&n.slug) {
@@ -572,3 +577,4 @@ struct DateView {
 
 #[cfg(test)]
 mod tests;
+mod xml;

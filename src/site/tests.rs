@@ -1,5 +1,6 @@
 //! The website notice's helpers: paragraphs, grouping, slugs, templates.
 
+use super::xml::xml_safe;
 use super::*;
 
 #[test]
@@ -40,4 +41,13 @@ fn templates_load_only_plain_names() {
         None
     );
     assert!(load_template(None, "notice.html").expect("loads").is_some());
+}
+
+#[test]
+fn what_xml_cannot_carry_is_dropped_and_line_breaks_kept() {
+    assert_eq!(
+        xml_safe("Breach\u{0} at\u{1b}[31m\nline\ttab"),
+        "Breach at[31m\nline\ttab"
+    );
+    assert_eq!(xml_safe("\u{FFFE}ok\u{FFFF}"), "ok");
 }
