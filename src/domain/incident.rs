@@ -313,9 +313,10 @@ fn delay_field(
         ));
         return None;
     };
-    reject_unknown_fields_under("delay", fields, &["agency", "written"], errors);
     let before = errors.len();
+    reject_unknown_fields(fields, &["agency", "written"], errors);
     let agency = required_text(fields, "agency", MAX_TITLE_CHARS, errors);
+    // Errors inside `delay` are named by their path in the body.
     for error in &mut errors[before..] {
         error.field = format!("delay.{}", error.field);
     }
@@ -342,23 +343,6 @@ fn delay_field(
         agency: agency?,
         written: written?,
     })
-}
-
-/// As `reject_unknown_fields`, for the fields of an object inside the body.
-fn reject_unknown_fields_under(
-    parent: &str,
-    object: &Map<String, Value>,
-    allowed: &[&str],
-    errors: &mut Vec<FieldError>,
-) {
-    for key in object.keys() {
-        if !allowed.contains(&key.as_str()) {
-            errors.push(FieldError::new(
-                format!("{parent}.{key}"),
-                format!("unknown field; expected one of {}", allowed.join(", ")),
-            ));
-        }
-    }
 }
 
 /// Names every field of `object` that is not `allowed`: a mistyped field

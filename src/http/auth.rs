@@ -90,28 +90,33 @@ pub struct Reporter(pub Caller);
 /// A caller whose role may administer, checked as `Reporter` is.
 pub struct Admin(pub Caller);
 
+/// The caller of `parts`, if its role holds `permission`.
+async fn allowed(
+    parts: &mut Parts,
+    state: &AppState,
+    permission: Permission,
+) -> Result<Caller, Problem> {
+    let caller = Caller::from_request_parts(parts, state).await?;
+    caller.require(permission)?;
+    Ok(caller)
+}
+
 impl FromRequestParts<AppState> for Reporter {
     type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require(Permission::Report)?;
-        Ok(Reporter(caller))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        allowed(parts, state, Permission::Report)
+            .await
+            .map(Reporter)
     }
 }
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require(Permission::Administer)?;
-        Ok(Admin(caller))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        allowed(parts, state, Permission::Administer)
+            .await
+            .map(Admin)
     }
 }
