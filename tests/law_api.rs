@@ -179,6 +179,27 @@ async fn the_incident_page_says_when_there_is_no_fixed_time_and_which_sources_to
     app.stop().await;
 }
 
+/// Polls the incident until one of the families' reminders is sent, for at
+/// most 20 s; answers its planned time.
+async fn wait_for_sent_reminder(app: &common::TestApp, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, incident) = app.get(&format!("/api/v1/incidents/{id}"), ADMIN).await;
+        let families = obligation(&incident, "board_notifies_families");
+        if let Some(sent) = families["reminders"]
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r["state"] == "sent"))
+        {
+            return sent["planned_at"].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reminder was sent: {families}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn connecticut_vendor_breach() -> Value {
     json!({
         "title": "Vendor breach",
@@ -208,6 +229,8 @@ async fn correcting_a_mistyped_event_recomputes_the_duties_and_is_audited() {
         .iter()
         .map(|r| r["planned_at"].as_str().unwrap().to_owned())
         .collect();
+    // The overdue step is sent at once (the email goes to files here).
+    let sent_before = wait_for_sent_reminder(&app, &id).await;
 
     let path = format!("/api/v1/incidents/{id}/events/board_notified/correct");
     let body = json!({"at": "2026-04-20T10:00:00-04:00", "reason": "the vendor's letter was dated the 20th"});
@@ -249,6 +272,12 @@ async fn correcting_a_mistyped_event_recomputes_the_duties_and_is_audited() {
         reminders.iter().any(|r| r["state"] == "planned"),
         "{reminders:?}"
     );
+    // A reminder already sent stays in the record as sent.
+    let still = reminders
+        .iter()
+        .find(|r| r["planned_at"] == sent_before)
+        .expect("the sent reminder is still listed");
+    assert_eq!(still["state"], "sent", "{still}");
 
     // The evidence's timeline shows the correction with both times and why.
     let (status, evidence) = app
