@@ -32,3 +32,4 @@ pub(crate) mod telemetry;
 pub mod views;
 pub mod wake;
 pub(crate) mod web;
+pub(crate) mod words;

@@ -164,8 +164,8 @@ pub async fn import_roster(
         return Err(ServiceError::Invalid(vec![FieldError::new(
             "body",
             format!(
-                "lists no affected student ({} row(s) rejected); the roster in place, if any, is kept",
-                report.rejected_rows
+                "lists no affected student ({} rejected); the roster in place, if any, is kept",
+                crate::words::count(report.rejected_rows, "row", "rows")
             ),
         )]));
     }
@@ -258,9 +258,9 @@ pub async fn approve(
         return Err(ServiceError::Invalid(vec![FieldError::new(
             "roster",
             format!(
-                "has no guardian email address for any of its {} student(s): there is no one to email; \
+                "has no guardian email address for any of its {}: there is no one to email; \
                  their families need paper letters",
-                roster.students
+                crate::words::count(roster.students, "student", "students")
             ),
         )]));
     }

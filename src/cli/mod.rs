@@ -56,18 +56,22 @@ pub enum Command {
     },
     /// File an incident through the API (token from $BREACHD_TOKEN).
     Report {
+        /// The incident JSON (as for POST /api/v1/incidents), or - for stdin.
         #[arg(long, value_name = "FILE|-")]
         input: String,
         /// The daemon's URL [default: $BREACHD_URL, else from server.listen]
         #[arg(long)]
         url: Option<String>,
+        /// Print the daemon's JSON answer instead of a summary.
         #[arg(long)]
         json: bool,
     },
     /// Open and overdue obligations, soonest first (token from $BREACHD_TOKEN).
     Status {
+        /// The daemon's URL [default: $BREACHD_URL, else from server.listen]
         #[arg(long)]
         url: Option<String>,
+        /// Print the daemon's JSON (every page of it) instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -131,8 +135,10 @@ pub enum AuditCommand {
 pub enum TokenCommand {
     /// Print a new random token and the configuration lines for it.
     New {
+        /// What the token may do: viewer, reporter or admin.
         #[arg(long)]
         role: String,
+        /// Who or what uses it (unique; it appears in the audit log).
         #[arg(long)]
         name: String,
     },
@@ -190,12 +196,16 @@ fn check_config(config: Option<&Path>) -> ExitCode {
     match Settings::load(config) {
         Ok(settings) => {
             println!(
-                "configuration is valid: {} ({}, {}), {} policy overlay(s), {} API token(s)",
+                "configuration is valid: {} ({}, {}), {}, {}",
                 settings.district_name,
                 settings.jurisdiction,
                 settings.timezone,
-                settings.engine.overlays.len(),
-                settings.tokens.len()
+                crate::words::count(
+                    settings.engine.overlays.len() as u64,
+                    "policy overlay",
+                    "policy overlays"
+                ),
+                crate::words::count(settings.tokens.len() as u64, "API token", "API tokens")
             );
             for warning in settings.warnings() {
                 eprintln!("warning: {warning}");

@@ -112,8 +112,8 @@ pub(super) fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     }
     if problems == 0 {
         println!(
-            "{} pack(s) in {}: every rule is cited, sourced, dated and says whether it was verified",
-            files.len(),
+            "{} in {}: every rule is cited, sourced, dated and says whether it was verified",
+            crate::words::count(files.len() as u64, "pack", "packs"),
             dir.display()
         );
         Ok(ExitCode::SUCCESS)

@@ -141,7 +141,7 @@ mod tests {
         let rendered = templates
             .render("delivery-failure.txt", json!({"district": "D", "failures": [{"kind": "reminder", "recipient": "a@b.org", "reply": "550 no"}]}))
             .unwrap();
-        assert_eq!(rendered.subject, "breachd could not deliver 1 message(s)");
+        assert_eq!(rendered.subject, "breachd could not deliver 1 message");
         assert!(rendered.body.contains("550 no"));
     }
 

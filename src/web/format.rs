@@ -3,7 +3,6 @@
 //! word plus a colour class (never colour alone), event and class names in
 //! plain English, and local date-times typed into `datetime-local` inputs.
 
-use crate::domain::timestamp::format_in_zone;
 use crate::domain::ObligationStatus;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -28,7 +27,9 @@ pub fn local(at: DateTime<Utc>, zone: Tz) -> LocalTime {
     };
     LocalTime {
         text: local.format(pattern).to_string(),
-        iso: format_in_zone(at, zone),
+        // Whole seconds: HTML's `<time datetime>` takes at most three
+        // fraction digits, and a clock's nanoseconds mean nothing here.
+        iso: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
     }
 }
 
@@ -128,7 +129,16 @@ pub fn sentence(identifier: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::timestamp::format_in_zone;
     use chrono_tz::America::New_York;
+
+    #[test]
+    fn a_time_element_gets_whole_seconds() {
+        let at = DateTime::parse_from_rfc3339("2026-05-13T03:59:59.123456789Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(local(at, New_York).iso, "2026-05-12T23:59:59-04:00");
+    }
 
     #[test]
     fn local_times_name_their_zone() {

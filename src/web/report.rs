@@ -390,7 +390,10 @@ pub async fn submit(
     let text = if filed.replayed {
         "This report was already filed; here it is.".to_owned()
     } else {
-        format!("Report filed. {count} obligation(s) computed; the deadlines are below.")
+        format!(
+            "Report filed. {} computed; the deadlines are below.",
+            crate::words::count(count as u64, "obligation", "obligations")
+        )
     };
     user.redirect_with(&state, &format!("/incidents/{id}#deadlines"), "ok", text)
 }

@@ -254,12 +254,12 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
             "ok",
             match approval.published_url {
                 Some(url) => format!(
-                    "Notice approved: {} message(s) queued to guardians; the website notice is published at {url}.",
-                    approval.recipients
+                    "Notice approved: {} queued to guardians; the website notice is published at {url}.",
+                    crate::words::count(approval.recipients, "message", "messages")
                 ),
                 None => format!(
-                    "Notice approved: {} message(s) queued to guardians.",
-                    approval.recipients
+                    "Notice approved: {} queued to guardians.",
+                    crate::words::count(approval.recipients, "message", "messages")
                 ),
             },
         ),
