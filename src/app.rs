@@ -160,7 +160,8 @@ fn router(state: AppState) -> Router {
         .nest_service(
             "/notices",
             tower_http::services::ServeDir::new(&state.settings.publish_dir)
-                .append_index_html_on_directories(true),
+                .append_index_html_on_directories(true)
+                .fallback(axum::routing::any(http::notices::not_published)),
         )
         .fallback(|| async {
             Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")

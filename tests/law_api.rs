@@ -672,3 +672,23 @@ async fn guessing_tokens_is_slowed_down_per_address() {
     assert_eq!(status, 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_notices_folder_answers_before_the_first_notice() {
+    let app = spawn_app().await;
+    let index = app.client.get(app.url("/notices/")).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert!(index
+        .text()
+        .await
+        .unwrap()
+        .contains("No notice has been published"));
+    let missing = app
+        .client
+        .get(app.url("/notices/notice-nope.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}

@@ -363,3 +363,36 @@ pub async fn deliveries(
         state.settings.timezone,
     )))
 }
+
+/// What `/notices/` answers for a file that is not there: before the first
+/// notice is published, a page saying there is none yet rather than a bare
+/// 404 (a parent following a link, or a web server's health check, sees
+/// that the site works); any other missing file is a 404 page.
+pub async fn not_published(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::{Html, IntoResponse};
+    // The folder itself, however the nesting hands its path over.
+    let path = uri.path();
+    let index = path.is_empty()
+        || path.ends_with('/')
+        || path.ends_with("/index.html")
+        || path == "/notices";
+    let (status, heading, text) = if index {
+        (
+            StatusCode::OK,
+            "Data security notices",
+            "No notice has been published. When one is, it is listed here.",
+        )
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such notice. The list of notices is at the address of this folder.",
+        )
+    };
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{heading}</title></head><body><main><h1>{heading}</h1><p>{text}</p></main></body></html>\n"
+    );
+    (status, Html(page)).into_response()
+}
