@@ -289,7 +289,7 @@ fn check_config_warns_about_what_is_valid_but_not_meant() {
 
     std::fs::write(
         &config,
-        "[publish]\nbase_url = \"https://schools.example.net/notices\"\n[[auth.tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
+        "[server]\npublic_url = \"https://breachd.example.net\"\n[publish]\nbase_url = \"https://schools.example.net/notices\"\n[[auth.tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
     )
     .unwrap();
     let output = breachd()

@@ -316,6 +316,8 @@ async fn a_duty_with_no_fixed_time_is_reminded_at_once_and_then_on_its_cadence()
     let smtp = common::smtp::SmtpServer::start();
     let config = illinois().smtp(&smtp.url()).layer(
         r#"
+[server]
+public_url = "https://breachd.example.org/"
 [contacts]
 privacy_officer = ["po@district.example"]
 "#,
@@ -339,6 +341,16 @@ privacy_officer = ["po@district.example"]
     assert!(first.subject.contains("as soon as practicable"));
     assert!(first.body.contains("it is due now"), "{}", first.body);
     assert!(!first.subject.contains("[late]"));
+    // A link to the page where the person acts, and no API route.
+    let incident_id = incident["id"].as_str().unwrap();
+    assert!(
+        first.body.contains(&format!(
+            "Incident page: https://breachd.example.org/incidents/{incident_id}"
+        )),
+        "{}",
+        first.body
+    );
+    assert!(!first.body.contains("/api/v1"), "{}", first.body);
     // A day on, the next point of the cadence.
     app.advance_to("2026-03-03T09:05:00-06:00");
     smtp.wait_for("the second reminder", |m| about(m).len() >= 2)

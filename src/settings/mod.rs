@@ -129,6 +129,9 @@ pub enum LogFormat {
 pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
+    /// Where people reach the pages (`server.public_url`), without a
+    /// trailing slash; reminders link to the incident page with it.
+    pub public_url: Option<String>,
     pub database_url: String,
     pub database: DatabaseSettings,
     pub district_name: String,
@@ -248,6 +251,12 @@ impl Settings {
                 "publish.base_url is still the shipped example ({EXAMPLE_BASE_URL}): \
                  family notices would link to a site that is not the district's"
             ));
+        }
+        if self.public_url.is_none() {
+            warnings.push(
+                "server.public_url is not set: reminders cannot link to the incident page"
+                    .to_owned(),
+            );
         }
         if self.tokens.is_empty() {
             warnings.push(
@@ -370,6 +379,7 @@ impl Settings {
             Some(Settings {
                 listen: server.listen,
                 request_timeout: server.request_timeout,
+                public_url: server.public_url,
                 database_url,
                 database,
                 district_name: district.name,

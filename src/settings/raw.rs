@@ -30,6 +30,7 @@ pub(crate) struct Raw {
 pub(crate) struct RawServer {
     pub(crate) listen: String,
     pub(crate) request_timeout: String,
+    pub(crate) public_url: String,
 }
 
 #[derive(Debug, Deserialize)]

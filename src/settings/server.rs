@@ -9,6 +9,7 @@ use std::time::Duration;
 pub(crate) struct Server {
     pub(crate) listen: SocketAddr,
     pub(crate) request_timeout: Duration,
+    pub(crate) public_url: Option<String>,
 }
 
 pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
@@ -25,8 +26,24 @@ pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
         "server.request_timeout",
         parse_std_duration(&raw.request_timeout),
     );
+    let public_url = match raw.public_url.trim() {
+        "" => Some(None),
+        text => match reqwest::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(Some(text.trim_end_matches('/').to_owned()))
+            }
+            _ => {
+                problems.push(
+                    "server.public_url",
+                    format!("{text:?} is not an http(s) address such as \"https://breachd.district.org\""),
+                );
+                None
+            }
+        },
+    };
     Some(Server {
         listen: listen?,
         request_timeout: request_timeout?,
+        public_url: public_url?,
     })
 }

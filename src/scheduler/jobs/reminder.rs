@@ -110,6 +110,12 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         "no_fixed_time": no_fixed_time,
         "time_text": time_left(due - now).trim_end_matches(" left").trim_end_matches(" overdue"),
         "incident": { "id": incident.id, "title": incident.title },
+        // The page where the person acts (`server.public_url`), if known.
+        "incident_url": worker
+            .settings
+            .public_url
+            .as_ref()
+            .map(|base| format!("{base}/incidents/{}", incident.id)),
         "obligation": {
             "id": obligation.id,
             "kind": obligation.kind,

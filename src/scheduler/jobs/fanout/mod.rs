@@ -408,7 +408,10 @@ async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Res
         let failures = vec![json!({
             "kind": KIND_FAMILY_NOTICE,
             "incident_id": incident_id,
-            "recipient": format!("{failed} famil{} (see GET /api/v1/incidents/{incident_id}/deliveries?status=failed)", if failed == 1 { "y" } else { "ies" }),
+            "recipient": format!(
+                "{} (the incident page lists their deliveries)",
+                crate::words::count(failed.unsigned_abs(), "family", "families")
+            ),
             "reply": "permanent failure",
         })];
         let report = planning::failure_report(
