@@ -169,7 +169,7 @@ macro_rules! store_impl {
         worker: &str,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        jobs::renew_lease(self, id, worker, lease_until).await
+        $crate::store::writes::jobs::renew_lease(self, id, worker, lease_until).await
     }
 
     async fn later_reminder_due(
@@ -186,7 +186,7 @@ macro_rules! store_impl {
         obligation_id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        jobs::cancel_for_obligation(self, obligation_id, now).await
+        $crate::store::writes::jobs::cancel_for_obligation(self, obligation_id, now).await
     }
 
     async fn incident_jobs(&self, incident_id: Uuid) -> StoreResult<Vec<Job>> {
@@ -229,11 +229,11 @@ macro_rules! store_impl {
     }
 
     async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()> {
-        notices::ensure_draft(self, draft).await
+        $crate::store::writes::notices::ensure_draft(self, draft).await
     }
 
     async fn update_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<bool> {
-        notices::update_draft(self, draft).await
+        $crate::store::writes::notices::update_draft(self, draft).await
     }
 
     async fn notice(&self, incident_id: Uuid) -> StoreResult<Option<NoticeRecord>> {

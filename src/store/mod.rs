@@ -431,11 +431,31 @@ pub async fn connect_with(
     }
 }
 
-/// Ok when every migration `migrator` knows is among the `applied` versions.
-pub(crate) fn check_applied(
+/// Readiness of either backend: the database answers and every migration
+/// `migrator` knows is applied. `applied` is the backend's query of the
+/// applied versions (booleans are spelt differently).
+pub(crate) async fn ready<S: read::Reader>(
+    store: &S,
     migrator: &sqlx::migrate::Migrator,
-    applied: &[i64],
+    applied: &'static str,
 ) -> StoreResult<()> {
+    use tx::Cells;
+    store
+        .execute(&statements::Statement::new("SELECT 1"))
+        .await?;
+    let rows = store
+        .fetch_all(&statements::Statement::new(applied))
+        .await
+        .map_err(|_| StoreError::NotReady("migrations have not been applied".into()))?;
+    let versions = rows
+        .iter()
+        .map(|row| row.read_at::<i64>(0))
+        .collect::<StoreResult<Vec<i64>>>()?;
+    check_applied(migrator, &versions)
+}
+
+/// Ok when every migration `migrator` knows is among the `applied` versions.
+fn check_applied(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> StoreResult<()> {
     match migrator
         .iter()
         .find(|migration| !applied.contains(&migration.version))

@@ -20,6 +20,9 @@ pub(crate) trait Reader: Send + Sync {
     /// The one row; a statement that returns none is an error
     /// (`RowNotFound`), as `sqlx`'s `fetch_one` has it.
     async fn fetch_one(&self, statement: &Statement<'_>) -> StoreResult<Self::Row>;
+    /// A single-statement write that needs no transaction (a lease renewed,
+    /// a draft saved); the rows it affected.
+    async fn execute(&self, statement: &Statement<'_>) -> StoreResult<u64>;
 }
 
 /// `Reader` for a backend's store, over its `pool` field: alike for both
@@ -49,6 +52,17 @@ macro_rules! reader_impl {
                 statement: &$crate::store::statements::Statement<'_>,
             ) -> StoreResult<Self::Row> {
                 Ok(statement.query::<$db>().fetch_one(&self.pool).await?)
+            }
+
+            async fn execute(
+                &self,
+                statement: &$crate::store::statements::Statement<'_>,
+            ) -> StoreResult<u64> {
+                Ok(statement
+                    .query::<$db>()
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
             }
         }
     };

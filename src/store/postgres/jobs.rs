@@ -136,17 +136,6 @@ pub(super) async fn reschedule(
     Ok(result.rows_affected() == 1)
 }
 
-pub(super) async fn renew_lease(
-    store: &PgStore,
-    id: Uuid,
-    worker: &str,
-    lease_until: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let statement = sql::renew_lease(id, worker, lease_until);
-    let result = query(&statement).execute(&store.pool).await?;
-    Ok(result.rows_affected() == 1)
-}
-
 pub(super) async fn renew_leases(
     store: &PgStore,
     worker: &str,
@@ -164,16 +153,6 @@ pub(super) async fn renew_leases(
     .bind(now)
     .execute(&store.pool)
     .await?;
-    Ok(result.rows_affected())
-}
-
-pub(super) async fn cancel_for_obligation(
-    store: &PgStore,
-    obligation_id: Uuid,
-    now: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let statement = sql::cancel_for_obligation(obligation_id, now);
-    let result = query(&statement).execute(&store.pool).await?;
     Ok(result.rows_affected())
 }
 

@@ -107,13 +107,12 @@ store_impl!(PgStore, {
     }
 
     async fn ready(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|_| StoreError::NotReady("migrations have not been applied".into()))?;
-        check_applied(&MIGRATOR, &applied)
+        crate::store::ready(
+            self,
+            &MIGRATOR,
+            "SELECT version FROM _sqlx_migrations WHERE success",
+        )
+        .await
     }
 
     fn watch_jobs(&self, wake: Wake, shutdown: CancellationToken) {

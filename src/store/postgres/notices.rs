@@ -4,11 +4,10 @@
 //! Roster replacement and approval of one incident take a transaction
 //! advisory lock so that they cannot interleave.
 
+use super::PgStore;
 use super::Tx;
-use super::{query, PgStore};
 use crate::store::rows::{self};
-use crate::store::statements::notices as sql;
-use crate::store::{EmailRecord, EmailStatus, FamilyDelivery, NoticeRecord, StoreResult};
+use crate::store::{EmailRecord, EmailStatus, FamilyDelivery, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -20,18 +19,6 @@ pub(super) async fn lock_incident_notice(tx: &mut Tx, incident_id: &str) -> Stor
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-pub(super) async fn ensure_draft(store: &PgStore, draft: &NoticeRecord) -> StoreResult<()> {
-    let statement = sql::ensure_draft(draft);
-    query(&statement).execute(&store.pool).await?;
-    Ok(())
-}
-
-pub(super) async fn update_draft(store: &PgStore, draft: &NoticeRecord) -> StoreResult<bool> {
-    let statement = sql::update_draft(draft);
-    let result = query(&statement).execute(&store.pool).await?;
-    Ok(result.rows_affected() == 1)
 }
 
 /// Plans one family notice per recipient, in chunks of `chunk_size`, in

@@ -79,27 +79,6 @@ pub(super) async fn reschedule(
     Ok(result.rows_affected() == 1)
 }
 
-pub(super) async fn renew_lease(
-    store: &SqliteStore,
-    id: Uuid,
-    worker: &str,
-    lease_until: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let statement = sql::renew_lease(id, worker, lease_until);
-    let result = query(&statement).execute(&store.pool).await?;
-    Ok(result.rows_affected() == 1)
-}
-
-pub(super) async fn cancel_for_obligation(
-    store: &SqliteStore,
-    obligation_id: Uuid,
-    now: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let statement = sql::cancel_for_obligation(obligation_id, now);
-    let result = query(&statement).execute(&store.pool).await?;
-    Ok(result.rows_affected())
-}
-
 pub(super) async fn of_incident(store: &SqliteStore, incident_id: Uuid) -> StoreResult<Vec<Job>> {
     let rows = sqlx::query(
         "SELECT * FROM jobs WHERE incident_id = ? ORDER BY obligation_id, step_order, due_at",

@@ -134,13 +134,12 @@ store_impl!(SqliteStore, {
     }
 
     async fn ready(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|_| StoreError::NotReady("migrations have not been applied".into()))?;
-        check_applied(&MIGRATOR, &applied)
+        crate::store::ready(
+            self,
+            &MIGRATOR,
+            "SELECT version FROM _sqlx_migrations WHERE success = 1",
+        )
+        .await
     }
 
     async fn close(&self) {

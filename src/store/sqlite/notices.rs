@@ -2,24 +2,11 @@
 //! every message of an approval (the approval itself is
 //! `store::writes::notices`), the fan-out's pages and the published copies.
 
-use super::{query, SqliteStore, Tx};
+use super::{SqliteStore, Tx};
 use crate::store::rows::{self};
-use crate::store::statements::notices as sql;
-use crate::store::{EmailRecord, EmailStatus, FamilyDelivery, NoticeRecord, StoreResult};
+use crate::store::{EmailRecord, EmailStatus, FamilyDelivery, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-
-pub(super) async fn ensure_draft(store: &SqliteStore, draft: &NoticeRecord) -> StoreResult<()> {
-    let statement = sql::ensure_draft(draft);
-    query(&statement).execute(&store.pool).await?;
-    Ok(())
-}
-
-pub(super) async fn update_draft(store: &SqliteStore, draft: &NoticeRecord) -> StoreResult<bool> {
-    let statement = sql::update_draft(draft);
-    let result = query(&statement).execute(&store.pool).await?;
-    Ok(result.rows_affected() == 1)
-}
 
 /// Plans one family notice per recipient, in chunks of `chunk_size`, in
 /// one statement; how many were planned.

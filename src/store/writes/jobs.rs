@@ -2,6 +2,7 @@
 //! its work is done), and the order a claim hands jobs out in.
 
 use super::audit;
+use crate::store::read::Reader;
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
 use crate::store::tx::{Cells, WriteTx, Writer};
@@ -65,4 +66,29 @@ pub(crate) async fn finish<S: Writer>(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Extends one job's lease while `worker` still holds it (one statement,
+/// no transaction); false when it no longer does.
+pub(crate) async fn renew_lease<S: Reader>(
+    store: &S,
+    id: Uuid,
+    worker: &str,
+    lease_until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    Ok(store
+        .execute(&sql::renew_lease(id, worker, lease_until))
+        .await?
+        == 1)
+}
+
+/// Cancels an obligation's planned reminders; how many.
+pub(crate) async fn cancel_for_obligation<S: Reader>(
+    store: &S,
+    obligation_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    store
+        .execute(&sql::cancel_for_obligation(obligation_id, now))
+        .await
 }

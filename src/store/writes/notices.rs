@@ -3,9 +3,10 @@
 
 use super::audit;
 use crate::store::jobs::notice_jobs;
+use crate::store::read::Reader;
 use crate::store::statements::notices as sql;
 use crate::store::tx::{Cells, WriteTx, Writer};
-use crate::store::{audit_entries, ApproveOutcome, StoreResult};
+use crate::store::{audit_entries, ApproveOutcome, NoticeRecord, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -65,4 +66,16 @@ pub(crate) async fn mark_published<S: Writer>(
     let entry = audit_entries::notice_published(incident_id, url, at);
     audit::append(&mut tx, &entry).await?;
     tx.commit().await
+}
+
+/// Keeps the draft of a notice whose families' clock started (one
+/// statement, no transaction).
+pub(crate) async fn ensure_draft<S: Reader>(store: &S, draft: &NoticeRecord) -> StoreResult<()> {
+    store.execute(&sql::ensure_draft(draft)).await?;
+    Ok(())
+}
+
+/// Saves an edited draft; false once the notice was approved.
+pub(crate) async fn update_draft<S: Reader>(store: &S, draft: &NoticeRecord) -> StoreResult<bool> {
+    Ok(store.execute(&sql::update_draft(draft)).await? == 1)
 }
