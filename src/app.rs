@@ -56,8 +56,8 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let address = listener.local_addr()?;
-        if settings.tokens.is_empty() {
-            tracing::warn!("no API tokens are configured: every /api/v1 request will be refused (see `breachd token new`)");
+        for warning in settings.warnings() {
+            tracing::warn!("{warning}");
         }
         let (mailer, sends) = crate::email::sending(&settings.email)?;
         let mailer = Arc::new(mailer);

@@ -28,26 +28,22 @@ pub fn check(
             .map(|at| (ClockEvent::board_notified(), at)),
     );
     reported.extend(new.events.iter().map(|(kind, at)| (kind.clone(), *at)));
-    let known = engine.events();
     for (kind, at) in &reported {
         let field = field_of(kind);
         if at.utc() > now + FUTURE_TOLERANCE {
             errors.push(FieldError::new(&field, "must not be in the future"));
         }
-        if !known.contains(kind) {
-            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
-            errors.push(FieldError::new(
-                &field,
-                format!(
-                    "{kind} is not an event of the {} rules ({})",
-                    engine.pack.jurisdiction,
-                    names.join(", ")
-                ),
-            ));
+        if let Some(reason) = unknown_event(engine, kind) {
+            errors.push(FieldError::new(&field, reason));
         }
-        let own_field = kind.as_str() != ClockEvent::DISCOVERED;
-        if own_field && at.utc() < new.discovered_at.utc() && field.starts_with("events.") {
-            errors.push(FieldError::new(&field, "must not be before discovered_at"));
+    }
+    // `board_notified_at` is checked against discovery with the body's shape.
+    for (kind, at) in &new.events {
+        if at.utc() < new.discovered_at.utc() {
+            errors.push(FieldError::new(
+                field_of(kind),
+                "must not be before discovered_at",
+            ));
         }
     }
     if !new.historical {
@@ -100,4 +96,19 @@ pub(super) fn event_order(incident: &IncidentRecord) -> Result<(), Vec<FieldErro
     } else {
         Err(early)
     }
+}
+
+/// Why `kind` cannot be recorded for the district, if it cannot: it is no
+/// event of its rule pack.
+pub(super) fn unknown_event(engine: &Engine, kind: &ClockEvent) -> Option<String> {
+    let known = engine.events();
+    if known.contains(kind) {
+        return None;
+    }
+    let names: Vec<String> = known.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "{kind} is not an event of the {} rules ({})",
+        engine.pack.jurisdiction,
+        names.join(", ")
+    ))
 }

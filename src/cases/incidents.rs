@@ -3,7 +3,7 @@
 //! rules engine and hands the store one atomic write; a change that starts
 //! the families' clock drafts their notice (`notices`).
 
-use super::checks::{check, event_order};
+use super::checks::{check, event_order, unknown_event};
 use super::{Context, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::incident::breach_at;
 use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident, Timestamp};
@@ -156,17 +156,8 @@ impl Context {
                 "goes only with the delay_requested event",
             )]));
         }
-        let known = self.settings.engine.events();
-        if !known.contains(&kind) {
-            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
-            return Err(ServiceError::Invalid(vec![FieldError::new(
-                "kind",
-                format!(
-                    "{kind} is not an event of the {} rules ({})",
-                    self.settings.engine.pack.jurisdiction,
-                    names.join(", ")
-                ),
-            )]));
+        if let Some(reason) = unknown_event(&self.settings.engine, &kind) {
+            return Err(ServiceError::Invalid(vec![FieldError::new("kind", reason)]));
         }
         let now = self.clock.now();
         if at.utc() > now + FUTURE_TOLERANCE {

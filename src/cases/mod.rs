@@ -68,8 +68,4 @@ impl Context {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
-
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
 }

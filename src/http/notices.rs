@@ -370,12 +370,9 @@ pub async fn deliveries(
 /// that the site works); any other missing file is a 404 page.
 pub async fn not_published(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::{Html, IntoResponse};
-    // The folder itself, however the nesting hands its path over.
+    // The folder itself, asked for as `/notices/` or its index.
     let path = uri.path();
-    let index = path.is_empty()
-        || path.ends_with('/')
-        || path.ends_with("/index.html")
-        || path == "/notices";
+    let index = path.ends_with('/') || path.ends_with("/index.html");
     let (status, heading, text) = if index {
         (
             StatusCode::OK,

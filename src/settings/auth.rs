@@ -44,3 +44,18 @@ fn parse_sha256(text: &str) -> Result<[u8; 32], String> {
         .try_into()
         .map_err(|_| "must be 64 hexadecimal digits".to_owned())
 }
+
+/// `auth.failed_sign_ins_burst`: wrong tokens one address may present in a
+/// burst before it is slowed down.
+pub(crate) fn failed_sign_ins_burst(raw: i64, problems: &mut Problems) -> Option<u32> {
+    let burst = u32::try_from(raw)
+        .ok()
+        .filter(|burst| (1..=1_000_000).contains(burst));
+    if burst.is_none() {
+        problems.push(
+            "auth.failed_sign_ins_burst",
+            "must be between 1 and 1000000".into(),
+        );
+    }
+    burst
+}

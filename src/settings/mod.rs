@@ -359,15 +359,8 @@ impl Settings {
         let email = email::parse(raw.email, &mut problems);
         let notice = notice::parse(raw.notice, email.as_ref().map(|e| &e.from), &mut problems);
         let publish = publish::parse(raw.publish, &mut problems);
-        let failed_sign_ins_burst = u32::try_from(raw.auth.failed_sign_ins_burst)
-            .ok()
-            .filter(|burst| (1..=1_000_000).contains(burst));
-        if failed_sign_ins_burst.is_none() {
-            problems.push(
-                "auth.failed_sign_ins_burst",
-                "must be between 1 and 1000000".into(),
-            );
-        }
+        let failed_sign_ins_burst =
+            auth::failed_sign_ins_burst(raw.auth.failed_sign_ins_burst, &mut problems);
         let tokens = auth::parse(raw.auth, &mut problems);
         let digest = digest::parse(raw.digest, timezone, &contacts, &mut problems);
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
