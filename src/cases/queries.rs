@@ -117,14 +117,14 @@ impl Context {
     pub fn rules(&self, jurisdiction: Option<&str>) -> RuleList {
         let own = &self.settings.engine.pack;
         let packs = RulePack::embedded_all()
-            .into_iter()
+            .iter()
             .filter(|pack| !pack.jurisdiction.eq_ignore_ascii_case(&own.jurisdiction))
-            .chain(std::iter::once(own.clone()));
+            .chain(std::iter::once(own));
         let mut jurisdictions: Vec<_> = packs
             .filter(|pack| {
                 jurisdiction.is_none_or(|code| pack.jurisdiction.eq_ignore_ascii_case(code.trim()))
             })
-            .map(|pack| views::jurisdiction(&pack))
+            .map(views::jurisdiction)
             .collect();
         jurisdictions.sort_by(|a, b| a.code.cmp(&b.code));
         RuleList { jurisdictions }

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn list(jurisdiction: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
-    let packs: Vec<RulePack> = RulePack::embedded_all()
-        .into_iter()
+    let packs: Vec<&RulePack> = RulePack::embedded_all()
+        .iter()
         .filter(|pack| {
             jurisdiction.is_none_or(|code| pack.jurisdiction.eq_ignore_ascii_case(code.trim()))
         })
@@ -22,7 +22,7 @@ pub(super) fn list(jurisdiction: Option<&str>, json: bool) -> anyhow::Result<Exi
         return Ok(ExitCode::FAILURE);
     }
     let list = views::RuleList {
-        jurisdictions: packs.iter().map(views::jurisdiction).collect(),
+        jurisdictions: packs.iter().map(|pack| views::jurisdiction(pack)).collect(),
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&list)?);
@@ -51,7 +51,7 @@ pub(super) fn list(jurisdiction: Option<&str>, json: bool) -> anyhow::Result<Exi
 
 pub(super) fn show(id: &str) -> anyhow::Result<ExitCode> {
     for pack in RulePack::embedded_all() {
-        let view = views::jurisdiction(&pack);
+        let view = views::jurisdiction(pack);
         if let Some(rule) = view.rules.iter().find(|rule| rule.id == id) {
             println!("{}", rule.id);
             println!("  jurisdiction  {} ({})", view.name, view.code);

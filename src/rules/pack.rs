@@ -378,18 +378,22 @@ impl RulePack {
         events
     }
 
-    /// Every embedded pack, in jurisdiction order.
-    pub fn embedded_all() -> Vec<Self> {
-        let mut packs: Vec<Self> = EMBEDDED
-            .iter()
-            .map(|(name, text)| {
-                RulePack::parse(text).unwrap_or_else(|error| {
-                    panic!("the embedded pack {name} is valid (a test checks it): {error}")
+    /// Every embedded pack, in jurisdiction order: parsed once per process,
+    /// not at each listing.
+    pub fn embedded_all() -> &'static [Self] {
+        static PACKS: std::sync::LazyLock<Vec<RulePack>> = std::sync::LazyLock::new(|| {
+            let mut packs: Vec<RulePack> = EMBEDDED
+                .iter()
+                .map(|(name, text)| {
+                    RulePack::parse(text).unwrap_or_else(|error| {
+                        panic!("the embedded pack {name} is valid (a test checks it): {error}")
+                    })
                 })
-            })
-            .collect();
-        packs.sort_by(|a, b| a.jurisdiction.cmp(&b.jurisdiction));
-        packs
+                .collect();
+            packs.sort_by(|a, b| a.jurisdiction.cmp(&b.jurisdiction));
+            packs
+        });
+        &PACKS
     }
 
     /// The jurisdiction codes of the embedded packs ("US-CT, US-IL, …").
