@@ -2,6 +2,7 @@
 //! completing the website-posting obligation with it. Publications run one
 //! at a time per process, since each rebuilds the index and the feed.
 
+use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
@@ -65,11 +66,22 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         district_name: worker.settings.district_name.clone(),
         what_happened: notice.what_happened.clone(),
         discovered_on: discovered,
-        data_classes: incident
-            .classification
-            .classes
-            .iter()
-            .map(|c| c.describe().to_owned())
+        // What leaked in words, grouped by class: "Student information (not
+        // directory information): grades, date of birth".
+        data_classes: worker
+            .settings
+            .engine
+            .taxonomy
+            .in_words(&incident.classification, FALLBACK_LANGUAGE)
+            .into_iter()
+            .map(|class| {
+                let mut line = capitalized(class.description);
+                if !class.elements.is_empty() {
+                    line.push_str(": ");
+                    line.push_str(&class.elements.join(", "));
+                }
+                line
+            })
             .collect(),
         what_we_are_doing: notice.what_we_are_doing.clone(),
         what_families_can_do: notice.what_families_can_do.clone(),
@@ -110,4 +122,13 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         .finish_job(job.id, worker.id(), JobState::Done, None, now)
         .await?;
     Ok(())
+}
+
+/// "Directory information" for "directory information".
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

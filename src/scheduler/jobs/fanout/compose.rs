@@ -14,11 +14,14 @@
 //! encoded as lettre chooses (quoted-printable or base64).
 
 use crate::email::message::KIND_FAMILY_NOTICE;
+use crate::email::templates::primary_language;
 use crate::email::Templates;
+use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::store::FamilyDelivery;
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};
 use lettre::message::{Body, Mailbox, Mailboxes};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -26,6 +29,9 @@ pub struct Composer {
     templates: Arc<Templates>,
     /// The context every guardian's message shares.
     shared: minijinja::Value,
+    /// What leaked in words, per language (the shared context's
+    /// `data_classes_by_language`), for each guardian's `data_classes`.
+    data_classes: HashMap<String, minijinja::Value>,
     /// From, MIME-Version, Content-Type, Auto-Submitted, X-Breachd-Kind,
     /// X-Breachd-Incident, encoded.
     shared_headers: Vec<u8>,
@@ -62,8 +68,20 @@ impl Composer {
                 value,
             ));
         }
+        let data_classes = shared["data_classes_by_language"]
+            .as_object()
+            .map(|by_language| {
+                by_language
+                    .iter()
+                    .map(|(language, list)| {
+                        (language.clone(), minijinja::Value::from_serialize(list))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Self {
             templates,
+            data_classes,
             shared: minijinja::Value::from_serialize(shared),
             shared_headers: headers.to_string().into_bytes(),
             from: from.email.clone(),
@@ -75,10 +93,23 @@ impl Composer {
     pub fn compose(&self, delivery: &FamilyDelivery) -> Result<Composed, String> {
         let recipient = &delivery.recipient;
         let children: Vec<&str> = recipient.children.iter().map(|c| c.name.as_str()).collect();
-        let context = minijinja::context! {
-            guardian => recipient.name.as_str(),
-            children => children,
-            ..self.shared.clone()
+        let language = recipient.language.as_deref().and_then(primary_language);
+        let data_classes = language
+            .as_deref()
+            .and_then(|language| self.data_classes.get(language))
+            .or_else(|| self.data_classes.get(FALLBACK_LANGUAGE));
+        let context = match data_classes {
+            Some(data_classes) => minijinja::context! {
+                guardian => recipient.name.as_str(),
+                children => children,
+                data_classes => data_classes,
+                ..self.shared.clone()
+            },
+            None => minijinja::context! {
+                guardian => recipient.name.as_str(),
+                children => children,
+                ..self.shared.clone()
+            },
         };
         let template = self
             .templates
@@ -182,6 +213,10 @@ mod tests {
             "what_happened": "A vendor's export was read by someone else.",
             "discovered_on": "November 28, 2026",
             "data_classes": [{"code": "student_information", "description": "Grades"}],
+            "data_classes_by_language": {
+                "en": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["grades", "date of birth"]}],
+                "es": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["calificaciones", "fecha de nacimiento"]}],
+            },
             "what_we_are_doing": "Working with the vendor.",
             "what_families_can_do": "Nothing yet.",
             "contact": "privacy@example.org",
@@ -218,6 +253,13 @@ mod tests {
         }
         assert!(body.contains("Dear Pat Guardian"), "{body}");
         assert!(body.contains("your children: Ana, Ben"), "{body}");
+        // What leaked, in words, grouped by class.
+        assert!(
+            body.contains(
+                "- Student information (not directory information): grades, date of birth\r\n"
+            ),
+            "{body}"
+        );
         assert_eq!(
             composed
                 .envelope
@@ -251,13 +293,36 @@ mod tests {
             head.contains("=?utf-8?b?"),
             "the subject's accents are encoded: {head}"
         );
-        // Each data class on a line of its own, then the next heading.
+        // Each data class on a line of its own with its elements in
+        // Spanish words, then the next heading.
+        let body = quoted_printable(body);
         assert!(
             body.contains(
-                "- informaci=C3=B3n del estudiante (que no es de directorio)\r\nQU=C3=89 ESTAMOS"
+                "- Información del estudiante (que no es de directorio): calificaciones, fecha de nacimiento\r\nQUÉ ESTAMOS"
             ),
             "{body}"
         );
+    }
+
+    /// RFC 2045 § 6.7's decoding, enough for these tests.
+    fn quoted_printable(encoded: &str) -> String {
+        let joined = encoded.replace("=\r\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = joined.as_bytes();
+        while let Some((&first, tail)) = rest.split_first() {
+            match (first, tail.get(..2)) {
+                (b'=', Some(hex)) => {
+                    let hex = std::str::from_utf8(hex).unwrap();
+                    bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                    rest = &tail[2..];
+                }
+                _ => {
+                    bytes.push(first);
+                    rest = tail;
+                }
+            }
+        }
+        String::from_utf8(bytes).unwrap()
     }
 
     #[test]

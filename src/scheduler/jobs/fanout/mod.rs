@@ -29,6 +29,7 @@ pub use compose::{Composed, Composer};
 
 use crate::domain::timestamp::format_in_zone;
 use crate::email::message::KIND_FAMILY_NOTICE;
+use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::rules::OwnWork;
 use crate::scheduler::planning;
 use crate::scheduler::{Wake, Worker};
@@ -56,6 +57,7 @@ async fn notice_context(worker: &Worker, incident_id: Uuid) -> anyhow::Result<Op
         return Ok(None);
     };
     let zone = worker.settings.timezone;
+    let taxonomy = &worker.settings.engine.taxonomy;
     let discovered = incident
         .events
         .iter()
@@ -66,7 +68,16 @@ async fn notice_context(worker: &Worker, incident_id: Uuid) -> anyhow::Result<Op
         "incident_id": incident.id,
         "what_happened": notice.what_happened,
         "discovered_on": discovered,
-        "data_classes": incident.classification.classes.iter().map(|c| json!({"code": c, "description": c.describe()})).collect::<Vec<_>>(),
+        "data_classes": taxonomy.in_words(&incident.classification, FALLBACK_LANGUAGE),
+        // Each guardian's message takes its language's list as `data_classes`.
+        "data_classes_by_language": taxonomy
+            .languages()
+            .into_iter()
+            .map(|language| {
+                let words = taxonomy.in_words(&incident.classification, &language);
+                (language, words)
+            })
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "what_we_are_doing": notice.what_we_are_doing,
         "what_families_can_do": notice.what_families_can_do,
         "contact": notice.contact,
