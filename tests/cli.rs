@@ -316,4 +316,18 @@ fn check_config_warns_about_what_is_valid_but_not_meant() {
         .unwrap();
     assert!(output.status.success());
     assert!(!String::from_utf8_lossy(&output.stderr).contains("warning"));
+
+    // Sending by itself with the shipped placeholders would never send.
+    std::fs::write(&config, "[notice]\nauto_send = true\n").unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: notice.auto_send is on but notice.what_we_are_doing and notice.what_families_can_do still hold"),
+        "{stderr}"
+    );
 }

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod health;
 pub mod incidents;
 pub mod metrics;
+pub mod notice_edit;
 pub mod notices;
 pub mod obligations;
 pub mod openapi;
@@ -51,7 +52,7 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route(
             "/incidents/{id}/notice",
-            get(notices::notice).put(notices::edit_notice),
+            get(notices::notice).put(notice_edit::edit_notice),
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
         .route("/incidents/{id}/deliveries", get(notices::deliveries))

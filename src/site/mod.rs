@@ -23,6 +23,18 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 use uuid::Uuid;
 
+/// The page's title until an administrator sets one: it names the vendor
+/// (or the district, for a breach of its own systems), never the incident's
+/// internal title.
+pub fn default_public_title(contractor: Option<&str>, district_name: &str) -> String {
+    match contractor.map(str::trim) {
+        Some(vendor) if !vendor.is_empty() => {
+            format!("Notice of a data security incident involving {vendor}")
+        }
+        _ => format!("Notice of a data security incident at {district_name}"),
+    }
+}
+
 /// The notice as the public sees it. By construction it holds no student's or
 /// guardian's personal data: free text written for the public, a count of
 /// students, and the district's own contact.

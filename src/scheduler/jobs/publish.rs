@@ -62,7 +62,13 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let public = PublicNotice {
         id: incident.id,
         slug: PublicNotice::slug_for(incident.id),
-        title: format!("Notice of a data security incident: {}", incident.title),
+        // The administrator's public title, never the internal one.
+        title: notice.public_title.clone().unwrap_or_else(|| {
+            crate::site::default_public_title(
+                incident.contractor.as_deref(),
+                &worker.settings.district_name,
+            )
+        }),
         district_name: worker.settings.district_name.clone(),
         what_happened: notice.what_happened.clone(),
         discovered_on: discovered,

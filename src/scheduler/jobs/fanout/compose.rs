@@ -29,9 +29,9 @@ pub struct Composer {
     templates: Arc<Templates>,
     /// The context every guardian's message shares.
     shared: minijinja::Value,
-    /// What leaked in words, per language (the shared context's
-    /// `data_classes_by_language`), for each guardian's `data_classes`.
-    data_classes: HashMap<String, minijinja::Value>,
+    /// The parts that differ by language (the shared context's
+    /// `by_language`), laid over `shared` for each guardian.
+    by_language: HashMap<String, minijinja::Value>,
     /// From, MIME-Version, Content-Type, Auto-Submitted, X-Breachd-Kind,
     /// X-Breachd-Incident, encoded.
     shared_headers: Vec<u8>,
@@ -68,7 +68,7 @@ impl Composer {
                 value,
             ));
         }
-        let data_classes = shared["data_classes_by_language"]
+        let by_language = shared["by_language"]
             .as_object()
             .map(|by_language| {
                 by_language
@@ -81,7 +81,7 @@ impl Composer {
             .unwrap_or_default();
         Self {
             templates,
-            data_classes,
+            by_language,
             shared: minijinja::Value::from_serialize(shared),
             shared_headers: headers.to_string().into_bytes(),
             from: from.email.clone(),
@@ -94,22 +94,18 @@ impl Composer {
         let recipient = &delivery.recipient;
         let children: Vec<&str> = recipient.children.iter().map(|c| c.name.as_str()).collect();
         let language = recipient.language.as_deref().and_then(primary_language);
-        let data_classes = language
+        let in_language = language
             .as_deref()
-            .and_then(|language| self.data_classes.get(language))
-            .or_else(|| self.data_classes.get(FALLBACK_LANGUAGE));
-        let context = match data_classes {
-            Some(data_classes) => minijinja::context! {
-                guardian => recipient.name.as_str(),
-                children => children,
-                data_classes => data_classes,
-                ..self.shared.clone()
-            },
-            None => minijinja::context! {
-                guardian => recipient.name.as_str(),
-                children => children,
-                ..self.shared.clone()
-            },
+            .and_then(|language| self.by_language.get(language))
+            .or_else(|| self.by_language.get(FALLBACK_LANGUAGE))
+            .cloned()
+            .unwrap_or_default();
+        // The guardian's language over what every message shares.
+        let context = minijinja::context! {
+            guardian => recipient.name.as_str(),
+            children => children,
+            // The last map that has a key gives its value.
+            ..minijinja::value::merge_maps([self.shared.clone(), in_language])
         };
         let template = self
             .templates
@@ -212,10 +208,12 @@ mod tests {
             "district": "Example Public Schools",
             "what_happened": "A vendor's export was read by someone else.",
             "discovered_on": "November 28, 2026",
+            "discoverer": "Vendor Inc.",
             "data_classes": [{"code": "student_information", "description": "Grades"}],
-            "data_classes_by_language": {
-                "en": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["grades", "date of birth"]}],
-                "es": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["calificaciones", "fecha de nacimiento"]}],
+            "by_language": {
+                "en": {"data_classes": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["grades", "date of birth"]}]},
+                "es": {"data_classes": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["calificaciones", "fecha de nacimiento"]}],
+                       "what_happened": "Alguien leyó la exportación del proveedor."},
             },
             "what_we_are_doing": "Working with the vendor.",
             "what_families_can_do": "Nothing yet.",
@@ -302,6 +300,12 @@ mod tests {
             ),
             "{body}"
         );
+        // The Spanish text the administrator wrote, over the English.
+        assert!(
+            body.contains("Alguien leyó la exportación del proveedor."),
+            "{body}"
+        );
+        assert!(!body.contains("A vendor's export"), "{body}");
     }
 
     /// RFC 2045 § 6.7's decoding, enough for these tests.
