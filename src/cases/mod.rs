@@ -10,6 +10,7 @@
 mod checks;
 pub mod incidents;
 pub mod notices;
+pub mod preview;
 mod queries;
 
 use crate::clock::Clock;

@@ -74,21 +74,13 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         discovered_on: discovered,
         // What leaked in words, grouped by class: "Student information (not
         // directory information): grades, date of birth".
-        data_classes: worker
-            .settings
-            .engine
-            .taxonomy
-            .in_words(&incident.classification, FALLBACK_LANGUAGE)
-            .into_iter()
-            .map(|class| {
-                let mut line = capitalized(class.description);
-                if !class.elements.is_empty() {
-                    line.push_str(": ");
-                    line.push_str(&class.elements.join(", "));
-                }
-                line
-            })
-            .collect(),
+        data_classes: crate::site::data_class_lines(
+            &worker
+                .settings
+                .engine
+                .taxonomy
+                .in_words(&incident.classification, FALLBACK_LANGUAGE),
+        ),
         what_we_are_doing: notice.what_we_are_doing.clone(),
         what_families_can_do: notice.what_families_can_do.clone(),
         contact: notice.contact.clone(),
@@ -128,13 +120,4 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         .finish_job(job.id, worker.id(), JobState::Done, None, now)
         .await?;
     Ok(())
-}
-
-/// "Directory information" for "directory information".
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
