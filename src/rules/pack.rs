@@ -38,12 +38,9 @@ impl OwnWork {
     }
 }
 
-/// The packs that ship, as (file name, text).
-pub const EMBEDDED: [(&str, &str); 3] = [
-    ("us-ct.toml", include_str!("../../config/rules/us-ct.toml")),
-    ("us-ny.toml", include_str!("../../config/rules/us-ny.toml")),
-    ("us-il.toml", include_str!("../../config/rules/us-il.toml")),
-];
+// `EMBEDDED`: every `config/rules/*.toml`, as (file name, text), listed by
+// build.rs so that a new pack ships by adding its file.
+include!(concat!(env!("OUT_DIR"), "/embedded_packs.rs"));
 
 /// Which breaches a kind or rule concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
