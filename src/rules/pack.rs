@@ -150,6 +150,12 @@ pub struct Rule {
     /// The same deadline also binds the board to post a website notice.
     #[serde(default)]
     pub website_posting: bool,
+    /// Another statute's source for the same duty (UT: the superintendent's
+    /// 10 business days and the state board's 24 hours are one report to the
+    /// education agency): both bind and the earliest wins, so lint does not
+    /// call the two an overlap.
+    #[serde(default)]
+    pub overlay: bool,
     #[serde(default)]
     pub breach_at: BreachAtCondition,
     #[serde(default)]
