@@ -18,8 +18,12 @@ fn main() {
     // order the file system lists them in.
     files.sort();
     let mut out = String::from("/// The packs that ship, as (file name, text), by file name.\n");
-    writeln!(out, "pub const EMBEDDED: [(&str, &str); {}] = [", files.len())
-        .expect("writing to a String cannot fail");
+    writeln!(
+        out,
+        "pub const EMBEDDED: [(&str, &str); {}] = [",
+        files.len()
+    )
+    .expect("writing to a String cannot fail");
     for path in &files {
         let name = path
             .file_name()
@@ -30,7 +34,7 @@ fn main() {
             .expect("writing to a String cannot fail");
     }
     out.push_str("];\n");
-    let target = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("embedded_packs.rs");
+    let target =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_packs.rs");
     std::fs::write(target, out).expect("OUT_DIR is writable");
 }

@@ -17,8 +17,7 @@ fn shipped() -> Vec<(String, String)> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("a readable pack");
-            let pack = RulePack::parse(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let pack = RulePack::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (pack.jurisdiction, pack.name)
         })
         .collect();
@@ -193,7 +192,9 @@ fn check_config_accepts_every_shipped_jurisdiction_and_lists_them_for_a_typo() {
     let check = |jurisdiction: &str| {
         std::fs::write(
             &config,
-            format!("[district]\njurisdiction = \"{jurisdiction}\"\ntimezone = \"America/New_York\"\n"),
+            format!(
+                "[district]\njurisdiction = \"{jurisdiction}\"\ntimezone = \"America/New_York\"\n"
+            ),
         )
         .unwrap();
         breachd()

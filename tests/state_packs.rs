@@ -319,7 +319,11 @@ fn every_rule_of_a_scenario_pack_has_a_case() {
             .flat_map(|c| c.rules.iter().map(String::as_str))
             .collect();
         for rule in pack(code).rules {
-            assert!(covered.contains(rule.id.as_str()), "{code}: no case for {}", rule.id);
+            assert!(
+                covered.contains(rule.id.as_str()),
+                "{code}: no case for {}",
+                rule.id
+            );
         }
     }
 }
@@ -393,12 +397,22 @@ fn business_days_cross_a_holiday_and_hours_cross_a_dst_change() {
                 .skip(1)
                 .take_while(|day| *day <= last)
                 .find_map(|day| calendar.holiday_on(day));
-            assert!(holiday.is_some(), "{}: {kind}: no holiday in the window", case.name);
+            assert!(
+                holiday.is_some(),
+                "{}: {kind}: no holiday in the window",
+                case.name
+            );
         }
         for kind in &case.crosses_dst {
             let (start, due) = window(kind);
-            let offset = |at: DateTime<Utc>| case.zone.offset_from_utc_datetime(&at.naive_utc()).fix();
-            assert_ne!(offset(start), offset(due), "{}: {kind}: no DST change", case.name);
+            let offset =
+                |at: DateTime<Utc>| case.zone.offset_from_utc_datetime(&at.naive_utc()).fix();
+            assert_ne!(
+                offset(start),
+                offset(due),
+                "{}: {kind}: no DST change",
+                case.name
+            );
         }
     }
 }
