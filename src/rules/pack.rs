@@ -182,6 +182,7 @@ struct RawHoliday {
     nth_weekday: Option<RawNthWeekday>,
     last_weekday: Option<RawLastWeekday>,
     easter_offset: Option<i64>,
+    weekday_on_or_after: Option<RawWeekdayOnOrAfter>,
     #[serde(default)]
     observed: Observance,
     from_year: Option<i32>,
@@ -202,6 +203,14 @@ struct RawNthWeekday {
     month: u32,
     weekday: String,
     n: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeekdayOnOrAfter {
+    month: u32,
+    day: u32,
+    weekday: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -455,6 +464,18 @@ fn holiday(raw: RawHoliday) -> Result<Holiday, String> {
     if let Some(days) = raw.easter_offset {
         specs.push(HolidayDate::EasterOffset { days });
     }
+    if let Some(after) = raw.weekday_on_or_after {
+        if NaiveDate::from_ymd_opt(2024, after.month, after.day).is_none() {
+            return Err(format!(
+                "holiday {name:?}: weekday_on_or_after needs a real month and day"
+            ));
+        }
+        specs.push(HolidayDate::WeekdayOnOrAfter {
+            month: after.month,
+            day: after.day,
+            weekday: weekday(&name, &after.weekday)?,
+        });
+    }
     if !raw.proclaimed && !raw.unproclaimed_years.is_empty() {
         return Err(format!(
             "holiday {name:?}: unproclaimed_years needs proclaimed = true"
@@ -462,7 +483,7 @@ fn holiday(raw: RawHoliday) -> Result<Holiday, String> {
     }
     if specs.len() != 1 {
         return Err(format!(
-            "holiday {name:?} needs exactly one of fixed, nth_weekday, last_weekday, easter_offset"
+            "holiday {name:?} needs exactly one of fixed, nth_weekday, last_weekday, easter_offset, weekday_on_or_after"
         ));
     }
     Ok(Holiday {
