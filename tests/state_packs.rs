@@ -416,3 +416,38 @@ fn business_days_cross_a_holiday_and_hours_cross_a_dst_change() {
         }
     }
 }
+
+/// Each pack that counts business days computes the 2026 legal holidays its
+/// scenario file lists, worked by hand from the holiday statute (weekdays
+/// and weekend observance checked with python).
+#[test]
+fn every_business_day_pack_computes_its_hand_worked_2026_holidays() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/state_scenarios");
+    for entry in std::fs::read_dir(dir).expect("the state scenario folder") {
+        let path = entry.expect("a readable entry").path();
+        let text = std::fs::read_to_string(&path).expect("a readable scenario file");
+        let document: toml::Table = toml::from_str(&text).expect("TOML");
+        let code = document["jurisdiction"].as_str().unwrap();
+        let pack = pack(code);
+        let counts_business_days = pack.rules.iter().any(|rule| {
+            units(rule)
+                .iter()
+                .any(|unit| matches!(unit, Within::BusinessDays(_)))
+        });
+        let Some(listed) = document.get("holidays_2026") else {
+            assert!(
+                !counts_business_days,
+                "{code} counts business days: list its 2026 holidays in {}",
+                path.display()
+            );
+            continue;
+        };
+        let expected: Vec<String> = strings(Some(listed));
+        let computed: Vec<String> = BusinessCalendar::new(pack.holidays.clone(), [])
+            .holidays_in(2026)
+            .into_iter()
+            .map(|(date, _)| date.to_string())
+            .collect();
+        assert_eq!(computed, expected, "{code}: the 2026 holidays");
+    }
+}
