@@ -451,3 +451,36 @@ fn every_business_day_pack_computes_its_hand_worked_2026_holidays() {
         assert_eq!(computed, expected, "{code}: the 2026 holidays");
     }
 }
+
+/// docs/rules-coverage.md has one row per state and DC, by code, in order,
+/// and names a pack exactly where config/rules/ ships one.
+#[test]
+fn the_coverage_table_lists_all_51_jurisdictions_and_the_shipped_packs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/docs/rules-coverage.md"))
+        .expect("docs/rules-coverage.md");
+    assert!(
+        text.contains("| Jurisdiction | Pack | Duties shipped | Verification | Notes |"),
+        "the table's columns"
+    );
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|line| line.starts_with("| US-"))
+        .map(|line| line.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    let codes: Vec<&str> = rows.iter().map(|row| row[0]).collect();
+    let mut sorted = codes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(codes.len(), 51, "50 states and DC: {codes:?}");
+    assert_eq!(codes, sorted, "one row per code, sorted by code");
+    for row in &rows {
+        let file = format!("{}.toml", row[0].to_lowercase());
+        let shipped = std::path::Path::new(&format!("{root}/config/rules/{file}")).exists();
+        if shipped {
+            assert_eq!(row[1], file, "{}: names its pack", row[0]);
+        } else {
+            assert_eq!(row[1], "—", "{}: no pack ships", row[0]);
+        }
+    }
+}
