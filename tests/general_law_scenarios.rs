@@ -1,4 +1,4 @@
-//! The hand-worked cases of tests/data/state_scenarios/ (one file per pack),
+//! The hand-worked cases of tests/data/general_law_scenarios/ (one file per pack),
 //! checked the way tests/scenarios.rs checks tests/data/deadlines.toml:
 //! through the library and through `breachd deadlines --json`. The packs are
 //! loaded from config/rules/ as a `rules.dir`, so a pack is checked whether
@@ -42,7 +42,7 @@ fn manifest(path: &str) -> PathBuf {
 
 /// The scenario files, in name order.
 fn files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest("tests/data/state_scenarios"))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest("tests/data/general_law_scenarios"))
         .expect("the state scenario folder")
         .map(|entry| entry.expect("a readable folder entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
