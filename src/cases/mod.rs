@@ -9,6 +9,7 @@
 
 mod checks;
 pub mod incidents;
+pub mod notice_wording;
 pub mod notices;
 pub mod preview;
 mod queries;

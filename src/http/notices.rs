@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 /// The incident, or a 404 problem naming it.
-pub(super) async fn incident_or_404(
+async fn incident_or_404(
     cases: &crate::cases::Context,
     id: uuid::Uuid,
 ) -> Result<crate::store::IncidentRecord, Problem> {
