@@ -8,6 +8,7 @@
 //! never calls back.
 
 mod checks;
+pub mod evidence;
 pub mod incidents;
 pub mod notice_wording;
 pub mod notices;

@@ -23,6 +23,7 @@
 //! | `POST /incidents/{id}/notice/test` | admin | mail a test to one of the district's contacts |
 //! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice (confirmed) |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
+//! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
@@ -169,6 +170,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/incidents/{id}/notice/test", post(incident::test_notice))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
+        .route("/incidents/{id}/evidence", get(incident::evidence_page))
         .route(
             "/incidents/{id}/roster",
             get(roster::page)
