@@ -51,7 +51,7 @@ fn incident() -> Value {
 fn about<'a>(messages: &'a [Received], obligation_id: &str) -> Vec<&'a Received> {
     messages
         .iter()
-        .filter(|m| m.body.contains(obligation_id))
+        .filter(|m| m.header("X-Breachd-Obligation").as_deref() == Some(obligation_id))
         .collect()
 }
 
@@ -109,9 +109,38 @@ async fn filed_40h_into_a_48h_window_one_reminder_to_the_75_percent_recipients_a
             message.body.contains("Board policy 3520.13"),
             "the citation is named"
         );
+        // Late, it says so and why; ids are in headers, not in the text.
         assert!(
-            message.body.contains("2026-04-22T08:00:00-04:00"),
-            "the due time in the district's zone"
+            message
+                .body
+                .contains("is sent late, because breachd was not running"),
+            "{}",
+            message.body
+        );
+        assert!(
+            !message.body.contains(incident_id.as_str()),
+            "{}",
+            message.body
+        );
+        assert!(!message.body.contains("Obligation id"), "{}", message.body);
+        assert!(
+            message.body.contains("\n\nWhat to do:")
+                || message.body.contains("\r\n\r\nWhat to do:"),
+            "the template's blank line is kept: {}",
+            message.body
+        );
+        assert!(
+            message
+                .body
+                .replace("\r\n", "\n")
+                .contains("Due:         Wed 22 Apr 2026, 8:00 AM EDT\n"),
+            "the due time in the district's zone, readable: {}",
+            message.body
+        );
+        assert!(
+            message.body.replace("\r\n", "\n").contains("within 2 business days, due Wed 22 Apr 2026, 11:59:59 PM EDT\n  - Board policy 3520.13"),
+            "one source per line: {}",
+            message.body
         );
     }
 
