@@ -167,8 +167,13 @@ async fn every_change_is_audited_and_tampering_is_named() {
         serde_json::from_reader(archive.by_name("evidence.json").unwrap()).unwrap();
     assert_eq!(document["incident"]["id"], id);
 
-    // Someone edits the second entry in the database.
+    // Someone edits the second entry in the database (dropping the
+    // append-only trigger first, which refuses the edit otherwise).
     let pool = raw_pool(&app).await;
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("UPDATE audit_log SET details = '{\"event\":\"board_notified\"}' WHERE seq = 2")
         .execute(&pool)
         .await

@@ -7,7 +7,6 @@ use super::auth::Admin;
 use super::params::{parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
-use crate::audit;
 use crate::cases::ServiceError;
 use crate::site::PublicNotice;
 use crate::views::{self, Ids};
@@ -115,26 +114,12 @@ async fn document(state: &AppState, id: uuid::Uuid) -> Result<views::Evidence, S
 
     // The whole chain is checked, not only this incident's entries: an
     // entry removed elsewhere would break the proof as much as one here.
-    let mut previous = (0i64, audit::GENESIS.to_owned());
-    let mut broken = None;
-    loop {
-        let page = state.cases.audit_entries(previous.0, 5_000).await?;
-        if page.is_empty() {
-            break;
-        }
-        match audit::verify(&page, (previous.0, &previous.1)) {
-            Ok(last) => previous = last,
-            Err(error) => {
-                broken = Some(error);
-                break;
-            }
-        }
-    }
+    let chain = state.cases.verify_audit().await?;
     let records = views::EvidenceRecords {
         district: state.settings.district_name.clone(),
         jurisdiction: state.settings.jurisdiction.clone(),
         timeline: state.cases.incident_audit(id).await?,
-        audit_chain: views::AuditChain::new(previous.0, broken),
+        audit_chain: views::AuditChain::new(chain),
         notice: state.cases.notice(id).await?,
         roster: state.cases.roster(id).await?.0,
         delivery_counts: state.cases.delivery_counts(id).await?,

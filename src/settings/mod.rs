@@ -8,6 +8,7 @@
 //! a key no section knows is one of them (see `unknown.rs`). Each section
 //! has its parser in a file of its own; `raw.rs` holds the shapes as read.
 
+mod audit;
 mod auth;
 mod contacts;
 mod database;
@@ -134,6 +135,7 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub database_url: String,
     pub database: DatabaseSettings,
+    pub audit: AuditSettings,
     pub district_name: String,
     pub timezone: Tz,
     pub jurisdiction: String,
@@ -212,6 +214,16 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// SQLite with `synchronous = FULL`: a commit survives a power cut.
     pub sqlite_durable: bool,
+}
+
+/// Where the audit chain's key and anchor live (`[audit]`), outside the
+/// database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// The key file (created at the first start when missing).
+    pub key_file: PathBuf,
+    /// The file the chain's head is anchored in after each commit.
+    pub anchor_file: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -353,6 +365,7 @@ impl Settings {
     fn from_raw(raw: Raw, mut problems: Problems) -> Result<Self, ConfigErrors> {
         let server = server::parse(raw.server, &mut problems);
         let (database_url, database) = database::parse(raw.database, &mut problems);
+        let audit = audit::parse(raw.audit, &mut problems);
         let timezone = problems.parse("district.timezone", timezone::parse(&raw.district.timezone));
         let district = district::parse(raw.district, raw.rules, timezone, &mut problems);
         let contacts = contacts::parse(raw.contacts, &mut problems);
@@ -375,6 +388,7 @@ impl Settings {
                 public_url: server.public_url,
                 database_url,
                 database,
+                audit: audit?,
                 district_name: district.name,
                 timezone: timezone?,
                 jurisdiction: district.jurisdiction,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 pub(crate) struct Raw {
     pub(crate) server: RawServer,
     pub(crate) database: RawDatabase,
+    pub(crate) audit: RawAudit,
     pub(crate) district: RawDistrict,
     pub(crate) rules: RawRules,
     pub(crate) contacts: BTreeMap<String, OneOrMany>,
@@ -38,6 +39,12 @@ pub(crate) struct RawDatabase {
     pub(crate) url: String,
     pub(crate) max_connections: i64,
     pub(crate) sqlite_synchronous: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawAudit {
+    pub(crate) key_file: String,
+    pub(crate) anchor_file: String,
 }
 
 #[derive(Debug, Deserialize)]
