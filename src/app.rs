@@ -131,19 +131,20 @@ impl Application {
             .watch_jobs(self.scheduler.wake.clone(), shutdown.clone());
         let store = Arc::clone(&self.scheduler.worker.store);
         tokio::spawn(log_audit_head(Arc::clone(&self.seal), shutdown.clone()));
+        let limits = http::serve::Limits {
+            header_read_timeout: self.state.settings.header_read_timeout,
+            max_connections: self.state.settings.max_connections,
+        }
+        .fitted_to_descriptors();
         let router = router(self.state);
         // The scheduler's log lines name this instance (several may share a database).
         let scheduler = tokio::spawn(tracing::Instrument::instrument(
             self.scheduler.run(shutdown.clone()),
             tracing::info_span!("scheduler", %instance),
         ));
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
-        .context("serving HTTP");
+        let served = http::serve::serve(self.listener, router, limits, shutdown.clone())
+            .await
+            .context("serving HTTP");
         // However HTTP ended, the scheduler stops too and its in-flight
         // sends finish before we return.
         shutdown.cancel();
@@ -282,11 +283,13 @@ async fn anchor_audit_chain(store: &dyn Store, seal: &crate::audit::Seal) -> any
     let anchored = seal
         .anchor_if_missing(&head)
         .context("writing the audit anchor")?;
-    if anchored {
-        tracing::warn!(
-            audit_head = head.seq,
+    match (anchored, head.seq) {
+        (false, _) => {}
+        (true, 0) => tracing::info!("the audit log is anchored from its first entry"),
+        (true, seq) => tracing::warn!(
+            audit_head = seq,
             "no audit anchor existed: the log's head is anchored from now on"
-        );
+        ),
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod params;
 pub mod problem;
 pub mod rules;
 pub mod security;
+pub mod serve;
 mod strict_json;
 
 pub use crate::state::AppState;

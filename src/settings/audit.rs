@@ -28,7 +28,7 @@ pub(crate) fn parse(raw: RawAudit, problems: &mut Problems) -> Option<AuditSetti
         );
         return None;
     }
-    if key_file == PathBuf::from(anchor_file) {
+    if key_file.as_path() == std::path::Path::new(anchor_file) {
         problems.push("audit.anchor_file", "must not be the key file".into());
         return None;
     }

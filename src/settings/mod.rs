@@ -130,6 +130,13 @@ pub enum LogFormat {
 pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
+    /// `server.header_read_timeout`: a connection's request line and
+    /// headers must arrive within it, and a kept-alive connection is closed
+    /// when no request starts within it.
+    pub header_read_timeout: Duration,
+    /// `server.max_connections`: connections served at once (idle ones are
+    /// closed first to make room).
+    pub max_connections: usize,
     /// Where people reach the pages (`server.public_url`), without a
     /// trailing slash; reminders link to the incident page with it.
     pub public_url: Option<String>,
@@ -385,6 +392,8 @@ impl Settings {
             Some(Settings {
                 listen: server.listen,
                 request_timeout: server.request_timeout,
+                header_read_timeout: server.header_read_timeout,
+                max_connections: server.max_connections,
                 public_url: server.public_url,
                 database_url,
                 database,
