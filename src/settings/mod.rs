@@ -174,6 +174,12 @@ pub struct EmailSettings {
     pub max_connections: u32,
     pub rate_per_second: u32,
     pub timeout: Duration,
+    /// breachd's own SMTP sessions (`smtp://`): each step's limit, so that
+    /// a stalled server is given up on quickly and its connection replaced.
+    pub connect_timeout: Duration,
+    pub greeting_timeout: Duration,
+    pub reply_timeout: Duration,
+    pub data_timeout: Duration,
     /// From `password_file` (or `$CREDENTIALS_DIRECTORY/smtp-password`);
     /// never printed, not even by `Debug`.
     pub password: Option<Secret>,
@@ -199,6 +205,10 @@ impl std::fmt::Debug for EmailSettings {
             .field("max_connections", &self.max_connections)
             .field("rate_per_second", &self.rate_per_second)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("greeting_timeout", &self.greeting_timeout)
+            .field("reply_timeout", &self.reply_timeout)
+            .field("data_timeout", &self.data_timeout)
             .field("password", &self.password)
             .field("templates", &self.templates)
             .finish()

@@ -91,6 +91,10 @@ pub(crate) struct RawEmail {
     pub(crate) max_connections: i64,
     pub(crate) rate_per_second: i64,
     pub(crate) timeout: String,
+    pub(crate) connect_timeout: String,
+    pub(crate) greeting_timeout: String,
+    pub(crate) reply_timeout: String,
+    pub(crate) data_timeout: String,
     pub(crate) password_file: String,
     pub(crate) templates: String,
 }
