@@ -20,7 +20,6 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub struct Application {
@@ -160,7 +159,10 @@ impl Application {
 /// the staff pages and the published notices, under one body limit, one
 /// request timeout and a request id on every request's log span.
 fn router(state: AppState) -> Router {
-    let timeout = state.settings.request_timeout;
+    let timeouts = http::timeout::Timeouts {
+        request: state.settings.request_timeout,
+        roster: state.settings.roster_timeout,
+    };
     Router::new()
         .nest("/api/v1", http::api_routes())
         // Public, outside `api_routes()`: the API's description holds no data.
@@ -181,9 +183,9 @@ fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(http::body::BODY_LIMIT))
         .layer(axum::middleware::from_fn(http::metrics::track))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
+        .layer(axum::middleware::from_fn_with_state(
+            timeouts,
+            http::timeout::limit,
         ))
         .layer(axum::middleware::map_response(
             http::problem::fill_bare_errors,

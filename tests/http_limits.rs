@@ -205,3 +205,82 @@ async fn livez_and_the_api_answer_beside_1100_idle_connections_under_1024_descri
     );
     drop(flood);
 }
+
+/// Sends `body` to `path` in four pieces 600 ms apart (a slow client's
+/// upload, 1.8 s in all) and returns the answer's status line.
+async fn trickled_post(app: &TestApp, path: &str, content_type: &str, body: &[u8]) -> String {
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address)
+        .await
+        .expect("the daemon listens");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: breachd\r\nAuthorization: Bearer {ADMIN}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("the head is sent");
+    let piece = body.len().div_ceil(4);
+    for (n, chunk) in body.chunks(piece).enumerate() {
+        if n > 0 {
+            // The slowness under test, not a wait for anything.
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+        if stream.write_all(chunk).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_roster_upload_has_its_own_timeout_beyond_the_request_timeout() {
+    let config =
+        TestConfig::new().layer("[server]\nrequest_timeout = \"1s\"\nroster_timeout = \"30s\"\n");
+    let app = spawn_app_with("2026-04-20T12:00:00-04:00", &config).await;
+    let filed = app
+        .file(&serde_json::json!({
+            "title": "Vendor breach",
+            "contractor": "Vendor Inc.",
+            "discovered_at": "2026-04-18T09:00:00-04:00",
+            "board_notified_at": "2026-04-19T09:00:00-04:00",
+            "data_elements": ["grades"]
+        }))
+        .await;
+    let id = filed["id"].as_str().expect("an incident id");
+    let roster = "student_id,student_name,guardian_name,guardian_email,language\n\
+                  s1,Ann Lee,Pat Lee,pat@families.example,en\n\
+                  s2,Bo Diaz,Sam Diaz,sam@families.example,es\n";
+    let status = trickled_post(
+        &app,
+        &format!("/api/v1/incidents/{id}/roster"),
+        "text/csv",
+        roster.as_bytes(),
+    )
+    .await;
+    assert!(status.contains(" 200 "), "a slow roster upload: {status}");
+    // Any other request keeps the short limit.
+    let report = serde_json::json!({
+        "title": "Another breach",
+        "discovered_at": "2026-04-18T09:00:00-04:00",
+        "data_elements": ["grades"]
+    })
+    .to_string();
+    let status = trickled_post(
+        &app,
+        "/api/v1/incidents",
+        "application/json",
+        report.as_bytes(),
+    )
+    .await;
+    assert!(status.contains(" 408 "), "a slow filing: {status}");
+    app.stop().await;
+}

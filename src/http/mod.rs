@@ -18,6 +18,7 @@ pub mod rules;
 pub mod security;
 pub mod serve;
 mod strict_json;
+pub mod timeout;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;

@@ -130,6 +130,8 @@ pub enum LogFormat {
 pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
+    /// `server.roster_timeout`: the roster uploads' own limit (API and page).
+    pub roster_timeout: Duration,
     /// `server.header_read_timeout`: a connection's request line and
     /// headers must arrive within it, and a kept-alive connection is closed
     /// when no request starts within it.
@@ -402,6 +404,7 @@ impl Settings {
             Some(Settings {
                 listen: server.listen,
                 request_timeout: server.request_timeout,
+                roster_timeout: server.roster_timeout,
                 header_read_timeout: server.header_read_timeout,
                 max_connections: server.max_connections,
                 public_url: server.public_url,

@@ -31,6 +31,7 @@ pub(crate) struct Raw {
 pub(crate) struct RawServer {
     pub(crate) listen: String,
     pub(crate) request_timeout: String,
+    pub(crate) roster_timeout: String,
     pub(crate) header_read_timeout: String,
     pub(crate) max_connections: i64,
     pub(crate) public_url: String,

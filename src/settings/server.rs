@@ -9,6 +9,7 @@ use std::time::Duration;
 pub(crate) struct Server {
     pub(crate) listen: SocketAddr,
     pub(crate) request_timeout: Duration,
+    pub(crate) roster_timeout: Duration,
     pub(crate) header_read_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) public_url: Option<String>,
@@ -31,6 +32,10 @@ pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
     let request_timeout = problems.parse(
         "server.request_timeout",
         parse_std_duration(&raw.request_timeout),
+    );
+    let roster_timeout = problems.parse(
+        "server.roster_timeout",
+        parse_std_duration(&raw.roster_timeout),
     );
     let header_read_timeout = problems.parse(
         "server.header_read_timeout",
@@ -73,6 +78,7 @@ pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
     Some(Server {
         listen: listen?,
         request_timeout: request_timeout?,
+        roster_timeout: roster_timeout?,
         header_read_timeout: header_read_timeout?,
         max_connections: max_connections?,
         public_url: public_url?,
