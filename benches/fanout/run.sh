@@ -136,6 +136,9 @@ listen = "127.0.0.1:$port"
 $2
 [database]
 url = "sqlite://$DB"
+[audit]
+key_file = "$dir/audit-key"
+anchor_file = "$dir/audit-head"
 [email]
 transport = "smtp"
 url = "smtp://127.0.0.1:$SINK_PORT"
