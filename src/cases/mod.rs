@@ -9,7 +9,9 @@
 
 mod checks;
 pub mod incidents;
+pub mod notice_wording;
 pub mod notices;
+pub mod preview;
 mod queries;
 
 use crate::clock::Clock;

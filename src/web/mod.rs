@@ -18,7 +18,10 @@
 //! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
 //! | `GET /incidents/{id}` | viewer | the incident |
 //! | `POST /incidents/{id}/events` | reporter | record a clock event |
-//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
+//! | `GET /incidents/{id}/notice` | viewer | the notice as each audience will receive it |
+//! | `POST /incidents/{id}/notice` | admin | edit the draft (English or one language) |
+//! | `POST /incidents/{id}/notice/test` | admin | mail a test to one of the district's contacts |
+//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice (confirmed) |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
@@ -49,7 +52,7 @@ use session::{Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -89,6 +92,10 @@ const TEMPLATES: [(&str, &str); 10] = [
     (
         "rules.html",
         include_str!("../../config/templates/web/rules.html"),
+    ),
+    (
+        "notice.html",
+        include_str!("../../config/templates/web/notice.html"),
     ),
 ];
 
@@ -157,6 +164,11 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/new", get(report::page).post(report::submit))
         .route("/incidents/{id}", get(incident::page))
         .route("/incidents/{id}/events", post(incident::record_event))
+        .route(
+            "/incidents/{id}/notice",
+            get(incident::notice_page).post(incident::save_notice),
+        )
+        .route("/incidents/{id}/notice/test", post(incident::test_notice))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
         .route(
             "/incidents/{id}/roster",
