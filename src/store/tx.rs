@@ -37,6 +37,9 @@ impl Cells for PgRow {
 }
 
 /// A backend's write transaction. Dropped without `commit`, it rolls back.
+/// Every method is also forwarded by `Sealed`, the wrapper stores hand out:
+/// a method added here with a default body must be forwarded there too, or
+/// sealed transactions would silently run the default.
 #[async_trait]
 pub(crate) trait WriteTx: Send + Sized {
     type Row: Cells;
