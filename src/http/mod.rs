@@ -18,7 +18,9 @@ pub mod params;
 pub mod problem;
 pub mod rules;
 pub mod security;
+pub mod serve;
 mod strict_json;
+pub mod timeout;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;

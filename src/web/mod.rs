@@ -102,9 +102,10 @@ const TEMPLATES: [(&str, &str); 11] = [
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
 
-/// A roster of a large district is several megabytes; everything else stays
-/// under the daemon's 1 MiB limit.
-const ROSTER_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// A roster of a large district is a hundred megabytes or more: the page
+/// takes what the API takes (the upload is streamed to disk); everything
+/// else stays under the daemon's 1 MiB limit.
+const ROSTER_BODY_LIMIT: usize = crate::roster::UPLOAD_LIMIT as usize;
 
 /// What the pages share: the signing key of this process and the templates.
 pub struct Web {
