@@ -327,8 +327,9 @@ impl User {
             StatusCode::FORBIDDEN,
             "Not allowed",
             &format!(
-                "The {} role may not do this, so nothing was changed.",
-                self.session.role.as_str()
+                "The {} role may not do this, so nothing was changed: it takes {}. Ask an administrator if you need it.",
+                self.session.role.as_str(),
+                permission.holders()
             ),
         )))
     }
