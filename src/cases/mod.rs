@@ -10,6 +10,7 @@
 mod checks;
 pub mod evidence;
 pub mod incidents;
+pub mod lifecycle;
 pub mod notice_wording;
 pub mod notices;
 pub mod preview;

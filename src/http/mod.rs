@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod closing;
 pub mod data_elements;
 pub mod evidence;
 pub mod health;
@@ -58,6 +59,8 @@ pub fn api_routes() -> Router<AppState> {
             get(notices::notice).put(notice_edit::edit_notice),
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
+        .route("/incidents/{id}/withdraw", post(closing::withdraw))
+        .route("/incidents/{id}/merge", post(closing::merge))
         .route(
             "/incidents/{id}/notice/preview",
             get(notice_preview::preview),

@@ -24,6 +24,7 @@
 //! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice (confirmed) |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
 //! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
+//! | `POST /incidents/{id}/withdraw`, `.../merge` | admin | close a report early |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
@@ -172,6 +173,11 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/notice/test", post(incident::test_notice))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
         .route("/incidents/{id}/evidence", get(incident::evidence_page))
+        .route(
+            "/incidents/{id}/withdraw",
+            post(incident::withdraw_incident),
+        )
+        .route("/incidents/{id}/merge", post(incident::merge_incident))
         .route(
             "/incidents/{id}/roster",
             get(roster::page)
