@@ -109,3 +109,42 @@ async fn a_duplicate_is_merged_and_a_mistake_withdrawn() {
     assert_eq!(status, 200);
     assert_eq!(again["obligations"], withdrawn["obligations"]);
 }
+
+#[tokio::test]
+async fn closed_incidents_are_found_on_the_incidents_page() {
+    use common::pages::{get_page, sign_in};
+    let app = spawn_app_at("2026-04-21T12:00:00-04:00").await;
+    let kept = app.file(&report("Gradebook vendor breach")).await;
+    let closed = app.file(&report("Bus routing test report")).await;
+    let closed_id = closed["id"].as_str().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{closed_id}/withdraw"),
+            ADMIN,
+            &json!({"reason": "a test"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let viewer = sign_in(&app, VIEWER).await;
+
+    let (status, all) = get_page(&app, &viewer, "/incidents").await;
+    assert_eq!(status, 200);
+    assert!(all.contains("Gradebook vendor breach") && all.contains("Bus routing test report"));
+    let (_, only_closed) = get_page(&app, &viewer, "/incidents?status=closed").await;
+    assert!(
+        only_closed.contains("Bus routing test report"),
+        "{only_closed}"
+    );
+    assert!(
+        !only_closed.contains("Gradebook vendor breach"),
+        "{only_closed}"
+    );
+    assert!(only_closed.contains(">Closed<"), "{only_closed}");
+    // Words of the title or the vendor, any case; and the filing date.
+    let (_, found) = get_page(&app, &viewer, "/incidents?q=GRADEBOOK+vendor").await;
+    assert!(found.contains(kept["id"].as_str().unwrap()) && !found.contains(closed_id));
+    let (_, none) = get_page(&app, &viewer, "/incidents?from=2026-04-22").await;
+    assert!(none.contains("No incident matches."), "{none}");
+    let (_, bad) = get_page(&app, &viewer, "/incidents?from=yesterday").await;
+    assert!(bad.contains("The from date is not a date"), "{bad}");
+}

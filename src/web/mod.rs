@@ -16,6 +16,7 @@
 //! | `GET /` | viewer | the deadline board |
 //! | `GET/POST /sign-in`, `POST /sign-out` | anyone | session |
 //! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
+//! | `GET /incidents` | viewer | every incident, open or closed, searchable |
 //! | `GET /incidents/{id}` | viewer | the incident |
 //! | `POST /incidents/{id}/events` | reporter | record a clock event |
 //! | `GET /incidents/{id}/notice` | viewer | the notice as each audience will receive it |
@@ -33,6 +34,7 @@ mod board;
 pub mod deliveries;
 pub mod format;
 mod incident;
+mod incidents;
 mod report;
 mod roster;
 mod rules;
@@ -54,7 +56,7 @@ use session::{Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -98,6 +100,10 @@ const TEMPLATES: [(&str, &str); 11] = [
     (
         "notice.html",
         include_str!("../../config/templates/web/notice.html"),
+    ),
+    (
+        "incidents.html",
+        include_str!("../../config/templates/web/incidents.html"),
     ),
 ];
 
@@ -163,6 +169,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(board::page))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
+        .route("/incidents", get(incidents::page))
         .route("/incidents/new", get(report::page).post(report::submit))
         .route("/incidents/{id}", get(incident::page))
         .route("/incidents/{id}/events", post(incident::record_event))

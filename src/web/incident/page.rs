@@ -181,6 +181,8 @@ struct IncidentPage {
     filed_by: String,
     filed_at: LocalTime,
     closed: bool,
+    /// Some duty is overdue: the badge says so.
+    overdue: bool,
     events: Vec<EventView>,
     elements: Vec<ElementView>,
     needs_review: Vec<String>,
@@ -417,6 +419,9 @@ pub(super) async fn render(
         filed_by: incident.filed_by.clone(),
         filed_at: format::local(incident.created_at, zone),
         closed: obligations.iter().all(|o| o.status(now).is_settled()),
+        overdue: obligations
+            .iter()
+            .any(|o| o.status(now) == crate::domain::ObligationStatus::Overdue),
         events,
         elements: incident
             .classification
