@@ -328,7 +328,7 @@ privacy_officer = ["po@district.example"]
     let about = |messages: &[common::smtp::Received]| {
         messages
             .iter()
-            .filter(|m| m.body.contains(&id))
+            .filter(|m| m.header("X-Breachd-Obligation").as_deref() == Some(id.as_str()))
             .cloned()
             .collect::<Vec<_>>()
     };
