@@ -90,6 +90,7 @@ impl ConfigErrors {
 }
 
 pub use crate::auth::{ApiToken, Role};
+pub use auth::SessionLifetimes;
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
 /// set, so a settings dump in a log or a panic never carries it.
@@ -147,6 +148,8 @@ pub struct Settings {
     pub tokens: Vec<ApiToken>,
     /// `auth.failed_sign_ins_burst`.
     pub failed_sign_ins_burst: u32,
+    /// `auth.session_idle` and `auth.session_lifetime`.
+    pub sessions: SessionLifetimes,
     /// `None` when `digest.cron` is empty.
     pub digest_schedule: Option<LocalSchedule>,
     pub digest_recipients: Vec<String>,
@@ -260,8 +263,8 @@ impl Settings {
         }
         if self.tokens.is_empty() {
             warnings.push(
-                "no API token is configured: every /api/v1 request will be refused \
-                 (breachd token new --role admin --name NAME)"
+                "no API token is configured in the file: only tokens made with \
+                 `breachd token new --role ROLE --name NAME` (kept in the database) are accepted"
                     .to_owned(),
             );
         }
@@ -361,6 +364,7 @@ impl Settings {
         let publish = publish::parse(raw.publish, &mut problems);
         let failed_sign_ins_burst =
             auth::failed_sign_ins_burst(raw.auth.failed_sign_ins_burst, &mut problems);
+        let sessions = auth::session_lifetimes(&raw.auth, &mut problems);
         let tokens = auth::parse(raw.auth, &mut problems);
         let digest = digest::parse(raw.digest, timezone, &contacts, &mut problems);
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
@@ -387,6 +391,7 @@ impl Settings {
                 notice: notice?,
                 tokens,
                 failed_sign_ins_burst: failed_sign_ins_burst?,
+                sessions: sessions?,
                 digest_schedule: digest.schedule,
                 digest_recipients: digest.recipients,
                 escalation: escalation?,

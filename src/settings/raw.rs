@@ -98,6 +98,8 @@ pub(crate) struct RawAuth {
     #[serde(default)]
     pub(crate) tokens: Vec<RawToken>,
     pub(crate) failed_sign_ins_burst: i64,
+    pub(crate) session_idle: String,
+    pub(crate) session_lifetime: String,
 }
 
 /// Optional fields for the same reason as `RawOverlay`'s.
