@@ -6,8 +6,8 @@
 //!
 //! Who may do what follows the API's roles (viewer reads, reporter files and
 //! records events, admin approves, completes, waives and imports rosters).
-//! People sign in once with their API token; see [`session`] for the signed
-//! cookie, its CSRF tokens and what a restart does to them.
+//! People sign in once with their API token; see [`session`] for the
+//! cookie, its CSRF tokens and the sessions kept in the database.
 //!
 //! The routes, merged into the daemon's router by `http::router`:
 //!
@@ -21,6 +21,9 @@
 //! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
+//! | `GET /sessions` | viewer | one's sign-ins (an admin: everyone's) |
+//! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
+//! | `POST /sessions/sign-out-everywhere` | viewer | end all of one's sign-ins |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
@@ -32,6 +35,7 @@ mod report;
 mod roster;
 mod rules;
 pub mod session;
+mod sessions;
 pub mod timeline;
 
 use crate::auth::Permission;
@@ -46,10 +50,11 @@ use axum::{Extension, Router};
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 use session::{Flash, Keys, Session};
+
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -89,6 +94,10 @@ const TEMPLATES: [(&str, &str); 10] = [
     (
         "rules.html",
         include_str!("../../config/templates/web/rules.html"),
+    ),
+    (
+        "sessions.html",
+        include_str!("../../config/templates/web/sessions.html"),
     ),
 ];
 
@@ -166,6 +175,9 @@ pub fn routes() -> Router<AppState> {
         .route("/obligations/{id}/complete", post(incident::complete))
         .route("/obligations/{id}/waive", post(incident::waive))
         .route("/rules", get(rules::page))
+        .route("/sessions", get(sessions::page))
+        .route("/sessions/{id}/revoke", post(sessions::revoke))
+        .route("/sessions/sign-out-everywhere", post(sessions::everywhere))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))
@@ -263,8 +275,11 @@ impl FromRequestParts<AppState> for User {
                 "The request came from another site, so nothing was changed.",
             ));
         }
-        let session = session::cookie(&parts.headers, session::SESSION_COOKIE)
-            .and_then(|value| web.keys.open(value, now, &state.settings.tokens));
+        let session = match session::cookie(&parts.headers, session::SESSION_COOKIE) {
+            Some(value) => state.cases.session(value).await,
+            None => Ok(None),
+        };
+        let session = session.map_err(|error| session_unavailable(&web, state, &error))?;
         let Some(session) = session else {
             if safe {
                 let next = parts
@@ -292,7 +307,7 @@ impl FromRequestParts<AppState> for User {
             session,
             web,
             flash,
-            secure: session::over_tls(&parts.headers),
+            secure: secure_cookies(state, &parts.headers),
         })
     }
 }
@@ -445,6 +460,36 @@ struct MessagePage<'a> {
 }
 
 /// A message page for someone who may not be signed in.
+/// The sessions could not be read (the database is away): an error page,
+/// never a silent sign-out.
+fn session_unavailable(
+    web: &Web,
+    state: &AppState,
+    error: &crate::cases::ServiceError,
+) -> Response {
+    tracing::error!(error = %error, "reading a session failed");
+    message(
+        web,
+        state,
+        None,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Something went wrong",
+        "Your sign-in could not be checked just now. The error was logged; try again in a moment.",
+    )
+}
+
+/// Whether cookies get `Secure`: when `server.public_url` is https (the
+/// address people use, whatever the proxy says), or the request says it
+/// came over TLS. Adding `Secure` can only make a cookie safer.
+pub(crate) fn secure_cookies(state: &AppState, headers: &HeaderMap) -> bool {
+    let public_https = state
+        .settings
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
+    public_https || session::over_tls(headers)
+}
+
 fn message(
     web: &Web,
     state: &AppState,
