@@ -62,6 +62,7 @@ macro_rules! both {
 both!(
     tokens_are_unique_by_name_and_revoked_with_their_sessions,
     sessions_end_idle_expired_or_deleted,
+    a_sign_in_under_way_is_taken_once,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -272,4 +273,38 @@ async fn sessions_end_idle_expired_or_deleted(store: Arc<dyn Store>) {
         1
     );
     assert!(store.sessions(then, then - idle).await.unwrap().is_empty());
+}
+
+async fn a_sign_in_under_way_is_taken_once(store: Arc<dyn Store>) {
+    let now = at("2026-04-20T16:00:00Z");
+    let attempt = |state: &str, created_at| SignInAttempt {
+        state_sha256: state.into(),
+        provider: "district".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        browser_sha256: "b".into(),
+        next: "/rules".into(),
+        created_at,
+    };
+    store
+        .begin_sign_in(
+            &attempt("old", now - Duration::minutes(20)),
+            now - Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    store
+        .begin_sign_in(&attempt("new", now), now - Duration::minutes(10))
+        .await
+        .unwrap();
+    assert!(
+        store.take_sign_in("old").await.unwrap().is_none(),
+        "a stale one was cleared"
+    );
+    let taken = store.take_sign_in("new").await.unwrap().unwrap();
+    assert_eq!(taken, attempt("new", now));
+    assert!(
+        store.take_sign_in("new").await.unwrap().is_none(),
+        "used once"
+    );
 }

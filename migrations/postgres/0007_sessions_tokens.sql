@@ -26,3 +26,18 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_subject ON sessions (subject);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+-- An OpenID sign-in between the redirect to the provider and its return:
+-- found by its `state` (hashed), used once, bound to the browser that began
+-- it, and worthless after ten minutes. The nonce and PKCE verifier are only
+-- good with the provider's one-time code, which never reaches the database.
+CREATE TABLE sign_in_attempts (
+    state_sha256   TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+    provider       TEXT COLLATE "C" NOT NULL,
+    nonce          TEXT COLLATE "C" NOT NULL,
+    pkce_verifier  TEXT COLLATE "C" NOT NULL,
+    browser_sha256 TEXT COLLATE "C" NOT NULL,          -- hex SHA-256 of the browser's binding cookie
+    next           TEXT COLLATE "C" NOT NULL,          -- the page to land on afterwards
+    created_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sign_in_attempts_created_at ON sign_in_attempts (created_at);

@@ -43,3 +43,17 @@ pub enum TokenCreated {
     /// A token of that name exists (or existed: names are never reused).
     NameTaken,
 }
+
+/// An OpenID sign-in under way (see migration 0007).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttempt {
+    /// Hex SHA-256 of the `state` sent to the provider.
+    pub state_sha256: String,
+    pub provider: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// Hex SHA-256 of the binding cookie of the browser that began it.
+    pub browser_sha256: String,
+    pub next: String,
+    pub created_at: DateTime<Utc>,
+}

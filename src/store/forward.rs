@@ -391,6 +391,21 @@ macro_rules! store_impl {
     async fn end_subject_sessions(&self, subject: &str, audit: &NewAudit) -> StoreResult<u64> {
         $crate::store::writes::access::end_subject_sessions(self, subject, audit).await
     }
+
+    async fn begin_sign_in(
+        &self,
+        attempt: &$crate::store::SignInAttempt,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        $crate::store::writes::access::begin_sign_in(self, attempt, stale_before).await
+    }
+
+    async fn take_sign_in(
+        &self,
+        state_sha256: &str,
+    ) -> StoreResult<Option<$crate::store::SignInAttempt>> {
+        $crate::store::writes::access::take_sign_in(self, state_sha256).await
+    }
         }
     };
 }

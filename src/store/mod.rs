@@ -44,7 +44,7 @@ pub mod sqlite;
 mod statements;
 mod writes;
 
-pub use access::{SessionRecord, TokenCreated, TokenRecord};
+pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
 pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
@@ -425,6 +425,15 @@ pub trait Store: Send + Sync + 'static {
         subject: &str,
         audit: &crate::audit::NewAudit,
     ) -> StoreResult<u64>;
+    /// Keeps an OpenID sign-in under way, clearing those begun before
+    /// `stale_before`.
+    async fn begin_sign_in(
+        &self,
+        attempt: &SignInAttempt,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Takes, once, the sign-in begun with the state hashing to `state_sha256`.
+    async fn take_sign_in(&self, state_sha256: &str) -> StoreResult<Option<SignInAttempt>>;
 }
 
 /// The id of the `row`-th (from 1) family notice planned at `approved_ms`

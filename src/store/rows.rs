@@ -356,3 +356,15 @@ pub(crate) fn session(row: &impl Columns) -> StoreResult<super::SessionRecord> {
         user_agent: row.read("user_agent")?,
     })
 }
+
+pub(crate) fn sign_in_attempt(row: &impl Columns) -> StoreResult<super::SignInAttempt> {
+    Ok(super::SignInAttempt {
+        state_sha256: row.read("state_sha256")?,
+        provider: row.read("provider")?,
+        nonce: row.read("nonce")?,
+        pkce_verifier: row.read("pkce_verifier")?,
+        browser_sha256: row.read("browser_sha256")?,
+        next: row.read("next")?,
+        created_at: row.read("created_at")?,
+    })
+}

@@ -1,7 +1,7 @@
 //! API tokens and sign-in sessions: the SQL both backends run alike.
 
 use super::Statement;
-use crate::store::access::{SessionRecord, TokenRecord};
+use crate::store::access::{SessionRecord, SignInAttempt, TokenRecord};
 use chrono::{DateTime, Utc};
 
 pub(crate) fn token_named(name: &str) -> Statement<'_> {
@@ -105,4 +105,30 @@ pub(crate) fn delete_session(id: &str) -> Statement<'_> {
 
 pub(crate) fn delete_subject_sessions(subject: &str) -> Statement<'_> {
     Statement::new("DELETE FROM sessions WHERE subject = $1").bind(subject)
+}
+
+pub(crate) fn insert_attempt(attempt: &SignInAttempt) -> Statement<'_> {
+    Statement::new(
+        "INSERT INTO sign_in_attempts (state_sha256, provider, nonce, pkce_verifier, browser_sha256, next, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&attempt.state_sha256)
+    .bind(&attempt.provider)
+    .bind(&attempt.nonce)
+    .bind(&attempt.pkce_verifier)
+    .bind(&attempt.browser_sha256)
+    .bind(&attempt.next)
+    .bind(attempt.created_at)
+}
+
+pub(crate) fn delete_attempts_before(before: DateTime<Utc>) -> Statement<'static> {
+    Statement::new("DELETE FROM sign_in_attempts WHERE created_at <= $1").bind(before)
+}
+
+pub(crate) fn attempt(state_sha256: &str) -> Statement<'_> {
+    Statement::new("SELECT * FROM sign_in_attempts WHERE state_sha256 = $1").bind(state_sha256)
+}
+
+pub(crate) fn delete_attempt(state_sha256: &str) -> Statement<'_> {
+    Statement::new("DELETE FROM sign_in_attempts WHERE state_sha256 = $1").bind(state_sha256)
 }

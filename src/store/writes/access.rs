@@ -6,7 +6,7 @@ use crate::store::access::TokenCreated;
 use crate::store::rows;
 use crate::store::statements::access as sql;
 use crate::store::tx::{WriteTx, Writer};
-use crate::store::{SessionRecord, StoreResult, TokenRecord};
+use crate::store::{SessionRecord, SignInAttempt, StoreResult, TokenRecord};
 use chrono::{DateTime, Utc};
 
 pub(crate) async fn create_token<S: Writer>(
@@ -90,4 +90,37 @@ pub(crate) async fn end_subject_sessions<S: Writer>(
     super::audit::append(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(ended)
+}
+
+/// Keeps an OpenID sign-in under way, clearing those begun before
+/// `stale_before`.
+pub(crate) async fn begin_sign_in<S: Writer>(
+    store: &S,
+    attempt: &SignInAttempt,
+    stale_before: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    tx.execute(&sql::delete_attempts_before(stale_before))
+        .await?;
+    tx.execute(&sql::insert_attempt(attempt)).await?;
+    tx.commit().await
+}
+
+/// Takes (reads and deletes) the sign-in begun with this state, so that a
+/// provider's answer is used once.
+pub(crate) async fn take_sign_in<S: Writer>(
+    store: &S,
+    state_sha256: &str,
+) -> StoreResult<Option<SignInAttempt>> {
+    let mut tx = store.begin_write().await?;
+    let Some(row) = tx.fetch_optional(&sql::attempt(state_sha256)).await? else {
+        return Ok(None);
+    };
+    let attempt = rows::sign_in_attempt(&row)?;
+    if tx.execute(&sql::delete_attempt(state_sha256)).await? == 0 {
+        // Another instance took it first.
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(attempt))
 }
