@@ -254,7 +254,7 @@ async fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
 }
 
 /// What a newcomer's first `serve` needs to be told: with no token in the
-/// file, none in the database (and no identity provider), nobody can sign
+/// file, none in the database and no identity provider, nobody can sign
 /// in, so one line says how to make the first admin token.
 struct FirstStart {
     database_url: Option<String>,
@@ -268,9 +268,7 @@ impl FirstStart {
             .clone()
             .unwrap_or_else(|| format!("http://{}", settings.listen));
         Self {
-            database_url: settings
-                .tokens
-                .is_empty()
+            database_url: (settings.tokens.is_empty() && settings.oidc.is_empty())
                 .then(|| settings.database_url.clone()),
             sign_in: format!("{address}/sign-in"),
         }

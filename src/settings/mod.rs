@@ -17,6 +17,7 @@ mod email;
 mod escalation;
 mod log;
 mod notice;
+mod oidc;
 mod overlay;
 mod publish;
 mod raw;
@@ -91,6 +92,7 @@ impl ConfigErrors {
 
 pub use crate::auth::{ApiToken, Role};
 pub use auth::SessionLifetimes;
+pub use oidc::{Member, OidcProvider, RoleMap};
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
 /// set, so a settings dump in a log or a panic never carries it.
@@ -150,6 +152,12 @@ pub struct Settings {
     pub failed_sign_ins_burst: u32,
     /// `auth.session_idle` and `auth.session_lifetime`.
     pub sessions: SessionLifetimes,
+    /// `[[auth.oidc]]`: the identity providers people sign in with.
+    pub oidc: Vec<OidcProvider>,
+    /// `[auth.roles]`.
+    pub roles: RoleMap,
+    /// `auth.token_sign_in`: whether the sign-in page takes an API token.
+    pub token_sign_in: bool,
     /// `None` when `digest.cron` is empty.
     pub digest_schedule: Option<LocalSchedule>,
     pub digest_recipients: Vec<String>,
@@ -365,6 +373,15 @@ impl Settings {
         let failed_sign_ins_burst =
             auth::failed_sign_ins_burst(raw.auth.failed_sign_ins_burst, &mut problems);
         let sessions = auth::session_lifetimes(&raw.auth, &mut problems);
+        let oidc = oidc::providers(&raw.auth.oidc, &mut problems);
+        oidc::check(
+            &raw.auth,
+            &oidc,
+            server.as_ref().map(|server| &server.public_url),
+            &mut problems,
+        );
+        let roles = oidc::roles(&raw.auth.roles, &mut problems);
+        let token_sign_in = raw.auth.token_sign_in;
         let tokens = auth::parse(raw.auth, &mut problems);
         let digest = digest::parse(raw.digest, timezone, &contacts, &mut problems);
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
@@ -392,6 +409,9 @@ impl Settings {
                 tokens,
                 failed_sign_ins_burst: failed_sign_ins_burst?,
                 sessions: sessions?,
+                oidc,
+                roles,
+                token_sign_in,
                 digest_schedule: digest.schedule,
                 digest_recipients: digest.recipients,
                 escalation: escalation?,

@@ -31,6 +31,16 @@ struct SignInPage<'a> {
     lifetime: String,
     /// How long without a request ends it ("2 hours").
     idle: String,
+    /// One "Sign in with ..." button per identity provider.
+    providers: Vec<ProviderButton>,
+    /// Whether the token form is shown (`auth.token_sign_in`).
+    token_sign_in: bool,
+}
+
+#[derive(Serialize)]
+struct ProviderButton {
+    name: String,
+    href: String,
 }
 
 /// "12 hours", "90 minutes": a lifetime as the sign-in page states it.
@@ -64,6 +74,20 @@ fn sign_in_form(
         error,
         lifetime: in_words(state.settings.sessions.absolute),
         idle: in_words(state.settings.sessions.idle),
+        providers: state
+            .settings
+            .oidc
+            .iter()
+            .map(|provider| ProviderButton {
+                name: provider.name.clone(),
+                href: format!(
+                    "/auth/oidc/{}/login?next={}",
+                    provider.id,
+                    super::percent_encode(next)
+                ),
+            })
+            .collect(),
+        token_sign_in: state.settings.token_sign_in,
     };
     let mut response = web.render("sign_in.html", &site, &page);
     *response.status_mut() = status;
@@ -117,6 +141,16 @@ pub async fn sign_in(
             StatusCode::FORBIDDEN,
             "Refused",
             "The sign-in came from another site.",
+        );
+    }
+    if !state.settings.token_sign_in {
+        return message(
+            &web,
+            &state,
+            None,
+            StatusCode::FORBIDDEN,
+            "Token sign-in is turned off",
+            "This breachd signs people in with the district's account only. Use the sign-in button on the sign-in page.",
         );
     }
     let presented = fields.text("token");

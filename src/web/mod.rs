@@ -15,6 +15,7 @@
 //! |---|---|---|
 //! | `GET /` | viewer | the deadline board |
 //! | `GET/POST /sign-in`, `POST /sign-out` | anyone | session |
+//! | `GET /auth/oidc/{id}/login`, `.../callback` | anyone | sign in with an identity provider |
 //! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
 //! | `GET /incidents/{id}` | viewer | the incident |
 //! | `POST /incidents/{id}/events` | reporter | record a clock event |
@@ -31,6 +32,7 @@ mod board;
 pub mod deliveries;
 pub mod format;
 mod incident;
+mod oidc;
 mod report;
 mod roster;
 mod rules;
@@ -49,12 +51,12 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
-use session::{Flash, Keys, Session};
+use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -99,6 +101,10 @@ const TEMPLATES: [(&str, &str); 11] = [
         "sessions.html",
         include_str!("../../config/templates/web/sessions.html"),
     ),
+    (
+        "moving_on.html",
+        include_str!("../../config/templates/web/moving_on.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
@@ -111,6 +117,8 @@ const ROSTER_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub struct Web {
     keys: Keys,
     templates: Environment<'static>,
+    /// The identity providers, set up at first use (see `oidc`).
+    oidc: std::sync::OnceLock<Option<Arc<crate::oidc::Oidc>>>,
 }
 
 impl Web {
@@ -129,6 +137,7 @@ impl Web {
         Self {
             keys: Keys::random(),
             templates,
+            oidc: std::sync::OnceLock::new(),
         }
     }
 
@@ -175,6 +184,8 @@ pub fn routes() -> Router<AppState> {
         .route("/obligations/{id}/complete", post(incident::complete))
         .route("/obligations/{id}/waive", post(incident::waive))
         .route("/rules", get(rules::page))
+        .route("/auth/oidc/{id}/login", get(oidc::login))
+        .route("/auth/oidc/{id}/callback", get(oidc::callback))
         .route("/sessions", get(sessions::page))
         .route("/sessions/{id}/revoke", post(sessions::revoke))
         .route("/sessions/sign-out-everywhere", post(sessions::everywhere))
@@ -460,36 +471,6 @@ struct MessagePage<'a> {
 }
 
 /// A message page for someone who may not be signed in.
-/// The sessions could not be read (the database is away): an error page,
-/// never a silent sign-out.
-fn session_unavailable(
-    web: &Web,
-    state: &AppState,
-    error: &crate::cases::ServiceError,
-) -> Response {
-    tracing::error!(error = %error, "reading a session failed");
-    message(
-        web,
-        state,
-        None,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Something went wrong",
-        "Your sign-in could not be checked just now. The error was logged; try again in a moment.",
-    )
-}
-
-/// Whether cookies get `Secure`: when `server.public_url` is https (the
-/// address people use, whatever the proxy says), or the request says it
-/// came over TLS. Adding `Secure` can only make a cookie safer.
-pub(crate) fn secure_cookies(state: &AppState, headers: &HeaderMap) -> bool {
-    let public_https = state
-        .settings
-        .public_url
-        .as_deref()
-        .is_some_and(|url| url.starts_with("https://"));
-    public_https || session::over_tls(headers)
-}
-
 fn message(
     web: &Web,
     state: &AppState,

@@ -18,7 +18,10 @@
 //! built: a restart loses at most a message on its way to the next page.
 
 pub use crate::cases::access::SignedIn as Session;
+use crate::state::AppState;
+use axum::http::StatusCode;
 use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -153,6 +156,36 @@ pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> H
 /// A `Set-Cookie` value that removes the cookie.
 pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
     set_cookie(name, "", Duration::zero(), secure)
+}
+
+/// The sessions could not be read (the database is away): an error page,
+/// never a silent sign-out.
+pub(crate) fn session_unavailable(
+    web: &super::Web,
+    state: &AppState,
+    error: &crate::cases::ServiceError,
+) -> Response {
+    tracing::error!(error = %error, "reading a session failed");
+    super::message(
+        web,
+        state,
+        None,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Something went wrong",
+        "Your sign-in could not be checked just now. The error was logged; try again in a moment.",
+    )
+}
+
+/// Whether cookies get `Secure`: when `server.public_url` is https (the
+/// address people use, whatever the proxy says), or the request says it
+/// came over TLS. Adding `Secure` can only make a cookie safer.
+pub(crate) fn secure_cookies(state: &AppState, headers: &HeaderMap) -> bool {
+    let public_https = state
+        .settings
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
+    public_https || over_tls(headers)
 }
 
 #[cfg(test)]

@@ -9,6 +9,10 @@
 //! database (or a log) can sign in or forge a form. Every change is audited
 //! in the transaction that makes it, with names and roles, never a token.
 
+mod provider;
+
+pub use provider::{ProviderSignIn, Vouched};
+
 use super::{Context, ServiceError};
 use crate::audit::NewAudit;
 use crate::auth::{authenticate, token_sha256, Role};
