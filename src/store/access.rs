@@ -1,7 +1,7 @@
 //! What is stored about access: API tokens made with `breachd token new`
 //! and the web pages' sign-in sessions. Only hashes of secrets are kept.
 
-use crate::auth::Role;
+use crate::settings::Role;
 use chrono::{DateTime, Utc};
 
 /// An API token kept in the database (its SHA-256, never the token).

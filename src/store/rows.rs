@@ -326,7 +326,7 @@ pub(crate) fn due_page(json: &str) -> StoreResult<Vec<FamilyDelivery>> {
         .collect()
 }
 
-fn role(row: &impl Columns) -> StoreResult<crate::auth::Role> {
+fn role(row: &impl Columns) -> StoreResult<crate::settings::Role> {
     let text: String = row.read("role")?;
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("role {text:?}")))
