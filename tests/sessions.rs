@@ -182,6 +182,32 @@ async fn an_administrator_ends_another_users_session() {
         .await
         .unwrap();
     assert_eq!(failed.status(), 401);
+    // ... and audited, naming who and how, never the token.
+    let store = breachd::store::connect(&format!(
+        "sqlite://{}",
+        app.dir.join("breachd.db").display()
+    ))
+    .await
+    .unwrap();
+    let entries = store.audit_entries(0, 1000).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for action in [
+        "signed_in",
+        "session_revoked",
+        "sessions_ended",
+        "sign_in_failed",
+    ] {
+        assert!(actions.contains(&action), "{action} audited: {actions:?}");
+    }
+    let revoked = entries
+        .iter()
+        .find(|e| e.action == "session_revoked")
+        .unwrap();
+    assert_eq!(revoked.actor, "admin", "the administrator who ended it");
+    let text = serde_json::to_string(&entries).unwrap();
+    for secret in [ADMIN, VIEWER, "wrong", &viewer.cookie[16..]] {
+        assert!(!text.contains(secret), "{secret} is not in the audit log");
+    }
     let metrics = app.get_text("/metrics").await;
     for event in ["signed_in", "sign_in_failed", "session_revoked"] {
         assert!(

@@ -35,12 +35,17 @@ struct SessionsPage {
     sessions: Vec<SessionRow>,
 }
 
-fn method_name(provider: &str) -> String {
+/// How the person signed in, in words: "API token" or the provider's name.
+fn method_name(state: &AppState, provider: &str) -> String {
     if provider == TOKEN_PROVIDER {
-        "API token".to_owned()
-    } else {
-        provider.to_owned()
+        return "API token".to_owned();
     }
+    state
+        .settings
+        .oidc
+        .iter()
+        .find(|p| p.id == provider)
+        .map_or_else(|| provider.to_owned(), |p| p.name.clone())
 }
 
 pub async fn page(State(state): State<AppState>, user: User) -> Response {
@@ -58,7 +63,7 @@ pub async fn page(State(state): State<AppState>, user: User) -> Response {
             id: s.id,
             who: s.subject,
             role: s.role.as_str(),
-            method: method_name(&s.provider),
+            method: method_name(&state, &s.provider),
             browser: s.user_agent,
             started: format::local(s.created_at, zone),
             last_used: format::local(s.last_seen_at, zone),
@@ -120,7 +125,7 @@ pub async fn revoke(
             format!(
                 "{}'s sign-in ({} on {}) is ended: their next page asks them to sign in.",
                 target.subject,
-                method_name(&target.provider),
+                method_name(&state, &target.provider),
                 target.user_agent
             ),
         ),

@@ -332,7 +332,13 @@ impl Context {
         else {
             return Ok(None);
         };
-        if record.provider == TOKEN_PROVIDER && !self.token_still_valid(&record).await? {
+        if record.provider == TOKEN_PROVIDER {
+            if !self.token_still_valid(&record).await? {
+                return Ok(None);
+            }
+        } else if !self.settings.oidc.iter().any(|p| p.id == record.provider) {
+            // The provider was removed from the configuration: so are the
+            // sign-ins it vouched for.
             return Ok(None);
         }
         if now - record.last_seen_at >= TOUCH_EVERY {
