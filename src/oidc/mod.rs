@@ -241,7 +241,14 @@ impl Oidc {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
             .request_async(&self.http)
             .await
-            .map_err(|error| OidcError::Provider(format!("token exchange: {error}")))?;
+            .map_err(|error| match error {
+                // The provider answered, and refused the code (forged,
+                // used, expired): a failed sign-in, not an outage.
+                openidconnect::RequestTokenError::ServerResponse(refusal) => {
+                    OidcError::Invalid(format!("the code was refused: {}", refusal.error()))
+                }
+                other => OidcError::Provider(format!("token exchange: {other}")),
+            })?;
         let id_token = response
             .extra_fields()
             .id_token()

@@ -123,6 +123,46 @@ fn unavailable(web: &Web, state: &AppState, name: &str) -> Response {
     )
 }
 
+/// A sign-in that did not work: audited (with a reason, never what was
+/// presented), counted against the address, and explained.
+async fn refused(
+    web: Arc<Web>,
+    state: AppState,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    provider: String,
+    reason: &'static str,
+    words: String,
+) -> Response {
+    if let Err(error) = state.cases.sign_in_failed(&provider, reason).await {
+        tracing::error!(error = %error, "auditing a failed sign-in failed");
+    }
+    if let Some(Extension(ConnectInfo(address))) = peer {
+        if let Err(wait) = state.failed_sign_ins.failed(address.ip()) {
+            let seconds = wait.as_secs().max(1);
+            let mut response = message(
+                &web,
+                &state,
+                None,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed sign-ins",
+                &format!("Too many sign-ins failed from this address. Wait {seconds} seconds, then try again."),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return response;
+        }
+    }
+    message(
+        &web,
+        &state,
+        None,
+        StatusCode::UNAUTHORIZED,
+        "The sign-in did not work",
+        &words,
+    )
+}
+
 #[derive(Serialize)]
 struct Moving<'a> {
     next: &'a str,
@@ -148,32 +188,14 @@ pub async fn callback(
         );
     };
     let failed = |reason: &'static str, words: String| {
-        let state = state.clone();
-        let web = Arc::clone(&web);
-        let id = id.clone();
-        async move {
-            if let Err(error) = state.cases.sign_in_failed(&id, reason).await {
-                tracing::error!(error = %error, "auditing a failed sign-in failed");
-            }
-            if let Some(Extension(ConnectInfo(address))) = peer {
-                if let Err(wait) = state.failed_sign_ins.failed(address.ip()) {
-                    let mut response = message(&web, &state, None, StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins", &format!("Too many sign-ins failed from this address. Wait {} seconds, then try again.", wait.as_secs().max(1)));
-                    response.headers_mut().insert(
-                        header::RETRY_AFTER,
-                        HeaderValue::from(wait.as_secs().max(1)),
-                    );
-                    return response;
-                }
-            }
-            message(
-                &web,
-                &state,
-                None,
-                StatusCode::UNAUTHORIZED,
-                "The sign-in did not work",
-                &words,
-            )
-        }
+        refused(
+            Arc::clone(&web),
+            state.clone(),
+            peer,
+            id.clone(),
+            reason,
+            words,
+        )
     };
     if answer.error.is_some() {
         return failed("refused by the provider", format!("{name} did not sign you in (it may have been cancelled). Go back to the sign-in page to try again.")).await;
@@ -228,47 +250,9 @@ pub async fn callback(
         Err(error) => return session_unavailable(&web, &state, &error),
     };
     let mut response = match outcome {
-        ProviderSignIn::NoRole => {
-            let who = identity
-                .verified_email
-                .or(identity.email)
-                .unwrap_or_else(|| format!("your {name} account"));
-            let whom = state
-                .settings
-                .contacts
-                .get("privacy_officer")
-                .and_then(|addresses| addresses.first())
-                .map(|mailbox| format!(" (the privacy officer, {})", mailbox.email))
-                .unwrap_or_default();
-            let mut refused = message(
-                &web,
-                &state,
-                None,
-                StatusCode::FORBIDDEN,
-                "Ask your administrator for access",
-                &format!("{name} says you are {who}, but breachd has not been told what {who} may do, so you are not signed in. Ask the person who runs breachd for your district{whom} to give {who} a role; then sign in again."),
-            );
-            refused
-                .headers_mut()
-                .append(header::SET_COOKIE, binding_cookie("", 0, secure));
-            return refused;
-        }
+        ProviderSignIn::NoRole => ask_for_access(&web, &state, &name, identity),
         ProviderSignIn::Session(cookie, _) => {
-            let site = Site {
-                district: &state.settings.district_name,
-                zone: state.settings.timezone.name().to_owned(),
-                user: None,
-                csrf: None,
-                flash: None,
-                nav: "sign-in",
-            };
-            let mut response = web.render(
-                "moving_on.html",
-                &site,
-                &Moving {
-                    next: &attempt.next,
-                },
-            );
+            let mut response = moving_on(&web, &state, &attempt.next);
             response.headers_mut().append(
                 header::SET_COOKIE,
                 session::set_cookie(
@@ -281,8 +265,52 @@ pub async fn callback(
             response
         }
     };
+    // The sign-in under way is over either way.
     response
         .headers_mut()
         .append(header::SET_COOKIE, binding_cookie("", 0, secure));
     response
+}
+
+/// Someone the provider knows but `[auth.roles]` does not: whom to ask,
+/// and nothing else (403).
+fn ask_for_access(
+    web: &Web,
+    state: &AppState,
+    provider: &str,
+    identity: crate::oidc::Identity,
+) -> Response {
+    let who = identity
+        .verified_email
+        .or(identity.email)
+        .unwrap_or_else(|| format!("your {provider} account"));
+    let whom = state
+        .settings
+        .contacts
+        .get("privacy_officer")
+        .and_then(|addresses| addresses.first())
+        .map(|mailbox| format!(" (the privacy officer, {})", mailbox.email))
+        .unwrap_or_default();
+    message(
+        web,
+        state,
+        None,
+        StatusCode::FORBIDDEN,
+        "Ask your administrator for access",
+        &format!("{provider} says you are {who}, but breachd has not been told what {who} may do, so you are not signed in. Ask the person who runs breachd for your district{whom} to give {who} a role; then sign in again."),
+    )
+}
+
+/// Signed in: a page that moves on to `next` by itself (see the module's
+/// header for why not a redirect).
+fn moving_on(web: &Web, state: &AppState, next: &str) -> Response {
+    let site = Site {
+        district: &state.settings.district_name,
+        zone: state.settings.timezone.name().to_owned(),
+        user: None,
+        csrf: None,
+        flash: None,
+        nav: "sign-in",
+    };
+    web.render("moving_on.html", &site, &Moving { next })
 }
