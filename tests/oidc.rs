@@ -258,7 +258,7 @@ async fn forged_answers_are_refused_and_slowed_down() {
         home.path(),
         port,
         &provider.issuer,
-        "[auth]\nfailed_sign_ins_burst = 2\ntoken_sign_in = false\n",
+        "[auth]\nfailed_sign_ins_burst = 3\ntoken_sign_in = false\n",
     );
     daemon.wait_ready(Duration::from_secs(30)).await;
     let http = client();
@@ -303,6 +303,28 @@ async fn forged_answers_are_refused_and_slowed_down() {
         .await
         .unwrap();
     assert_eq!(other_browser.status(), 401);
+    // With its binding cookie, a made-up code is refused by the provider:
+    // a failed sign-in too.
+    let login = http
+        .get(daemon.url(&format!("/auth/oidc/{PROVIDER_ID}/login")))
+        .send()
+        .await
+        .unwrap();
+    let to = login.headers()[LOCATION].to_str().unwrap().to_owned();
+    let own_state = to
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("state="))
+        .unwrap()
+        .to_owned();
+    let own_binding =
+        common::pages::cookie_pair(&common::pages::set_cookie(&login, "breachd_oidc").unwrap());
+    let forged_code = http
+        .get(callback(format!("code=forged&state={own_state}")))
+        .header(COOKIE, own_binding)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_code.status(), 401);
     let made_up = http
         .get(callback("code=abc&state=made-up".into()))
         .send()

@@ -249,3 +249,34 @@ async fn sessions_are_shared_by_instances_on_postgresql() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_https_public_url_makes_the_cookie_secure() {
+    let config =
+        TestConfig::new().layer("[server]\npublic_url = \"https://breachd.example.org\"\n");
+    let app = spawn_app_with("2026-04-20T12:00:00-04:00", &config).await;
+    let response = client()
+        .post(app.url("/sign-in"))
+        .form(&[("token", VIEWER), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(&response, "breachd_session").unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(
+        cookie.contains("SameSite=Strict") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let plain = spawn_app().await;
+    let response = client()
+        .post(plain.url("/sign-in"))
+        .form(&[("token", VIEWER), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(&response, "breachd_session").unwrap();
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP without a public https address: {cookie}"
+    );
+}
