@@ -269,6 +269,13 @@ impl Settings {
                     .to_owned(),
             );
         }
+        if !self.oidc.is_empty() && self.roles.is_empty() {
+            warnings.push(
+                "auth.roles gives nobody a role: whoever signs in with an identity provider \
+                 will be told to ask an administrator"
+                    .to_owned(),
+            );
+        }
         if self.tokens.is_empty() {
             warnings.push(
                 "no API token is configured in the file: only tokens made with \

@@ -238,6 +238,17 @@ mod tests {
             secret.display()
         );
         let settings = crate::settings::Settings::from_toml_layers(&[&good]).unwrap();
+        assert!(!settings.warnings().iter().any(|w| w.contains("auth.roles")));
+        let roleless = good.replace("admin = [", "viewer = [] # ");
+        let warned = crate::settings::Settings::from_toml_layers(&[&roleless]).unwrap();
+        assert!(
+            warned
+                .warnings()
+                .iter()
+                .any(|w| w.contains("auth.roles gives nobody a role")),
+            "{:?}",
+            warned.warnings()
+        );
         assert_eq!(settings.oidc[0].scopes, ["openid", "email", "profile"]);
         assert_eq!(settings.oidc[0].client_secret.expose(), "s3cret");
         assert_eq!(
