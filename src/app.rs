@@ -69,13 +69,14 @@ impl Application {
             Arc::clone(&settings),
             Arc::clone(&mailer),
             Arc::new(sends),
-            templates,
+            Arc::clone(&templates),
             Arc::clone(&clock),
         ));
         let state = AppState {
             settings: Arc::clone(&settings),
             cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone()),
             mailer,
+            templates,
             probes: Arc::default(),
             failed_sign_ins: Arc::new(crate::auth_limit::FailedSignIns::new(
                 settings.failed_sign_ins_burst,

@@ -338,13 +338,29 @@ async fn report_and_status_talk_to_the_daemon() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let table = String::from_utf8(output.stdout).unwrap();
-    let first_row = table.lines().nth(1).unwrap();
-    // Soonest first, with the time left: the 30-day contractor notice.
+    let summary = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = summary.lines().collect();
     assert!(
-        first_row.contains("2026-05-10T23:59:59-04:00") && first_row.contains("left"),
-        "{table}"
+        lines[0].starts_with("0 overdue, 0 due within 24 hours, "),
+        "{summary}"
     );
+    // Soonest first, in words, in the district's zone, with the time left:
+    // the 30-day contractor notice (Conn. Gen. Stat. § 10-234dd).
+    assert_eq!(
+        lines[2], "Contractor notifies the board of education",
+        "{summary}"
+    );
+    assert_eq!(lines[3], "  for From the CLI", "{summary}");
+    assert!(
+        lines[4].starts_with("  due Sun 10 May 2026, 11:59 PM EDT (28 days 11 hours left"),
+        "{summary}"
+    );
+    assert_eq!(
+        lines[5],
+        format!("  incident id {}", filed["id"].as_str().unwrap()),
+        "{summary}"
+    );
+    assert!(!summary.contains("_notifies_"), "no kind names: {summary}");
 
     let base = app.base.clone();
     let output = tokio::task::spawn_blocking(move || {
@@ -395,4 +411,18 @@ fn check_config_warns_about_what_is_valid_but_not_meant() {
         .unwrap();
     assert!(output.status.success());
     assert!(!String::from_utf8_lossy(&output.stderr).contains("warning"));
+
+    // Sending by itself with the shipped placeholders would never send.
+    std::fs::write(&config, "[notice]\nauto_send = true\n").unwrap();
+    let output = breachd()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: notice.auto_send is on but notice.what_we_are_doing and notice.what_families_can_do still hold"),
+        "{stderr}"
+    );
 }

@@ -202,6 +202,29 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
         .find(|m| m.to[0] == "parent3@families.example")
         .unwrap();
     assert!(parent3.subject.starts_with("Aviso"), "{}", parent3.subject);
+    // What leaked, in words, grouped by class, in each guardian's language.
+    for expected in [
+        "- Directory information: student name",
+        "- Student information (not directory information): grades",
+    ] {
+        assert!(
+            parent1.body.contains(expected),
+            "{expected}: {}",
+            parent1.body
+        );
+    }
+    for expected in [
+        "- Información de directorio: nombre del estudiante",
+        "- Información del estudiante (que no es de directorio): calificaciones",
+    ] {
+        assert!(
+            parent3.body.contains(expected),
+            "{expected}: {}",
+            parent3.body
+        );
+    }
+    assert!(!parent3.body.contains("grades"), "{}", parent3.body);
+    assert_eq!(parent3.header("MIME-Version").as_deref(), Some("1.0"));
 
     // Deliveries: every recipient with its outcome; the bad address failed
     // permanently without holding up the rest.
@@ -293,6 +316,16 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "served publicly at /notices/");
+    let page = std::fs::read_dir(&site)
+        .unwrap()
+        .flatten()
+        .map(|file| std::fs::read_to_string(file.path()).unwrap())
+        .find(|text| text.contains("What information was involved"))
+        .unwrap_or_default();
+    assert!(
+        page.contains("Student information (not directory information): grades"),
+        "what leaked, in words, on the website: {page}"
+    );
 
     // Both board obligations are settled by the work itself.
     let (_, read) = app.get(&format!("/api/v1/incidents/{id}"), VIEWER).await;

@@ -34,6 +34,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/incidents/{id}/notice"),
     ("PUT", "/api/v1/incidents/{id}/notice"),
     ("POST", "/api/v1/incidents/{id}/notice/approve"),
+    ("GET", "/api/v1/incidents/{id}/notice/preview"),
+    ("POST", "/api/v1/incidents/{id}/notice/test"),
     ("GET", "/api/v1/incidents/{id}/roster"),
     ("POST", "/api/v1/incidents/{id}/roster"),
     ("GET", "/api/v1/obligations"),

@@ -3,8 +3,27 @@
 
 mod common;
 
+use breachd::rules::RulePack;
 use common::daemon::breachd;
 use common::{spawn_app, VIEWER};
+
+/// Every pack in config/rules/, as (code, name), by code: what breachd
+/// embeds, whichever packs the branch carries.
+fn shipped() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/rules");
+    let mut packs: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("config/rules/")
+        .map(|entry| entry.expect("a readable entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("a readable pack");
+            let pack = RulePack::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (pack.jurisdiction, pack.name)
+        })
+        .collect();
+    packs.sort();
+    packs
+}
 
 #[test]
 fn every_shipped_pack_passes_the_check() {
@@ -18,7 +37,8 @@ fn every_shipped_pack_passes_the_check() {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("3 packs"), "{stdout}");
+    let count = format!("{} packs", shipped().len());
+    assert!(stdout.contains(&count), "{count}: {stdout}");
 }
 
 /// A pack whose second rule has no citation and overlaps the first.
@@ -117,7 +137,8 @@ async fn the_api_lists_every_jurisdiction_with_its_verification() {
         .iter()
         .filter_map(|j| j["code"].as_str())
         .collect();
-    assert_eq!(codes, ["US-CT", "US-IL", "US-NY"]);
+    let expected: Vec<String> = shipped().into_iter().map(|(code, _)| code).collect();
+    assert_eq!(codes, expected);
     for jurisdiction in all["jurisdictions"].as_array().unwrap() {
         for rule in jurisdiction["rules"].as_array().unwrap() {
             assert!(rule["verified"].is_boolean(), "{rule}");
@@ -155,6 +176,47 @@ async fn the_rules_page_shows_every_jurisdiction_with_what_to_confirm() {
     assert!(ct < il);
     assert!(html.contains("Conn. Gen. Stat."));
     assert!(html.contains("unverified"));
+    for (code, name) in shipped() {
+        assert!(html.contains(&name), "{code} ({name}) is on the rules page");
+    }
     assert!(html.contains(r#"href="/rules" aria-current="page""#));
     app.stop().await;
+}
+
+/// `check-config` accepts a district in every shipped jurisdiction (in any
+/// case) and, for a misspelt one, names the field and every code it could be.
+#[test]
+fn check_config_accepts_every_shipped_jurisdiction_and_lists_them_for_a_typo() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("breachd.toml");
+    let check = |jurisdiction: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[district]\njurisdiction = \"{jurisdiction}\"\ntimezone = \"America/New_York\"\n"
+            ),
+        )
+        .unwrap();
+        breachd()
+            .args(["check-config", "--config"])
+            .arg(&config)
+            .output()
+            .expect("breachd runs")
+    };
+    let packs = shipped();
+    for (code, _) in &packs {
+        let output = check(&code.to_lowercase());
+        assert!(
+            output.status.success(),
+            "{code}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = check("US-PN");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("district.jurisdiction"), "{stderr}");
+    for (code, _) in &packs {
+        assert!(stderr.contains(code.as_str()), "{code} is named: {stderr}");
+    }
 }

@@ -271,6 +271,8 @@ fn draft(incident_id: Uuid, drafted_at: DateTime<Utc>) -> NoticeRecord {
         what_we_are_doing: "what we do".into(),
         what_families_can_do: "what you can do".into(),
         contact: "privacy@example.org".into(),
+        public_title: None,
+        languages: Default::default(),
         drafted_at,
         approved_at: None,
         approved_by: None,
@@ -1501,9 +1503,22 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         "what happened"
     );
     other.what_happened = "edited".into();
+    other.public_title = Some("Notice of a data security incident".into());
+    other.languages.insert(
+        "es".into(),
+        NoticeWording {
+            what_happened: Some("editado".into()),
+            ..NoticeWording::default()
+        },
+    );
     assert!(store.update_notice_draft(&other).await.unwrap());
     let stored = store.notice(record.id).await.unwrap().unwrap();
     assert_eq!(stored.what_happened, "edited");
+    assert_eq!(stored.public_title, other.public_title);
+    assert_eq!(
+        stored.languages, other.languages,
+        "the wording per language"
+    );
     assert_eq!(stored.drafted_at, now, "editing keeps the draft's time");
 
     let approved_at = now + Duration::hours(2);

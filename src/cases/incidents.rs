@@ -109,7 +109,7 @@ impl Context {
         )
         .await?
         {
-            super::notices::approve(self, incident.id, "auto_send").await?;
+            super::notices::auto_approve(self, incident.id).await?;
         }
         Ok(())
     }

@@ -9,8 +9,11 @@
 
 pub mod access;
 mod checks;
+pub mod evidence;
 pub mod incidents;
+pub mod notice_wording;
 pub mod notices;
+pub mod preview;
 mod queries;
 
 use crate::clock::Clock;

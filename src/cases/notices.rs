@@ -37,6 +37,8 @@ pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>)
         what_we_are_doing: settings.notice.what_we_are_doing.clone(),
         what_families_can_do: settings.notice.what_families_can_do.clone(),
         contact: settings.notice.contact.clone(),
+        public_title: Some(default_public_title(incident, settings)),
+        languages: Default::default(),
         drafted_at: now,
         approved_at: None,
         approved_by: None,
@@ -44,6 +46,11 @@ pub fn draft(incident: &IncidentRecord, settings: &Settings, now: DateTime<Utc>)
         published_at: None,
         published_url: None,
     }
+}
+
+/// The website page's title until an administrator sets one.
+pub fn default_public_title(incident: &IncidentRecord, settings: &Settings) -> String {
+    crate::site::default_public_title(incident.contractor.as_deref(), &settings.district_name)
 }
 
 /// Saves an edited draft; false once the notice was approved (it can no
@@ -208,7 +215,7 @@ pub async fn import_roster(
     )
     .await?
     {
-        approve(cases, incident_id, "auto_send").await?;
+        auto_approve(cases, incident_id).await?;
     }
     Ok(RosterAnswer {
         format: report.format.as_str(),
@@ -232,6 +239,21 @@ fn rejected_roster(rejected: RosterRejected) -> ServiceError {
     )])
 }
 
+/// `notice.auto_send`: approves by itself, unless the draft still holds a
+/// placeholder; then it waits for an administrator (logged with the fields,
+/// never their text), and whatever started it still succeeds.
+pub async fn auto_approve(cases: &Context, incident_id: Uuid) -> Result<(), ServiceError> {
+    if let Some(notice) = cases.store.notice(incident_id).await? {
+        let unfilled = notice.unfilled_placeholders();
+        if notice.approved_at.is_none() && !unfilled.is_empty() {
+            let fields: Vec<&str> = unfilled.iter().map(|(field, _)| field.as_str()).collect();
+            tracing::warn!(%incident_id, fields = ?fields, "notice.auto_send: the draft still holds placeholders; an administrator must fill them in and approve");
+            return Ok(());
+        }
+    }
+    approve(cases, incident_id, "auto_send").await.map(drop)
+}
+
 /// Approves the family notice: plans one message per guardian and the
 /// publication of the website notice, then wakes the scheduler.
 pub async fn approve(
@@ -246,8 +268,7 @@ pub async fn approve(
         .ok_or(ServiceError::NotFound)?;
     let Some(roster) = store.latest_roster_import(incident_id).await? else {
         return Err(ServiceError::Conflict(
-            "import the affected students' roster first (POST /api/v1/incidents/{id}/roster)"
-                .into(),
+            "import the roster of affected students first".into(),
         ));
     };
     let approved_before = store
@@ -265,9 +286,27 @@ pub async fn approve(
         )]));
     }
     let now = cases.now();
-    store
-        .ensure_notice_draft(&draft(&incident, &cases.settings, now))
-        .await?;
+    let proposed = draft(&incident, &cases.settings, now);
+    store.ensure_notice_draft(&proposed).await?;
+    if !approved_before {
+        let notice = store.notice(incident_id).await?.unwrap_or(proposed);
+        let unfilled = notice.unfilled_placeholders();
+        if !unfilled.is_empty() {
+            return Err(ServiceError::Invalid(
+                unfilled
+                    .into_iter()
+                    .map(|(field, placeholder)| {
+                        FieldError::new(
+                            field,
+                            format!(
+                                "still holds the placeholder {placeholder}: fill it in or delete it before approving"
+                            ),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+    }
     let domain = cases.settings.email.from.email.domain().to_owned();
     let outcome = store
         .approve_notice(

@@ -1,8 +1,9 @@
 //! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
-//! `report`, `status`, `migrate-data`, `token` (in `token`) and `rules`
-//! (in `rules`); docs/cli.md describes them.
+//! `report`, `status` (in `status`), `migrate-data`, `token` (in `token`) and
+//! `rules` (in `rules`); docs/cli.md describes them.
 
 mod rules;
+mod status;
 mod token;
 
 use crate::app::{cancel_on_signals, Application};
@@ -70,7 +71,7 @@ pub enum Command {
         /// The daemon's URL [default: $BREACHD_URL, else from server.listen]
         #[arg(long)]
         url: Option<String>,
-        /// Print the daemon's JSON (every page of it) instead of a table.
+        /// Print the daemon's JSON (every page of it) instead of the summary.
         #[arg(long)]
         json: bool,
     },
@@ -183,7 +184,7 @@ pub fn run(cli: Cli) -> ExitCode {
             RulesCommand::Check { dir } => rules::check(&dir),
         },
         Command::Status { url, json } => {
-            runtime().and_then(|rt| rt.block_on(status(config, url, json)))
+            runtime().and_then(|rt| rt.block_on(status::status(config, url, json)))
         }
     };
     match result {
@@ -532,66 +533,6 @@ async fn report(
     } else {
         println!("filed incident {}", text(&filed, "id"));
         print_incident(&filed);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn status(
-    config: Option<&Path>,
-    url: Option<String>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let token = api_token()?;
-    let base = base_url(config, url);
-    // Every page, not the first thousand.
-    let client = reqwest::Client::new();
-    let mut all: Vec<Value> = Vec::new();
-    let mut offset = 0_i64;
-    let mut listing = loop {
-        let url =
-            format!("{base}/api/v1/obligations?status=overdue,open&limit=1000&offset={offset}");
-        let response = client
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .with_context(|| format!("reaching {url}"))?;
-        let page = answer(response).await?;
-        all.extend(page["obligations"].as_array().cloned().unwrap_or_default());
-        match page["next_offset"].as_i64() {
-            Some(next) if next > offset => offset = next,
-            _ => break page,
-        }
-    };
-    listing["obligations"] = Value::Array(all);
-    if let Some(object) = listing.as_object_mut() {
-        object.remove("next_offset");
-    }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&listing)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let obligations = listing["obligations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if obligations.is_empty() {
-        println!("no open obligations");
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "{:<26} {:<16} {:<8} {:<36} incident",
-        "due", "time left", "status", "obligation"
-    );
-    for obligation in &obligations {
-        println!(
-            "{:<26} {:<16} {:<8} {:<36} {}",
-            text(obligation, "due_at"),
-            text(obligation, "time_left"),
-            text(obligation, "status"),
-            text(obligation, "kind"),
-            text(obligation, "incident_title"),
-        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@ pub mod data_class;
 pub mod event;
 pub mod incident;
 pub mod obligation;
+pub mod placeholder;
 pub mod timestamp;
 
 pub use category::InfoCategory;

@@ -3,7 +3,7 @@
 //! headers of docs/email.md: `Auto-Submitted: auto-generated`,
 //! `X-Breachd-Kind`, and `X-Breachd-Incident` (not on digests).
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue, MIME_VERSION_1_0};
 use lettre::message::Mailbox;
 use lettre::Message;
 use uuid::Uuid;
@@ -34,6 +34,9 @@ pub fn build(from: &Mailbox, outgoing: &Outgoing) -> Result<Message, String> {
         .to(outgoing.to.clone())
         .subject(outgoing.subject.clone())
         .message_id(Some(outgoing.message_id.clone()))
+        // lettre adds it only to multipart bodies; RFC 2045 § 4 wants it on
+        // every MIME message, and some filters score its absence as spam.
+        .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
         .body(outgoing.body.clone())
         .map_err(|error| format!("the message cannot be built: {error}"))?;
@@ -75,6 +78,7 @@ mod tests {
         };
         let text = String::from_utf8(build(&from, &outgoing).unwrap().formatted()).unwrap();
         assert!(text.contains("Auto-Submitted: auto-generated"));
+        assert!(text.contains("MIME-Version: 1.0\r\n"), "{text}");
         assert!(text.contains("X-Breachd-Kind: reminder"));
         assert!(text.contains(&format!("X-Breachd-Incident: {incident}")));
         assert!(text.contains(&format!("Message-ID: {}", outgoing.message_id)));

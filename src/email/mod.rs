@@ -2,6 +2,7 @@
 //! messages with the headers users filter on, and sending them over SMTP
 //! (lettre, pooled, rustls) or into `.eml` files.
 
+pub mod dates;
 pub mod mailer;
 pub mod message;
 pub mod permits;

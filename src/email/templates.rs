@@ -85,16 +85,7 @@ impl Templates {
     /// when the district has one (`family-notice.es.txt` for "es" or
     /// "es-MX"), English otherwise.
     pub fn family_notice_for(&self, language: Option<&str>) -> String {
-        let primary = language
-            .map(|tag| {
-                tag.trim()
-                    .split(['-', '_'])
-                    .next()
-                    .unwrap_or("")
-                    .to_lowercase()
-            })
-            .filter(|tag| !tag.is_empty() && tag.chars().all(|c| c.is_ascii_alphabetic()));
-        match primary {
+        match language.and_then(primary_language) {
             Some(tag) if self.has(&format!("family-notice.{tag}.txt")) => {
                 format!("family-notice.{tag}.txt")
             }
@@ -124,6 +115,18 @@ impl Templates {
             body: rest.trim_start_matches(['\r', '\n']).to_owned(),
         })
     }
+}
+
+/// A language tag's primary subtag, lowercased: "es" for "es-MX" or
+/// "ES_mx"; none for an empty or malformed tag.
+pub fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag
+        .trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    (!primary.is_empty() && primary.chars().all(|c| c.is_ascii_alphabetic())).then_some(primary)
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {

@@ -9,6 +9,8 @@ pub mod evidence;
 pub mod health;
 pub mod incidents;
 pub mod metrics;
+pub mod notice_edit;
+pub mod notice_preview;
 pub mod notices;
 pub mod obligations;
 pub mod openapi;
@@ -51,9 +53,17 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route(
             "/incidents/{id}/notice",
-            get(notices::notice).put(notices::edit_notice),
+            get(notices::notice).put(notice_edit::edit_notice),
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
+        .route(
+            "/incidents/{id}/notice/preview",
+            get(notice_preview::preview),
+        )
+        .route(
+            "/incidents/{id}/notice/test",
+            post(notice_preview::send_test),
+        )
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
         .route("/incidents/{id}/evidence", get(evidence::evidence))
 }

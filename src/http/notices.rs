@@ -2,12 +2,10 @@
 //! `/deliveries`: the board's notice to families.
 
 use super::auth::{Admin, Caller, Permission};
-use super::body::JsonBody;
 use super::params::{paging, parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::notices;
-use crate::domain::incident::required_text;
 use crate::domain::FieldError;
 use crate::store::EmailStatus;
 use crate::views;
@@ -173,93 +171,6 @@ pub async fn notice(
         // the draft would say.
         None => notices::draft(&incident, &state.settings, state.cases.now()),
     };
-    Ok(Json(views::notice(&notice, state.settings.timezone)))
-}
-
-// Documentation only: `edit_notice` reads the body field by field, so that
-// every bad field is named in one answer.
-/// New wording for the draft notice; omitted fields keep theirs.
-// Read by the OpenAPI document only: the handler reads the body field by
-// field, so that each bad field is named.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NoticeEdit {
-    #[schema(max_length = 20000)]
-    pub what_happened: Option<String>,
-    #[schema(max_length = 20000)]
-    pub what_we_are_doing: Option<String>,
-    #[schema(max_length = 20000)]
-    pub what_families_can_do: Option<String>,
-    #[schema(max_length = 20000)]
-    pub contact: Option<String>,
-}
-
-/// Edits the draft's wording before approval.
-#[utoipa::path(
-    put,
-    path = "/api/v1/incidents/{id}/notice",
-    tag = "notices",
-    operation_id = "edit_notice",
-    summary = "Edit the draft notice's wording before approval (admin)",
-    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
-    request_body = NoticeEdit,
-    responses(
-        (status = 200, description = "The notice as edited", body = views::Notice),
-        (status = 403, description = "Only an administrator edits the notice", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The notice was approved; it can no longer change", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input, every bad field named", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn edit_notice(
-    State(state): State<AppState>,
-    _admin: Admin,
-    Path(id): Path<String>,
-    body: JsonBody,
-) -> Result<Json<views::Notice>, Problem> {
-    let id = parse_id(&id, "incident")?;
-    let Some(object) = body.value.as_object() else {
-        return Err(Problem::field("body", "must be a JSON object"));
-    };
-    let mut errors = Vec::new();
-    const FIELDS: [&str; 4] = [
-        "what_happened",
-        "what_we_are_doing",
-        "what_families_can_do",
-        "contact",
-    ];
-    crate::domain::incident::reject_unknown_fields(object, &FIELDS, &mut errors);
-    let incident = incident_or_404(&state.cases, id).await?;
-    let now = state.cases.now();
-    let mut notice = match state.cases.notice(id).await? {
-        Some(notice) => notice,
-        None => notices::draft(&incident, &state.settings, now),
-    };
-    if notice.approved_at.is_some() {
-        return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
-            .detail("the notice was approved; it can no longer change"));
-    }
-    for field in FIELDS {
-        if object.contains_key(field) {
-            if let Some(text) = required_text(object, field, 20_000, &mut errors) {
-                match field {
-                    "what_happened" => notice.what_happened = text,
-                    "what_we_are_doing" => notice.what_we_are_doing = text,
-                    "what_families_can_do" => notice.what_families_can_do = text,
-                    _ => notice.contact = text,
-                }
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
-    }
-    if !notices::save_draft(&state.cases, &notice).await? {
-        return Err(Problem::new(StatusCode::CONFLICT, "Conflict")
-            .detail("the notice was approved; it can no longer change"));
-    }
     Ok(Json(views::notice(&notice, state.settings.timezone)))
 }
 

@@ -13,7 +13,7 @@
 //! documented ones.
 
 use super::problem::Problem;
-use super::{data_elements, health, incidents, notices, obligations};
+use super::{data_elements, health, incidents, notice_edit, notice_preview, notices, obligations};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -58,7 +58,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         notices::import_roster,
         notices::roster,
         notices::notice,
-        notices::edit_notice,
+        notice_edit::edit_notice,
+        notice_preview::preview,
+        notice_preview::send_test,
         notices::approve,
         notices::deliveries,
         super::evidence::evidence,

@@ -23,6 +23,14 @@ pub enum HolidayDate {
     LastWeekday { month: u32, weekday: Weekday },
     /// Days relative to Western (Gregorian) Easter Sunday (Good Friday: -2).
     EasterOffset { days: i64 },
+    /// The first given weekday on or after a month and day: "the first
+    /// Tuesday after the first Monday in November" (Election Day) is the
+    /// Tuesday on or after November 2, which no n-th weekday gives.
+    WeekdayOnOrAfter {
+        month: u32,
+        day: u32,
+        weekday: Weekday,
+    },
 }
 
 /// What happens when a holiday falls on a weekend.
@@ -87,6 +95,17 @@ impl Holiday {
             }
             HolidayDate::LastWeekday { month, weekday } => {
                 last_weekday_of_month(year, month, weekday)?
+            }
+            HolidayDate::WeekdayOnOrAfter {
+                month,
+                day,
+                weekday,
+            } => {
+                let mut date = NaiveDate::from_ymd_opt(year, month, day)?;
+                while date.weekday() != weekday {
+                    date = date.succ_opt()?;
+                }
+                date
             }
             HolidayDate::EasterOffset { days } => {
                 let easter = easter_sunday(year)?;
@@ -263,6 +282,27 @@ mod tests {
             ]
         );
         assert!(calendar.holidays_in(2022).is_empty());
+    }
+
+    /// "The first Tuesday after the first Monday in November" falls on
+    /// November 2-8: in 2027 (Monday November 1) on the 2nd, in 2026 (Monday
+    /// November 2) on the 3rd, and in 2022, when November 1 was itself a
+    /// Tuesday, not on the 1st but the 8th.
+    #[test]
+    fn election_day_is_the_tuesday_after_the_first_monday() {
+        let election = Holiday::every_year(
+            "Election Day",
+            HolidayDate::WeekdayOnOrAfter {
+                month: 11,
+                day: 2,
+                weekday: Weekday::Tue,
+            },
+            Observance::None,
+        );
+        assert_eq!(election.observed_in(2026), Some(d(2026, 11, 3)));
+        assert_eq!(election.observed_in(2027), Some(d(2027, 11, 2)));
+        // November 1, 2022 was a Tuesday: not the one after the first Monday.
+        assert_eq!(election.observed_in(2022), Some(d(2022, 11, 8)));
     }
 
     #[test]

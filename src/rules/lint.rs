@@ -136,8 +136,13 @@ pub fn lint(pack: &RulePack) -> Vec<LintProblem> {
 /// Whether two rules could both set the same kind's deadline for the same
 /// incident on the same day. Rules told apart by a threshold, by the
 /// personal-information definition or by their shape are not: those decide
-/// which applies, and a pack that means both should say so in separate kinds.
+/// which applies, and a pack that means both should say so in separate kinds
+/// or mark the second source `overlay = true` (another statute for the same
+/// duty, where the earliest deadline wins).
 fn overlap(a: &Rule, b: &Rule) -> bool {
+    if a.overlay || b.overlay {
+        return false;
+    }
     let classes = |rule: &Rule| -> BTreeSet<DataClass> {
         if rule.classes.is_empty() {
             DataClass::ALL.into()
@@ -293,5 +298,34 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].rule, "contractor-only");
         assert_eq!(found[0].problem, Problem::Overlaps("later".into()));
+    }
+
+    /// Utah's report to the education agency has two sources, R277-487-3(3)
+    /// and Utah Code § 53G-8-903(2)(a): marked as an overlay, the second is
+    /// not an overlap.
+    #[test]
+    fn an_overlay_of_another_statute_is_not_an_overlap() {
+        let second = |overlay: &str| {
+            format!(
+                r#"
+        [[rule]]
+        id = "second-source"
+        kind = "k"
+        clock = "discovered"
+        within = "24h"
+        effective_from = "2021-01-01"
+        citation = "Other Stat. § 9"
+        source_url = "https://example.org"
+        description = "d"
+        verified = true
+        {overlay}
+        "#
+            )
+        };
+        assert_eq!(problems(&second("overlay = true")), []);
+        assert_eq!(
+            problems(&second(""))[0].problem,
+            Problem::Overlaps("first".into())
+        );
     }
 }

@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod clause;
 pub mod deadline;
+pub mod element_words;
 pub mod engine;
 pub mod lint;
 pub mod pack;

@@ -38,12 +38,9 @@ impl OwnWork {
     }
 }
 
-/// The packs that ship, as (file name, text).
-pub const EMBEDDED: [(&str, &str); 3] = [
-    ("us-ct.toml", include_str!("../../config/rules/us-ct.toml")),
-    ("us-ny.toml", include_str!("../../config/rules/us-ny.toml")),
-    ("us-il.toml", include_str!("../../config/rules/us-il.toml")),
-];
+// `EMBEDDED`: every `config/rules/*.toml`, as (file name, text), listed by
+// build.rs so that a new pack ships by adding its file.
+include!(concat!(env!("OUT_DIR"), "/embedded_packs.rs"));
 
 /// Which breaches a kind or rule concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -153,6 +150,12 @@ pub struct Rule {
     /// The same deadline also binds the board to post a website notice.
     #[serde(default)]
     pub website_posting: bool,
+    /// Another statute's source for the same duty (UT: the superintendent's
+    /// 10 business days and the state board's 24 hours are one report to the
+    /// education agency): both bind and the earliest wins, so lint does not
+    /// call the two an overlap.
+    #[serde(default)]
+    pub overlay: bool,
     #[serde(default)]
     pub breach_at: BreachAtCondition,
     #[serde(default)]
@@ -179,6 +182,7 @@ struct RawHoliday {
     nth_weekday: Option<RawNthWeekday>,
     last_weekday: Option<RawLastWeekday>,
     easter_offset: Option<i64>,
+    weekday_on_or_after: Option<RawWeekdayOnOrAfter>,
     #[serde(default)]
     observed: Observance,
     from_year: Option<i32>,
@@ -199,6 +203,14 @@ struct RawNthWeekday {
     month: u32,
     weekday: String,
     n: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeekdayOnOrAfter {
+    month: u32,
+    day: u32,
+    weekday: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -452,6 +464,18 @@ fn holiday(raw: RawHoliday) -> Result<Holiday, String> {
     if let Some(days) = raw.easter_offset {
         specs.push(HolidayDate::EasterOffset { days });
     }
+    if let Some(after) = raw.weekday_on_or_after {
+        if NaiveDate::from_ymd_opt(2024, after.month, after.day).is_none() {
+            return Err(format!(
+                "holiday {name:?}: weekday_on_or_after needs a real month and day"
+            ));
+        }
+        specs.push(HolidayDate::WeekdayOnOrAfter {
+            month: after.month,
+            day: after.day,
+            weekday: weekday(&name, &after.weekday)?,
+        });
+    }
     if !raw.proclaimed && !raw.unproclaimed_years.is_empty() {
         return Err(format!(
             "holiday {name:?}: unproclaimed_years needs proclaimed = true"
@@ -459,7 +483,7 @@ fn holiday(raw: RawHoliday) -> Result<Holiday, String> {
     }
     if specs.len() != 1 {
         return Err(format!(
-            "holiday {name:?} needs exactly one of fixed, nth_weekday, last_weekday, easter_offset"
+            "holiday {name:?} needs exactly one of fixed, nth_weekday, last_weekday, easter_offset, weekday_on_or_after"
         ));
     }
     Ok(Holiday {

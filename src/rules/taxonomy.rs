@@ -7,7 +7,7 @@
 
 use crate::domain::{DataClass, InfoCategory};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use utoipa::ToSchema;
 
 pub const EMBEDDED: &str = include_str!("../../config/taxonomy.toml");
@@ -23,6 +23,10 @@ pub struct Element {
     /// that apply only to a statute's "personal information".
     #[serde(default)]
     pub categories: Vec<InfoCategory>,
+    /// The element in plain words, per language tag ("en", "es"), as
+    /// notices say it; see `element_words`.
+    #[serde(default)]
+    pub display: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -276,6 +276,26 @@ impl Settings {
                     .to_owned(),
             );
         }
+        if self.notice.auto_send {
+            let placeholders: Vec<&str> = [
+                ("notice.what_we_are_doing", &self.notice.what_we_are_doing),
+                (
+                    "notice.what_families_can_do",
+                    &self.notice.what_families_can_do,
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, text)| !crate::domain::placeholder::placeholders(text).is_empty())
+            .map(|(key, _)| key)
+            .collect();
+            if !placeholders.is_empty() {
+                warnings.push(format!(
+                    "notice.auto_send is on but {} still hold a \"[FILL IN: ...]\" placeholder: \
+                     every notice will wait for an administrator to fill it in and approve",
+                    placeholders.join(" and ")
+                ));
+            }
+        }
         if self.tokens.is_empty() {
             warnings.push(
                 "no API token is configured in the file: only tokens made with \

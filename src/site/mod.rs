@@ -13,6 +13,7 @@
 //! cannot leave them inconsistent; each file is replaced atomically so a
 //! reader never sees a torn page.
 
+use crate::rules::element_words::ClassInWords;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,38 @@ use chrono_tz::Tz;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 use uuid::Uuid;
+
+/// The page's title until an administrator sets one: it names the vendor
+/// (or the district, for a breach of its own systems), never the incident's
+/// internal title.
+pub fn default_public_title(contractor: Option<&str>, district_name: &str) -> String {
+    match contractor.map(str::trim) {
+        Some(vendor) if !vendor.is_empty() => {
+            format!("Notice of a data security incident involving {vendor}")
+        }
+        _ => format!("Notice of a data security incident at {district_name}"),
+    }
+}
+
+/// What leaked, one line per class, as the page lists it: "Student
+/// information (not directory information): grades, date of birth".
+pub fn data_class_lines(classes: &[ClassInWords]) -> Vec<String> {
+    classes
+        .iter()
+        .map(|class| {
+            let mut chars = class.description.chars();
+            let mut line: String = chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            if !class.elements.is_empty() {
+                line.push_str(": ");
+                line.push_str(&class.elements.join(", "));
+            }
+            line
+        })
+        .collect()
+}
 
 /// The notice as the public sees it. By construction it holds no student's or
 /// guardian's personal data: free text written for the public, a count of

@@ -49,7 +49,7 @@ pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
     IdempotencyRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, NewEmail,
-    NoticeChild, NoticeRecipient, NoticeRecord, ObligationFilter, ObligationRecord,
+    NoticeChild, NoticeRecipient, NoticeRecord, NoticeWording, ObligationFilter, ObligationRecord,
     ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
     EVENT_COMPLETION_NOTE,
 };

@@ -3,12 +3,14 @@
 
 use super::{StoreError, StoreResult};
 use crate::domain::incident::ReportedFacts;
+use crate::domain::placeholder::placeholders;
 use crate::domain::{ClockEvent, ObligationStatus, Party, Undated};
 use crate::rules::taxonomy::Classification;
 use crate::rules::DueKind;
 use crate::rules::SourcePlan;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -272,12 +274,69 @@ pub struct NoticeRecord {
     pub what_we_are_doing: String,
     pub what_families_can_do: String,
     pub contact: String,
+    /// The website page's title; none: the default (see `public_title`).
+    pub public_title: Option<String>,
+    /// The free text written per language (a primary tag such as "es").
+    pub languages: BTreeMap<String, NoticeWording>,
     pub drafted_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
     pub recipients: Option<i64>,
     pub published_at: Option<DateTime<Utc>>,
     pub published_url: Option<String>,
+}
+
+impl NoticeRecord {
+    /// Every placeholder the draft still holds, with the field it is in
+    /// (`what_we_are_doing`, `languages.es.contact`): approval refuses a draft
+    /// with any.
+    pub fn unfilled_placeholders(&self) -> Vec<(String, String)> {
+        let english = [
+            ("what_happened", &self.what_happened),
+            ("what_we_are_doing", &self.what_we_are_doing),
+            ("what_families_can_do", &self.what_families_can_do),
+            ("contact", &self.contact),
+        ];
+        let mut found: Vec<(String, String)> = english
+            .into_iter()
+            .flat_map(|(field, text)| {
+                placeholders(text)
+                    .into_iter()
+                    .map(move |placeholder| (field.to_owned(), placeholder.to_owned()))
+            })
+            .collect();
+        for (language, wording) in &self.languages {
+            for (field, text) in [
+                ("what_happened", &wording.what_happened),
+                ("what_we_are_doing", &wording.what_we_are_doing),
+                ("what_families_can_do", &wording.what_families_can_do),
+                ("contact", &wording.contact),
+            ] {
+                for placeholder in text.as_deref().map(placeholders).unwrap_or_default() {
+                    found.push((
+                        format!("languages.{language}.{field}"),
+                        placeholder.to_owned(),
+                    ));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The notice's free text in one language other than English; a field
+/// left out falls back to the English one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeWording {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub what_happened: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub what_we_are_doing: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub what_families_can_do: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 /// What approving planned.

@@ -234,6 +234,8 @@ pub(crate) fn notice(row: &impl Columns) -> StoreResult<NoticeRecord> {
         what_we_are_doing: row.read("what_we_are_doing")?,
         what_families_can_do: row.read("what_families_can_do")?,
         contact: row.read("contact")?,
+        public_title: row.read("public_title")?,
+        languages: json(row, "languages")?,
         drafted_at: row.read("drafted_at")?,
         approved_at: row.read("approved_at")?,
         approved_by: row.read("approved_by")?,

@@ -8,6 +8,7 @@
 //! read, they do no I/O.
 
 mod evidence;
+pub mod evidence_html;
 mod health;
 mod incident;
 pub mod json;

@@ -1,7 +1,7 @@
 //! The notice to families, what approving it planned, and its deliveries.
 
 use super::{maybe_time, time};
-use crate::store::{EmailRecord, EmailStatus, NoticeRecord};
+use crate::store::{EmailRecord, EmailStatus, NoticeRecord, NoticeWording};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -24,6 +24,15 @@ pub struct Notice {
     pub what_we_are_doing: String,
     pub what_families_can_do: String,
     pub contact: String,
+    /// The website page's title.
+    pub public_title: Option<String>,
+    /// The free text per language other than English; a field left out
+    /// reads English.
+    #[schema(value_type = BTreeMap<String, Object>)]
+    pub languages: BTreeMap<String, NoticeWording>,
+    /// Placeholders still to fill in or delete; approval refuses the draft
+    /// while there is any.
+    pub placeholders: Vec<Placeholder>,
     #[schema(format = DateTime)]
     pub drafted_at: String,
     pub state: NoticeState,
@@ -38,6 +47,15 @@ pub struct Notice {
     pub published_url: Option<String>,
 }
 
+/// A placeholder in the draft and the field it is in.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Placeholder {
+    /// `what_we_are_doing`, or `languages.es.contact` in a variant.
+    pub field: String,
+    /// As written: `[FILL IN: ...]`.
+    pub text: String,
+}
+
 /// The notice as drafted, with its state, for the API and the pages.
 pub fn notice(notice: &NoticeRecord, zone: Tz) -> Notice {
     Notice {
@@ -45,6 +63,13 @@ pub fn notice(notice: &NoticeRecord, zone: Tz) -> Notice {
         what_we_are_doing: notice.what_we_are_doing.clone(),
         what_families_can_do: notice.what_families_can_do.clone(),
         contact: notice.contact.clone(),
+        public_title: notice.public_title.clone(),
+        languages: notice.languages.clone(),
+        placeholders: notice
+            .unfilled_placeholders()
+            .into_iter()
+            .map(|(field, text)| Placeholder { field, text })
+            .collect(),
         drafted_at: time(notice.drafted_at, zone),
         state: if notice.approved_at.is_some() {
             NoticeState::Approved

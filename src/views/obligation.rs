@@ -277,6 +277,9 @@ pub struct ObligationList {
     /// The daemon's clock, in the district's zone.
     #[schema(format = DateTime)]
     pub now: String,
+    /// The district's zone (IANA name) the times are shown in.
+    #[schema(example = "America/New_York")]
+    pub timezone: String,
 }
 
 pub fn obligation_list(
@@ -296,5 +299,6 @@ pub fn obligation_list(
         obligations,
         next_offset,
         now: time(now, zone),
+        timezone: zone.name().to_owned(),
     }
 }

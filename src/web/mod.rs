@@ -19,8 +19,12 @@
 //! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
 //! | `GET /incidents/{id}` | viewer | the incident |
 //! | `POST /incidents/{id}/events` | reporter | record a clock event |
-//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
+//! | `GET /incidents/{id}/notice` | viewer | the notice as each audience will receive it |
+//! | `POST /incidents/{id}/notice` | admin | edit the draft (English or one language) |
+//! | `POST /incidents/{id}/notice/test` | admin | mail a test to one of the district's contacts |
+//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice (confirmed) |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
+//! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /sessions` | viewer | one's sign-ins (an admin: everyone's) |
 //! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
@@ -56,7 +60,7 @@ use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -96,6 +100,10 @@ const TEMPLATES: [(&str, &str); 12] = [
     (
         "rules.html",
         include_str!("../../config/templates/web/rules.html"),
+    ),
+    (
+        "notice.html",
+        include_str!("../../config/templates/web/notice.html"),
     ),
     (
         "sessions.html",
@@ -174,7 +182,13 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/new", get(report::page).post(report::submit))
         .route("/incidents/{id}", get(incident::page))
         .route("/incidents/{id}/events", post(incident::record_event))
+        .route(
+            "/incidents/{id}/notice",
+            get(incident::notice_page).post(incident::save_notice),
+        )
+        .route("/incidents/{id}/notice/test", post(incident::test_notice))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
+        .route("/incidents/{id}/evidence", get(incident::evidence_page))
         .route(
             "/incidents/{id}/roster",
             get(roster::page)

@@ -181,6 +181,21 @@ impl TestConfig {
         base.insert("email".into(), Value::Table(email));
         base.insert("publish".into(), table([("dir", path("site"))]));
         base.insert("digest".into(), table([("cron", "".into())]));
+        // Wording without the shipped placeholders, so that a test approves
+        // without editing the draft first (the placeholder tests edit it).
+        base.insert(
+            "notice".into(),
+            table([
+                (
+                    "what_we_are_doing",
+                    "We are working with the company involved.".into(),
+                ),
+                (
+                    "what_families_can_do",
+                    "Contact us with any questions.".into(),
+                ),
+            ]),
+        );
         base.insert("auth".into(), table([("tokens", Value::Array(tokens))]));
         if self.no_escalation {
             base.insert(

@@ -2,6 +2,7 @@
 //! completing the website-posting obligation with it. Publications run one
 //! at a time per process, since each rebuilds the index and the feed.
 
+use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
@@ -61,16 +62,25 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let public = PublicNotice {
         id: incident.id,
         slug: PublicNotice::slug_for(incident.id),
-        title: format!("Notice of a data security incident: {}", incident.title),
+        // The administrator's public title, never the internal one.
+        title: notice.public_title.clone().unwrap_or_else(|| {
+            crate::site::default_public_title(
+                incident.contractor.as_deref(),
+                &worker.settings.district_name,
+            )
+        }),
         district_name: worker.settings.district_name.clone(),
         what_happened: notice.what_happened.clone(),
         discovered_on: discovered,
-        data_classes: incident
-            .classification
-            .classes
-            .iter()
-            .map(|c| c.describe().to_owned())
-            .collect(),
+        // What leaked in words, grouped by class: "Student information (not
+        // directory information): grades, date of birth".
+        data_classes: crate::site::data_class_lines(
+            &worker
+                .settings
+                .engine
+                .taxonomy
+                .in_words(&incident.classification, FALLBACK_LANGUAGE),
+        ),
         what_we_are_doing: notice.what_we_are_doing.clone(),
         what_families_can_do: notice.what_families_can_do.clone(),
         contact: notice.contact.clone(),

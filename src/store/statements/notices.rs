@@ -2,6 +2,7 @@
 //! stands at.
 
 use super::Statement;
+use crate::store::rows::to_json;
 use crate::store::NoticeRecord;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -15,8 +16,9 @@ pub(crate) fn approved_at(incident_id: Uuid) -> Statement<'static> {
 /// Stores a draft unless the incident has one.
 pub(crate) fn ensure_draft(draft: &NoticeRecord) -> Statement<'_> {
     Statement::new(
-        "INSERT INTO notices (incident_id, what_happened, what_we_are_doing, what_families_can_do, contact, drafted_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (incident_id) DO NOTHING",
+        "INSERT INTO notices (incident_id, what_happened, what_we_are_doing, what_families_can_do, contact, drafted_at,
+                              public_title, languages)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (incident_id) DO NOTHING",
     )
     .bind(draft.incident_id)
     .bind(&draft.what_happened)
@@ -24,6 +26,8 @@ pub(crate) fn ensure_draft(draft: &NoticeRecord) -> Statement<'_> {
     .bind(&draft.what_families_can_do)
     .bind(&draft.contact)
     .bind(draft.drafted_at)
+    .bind(draft.public_title.as_deref())
+    .bind(to_json(&draft.languages))
 }
 
 /// Replaces the draft's wording, or inserts it; rows affected 0 once
@@ -31,10 +35,11 @@ pub(crate) fn ensure_draft(draft: &NoticeRecord) -> Statement<'_> {
 /// the WHERE is then re-checked on the approved row and nothing changes.
 pub(crate) fn update_draft(draft: &NoticeRecord) -> Statement<'_> {
     Statement::new(
-        "INSERT INTO notices (incident_id, what_happened, what_we_are_doing, what_families_can_do, contact, drafted_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO notices (incident_id, what_happened, what_we_are_doing, what_families_can_do, contact, drafted_at,
+                              public_title, languages)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (incident_id) DO UPDATE SET what_happened = $2, what_we_are_doing = $3,
-             what_families_can_do = $4, contact = $5
+             what_families_can_do = $4, contact = $5, public_title = $7, languages = $8
          WHERE notices.approved_at IS NULL",
     )
     .bind(draft.incident_id)
@@ -43,6 +48,8 @@ pub(crate) fn update_draft(draft: &NoticeRecord) -> Statement<'_> {
     .bind(&draft.what_families_can_do)
     .bind(&draft.contact)
     .bind(draft.drafted_at)
+    .bind(draft.public_title.as_deref())
+    .bind(to_json(&draft.languages))
 }
 
 pub(crate) fn by_incident(incident_id: Uuid) -> Statement<'static> {

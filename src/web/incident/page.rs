@@ -189,6 +189,14 @@ struct IncidentPage {
     event_refused: bool,
     now_input: String,
     deliveries: DeliveryProgress,
+    /// Who approved the family notice and when; none while a draft.
+    notice_approved: Option<NoticeApproved>,
+}
+
+#[derive(Serialize)]
+struct NoticeApproved {
+    by: String,
+    at: LocalTime,
 }
 
 pub(super) fn parse_id(text: &str) -> Option<Uuid> {
@@ -432,6 +440,15 @@ pub(super) async fn render(
         event_refused,
         now_input: format::input_value(now, zone),
         deliveries: deliveries::progress(state, id).await,
+        notice_approved: match state.cases.notice(id).await {
+            Ok(notice) => notice.and_then(|notice| {
+                Some(NoticeApproved {
+                    at: format::local(notice.approved_at?, zone),
+                    by: notice.approved_by.unwrap_or_default(),
+                })
+            }),
+            Err(error) => return user.internal(state, error),
+        },
     };
     user.page(state, status, "incident.html", "", &page)
 }

@@ -14,11 +14,14 @@
 //! encoded as lettre chooses (quoted-printable or base64).
 
 use crate::email::message::KIND_FAMILY_NOTICE;
+use crate::email::templates::primary_language;
 use crate::email::Templates;
+use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::store::FamilyDelivery;
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};
 use lettre::message::{Body, Mailbox, Mailboxes};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -26,6 +29,9 @@ pub struct Composer {
     templates: Arc<Templates>,
     /// The context every guardian's message shares.
     shared: minijinja::Value,
+    /// The parts that differ by language (the shared context's
+    /// `by_language`), laid over `shared` for each guardian.
+    by_language: HashMap<String, minijinja::Value>,
     /// From, MIME-Version, Content-Type, Auto-Submitted, X-Breachd-Kind,
     /// X-Breachd-Incident, encoded.
     shared_headers: Vec<u8>,
@@ -62,8 +68,20 @@ impl Composer {
                 value,
             ));
         }
+        let by_language = shared["by_language"]
+            .as_object()
+            .map(|by_language| {
+                by_language
+                    .iter()
+                    .map(|(language, list)| {
+                        (language.clone(), minijinja::Value::from_serialize(list))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Self {
             templates,
+            by_language,
             shared: minijinja::Value::from_serialize(shared),
             shared_headers: headers.to_string().into_bytes(),
             from: from.email.clone(),
@@ -75,10 +93,19 @@ impl Composer {
     pub fn compose(&self, delivery: &FamilyDelivery) -> Result<Composed, String> {
         let recipient = &delivery.recipient;
         let children: Vec<&str> = recipient.children.iter().map(|c| c.name.as_str()).collect();
+        let language = recipient.language.as_deref().and_then(primary_language);
+        let in_language = language
+            .as_deref()
+            .and_then(|language| self.by_language.get(language))
+            .or_else(|| self.by_language.get(FALLBACK_LANGUAGE))
+            .cloned()
+            .unwrap_or_default();
+        // The guardian's language over what every message shares.
         let context = minijinja::context! {
             guardian => recipient.name.as_str(),
             children => children,
-            ..self.shared.clone()
+            // The last map that has a key gives its value.
+            ..minijinja::value::merge_maps([self.shared.clone(), in_language])
         };
         let template = self
             .templates
@@ -181,7 +208,13 @@ mod tests {
             "district": "Example Public Schools",
             "what_happened": "A vendor's export was read by someone else.",
             "discovered_on": "November 28, 2026",
+            "discoverer": "Vendor Inc.",
             "data_classes": [{"code": "student_information", "description": "Grades"}],
+            "by_language": {
+                "en": {"data_classes": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["grades", "date of birth"]}]},
+                "es": {"data_classes": [{"code": "student_information", "description": "student information (not directory information)", "elements": ["calificaciones", "fecha de nacimiento"]}],
+                       "what_happened": "Alguien leyó la exportación del proveedor."},
+            },
             "what_we_are_doing": "Working with the vendor.",
             "what_families_can_do": "Nothing yet.",
             "contact": "privacy@example.org",
@@ -218,6 +251,13 @@ mod tests {
         }
         assert!(body.contains("Dear Pat Guardian"), "{body}");
         assert!(body.contains("your children: Ana, Ben"), "{body}");
+        // What leaked, in words, grouped by class.
+        assert!(
+            body.contains(
+                "- Student information (not directory information): grades, date of birth\r\n\r\nWHAT WE ARE DOING"
+            ),
+            "{body}"
+        );
         assert_eq!(
             composed
                 .envelope
@@ -251,13 +291,42 @@ mod tests {
             head.contains("=?utf-8?b?"),
             "the subject's accents are encoded: {head}"
         );
-        // Each data class on a line of its own, then the next heading.
+        // Each data class on a line of its own with its elements in
+        // Spanish words, then a blank line and the next heading.
+        let body = quoted_printable(body);
         assert!(
             body.contains(
-                "- informaci=C3=B3n del estudiante (que no es de directorio)\r\nQU=C3=89 ESTAMOS"
+                "- Información del estudiante (que no es de directorio): calificaciones, fecha de nacimiento\r\n\r\nQUÉ ESTAMOS"
             ),
             "{body}"
         );
+        // The Spanish text the administrator wrote, over the English.
+        assert!(
+            body.contains("Alguien leyó la exportación del proveedor."),
+            "{body}"
+        );
+        assert!(!body.contains("A vendor's export"), "{body}");
+    }
+
+    /// RFC 2045 § 6.7's decoding, enough for these tests.
+    fn quoted_printable(encoded: &str) -> String {
+        let joined = encoded.replace("=\r\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = joined.as_bytes();
+        while let Some((&first, tail)) = rest.split_first() {
+            match (first, tail.get(..2)) {
+                (b'=', Some(hex)) => {
+                    let hex = std::str::from_utf8(hex).unwrap();
+                    bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                    rest = &tail[2..];
+                }
+                _ => {
+                    bytes.push(first);
+                    rest = tail;
+                }
+            }
+        }
+        String::from_utf8(bytes).unwrap()
     }
 
     #[test]
@@ -281,7 +350,7 @@ mod tests {
         assert!(text.contains("Content-Transfer-Encoding: 7bit"), "{text}");
         assert!(
             text.contains(
-                "This notice is also posted at https://www.example.org/notices/x.html\r\n"
+                "privacy@example.org\r\n\r\nThis notice is also posted at https://www.example.org/notices/x.html\r\n"
             ),
             "{text}"
         );

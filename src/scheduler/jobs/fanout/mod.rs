@@ -21,13 +21,13 @@
 //!   new; the messages in flight end and are recorded, and the chunks still
 //!   held are released to run again at once.
 
-mod compose;
+pub(crate) mod compose;
+pub(crate) mod context;
 mod recorder;
 mod sender;
 
 pub use compose::{Composed, Composer};
 
-use crate::domain::timestamp::format_in_zone;
 use crate::email::message::KIND_FAMILY_NOTICE;
 use crate::rules::OwnWork;
 use crate::scheduler::planning;
@@ -55,24 +55,11 @@ async fn notice_context(worker: &Worker, incident_id: Uuid) -> anyhow::Result<Op
     ) else {
         return Ok(None);
     };
-    let zone = worker.settings.timezone;
-    let discovered = incident
-        .events
-        .iter()
-        .find(|e| e.kind.as_str() == crate::domain::ClockEvent::DISCOVERED)
-        .map(|e| e.at.with_timezone(&zone).format("%B %-d, %Y").to_string());
-    Ok(Some(json!({
-        "district": worker.settings.district_name,
-        "incident_id": incident.id,
-        "what_happened": notice.what_happened,
-        "discovered_on": discovered,
-        "data_classes": incident.classification.classes.iter().map(|c| json!({"code": c, "description": c.describe()})).collect::<Vec<_>>(),
-        "what_we_are_doing": notice.what_we_are_doing,
-        "what_families_can_do": notice.what_families_can_do,
-        "contact": notice.contact,
-        "notice_url": super::publish::page_url(&worker.settings, incident.id),
-        "approved_at": notice.approved_at.map(|at| format_in_zone(at, zone)),
-    })))
+    Ok(Some(context::notice_context(
+        &worker.settings,
+        &incident,
+        &notice,
+    )))
 }
 
 fn lease(worker: &Worker) -> Duration {

@@ -1,0 +1,40 @@
+//! Embeds every rule pack under `config/rules/` in the binary: it writes the
+//! list `rules::pack::EMBEDDED` includes, so a new `config/rules/us-xx.toml`
+//! ships by being added, with no code edit (docs/architecture.md).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules");
+    // A directory here is watched for any file added, removed or changed in it.
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("config/rules/ exists: the packs ship from it")
+        .map(|entry| entry.expect("config/rules/ is readable").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    // Sorted so the generated file, and so the binary, do not depend on the
+    // order the file system lists them in.
+    files.sort();
+    let mut out = String::from("/// The packs that ship, as (file name, text), by file name.\n");
+    writeln!(
+        out,
+        "pub const EMBEDDED: [(&str, &str); {}] = [",
+        files.len()
+    )
+    .expect("writing to a String cannot fail");
+    for path in &files {
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("pack file names are UTF-8 (us-xx.toml)");
+        let full = path.to_str().expect("the checkout path is UTF-8");
+        writeln!(out, "    ({name:?}, include_str!({full:?})),")
+            .expect("writing to a String cannot fail");
+    }
+    out.push_str("];\n");
+    let target =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_packs.rs");
+    std::fs::write(target, out).expect("OUT_DIR is writable");
+}
