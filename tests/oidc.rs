@@ -130,6 +130,8 @@ async fn provider_sign_in(browser: &Browser, daemon: &Daemon, login: &str) {
         .type_into("input[name=password]", "any password")
         .await;
     browser.click("button[type=submit]").await;
+    // Back at breachd (the provider's page may linger a moment).
+    browser.wait_for_url(&format!("{}/", daemon.base)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
