@@ -319,6 +319,10 @@ async fn the_preview_shows_each_audience_and_a_test_reaches_only_a_contact() {
         .post(&test, VIEWER, &json!({"to": "privacy@example.org"}))
         .await;
     assert_eq!(status, 403, "{problem}");
+    assert_eq!(
+        problem["detail"], "the viewer role may not do this: it takes an administrator",
+        "the refusal names the role needed"
+    );
     let (status, sent) = app
         .post(
             &test,

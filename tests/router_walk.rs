@@ -36,6 +36,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/incidents/{id}/notice/approve"),
     ("GET", "/api/v1/incidents/{id}/notice/preview"),
     ("POST", "/api/v1/incidents/{id}/notice/test"),
+    ("POST", "/api/v1/incidents/{id}/withdraw"),
+    ("POST", "/api/v1/incidents/{id}/merge"),
     ("GET", "/api/v1/incidents/{id}/roster"),
     ("POST", "/api/v1/incidents/{id}/roster"),
     ("GET", "/api/v1/obligations"),

@@ -5,7 +5,6 @@
 //! pages as a printable record (`views::evidence_html`).
 
 use super::{Context, ServiceError};
-use crate::audit;
 use crate::views::{self, Ids};
 use uuid::Uuid;
 
@@ -18,26 +17,12 @@ pub async fn document(cases: &Context, id: Uuid) -> Result<views::Evidence, Serv
 
     // The whole chain is checked, not only this incident's entries: an
     // entry removed elsewhere would break the proof as much as one here.
-    let mut previous = (0i64, audit::GENESIS.to_owned());
-    let mut broken = None;
-    loop {
-        let page = cases.audit_entries(previous.0, 5_000).await?;
-        if page.is_empty() {
-            break;
-        }
-        match audit::verify(&page, (previous.0, &previous.1)) {
-            Ok(last) => previous = last,
-            Err(error) => {
-                broken = Some(error);
-                break;
-            }
-        }
-    }
+    let chain = cases.verify_audit().await?;
     let records = views::EvidenceRecords {
         district: cases.settings.district_name.clone(),
         jurisdiction: cases.settings.jurisdiction.clone(),
         timeline: cases.incident_audit(id).await?,
-        audit_chain: views::AuditChain::new(previous.0, broken),
+        audit_chain: views::AuditChain::new(chain),
         notice: cases.notice(id).await?,
         roster: cases.roster(id).await?.0,
         delivery_counts: cases.delivery_counts(id).await?,

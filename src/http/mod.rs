@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod closing;
 pub mod data_elements;
 pub mod evidence;
 pub mod health;
@@ -18,7 +19,9 @@ pub mod params;
 pub mod problem;
 pub mod rules;
 pub mod security;
+pub mod serve;
 mod strict_json;
+pub mod timeout;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -56,6 +59,8 @@ pub fn api_routes() -> Router<AppState> {
             get(notices::notice).put(notice_edit::edit_notice),
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
+        .route("/incidents/{id}/withdraw", post(closing::withdraw))
+        .route("/incidents/{id}/merge", post(closing::merge))
         .route(
             "/incidents/{id}/notice/preview",
             get(notice_preview::preview),

@@ -406,6 +406,16 @@ macro_rules! store_impl {
     ) -> StoreResult<Option<$crate::store::SignInAttempt>> {
         $crate::store::writes::access::take_sign_in(self, state_sha256).await
     }
+
+    async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
+        $crate::store::reads::audit::head(self).await
+    }
+
+    async fn verify_audit(
+        &self,
+    ) -> StoreResult<Result<$crate::audit::Checked, $crate::audit::Broken>> {
+        $crate::store::reads::audit::verify(self, &self.seal).await
+    }
         }
     };
 }

@@ -434,6 +434,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Takes, once, the sign-in begun with the state hashing to `state_sha256`.
     async fn take_sign_in(&self, state_sha256: &str) -> StoreResult<Option<SignInAttempt>>;
+    /// The chain's last entry as an anchor (seq and MAC), None when empty.
+    async fn audit_head(&self) -> StoreResult<Option<crate::audit::Anchor>>;
+    /// Checks the whole chain with the store's audit key and anchor:
+    /// `Err(Broken)` names the first bad entry.
+    async fn verify_audit(
+        &self,
+    ) -> StoreResult<Result<crate::audit::Checked, crate::audit::Broken>>;
 }
 
 /// The id of the `row`-th (from 1) family notice planned at `approved_ms`
@@ -460,13 +467,17 @@ pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
 }
 
 /// How a store is opened.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectOptions {
     /// PostgreSQL's pool size.
     pub max_connections: u32,
     /// SQLite's `synchronous = FULL` (a commit survives a power cut) rather
     /// than `NORMAL` (the last second of commits may be lost).
     pub sqlite_durable: bool,
+    /// The audit key and anchor appends are sealed with (the default, an
+    /// ephemeral key and no anchor, is for tests and for tools that append
+    /// nothing).
+    pub seal: std::sync::Arc<crate::audit::Seal>,
 }
 
 impl Default for ConnectOptions {
@@ -474,6 +485,7 @@ impl Default for ConnectOptions {
         Self {
             max_connections: 16,
             sqlite_durable: true,
+            seal: crate::audit::Seal::ephemeral(),
         }
     }
 }
@@ -484,11 +496,15 @@ pub async fn connect_with(
 ) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::connect_with(url, options.sqlite_durable).await?,
+            sqlite::SqliteStore::connect_with(url, options.sqlite_durable)
+                .await?
+                .sealed(options.seal),
         ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(std::sync::Arc::new(
-            postgres::PgStore::connect_with(url, options.max_connections).await?,
+            postgres::PgStore::connect_with(url, options.max_connections)
+                .await?
+                .sealed(options.seal),
         ))
     } else {
         Err(StoreError::NotReady(format!(

@@ -19,7 +19,8 @@ mod rules;
 mod taxonomy;
 
 pub use evidence::{
-    evidence, AuditChain, AuditEntry, BrokenEntry, Evidence, EvidenceRecords, Publication,
+    evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
+    Publication,
 };
 pub use health::{Health, HealthStatus};
 pub use incident::{incident, incident_list, Incident, IncidentList, IncidentSummary, OpenClosed};

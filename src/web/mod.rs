@@ -25,6 +25,7 @@
 //! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice (confirmed) |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
 //! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
+//! | `POST /incidents/{id}/withdraw`, `.../merge` | admin | close a report early |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /sessions` | viewer | one's sign-ins (an admin: everyone's) |
 //! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
@@ -117,9 +118,10 @@ const TEMPLATES: [(&str, &str); 13] = [
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
 
-/// A roster of a large district is several megabytes; everything else stays
-/// under the daemon's 1 MiB limit.
-const ROSTER_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// A roster of a large district is a hundred megabytes or more: the page
+/// takes what the API takes (the upload is streamed to disk); everything
+/// else stays under the daemon's 1 MiB limit.
+const ROSTER_BODY_LIMIT: usize = crate::roster::UPLOAD_LIMIT as usize;
 
 /// What the pages share: the signing key of this process and the templates.
 pub struct Web {
@@ -189,6 +191,11 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/notice/test", post(incident::test_notice))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
         .route("/incidents/{id}/evidence", get(incident::evidence_page))
+        .route(
+            "/incidents/{id}/withdraw",
+            post(incident::withdraw_incident),
+        )
+        .route("/incidents/{id}/merge", post(incident::merge_incident))
         .route(
             "/incidents/{id}/roster",
             get(roster::page)
@@ -352,8 +359,9 @@ impl User {
             StatusCode::FORBIDDEN,
             "Not allowed",
             &format!(
-                "The {} role may not do this, so nothing was changed.",
-                self.session.role.as_str()
+                "The {} role may not do this, so nothing was changed: it takes {}. Ask an administrator if you need it.",
+                self.session.role.as_str(),
+                permission.holders()
             ),
         )))
     }

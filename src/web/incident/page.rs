@@ -19,6 +19,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// The newest incidents offered as the first report of a duplicate.
+const MERGE_CHOICES: i64 = 200;
+
 /// What was typed into a form that was refused, and why, per field.
 #[derive(Debug, Default, Clone, Serialize)]
 pub(super) struct FormState {
@@ -191,6 +194,8 @@ struct IncidentPage {
     deliveries: DeliveryProgress,
     /// Who approved the family notice and when; none while a draft.
     notice_approved: Option<NoticeApproved>,
+    /// Other incidents this one may duplicate (the merge form's choices).
+    merge_choices: Vec<Choice>,
 }
 
 #[derive(Serialize)]
@@ -440,6 +445,21 @@ pub(super) async fn render(
         event_refused,
         now_input: format::input_value(now, zone),
         deliveries: deliveries::progress(state, id).await,
+        merge_choices: match state.cases.incidents(None, MERGE_CHOICES, 0).await {
+            Ok(incidents) => incidents
+                .into_iter()
+                .filter(|summary| summary.incident.id != id)
+                .map(|summary| Choice {
+                    value: summary.incident.id.to_string(),
+                    label: format!(
+                        "{} (filed {})",
+                        summary.incident.title,
+                        format::local(summary.incident.created_at, zone).text
+                    ),
+                })
+                .collect(),
+            Err(error) => return user.internal(state, error),
+        },
         notice_approved: match state.cases.notice(id).await {
             Ok(notice) => notice.and_then(|notice| {
                 Some(NoticeApproved {
