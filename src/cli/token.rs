@@ -15,7 +15,20 @@ use std::sync::Arc;
 const CLI_ACTOR: &str = "breachd:command-line";
 
 async fn context(settings: Settings) -> anyhow::Result<Context> {
-    let store = crate::store::connect(&settings.database_url)
+    // The audit entries these commands append are keyed and anchored like
+    // the daemon's, with the same key (made here when this runs before the
+    // first `serve`, as the daemon would).
+    let seal = crate::audit::Seal::open(
+        &settings.audit.key_file,
+        settings.audit.anchor_file.clone(),
+        true,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let options = crate::store::ConnectOptions {
+        seal,
+        ..Default::default()
+    };
+    let store = crate::store::connect_with(&settings.database_url, options)
         .await
         .context("opening the database")?;
     store.migrate().await.context("migrating the database")?;
