@@ -1,7 +1,9 @@
-//! Guessing tokens is slowed down: each address may fail to authenticate a
-//! few times in a burst, then about once every six seconds; past that the
-//! answer is 429 with `Retry-After`, whatever was presented. Only failures
-//! count, so a district's own scripts are never slowed.
+//! Guessing is slowed down: each address may fail to authenticate (a wrong
+//! token to the API or the sign-in page, an identity provider's answer that
+//! does not check out) a few times in a burst, then about once every six
+//! seconds; past that the answer is 429 with `Retry-After`, whatever was
+//! presented. Only failures count, so a district's own scripts are never
+//! slowed.
 //!
 //! Behind a reverse proxy every request comes from the proxy's address, so
 //! the limit is then shared by everyone behind it: still a bound on guessing.

@@ -21,6 +21,7 @@ pub mod duration;
 pub(crate) mod email;
 pub(crate) mod http;
 pub(crate) mod metrics;
+pub mod oidc;
 pub mod roster;
 pub mod rules;
 pub mod scheduler;

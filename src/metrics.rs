@@ -58,6 +58,10 @@ fn describe() {
     );
     describe_gauge!("breachd_queue_due", "Scheduled jobs due now");
     describe_gauge!("breachd_queue_scheduled", "Scheduled jobs in all");
+    describe_counter!(
+        "breachd_access_total",
+        "Sign-ins, failed sign-ins, sign-outs, revocations and tokens made, by event and method"
+    );
     describe_gauge!(
         "breachd_instance_info",
         "1, labelled with this instance's name (breachd_instance)"
@@ -100,4 +104,17 @@ pub fn http_request(route: &str, status: u16, seconds: f64) {
     metrics::counter!("breachd_http_requests_total", "route" => route.to_owned(), "status" => status.to_string()).increment(1);
     metrics::histogram!("breachd_http_request_duration_seconds", "route" => route.to_owned())
         .record(seconds);
+}
+
+/// One access event: `event` is signed_in, sign_in_failed, signed_out,
+/// session_revoked, token_created or token_revoked; `method` is `token` or
+/// an OpenID provider's id.
+pub fn access(event: &str, method: &str) {
+    access_many(event, method, 1);
+}
+
+/// `access`, for several events at once (every session of a person ended).
+pub fn access_many(event: &str, method: &str, count: u64) {
+    metrics::counter!("breachd_access_total", "event" => event.to_owned(), "method" => method.to_owned())
+        .increment(count);
 }

@@ -7,6 +7,7 @@
 //! families' notice through `notices` (roster, draft, approval); `notices`
 //! never calls back.
 
+pub mod access;
 mod checks;
 pub mod evidence;
 pub mod incidents;

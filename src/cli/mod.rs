@@ -1,20 +1,19 @@
 //! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
-//! `report`, `status` and `token new` (docs/cli.md), `migrate-data`, and
-//! `rules` (in `rules`).
+//! `report`, `status` (in `status`), `migrate-data`, `token` (in `token`) and
+//! `rules` (in `rules`); docs/cli.md describes them.
 
 mod rules;
 mod status;
+mod token;
 
 use crate::app::{cancel_on_signals, Application};
-use crate::auth::token_sha256;
 use crate::cases;
 use crate::domain::{NewIncident, Timestamp};
-use crate::settings::{Role, Settings};
+use crate::settings::Settings;
 use crate::views::{self, Ids};
 use anyhow::{bail, Context};
 
 use clap::{Parser, Subcommand};
-use rand::RngCore;
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -138,7 +137,8 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Print a new random token and the configuration lines for it.
+    /// Make a token and keep its SHA-256 in the database (it works at once);
+    /// the token is printed once.
     New {
         /// What the token may do: viewer, reporter or admin.
         #[arg(long)]
@@ -147,15 +147,29 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
     },
+    /// Every token: the configuration file's and the database's.
+    List,
+    /// Revoke a database token; its web sign-ins end with it.
+    Revoke {
+        /// The token's name, as `token list` shows it.
+        name: String,
+    },
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     let config = cli.config.as_deref();
     let result = match cli.command {
         Command::CheckConfig => return check_config(config),
-        Command::Token {
-            command: TokenCommand::New { role, name },
-        } => token_new(&role, &name),
+        Command::Token { command } => runtime().and_then(|rt| {
+            rt.block_on(async {
+                let settings = load(config)?;
+                match command {
+                    TokenCommand::New { role, name } => token::new(settings, &role, &name).await,
+                    TokenCommand::List => token::list(settings).await,
+                    TokenCommand::Revoke { name } => token::revoke(settings, &name).await,
+                }
+            })
+        }),
         Command::Deadlines { input, json, now } => deadlines(config, &input, json, now.as_deref()),
         Command::Serve => runtime().and_then(|rt| rt.block_on(serve(config))),
         Command::Audit {
@@ -234,7 +248,9 @@ async fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     crate::telemetry::init(&settings);
     let shutdown = CancellationToken::new();
     cancel_on_signals(shutdown.clone());
+    let first_start = FirstStart::of(&settings);
     let app = Application::build(settings).await?;
+    first_start.hint().await;
     // Migrations are applied and the listener is bound: ready for systemd
     // (Type=notify). Outside systemd this does nothing.
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
@@ -245,6 +261,48 @@ async fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     });
     app.run_until_stopped(shutdown).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a newcomer's first `serve` needs to be told: with no token in the
+/// file, none in the database and no identity provider, nobody can sign
+/// in, so one line says how to make the first admin token.
+struct FirstStart {
+    database_url: Option<String>,
+    sign_in: String,
+}
+
+impl FirstStart {
+    fn of(settings: &Settings) -> Self {
+        let address = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", settings.listen));
+        Self {
+            database_url: (settings.tokens.is_empty() && settings.oidc.is_empty())
+                .then(|| settings.database_url.clone()),
+            sign_in: format!("{address}/sign-in"),
+        }
+    }
+
+    /// Runs after the daemon migrated, so the tokens table exists.
+    async fn hint(self) {
+        let Some(url) = self.database_url else {
+            return;
+        };
+        let none = match crate::store::connect(&url).await {
+            Ok(store) => store
+                .tokens()
+                .await
+                .is_ok_and(|tokens| tokens.iter().all(|t| t.revoked_at.is_some())),
+            Err(_) => false,
+        };
+        if none {
+            eprintln!(
+                "breachd: no API token yet: run `breachd token new --role admin --name YOUR-NAME` in another shell, then sign in at {}",
+                self.sign_in
+            );
+        }
+    }
 }
 
 async fn audit_verify(config: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -524,24 +582,4 @@ async fn report(
 fn content_sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
-}
-
-fn token_new(role: &str, name: &str) -> anyhow::Result<ExitCode> {
-    let role: Role = role
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--role {e}"))?;
-    if name.trim().is_empty() {
-        bail!("--name must not be empty");
-    }
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let token = format!("bd_{}", hex::encode(secret));
-    println!("token: {token}");
-    println!();
-    println!("# add to the configuration; give the token above to its user:");
-    println!("[[auth.tokens]]");
-    println!("name = {}", toml::Value::String(name.trim().to_owned()));
-    println!("role = \"{}\"", role.as_str());
-    println!("sha256 = \"{}\"", hex::encode(token_sha256(&token)));
-    Ok(ExitCode::SUCCESS)
 }

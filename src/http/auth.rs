@@ -1,9 +1,9 @@
-//! The API's caller: a bearer token turned into a name and a role (see
-//! `crate::auth` for the checks), and the 401/403 answers.
+//! The API's caller: a bearer token turned into a name and a role (a
+//! configuration-file token or one made with `breachd token new`, see
+//! `cases::access`), and the 401/403 answers.
 
 use super::problem::Problem;
 use super::AppState;
-use crate::auth::authenticate;
 pub(crate) use crate::auth::Permission;
 use crate::settings::Role;
 use axum::extract::FromRequestParts;
@@ -62,7 +62,7 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|token| !token.is_empty())
             .ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
-        let Some(token) = authenticate(&state.settings.tokens, presented) else {
+        let Some(token) = state.cases.authenticate_token(presented).await? else {
             if let Some(address) = peer(parts) {
                 state
                     .failed_sign_ins
@@ -72,7 +72,7 @@ impl FromRequestParts<AppState> for Caller {
             return Err(unauthorized("the token is not valid"));
         };
         Ok(Caller {
-            name: token.name.clone(),
+            name: token.name,
             role: token.role,
         })
     }

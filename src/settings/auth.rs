@@ -1,5 +1,5 @@
 //! `[auth]`: the API tokens, each a name, a role and the SHA-256 of the
-//! token (the token itself is never stored).
+//! token (the token itself is never stored), and how long a sign-in lasts.
 
 use super::raw::RawAuth;
 use super::{ApiToken, Problems};
@@ -58,4 +58,41 @@ pub(crate) fn failed_sign_ins_burst(raw: i64, problems: &mut Problems) -> Option
         );
     }
     burst
+}
+
+/// How long a web sign-in lasts: `auth.session_idle` without a request,
+/// `auth.session_lifetime` at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetimes {
+    pub idle: chrono::Duration,
+    pub absolute: chrono::Duration,
+}
+
+pub(crate) fn session_lifetimes(
+    raw: &RawAuth,
+    problems: &mut Problems,
+) -> Option<SessionLifetimes> {
+    let mut duration = |key: &str, text: &str| {
+        let parsed = crate::duration::parse_std_duration(text)
+            .and_then(|d| chrono::Duration::from_std(d).map_err(|_| "is too long".to_owned()))
+            .and_then(|d| {
+                if d < chrono::Duration::minutes(1) {
+                    Err("must be at least a minute".to_owned())
+                } else {
+                    Ok(d)
+                }
+            });
+        problems.parse(key, parsed)
+    };
+    let idle = duration("auth.session_idle", &raw.session_idle);
+    let absolute = duration("auth.session_lifetime", &raw.session_lifetime);
+    let (idle, absolute) = (idle?, absolute?);
+    if idle > absolute {
+        problems.push(
+            "auth.session_idle",
+            "must not be longer than auth.session_lifetime".into(),
+        );
+        return None;
+    }
+    Some(SessionLifetimes { idle, absolute })
 }

@@ -82,7 +82,7 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
     })
 }
 
-fn read_secret(path: &Path) -> Result<String, String> {
+pub(crate) fn read_secret(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path)
         .map(|text| text.trim_end_matches(['\r', '\n']).to_owned())
         .map_err(|error| format!("{}: {error}", path.display()))

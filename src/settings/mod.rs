@@ -18,6 +18,7 @@ mod email;
 mod escalation;
 mod log;
 mod notice;
+mod oidc;
 mod overlay;
 mod publish;
 mod raw;
@@ -91,6 +92,8 @@ impl ConfigErrors {
 }
 
 pub use crate::auth::{ApiToken, Role};
+pub use auth::SessionLifetimes;
+pub use oidc::{Member, OidcProvider, RoleMap};
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
 /// set, so a settings dump in a log or a panic never carries it.
@@ -158,6 +161,14 @@ pub struct Settings {
     pub tokens: Vec<ApiToken>,
     /// `auth.failed_sign_ins_burst`.
     pub failed_sign_ins_burst: u32,
+    /// `auth.session_idle` and `auth.session_lifetime`.
+    pub sessions: SessionLifetimes,
+    /// `[[auth.oidc]]`: the identity providers people sign in with.
+    pub oidc: Vec<OidcProvider>,
+    /// `[auth.roles]`.
+    pub roles: RoleMap,
+    /// `auth.token_sign_in`: whether the sign-in page takes an API token.
+    pub token_sign_in: bool,
     /// `None` when `digest.cron` is empty.
     pub digest_schedule: Option<LocalSchedule>,
     pub digest_recipients: Vec<String>,
@@ -289,6 +300,13 @@ impl Settings {
                     .to_owned(),
             );
         }
+        if !self.oidc.is_empty() && self.roles.is_empty() {
+            warnings.push(
+                "auth.roles gives nobody a role: whoever signs in with an identity provider \
+                 will be told to ask an administrator"
+                    .to_owned(),
+            );
+        }
         if self.notice.auto_send {
             let placeholders: Vec<&str> = [
                 ("notice.what_we_are_doing", &self.notice.what_we_are_doing),
@@ -311,8 +329,8 @@ impl Settings {
         }
         if self.tokens.is_empty() {
             warnings.push(
-                "no API token is configured: every /api/v1 request will be refused \
-                 (breachd token new --role admin --name NAME)"
+                "no API token is configured in the file: only tokens made with \
+                 `breachd token new --role ROLE --name NAME` (kept in the database) are accepted"
                     .to_owned(),
             );
         }
@@ -413,6 +431,16 @@ impl Settings {
         let publish = publish::parse(raw.publish, &mut problems);
         let failed_sign_ins_burst =
             auth::failed_sign_ins_burst(raw.auth.failed_sign_ins_burst, &mut problems);
+        let sessions = auth::session_lifetimes(&raw.auth, &mut problems);
+        let oidc = oidc::providers(&raw.auth.oidc, &mut problems);
+        oidc::check(
+            &raw.auth,
+            &oidc,
+            server.as_ref().map(|server| &server.public_url),
+            &mut problems,
+        );
+        let roles = oidc::roles(&raw.auth.roles, &mut problems);
+        let token_sign_in = raw.auth.token_sign_in;
         let tokens = auth::parse(raw.auth, &mut problems);
         let digest = digest::parse(raw.digest, timezone, &contacts, &mut problems);
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
@@ -443,6 +471,10 @@ impl Settings {
                 notice: notice?,
                 tokens,
                 failed_sign_ins_burst: failed_sign_ins_burst?,
+                sessions: sessions?,
+                oidc,
+                roles,
+                token_sign_in,
                 digest_schedule: digest.schedule,
                 digest_recipients: digest.recipients,
                 escalation: escalation?,

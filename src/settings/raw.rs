@@ -112,6 +112,33 @@ pub(crate) struct RawAuth {
     #[serde(default)]
     pub(crate) tokens: Vec<RawToken>,
     pub(crate) failed_sign_ins_burst: i64,
+    pub(crate) session_idle: String,
+    pub(crate) session_lifetime: String,
+    #[serde(default)]
+    pub(crate) oidc: Vec<RawOidc>,
+    pub(crate) roles: RawRoles,
+    pub(crate) token_sign_in: bool,
+}
+
+/// Optional fields for the same reason as `RawOverlay`'s.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawOidc {
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret_file: Option<String>,
+    pub(crate) scopes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawRoles {
+    #[serde(default)]
+    pub(crate) admin: Vec<String>,
+    #[serde(default)]
+    pub(crate) reporter: Vec<String>,
+    #[serde(default)]
+    pub(crate) viewer: Vec<String>,
 }
 
 /// Optional fields for the same reason as `RawOverlay`'s.

@@ -325,6 +325,88 @@ macro_rules! store_impl {
         $crate::store::writes::audit::append_alone(self, entry).await
     }
 
+    async fn create_token(
+        &self,
+        token: &$crate::store::TokenRecord,
+        audit: &NewAudit,
+    ) -> StoreResult<$crate::store::TokenCreated> {
+        $crate::store::writes::access::create_token(self, token, audit).await
+    }
+
+    async fn tokens(&self) -> StoreResult<Vec<$crate::store::TokenRecord>> {
+        $crate::store::reads::access::tokens(self).await
+    }
+
+    async fn active_token(&self, sha256: &str) -> StoreResult<Option<$crate::store::TokenRecord>> {
+        $crate::store::reads::access::active_token(self, sha256).await
+    }
+
+    async fn revoke_token(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<bool> {
+        $crate::store::writes::access::revoke_token(self, name, at, audit).await
+    }
+
+    async fn create_session(
+        &self,
+        session: &$crate::store::SessionRecord,
+        idle_since: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::access::create_session(self, session, idle_since, audit).await
+    }
+
+    async fn current_session(
+        &self,
+        secret_sha256: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<Option<$crate::store::SessionRecord>> {
+        $crate::store::reads::access::current_session(self, secret_sha256, now, idle_since).await
+    }
+
+    async fn touch_session(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        $crate::store::reads::access::touch_session(self, id, now).await
+    }
+
+    async fn sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<Vec<$crate::store::SessionRecord>> {
+        $crate::store::reads::access::sessions(self, now, idle_since).await
+    }
+
+    async fn end_session(
+        &self,
+        id: &str,
+        audit: &NewAudit,
+    ) -> StoreResult<Option<$crate::store::SessionRecord>> {
+        $crate::store::writes::access::end_session(self, id, audit).await
+    }
+
+    async fn end_subject_sessions(&self, subject: &str, audit: &NewAudit) -> StoreResult<u64> {
+        $crate::store::writes::access::end_subject_sessions(self, subject, audit).await
+    }
+
+    async fn begin_sign_in(
+        &self,
+        attempt: &$crate::store::SignInAttempt,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        $crate::store::writes::access::begin_sign_in(self, attempt, stale_before).await
+    }
+
+    async fn take_sign_in(
+        &self,
+        state_sha256: &str,
+    ) -> StoreResult<Option<$crate::store::SignInAttempt>> {
+        $crate::store::writes::access::take_sign_in(self, state_sha256).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
         $crate::store::reads::audit::head(self).await
     }

@@ -22,6 +22,7 @@
 //! checks the SQL instead is the conformance suite
 //! (tests/store_conformance.rs), which runs every behaviour against both.
 
+mod access;
 pub mod audit_entries;
 mod jobs;
 pub mod migrate_data;
@@ -43,6 +44,7 @@ pub mod sqlite;
 mod statements;
 mod writes;
 
+pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
 pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
@@ -367,6 +369,71 @@ pub trait Store: Send + Sync + 'static {
     /// Appends one entry on its own (for changes made outside the store's
     /// other writes, such as a roster rejected whole).
     async fn append_audit(&self, entry: &crate::audit::NewAudit) -> StoreResult<()>;
+
+    // ---- access: API tokens and sign-in sessions ----
+    /// Stores a token's hash with its audit entry; a name used before
+    /// (even by a revoked token) is refused.
+    async fn create_token(
+        &self,
+        token: &TokenRecord,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<TokenCreated>;
+    /// Every token, revoked ones too, oldest first.
+    async fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
+    /// The live token whose SHA-256 is `sha256` (hex).
+    async fn active_token(&self, sha256: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Revokes a live token and ends its sessions; false when none is live
+    /// under that name.
+    async fn revoke_token(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<bool>;
+    /// Opens a session, clearing those ended at its `created_at` (absolute
+    /// end passed, or idle since `idle_since`).
+    async fn create_session(
+        &self,
+        session: &SessionRecord,
+        idle_since: DateTime<Utc>,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    /// The current session whose cookie hashes to `secret_sha256`.
+    async fn current_session(
+        &self,
+        secret_sha256: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>>;
+    /// Marks a session used at `now` (never moving it back).
+    async fn touch_session(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// The current sessions, most recently used first.
+    async fn sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>>;
+    /// Ends one session by its handle; what it was, if it existed.
+    async fn end_session(
+        &self,
+        id: &str,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<Option<SessionRecord>>;
+    /// Ends every session of `subject`; how many.
+    async fn end_subject_sessions(
+        &self,
+        subject: &str,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<u64>;
+    /// Keeps an OpenID sign-in under way, clearing those begun before
+    /// `stale_before`.
+    async fn begin_sign_in(
+        &self,
+        attempt: &SignInAttempt,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Takes, once, the sign-in begun with the state hashing to `state_sha256`.
+    async fn take_sign_in(&self, state_sha256: &str) -> StoreResult<Option<SignInAttempt>>;
     /// The chain's last entry as an anchor (seq and MAC), None when empty.
     async fn audit_head(&self) -> StoreResult<Option<crate::audit::Anchor>>;
     /// Checks the whole chain with the store's audit key and anchor:

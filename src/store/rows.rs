@@ -328,3 +328,46 @@ pub(crate) fn due_page(json: &str) -> StoreResult<Vec<FamilyDelivery>> {
         })
         .collect()
 }
+
+fn role(row: &impl Columns) -> StoreResult<crate::settings::Role> {
+    let text: String = row.read("role")?;
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("role {text:?}")))
+}
+
+pub(crate) fn token(row: &impl Columns) -> StoreResult<super::TokenRecord> {
+    Ok(super::TokenRecord {
+        name: row.read("name")?,
+        role: role(row)?,
+        sha256: row.read("sha256")?,
+        created_at: row.read("created_at")?,
+        created_by: row.read("created_by")?,
+        revoked_at: row.read("revoked_at")?,
+    })
+}
+
+pub(crate) fn session(row: &impl Columns) -> StoreResult<super::SessionRecord> {
+    Ok(super::SessionRecord {
+        id: row.read("id")?,
+        secret_sha256: row.read("secret_sha256")?,
+        subject: row.read("subject")?,
+        role: role(row)?,
+        provider: row.read("provider")?,
+        created_at: row.read("created_at")?,
+        last_seen_at: row.read("last_seen_at")?,
+        expires_at: row.read("expires_at")?,
+        user_agent: row.read("user_agent")?,
+    })
+}
+
+pub(crate) fn sign_in_attempt(row: &impl Columns) -> StoreResult<super::SignInAttempt> {
+    Ok(super::SignInAttempt {
+        state_sha256: row.read("state_sha256")?,
+        provider: row.read("provider")?,
+        nonce: row.read("nonce")?,
+        pkce_verifier: row.read("pkce_verifier")?,
+        browser_sha256: row.read("browser_sha256")?,
+        next: row.read("next")?,
+        created_at: row.read("created_at")?,
+    })
+}

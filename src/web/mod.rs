@@ -6,8 +6,8 @@
 //!
 //! Who may do what follows the API's roles (viewer reads, reporter files and
 //! records events, admin approves, completes, waives and imports rosters).
-//! People sign in once with their API token; see [`session`] for the signed
-//! cookie, its CSRF tokens and what a restart does to them.
+//! People sign in once with their API token; see [`session`] for the
+//! cookie, its CSRF tokens and the sessions kept in the database.
 //!
 //! The routes, merged into the daemon's router by `http::router`:
 //!
@@ -15,6 +15,7 @@
 //! |---|---|---|
 //! | `GET /` | viewer | the deadline board |
 //! | `GET/POST /sign-in`, `POST /sign-out` | anyone | session |
+//! | `GET /auth/oidc/{id}/login`, `.../callback` | anyone | sign in with an identity provider |
 //! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
 //! | `GET /incidents` | viewer | every incident, open or closed, searchable |
 //! | `GET /incidents/{id}` | viewer | the incident |
@@ -27,6 +28,9 @@
 //! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
 //! | `POST /incidents/{id}/withdraw`, `.../merge` | admin | close a report early |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
+//! | `GET /sessions` | viewer | one's sign-ins (an admin: everyone's) |
+//! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
+//! | `POST /sessions/sign-out-everywhere` | viewer | end all of one's sign-ins |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
@@ -35,10 +39,12 @@ pub mod deliveries;
 pub mod format;
 mod incident;
 mod incidents;
+mod oidc;
 mod report;
 mod roster;
 mod rules;
 pub mod session;
+mod sessions;
 pub mod timeline;
 
 use crate::auth::Permission;
@@ -52,11 +58,12 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
-use session::{Flash, Keys, Session};
+use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
+
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -105,6 +112,14 @@ const TEMPLATES: [(&str, &str); 12] = [
         "incidents.html",
         include_str!("../../config/templates/web/incidents.html"),
     ),
+    (
+        "sessions.html",
+        include_str!("../../config/templates/web/sessions.html"),
+    ),
+    (
+        "moving_on.html",
+        include_str!("../../config/templates/web/moving_on.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
@@ -118,6 +133,8 @@ const ROSTER_BODY_LIMIT: usize = crate::roster::UPLOAD_LIMIT as usize;
 pub struct Web {
     keys: Keys,
     templates: Environment<'static>,
+    /// The identity providers, set up at first use (see `oidc`).
+    oidc: std::sync::OnceLock<Option<Arc<crate::oidc::Oidc>>>,
 }
 
 impl Web {
@@ -136,6 +153,7 @@ impl Web {
         Self {
             keys: Keys::random(),
             templates,
+            oidc: std::sync::OnceLock::new(),
         }
     }
 
@@ -194,6 +212,11 @@ pub fn routes() -> Router<AppState> {
         .route("/obligations/{id}/complete", post(incident::complete))
         .route("/obligations/{id}/waive", post(incident::waive))
         .route("/rules", get(rules::page))
+        .route("/auth/oidc/{id}/login", get(oidc::login))
+        .route("/auth/oidc/{id}/callback", get(oidc::callback))
+        .route("/sessions", get(sessions::page))
+        .route("/sessions/{id}/revoke", post(sessions::revoke))
+        .route("/sessions/sign-out-everywhere", post(sessions::everywhere))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))
@@ -291,8 +314,11 @@ impl FromRequestParts<AppState> for User {
                 "The request came from another site, so nothing was changed.",
             ));
         }
-        let session = session::cookie(&parts.headers, session::SESSION_COOKIE)
-            .and_then(|value| web.keys.open(value, now, &state.settings.tokens));
+        let session = match session::cookie(&parts.headers, session::SESSION_COOKIE) {
+            Some(value) => state.cases.session(value).await,
+            None => Ok(None),
+        };
+        let session = session.map_err(|error| session_unavailable(&web, state, &error))?;
         let Some(session) = session else {
             if safe {
                 let next = parts
@@ -320,7 +346,7 @@ impl FromRequestParts<AppState> for User {
             session,
             web,
             flash,
-            secure: session::over_tls(&parts.headers),
+            secure: secure_cookies(state, &parts.headers),
         })
     }
 }

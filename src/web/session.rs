@@ -1,27 +1,27 @@
-//! Stateless, signed sessions for the web pages, the CSRF tokens of their
-//! forms, and one-shot "flash" messages carried across a redirect.
+//! The web pages' session cookie, the CSRF tokens of their forms, and
+//! one-shot "flash" messages carried across a redirect.
 //!
-//! Why stateless: the daemon may run as several instances and keeps no
-//! session table to clean up. A session cookie holds the caller's role, name,
-//! expiry and a random nonce, signed with HMAC-SHA256 under a key drawn at
-//! random when the web routes are built. Nothing else is trusted: a cookie
-//! whose signature fails, whose time is up, or whose token name and role are
-//! no longer configured is no session at all.
+//! Sessions are rows in the database (`cases::access`): the cookie holds
+//! an opaque random value whose SHA-256 names the row, so a session
+//! survives a restart, every instance honours it, and signing out (or an
+//! administrator revoking it) deletes the row, after which a copy of the
+//! cookie is worthless. A session ends after `auth.session_idle` without a
+//! request and `auth.session_lifetime` after it began.
 //!
-//! Consequences, documented for operators: restarting the daemon signs
-//! everyone out (the key is gone), and signing out removes the cookie from
-//! that browser but cannot revoke a copy of it before its expiry (at most
-//! [`LIFETIME`]); removing the token from the configuration and restarting
-//! does.
-//!
-//! Every form carries a CSRF token, the HMAC of the session cookie's signed
-//! payload under its own label. A POST is honoured only with a valid session
+//! Every form carries the session's CSRF token, a hash of the cookie's
+//! value under its own label. A POST is honoured only with a valid session
 //! and its matching token, compared in constant time; otherwise nothing
 //! changes and the answer is 403. The cookie is also `SameSite=Strict`, so a
 //! cross-site form does not even carry it.
+//!
+//! Flash messages are signed with a key drawn when the web routes are
+//! built: a restart loses at most a message on its way to the next page.
 
-use crate::settings::{ApiToken, Role};
+pub use crate::cases::access::SignedIn as Session;
+use crate::state::AppState;
+use axum::http::StatusCode;
 use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -32,25 +32,12 @@ use subtle::ConstantTimeEq;
 pub const SESSION_COOKIE: &str = "breachd_session";
 /// The one-shot message cookie's name.
 pub const FLASH_COOKIE: &str = "breachd_flash";
-/// How long a sign-in lasts: a working day, so a forgotten browser on a
-/// shared machine does not stay signed in overnight.
-pub const LIFETIME: Duration = Duration::hours(12);
 /// A flash message only has to survive one redirect.
 const FLASH_LIFETIME: Duration = Duration::minutes(2);
-const VERSION: &str = "v1";
 
-/// The per-process signing key.
+/// The per-process key flash messages are signed with.
 pub struct Keys {
     key: [u8; 32],
-}
-
-/// A signed-in user of the web pages.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub name: String,
-    pub role: Role,
-    /// This session's CSRF token, to put in every form.
-    pub csrf: String,
 }
 
 /// A one-shot message shown on the next page.
@@ -70,7 +57,7 @@ impl Keys {
     }
 
     /// HMAC-SHA256 of `payload` under a label, so that a MAC made for one
-    /// purpose (a CSRF token) is never valid for another (a cookie).
+    /// purpose is never valid for another.
     fn mac(&self, label: &str, payload: &str) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .expect("HMAC accepts a key of any length");
@@ -85,64 +72,6 @@ impl Keys {
             return false;
         };
         presented.len() == 32 && bool::from(self.mac(label, payload).ct_eq(&presented))
-    }
-
-    /// A new session's cookie value, and the session it stands for.
-    pub fn issue(&self, name: &str, role: Role, now: DateTime<Utc>) -> (String, Session) {
-        let mut nonce = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let expires = now + LIFETIME;
-        let payload = format!(
-            "{VERSION}.{}.{}.{}.{}",
-            role.as_str(),
-            hex::encode(name.as_bytes()),
-            expires.timestamp(),
-            hex::encode(nonce)
-        );
-        let value = format!("{payload}.{}", hex::encode(self.mac("session", &payload)));
-        let session = Session {
-            name: name.to_owned(),
-            role,
-            csrf: hex::encode(self.mac("csrf", &payload)),
-        };
-        (value, session)
-    }
-
-    /// The session a cookie value stands for, if it is genuine, current and
-    /// its token is still configured.
-    pub fn open(&self, value: &str, now: DateTime<Utc>, tokens: &[ApiToken]) -> Option<Session> {
-        let (payload, mac) = value.rsplit_once('.')?;
-        if !self.verify("session", payload, mac) {
-            return None;
-        }
-        let mut parts = payload.split('.');
-        let (Some(VERSION), Some(role), Some(name), Some(expires), Some(_nonce), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        let role: Role = role.parse().ok()?;
-        let name = String::from_utf8(hex::decode(name).ok()?).ok()?;
-        let expires = DateTime::from_timestamp(expires.parse().ok()?, 0)?;
-        if expires <= now {
-            return None;
-        }
-        // A token removed from the configuration (or given another role)
-        // ends its sessions at the next restart at the latest; checking here
-        // also covers a configuration reloaded some day without one.
-        if !tokens.iter().any(|t| t.name == name && t.role == role) {
-            return None;
-        }
-        Some(Session {
-            name,
-            role,
-            csrf: hex::encode(self.mac("csrf", payload)),
-        })
     }
 
     /// A signed flash cookie value.
@@ -181,15 +110,6 @@ impl Keys {
             level,
             message: String::from_utf8(hex::decode(message).ok()?).ok()?,
         })
-    }
-}
-
-impl Session {
-    /// Whether `presented` is this session's CSRF token (constant time).
-    pub fn csrf_matches(&self, presented: &str) -> bool {
-        let expected = self.csrf.as_bytes();
-        let presented = presented.trim().as_bytes();
-        expected.len() == presented.len() && bool::from(expected.ct_eq(presented))
     }
 }
 
@@ -238,61 +158,42 @@ pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
     set_cookie(name, "", Duration::zero(), secure)
 }
 
+/// The sessions could not be read (the database is away): an error page,
+/// never a silent sign-out.
+pub(crate) fn session_unavailable(
+    web: &super::Web,
+    state: &AppState,
+    error: &crate::cases::ServiceError,
+) -> Response {
+    tracing::error!(error = %error, "reading a session failed");
+    super::message(
+        web,
+        state,
+        None,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Something went wrong",
+        "Your sign-in could not be checked just now. The error was logged; try again in a moment.",
+    )
+}
+
+/// Whether cookies get `Secure`: when `server.public_url` is https (the
+/// address people use, whatever the proxy says), or the request says it
+/// came over TLS. Adding `Secure` can only make a cookie safer.
+pub(crate) fn secure_cookies(state: &AppState, headers: &HeaderMap) -> bool {
+    let public_https = state
+        .settings
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
+    public_https || over_tls(headers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::token_sha256;
-
-    fn tokens() -> Vec<ApiToken> {
-        vec![
-            ApiToken {
-                name: "pat.o'brien".into(),
-                role: Role::Admin,
-                sha256: token_sha256("a"),
-            },
-            ApiToken {
-                name: "viewer".into(),
-                role: Role::Viewer,
-                sha256: token_sha256("v"),
-            },
-        ]
-    }
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_780_000_000, 0).unwrap()
-    }
-
-    #[test]
-    fn a_session_round_trips_and_expires() {
-        let keys = Keys::random();
-        let (value, issued) = keys.issue("pat.o'brien", Role::Admin, now());
-        let opened = keys.open(&value, now(), &tokens()).expect("valid");
-        assert_eq!(opened.name, "pat.o'brien");
-        assert_eq!(opened.role, Role::Admin);
-        assert_eq!(opened.csrf, issued.csrf);
-        assert!(keys.open(&value, now() + LIFETIME, &tokens()).is_none());
-    }
-
-    #[test]
-    fn tampering_another_key_or_a_removed_token_is_no_session() {
-        let keys = Keys::random();
-        let (value, _) = keys.issue("viewer", Role::Viewer, now());
-        let promoted = value.replacen(".viewer.", ".admin.", 1);
-        assert!(keys.open(&promoted, now(), &tokens()).is_none());
-        assert!(Keys::random().open(&value, now(), &tokens()).is_none());
-        assert!(keys.open(&value, now(), &tokens()[..1]).is_none());
-        assert!(keys.open("garbage", now(), &tokens()).is_none());
-    }
-
-    #[test]
-    fn csrf_tokens_differ_per_session_and_are_checked() {
-        let keys = Keys::random();
-        let (_, one) = keys.issue("viewer", Role::Viewer, now());
-        let (_, two) = keys.issue("viewer", Role::Viewer, now());
-        assert_ne!(one.csrf, two.csrf);
-        assert!(one.csrf_matches(&one.csrf));
-        assert!(!one.csrf_matches(&two.csrf));
-        assert!(!one.csrf_matches(""));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod postgres;
 pub mod skip;
 pub mod smtp;
+pub mod webdriver;
 
 pub use config::TestConfig;
 

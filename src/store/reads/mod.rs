@@ -3,6 +3,7 @@
 //! by `rows`. The reads whose SQL differs (NULL ordering, JSON
 //! aggregates, one-pass counts) stay with their backend.
 
+pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod emails;
 pub(crate) mod incidents;

@@ -7,6 +7,7 @@
 //! anonymous `?` parameters, since it looks a named parameter up by a
 //! linear search, which thousands of them make quadratic.
 
+pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod emails;
 pub(crate) mod incidents;

@@ -5,6 +5,7 @@
 //! statements with arrays or JSON functions); the statements, their order
 //! and the conditions between them are here.
 
+pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod emails;
 pub(crate) mod incidents;
