@@ -9,6 +9,7 @@
 
 mod checks;
 pub mod incidents;
+pub mod letters;
 pub mod notices;
 pub mod preview;
 mod queries;

@@ -8,6 +8,7 @@ pub mod data_elements;
 pub mod evidence;
 pub mod health;
 pub mod incidents;
+pub mod letters;
 pub mod metrics;
 pub mod notice_edit;
 pub mod notices;
@@ -56,5 +57,11 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
+        .route("/incidents/{id}/letters", get(letters::letters))
+        .route("/incidents/{id}/letters/mailed", post(letters::mailed))
+        .route(
+            "/incidents/{id}/letters/exception",
+            post(letters::exception),
+        )
         .route("/incidents/{id}/evidence", get(evidence::evidence))
 }

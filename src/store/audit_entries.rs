@@ -112,6 +112,31 @@ pub fn roster_imported(record: &RosterImportRecord) -> NewAudit {
     )
 }
 
+/// Letters mailed or exceptions recorded: the students' ids and the kind,
+/// with an exception's reason (written by staff for the record; the
+/// roster's names stay out of the audit log).
+pub fn student_marks_recorded(
+    incident_id: Uuid,
+    marks: &[crate::domain::coverage::StudentMark],
+    by: &str,
+    now: DateTime<Utc>,
+) -> NewAudit {
+    let details = json!({
+        "students": marks
+            .iter()
+            .map(|m| json!({"student_id": m.student_id, "kind": m.kind.as_str(), "at": m.at, "reason": m.reason}))
+            .collect::<Vec<_>>(),
+    });
+    NewAudit::new(
+        now,
+        by,
+        "student_notice_recorded",
+        Some(incident_id),
+        Some(incident_id.to_string()),
+        details,
+    )
+}
+
 pub fn notice_approved(
     incident_id: Uuid,
     by: &str,

@@ -290,6 +290,21 @@ pub trait Store: Send + Sync + 'static {
         incident_id: Uuid,
     ) -> StoreResult<Option<RosterImportRecord>>;
     async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>>;
+    /// Every affected student's coverage: reached by email, pending, a
+    /// letter needed, a letter mailed or an exception.
+    async fn notice_coverage(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<crate::domain::coverage::CoverageReport>;
+    /// Records letters mailed or exceptions (a student recorded before gets
+    /// the newer record), audited, in one transaction.
+    async fn record_student_marks(
+        &self,
+        incident_id: Uuid,
+        marks: &[crate::domain::coverage::StudentMark],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Stores a draft unless the incident has one.
     async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()>;
     /// Replaces the draft's wording (inserting it if missing); false once approved.

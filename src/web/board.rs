@@ -41,6 +41,9 @@ struct Row {
     clock: String,
     /// Set for a duty the law gives no fixed time: it is due now.
     no_fixed_time: bool,
+    /// For the families' notice: how many affected students no email,
+    /// letter or exception has covered yet.
+    unreached: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +100,34 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
             format::event_label(record.clock.as_str())
         },
         no_fixed_time: record.undated() == crate::domain::Undated::NoFixedTime,
+        unreached: None,
+    }
+}
+
+/// Fills in the unreached students of each open families' notice, reading
+/// each incident's coverage once however many of its rows there are.
+async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWithIncident]) {
+    let engine = &state.settings.engine;
+    let mut seen: std::collections::BTreeMap<uuid::Uuid, Option<usize>> = Default::default();
+    for (row, item) in rows.iter_mut().zip(open) {
+        let record = &item.obligation;
+        if !engine.is_own_work(&record.kind, crate::rules::OwnWork::FamilyNotice) {
+            continue;
+        }
+        if !seen.contains_key(&record.incident_id) {
+            // The board still shows when coverage cannot be read; the
+            // incident page names the problem.
+            let count = match state.cases.coverage(record.incident_id).await {
+                Ok(report) if !report.students.is_empty() => Some(report.uncovered()),
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::warn!(incident_id = %record.incident_id, error = %error, "reading coverage for the board failed");
+                    None
+                }
+            };
+            seen.insert(record.incident_id, count);
+        }
+        row.unreached = seen.get(&record.incident_id).copied().flatten();
     }
 }
 
@@ -139,7 +170,8 @@ pub async fn page(State(state): State<AppState>, user: User) -> Response {
             item.obligation.due_at,
         )
     });
-    let rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
+    let mut rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
+    add_unreached(&state, &mut rows, &open).await;
     let page = BoardPage {
         now: format::local(now, zone),
         overdue: rows.iter().filter(|r| r.status.class == "overdue").count(),

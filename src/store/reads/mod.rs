@@ -4,6 +4,7 @@
 //! aggregates, one-pass counts) stay with their backend.
 
 pub(crate) mod audit;
+pub(crate) mod coverage;
 pub(crate) mod emails;
 pub(crate) mod incidents;
 pub(crate) mod jobs;

@@ -8,6 +8,7 @@
 //! linear search, which thousands of them make quadratic.
 
 pub(crate) mod audit;
+pub(crate) mod coverage;
 pub(crate) mod emails;
 pub(crate) mod incidents;
 pub(crate) mod jobs;

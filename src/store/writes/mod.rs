@@ -6,6 +6,7 @@
 //! and the conditions between them are here.
 
 pub(crate) mod audit;
+pub(crate) mod coverage;
 pub(crate) mod emails;
 pub(crate) mod incidents;
 pub(crate) mod jobs;

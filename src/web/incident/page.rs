@@ -189,6 +189,7 @@ struct IncidentPage {
     event_refused: bool,
     now_input: String,
     deliveries: DeliveryProgress,
+    coverage: super::letters::CoverageSection,
 }
 
 pub(super) fn parse_id(text: &str) -> Option<Uuid> {
@@ -432,6 +433,8 @@ pub(super) async fn render(
         event_refused,
         now_input: format::input_value(now, zone),
         deliveries: deliveries::progress(state, id).await,
+        coverage: super::letters::section(state, id, user.may(crate::auth::Permission::Administer))
+            .await,
     };
     user.page(state, status, "incident.html", "", &page)
 }

@@ -1,0 +1,183 @@
+//! Proof of notice: each affected student's coverage, and recording the
+//! paper letters mailed to families no email reached, or why no notice is
+//! possible. Each record re-judges the families' obligation, which completes
+//! when the last student is covered (`scheduler::jobs::coverage`).
+
+use super::{Context, ServiceError, FUTURE_TOLERANCE};
+use crate::domain::coverage::{Coverage, CoverageReport, MarkKind, StudentMark};
+use crate::domain::FieldError;
+use crate::rules::OwnWork;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Which students a letter was mailed to.
+#[derive(Debug, Clone)]
+pub enum LetterStudents {
+    /// Every student who needs a letter now.
+    All,
+    Listed(Vec<String>),
+}
+
+impl Context {
+    /// Every affected student's coverage; NotFound for an unknown incident.
+    pub async fn coverage(&self, incident_id: Uuid) -> Result<CoverageReport, ServiceError> {
+        if self.store.incident(incident_id).await?.is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(self.store.notice_coverage(incident_id).await?)
+    }
+
+    /// Records letters mailed on `at` and re-judges the families' obligation.
+    pub async fn record_letters_mailed(
+        &self,
+        incident_id: Uuid,
+        students: LetterStudents,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<CoverageReport, ServiceError> {
+        let report = self.coverage(incident_id).await?;
+        let mut errors = Vec::new();
+        if at > self.now() + FUTURE_TOLERANCE {
+            errors.push(FieldError::new("at", "must not be in the future"));
+        }
+        if let Some(started) = self.families_clock_started(incident_id).await? {
+            // A letter dated before the duty began would backdate its completion.
+            if at < started {
+                errors.push(FieldError::new(
+                    "at",
+                    format!(
+                        "must not be before the families' notice clock started ({})",
+                        crate::domain::timestamp::format_in_zone(started, self.settings.timezone)
+                    ),
+                ));
+            }
+        }
+        let ids = match students {
+            LetterStudents::All => {
+                let ids: Vec<String> = report
+                    .students
+                    .iter()
+                    .filter(|s| s.state == Coverage::LetterNeeded)
+                    .map(|s| s.student_id.clone())
+                    .collect();
+                if ids.is_empty() {
+                    errors.push(FieldError::new("all", "no student needs a paper letter"));
+                }
+                ids
+            }
+            LetterStudents::Listed(ids) => {
+                check_students(&report, &ids, &mut errors);
+                ids
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let marks = marks(&ids, MarkKind::LetterMailed, at, None);
+        self.record_marks(incident_id, &marks, by).await
+    }
+
+    /// Records why no notice is possible for these students, now.
+    pub async fn record_exceptions(
+        &self,
+        incident_id: Uuid,
+        students: Vec<String>,
+        reason: String,
+        by: &str,
+    ) -> Result<CoverageReport, ServiceError> {
+        let report = self.coverage(incident_id).await?;
+        let mut errors = Vec::new();
+        check_students(&report, &students, &mut errors);
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let marks = marks(&students, MarkKind::Exception, self.now(), Some(reason));
+        self.record_marks(incident_id, &marks, by).await
+    }
+
+    async fn record_marks(
+        &self,
+        incident_id: Uuid,
+        marks: &[StudentMark],
+        by: &str,
+    ) -> Result<CoverageReport, ServiceError> {
+        let now = self.now();
+        self.store
+            .record_student_marks(incident_id, marks, by, now)
+            .await?;
+        tracing::info!(%incident_id, students = marks.len(), kind = marks[0].kind.as_str(), "student notices recorded");
+        let report = crate::scheduler::jobs::coverage::settle_families(
+            self.store.as_ref(),
+            &self.settings.engine,
+            incident_id,
+            now,
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// When the families' obligation's clock started, if it has.
+    async fn families_clock_started(
+        &self,
+        incident_id: Uuid,
+    ) -> Result<Option<DateTime<Utc>>, ServiceError> {
+        Ok(self
+            .store
+            .incident_obligations(incident_id)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                self.settings
+                    .engine
+                    .is_own_work(&o.kind, OwnWork::FamilyNotice)
+            })
+            .filter_map(|o| o.clock_started_at)
+            .min())
+    }
+}
+
+/// Each listed id must be a student of the roster not reached by email,
+/// named once; the list must not be empty.
+fn check_students(report: &CoverageReport, ids: &[String], errors: &mut Vec<FieldError>) {
+    if ids.is_empty() {
+        errors.push(FieldError::new(
+            "students",
+            "must name at least one student",
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, id) in ids.iter().enumerate() {
+        let field = format!("students[{index}]");
+        if !seen.insert(id.as_str()) {
+            errors.push(FieldError::new(field, "is listed twice"));
+            continue;
+        }
+        match report.student(id) {
+            None => errors.push(FieldError::new(
+                field,
+                "is not a student on this incident's roster",
+            )),
+            Some(student) if student.state == Coverage::Reached => errors.push(FieldError::new(
+                field,
+                "was reached by email; nothing needs recording",
+            )),
+            Some(_) => {}
+        }
+    }
+}
+
+fn marks(
+    ids: &[String],
+    kind: MarkKind,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> Vec<StudentMark> {
+    ids.iter()
+        .map(|id| StudentMark {
+            student_id: id.clone(),
+            kind,
+            at,
+            reason: reason.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,39 @@
+//! Reading an incident's per-student coverage: the roster, the messages'
+//! outcomes and the recorded letters and exceptions, judged by
+//! `domain::coverage::assess`.
+
+use crate::domain::coverage::{self, CoverageReport, UnreachableStudent};
+use crate::store::read::Reader;
+use crate::store::rows;
+use crate::store::statements::{coverage as sql, roster as roster_sql};
+use crate::store::StoreResult;
+use uuid::Uuid;
+
+pub(crate) async fn report<S: Reader>(store: &S, incident_id: Uuid) -> StoreResult<CoverageReport> {
+    let messages = store
+        .fetch_all(&sql::guardian_messages(incident_id))
+        .await?
+        .iter()
+        .map(rows::guardian_message)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let unreachable = store
+        .fetch_all(&roster_sql::unreachable(incident_id))
+        .await?
+        .iter()
+        .map(rows::unreachable_student)
+        .map(|pair| {
+            pair.map(|(student_id, name)| UnreachableStudent {
+                student_id,
+                name,
+                guardian_names: Vec::new(),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let marks = store
+        .fetch_all(&sql::marks(incident_id))
+        .await?
+        .iter()
+        .map(rows::student_mark)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(coverage::assess(&messages, &unreachable, &marks))
+}

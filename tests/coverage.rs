@@ -1,0 +1,226 @@
+//! Proof of notice, student by student, on a real SMTP server: the
+//! families' obligation completes only when every affected student is
+//! reached by email, sent a paper letter or excepted, at the time the last
+//! one was, and it is late if that is after its due time.
+
+mod common;
+
+use common::smtp::{Received, SmtpServer};
+use common::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const FAMILIES: &str = "board_notifies_families";
+
+fn plain_roster() -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/data/roster/plain-small.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the shared small roster is readable")
+}
+
+/// Due (Connecticut, two business days after the board's notice) on
+/// 2026-04-22 at 23:59:59 local.
+fn incident() -> Value {
+    json!({
+        "title": "Gradebook vendor breach",
+        "contractor": "Vendor Inc.",
+        "discovered_at": "2026-04-19T09:00:00-04:00",
+        "board_notified_at": "2026-04-20T08:00:00-04:00",
+        "data_elements": ["student_name", "grades"]
+    })
+}
+
+fn config(smtp: &SmtpServer) -> TestConfig {
+    TestConfig::new()
+        .smtp(&smtp.url())
+        .max_connections(4)
+        .no_escalation()
+}
+
+fn kind(message: &Received) -> Option<String> {
+    message.header("X-Breachd-Kind")
+}
+
+/// Files the incident, imports `roster`, approves the notice; the id.
+async fn start_fan_out(app: &TestApp, roster: String) -> String {
+    let filed = app.file(&incident()).await;
+    let id = filed["id"].as_str().expect("an incident id").to_owned();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{id}/roster")))
+        .bearer_auth(ADMIN)
+        .header("content-type", "text/csv")
+        .body(roster)
+        .send()
+        .await
+        .expect("the roster upload answers");
+    assert_eq!(response.status(), 200);
+    let (status, approval) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/notice/approve"),
+            ADMIN,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{approval}");
+    id
+}
+
+/// The families' obligation once `done` says so, within 30 s.
+async fn families_when(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, incident) = app.get(&format!("/api/v1/incidents/{id}"), VIEWER).await;
+        let families = obligation(&incident, FAMILIES).clone();
+        if done(&families) {
+            return families;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the families' obligation never got there: {families}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_student_reached_completes_the_families_obligation_when_the_last_was() {
+    let smtp = SmtpServer::start();
+    let app = spawn_app_with("2026-04-21T12:00:00-04:00", &config(&smtp)).await;
+    let id = start_fan_out(&app, plain_roster()).await;
+    let families = families_when(&app, &id, |o| o["status"] != "open").await;
+    assert_eq!(families["status"], "done", "{families}");
+    assert_eq!(families["completed_at"], "2026-04-21T12:00:00-04:00");
+    let (status, letters) = app
+        .get(&format!("/api/v1/incidents/{id}/letters"), VIEWER)
+        .await;
+    assert_eq!(status, 200, "{letters}");
+    assert_eq!(letters["students"], json!([]));
+    assert_eq!(letters["summary"]["students"], 40);
+    assert_eq!(letters["summary"]["reached"], 40);
+    assert_eq!(letters["summary"]["unreached"], 0);
+}
+
+#[tokio::test]
+async fn a_refused_family_keeps_the_obligation_open_until_its_letter_is_mailed() {
+    let smtp = SmtpServer::start();
+    let app = spawn_app_with("2026-04-21T12:00:00-04:00", &config(&smtp)).await;
+    let mut roster = plain_roster();
+    roster.push_str("stu0000099,Kid99 Fam99,Parent99 Fam99,reject-parent99@families.example,en\n");
+    roster.push_str("stu0000098,Kid98 Fam98,Parent98 Fam98,,en\n");
+    let id = start_fan_out(&app, roster).await;
+
+    // The privacy officer's failure report is planned after the fan-out
+    // judged coverage: by then the obligation must still be open.
+    smtp.wait_for("the failure report", |messages| {
+        messages
+            .iter()
+            .any(|m| kind(m).as_deref() == Some("delivery-failure"))
+    })
+    .await;
+    let families = families_when(&app, &id, |_| true).await;
+    assert_eq!(families["status"], "open", "{families}");
+    let (_, letters) = app
+        .get(&format!("/api/v1/incidents/{id}/letters"), VIEWER)
+        .await;
+    let needing: Vec<(&str, &str)> = letters["students"]
+        .as_array()
+        .expect("a list of students")
+        .iter()
+        .map(|s| {
+            (
+                s["student_id"].as_str().unwrap_or_default(),
+                s["reason"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        needing,
+        [
+            ("stu0000098", "no_reachable_guardian"),
+            ("stu0000099", "every_message_failed"),
+        ],
+        "{letters}"
+    );
+    assert_eq!(
+        letters["students"][1]["guardians"],
+        json!(["Parent99 Fam99"])
+    );
+    assert_eq!(letters["summary"]["reached"], 40);
+    assert_eq!(letters["summary"]["unreached"], 2);
+
+    // Bad records are refused naming the field, and store nothing.
+    let mailed = format!("/api/v1/incidents/{id}/letters/mailed");
+    let (status, _) = app.post(&mailed, VIEWER, &json!({"all": true})).await;
+    assert_eq!(status, 403);
+    let (status, problem) = app
+        .post(
+            &mailed,
+            ADMIN,
+            &json!({"students": ["stu0000099", "nobody", "stu0000000"], "at": "2026-04-21T11:30:00-04:00"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("the bad fields")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["students[1]", "students[2]"], "{problem}");
+    let (status, problem) = app
+        .post(
+            &mailed,
+            ADMIN,
+            &json!({"students": ["stu0000099"], "at": "2026-04-30T13:00:00-04:00"}),
+        )
+        .await;
+    assert_eq!(status, 422, "a letter mailed in the future: {problem}");
+    let (_, unchanged) = app
+        .get(&format!("/api/v1/incidents/{id}/letters"), VIEWER)
+        .await;
+    assert_eq!(unchanged["summary"]["unreached"], 2, "{unchanged}");
+
+    // One family has no address at all: an exception, with its reason.
+    let (status, letters) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/letters/exception"),
+            ADMIN,
+            &json!({"students": ["stu0000098"], "reason": "The family has left the district; no address is known."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{letters}");
+    assert_eq!(letters["summary"]["exception"], 1);
+    assert_eq!(
+        families_when(&app, &id, |_| true).await["status"],
+        "open",
+        "one student is still unreached"
+    );
+
+    // The letter goes out after the due time: the obligation is late, at
+    // the letter's date.
+    app.clock.set(at("2026-04-23T10:00:00-04:00"));
+    let (status, letters) = app
+        .post(
+            &mailed,
+            ADMIN,
+            &json!({"all": true, "at": "2026-04-23T09:30:00-04:00"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{letters}");
+    assert_eq!(letters["students"], json!([]));
+    assert_eq!(letters["recorded"][1]["student_id"], "stu0000099");
+    assert_eq!(letters["recorded"][1]["coverage"], "letter_mailed");
+    assert_eq!(
+        letters["summary"]["completed_at"],
+        "2026-04-23T09:30:00-04:00"
+    );
+    let families = families_when(&app, &id, |o| {
+        o["status"] != "open" && o["status"] != "overdue"
+    })
+    .await;
+    assert_eq!(families["status"], "late", "{families}");
+    assert_eq!(families["completed_at"], "2026-04-23T09:30:00-04:00");
+}
