@@ -352,7 +352,10 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
     let (_, letters) = app
         .get(&format!("/api/v1/incidents/{id}/letters"), VIEWER)
         .await;
-    assert_eq!(letters["students"][0]["student_id"], "stu0000099", "{letters}");
+    assert_eq!(
+        letters["students"][0]["student_id"], "stu0000099",
+        "{letters}"
+    );
     assert_eq!(letters["students"].as_array().map(Vec::len), Some(1));
     let (status, _) = app
         .post(

@@ -112,9 +112,9 @@ pub fn roster_imported(record: &RosterImportRecord) -> NewAudit {
     )
 }
 
-/// Letters mailed or exceptions recorded: the students' ids and the kind,
-/// with an exception's reason (written by staff for the record; the
-/// roster's names stay out of the audit log).
+/// Letters mailed or exceptions recorded: the kind, how many students and
+/// the date, never the students' ids or the exception's free text (which
+/// may name a family); those stay in `student_notice_marks`, the evidence.
 pub fn student_marks_recorded(
     incident_id: Uuid,
     marks: &[crate::domain::coverage::StudentMark],
@@ -122,10 +122,9 @@ pub fn student_marks_recorded(
     now: DateTime<Utc>,
 ) -> NewAudit {
     let details = json!({
-        "students": marks
-            .iter()
-            .map(|m| json!({"student_id": m.student_id, "kind": m.kind.as_str(), "at": m.at, "reason": m.reason}))
-            .collect::<Vec<_>>(),
+        "kind": marks.first().map(|m| m.kind.as_str()),
+        "students": marks.len(),
+        "at": marks.first().map(|m| m.at),
     });
     NewAudit::new(
         now,

@@ -25,7 +25,7 @@ pub(crate) fn marks(incident_id: Uuid) -> Statement<'static> {
     .bind(incident_id)
 }
 
-/// Records letters or exceptions; a student already recorded gets the
+/// Records letters or exceptions (all of one kind); a student already recorded gets the
 /// newer record (an administrator correcting a date or a reason).
 pub(crate) fn upsert_marks<'a>(
     incident: &'a str,
