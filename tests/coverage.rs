@@ -224,3 +224,89 @@ async fn a_refused_family_keeps_the_obligation_open_until_its_letter_is_mailed()
     assert_eq!(families["status"], "late", "{families}");
     assert_eq!(families["completed_at"], "2026-04-23T09:30:00-04:00");
 }
+
+/// Prints the letters with headless Chromium and counts the PDF's pages.
+#[tokio::test]
+async fn the_paper_letters_print_one_per_page() {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    if !std::path::Path::new(CHROMIUM).exists() || which("pdfinfo").is_none() {
+        common::skip::skipped(
+            "the_paper_letters_print_one_per_page",
+            "chromium or pdfinfo is not installed: apt-get install chromium poppler-utils",
+        );
+        return;
+    }
+    let smtp = SmtpServer::start();
+    let app = spawn_app_with("2026-04-21T12:00:00-04:00", &config(&smtp)).await;
+    let mut roster = plain_roster();
+    roster.push_str("stu0000099,Kid99 Fam99,Parent99 Fam99,reject-parent99@families.example,es\n");
+    roster.push_str("stu0000098,Kid98 Fam98,Parent98 Fam98,,en\n");
+    roster.push_str("stu0000097,Kid97 Fam97,Parent97 Fam97,not-an-address,en\n");
+    let id = start_fan_out(&app, roster).await;
+    smtp.wait_for("the failure report", |messages| {
+        messages
+            .iter()
+            .any(|m| kind(m).as_deref() == Some("delivery-failure"))
+    })
+    .await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/incidents/{id}/letters?format=html")))
+        .bearer_auth(VIEWER)
+        .send()
+        .await
+        .expect("the letters answer");
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("the letters' text");
+    assert!(html.contains("@page"), "{html}");
+    assert!(html.contains("Parent99 Fam99"), "{html}");
+    assert!(html.contains("Kid98 Fam98"), "{html}");
+    assert!(
+        html.contains(r#"lang="es""#) && html.contains("Aviso"),
+        "the Spanish-speaking family's letter is in Spanish: {html}"
+    );
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let page = dir.path().join("letters.html");
+    let pdf = dir.path().join("letters.pdf");
+    std::fs::write(&page, &html).expect("the letters are written");
+    let args = vec![
+        "--headless".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--no-pdf-header-footer".to_owned(),
+        format!("--user-data-dir={}", dir.path().join("profile").display()),
+        format!("--print-to-pdf={}", pdf.display()),
+        format!("file://{}", page.display()),
+    ];
+    let printed = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(CHROMIUM).args(&args).output()
+    });
+    let printed = tokio::time::timeout(Duration::from_secs(90), printed)
+        .await
+        .expect("chromium prints within 90 s")
+        .expect("the printing task ends")
+        .expect("chromium runs");
+    assert!(
+        pdf.exists(),
+        "chromium printed nothing: {}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .expect("pdfinfo runs");
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages = info
+        .lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .map(|n| n.trim().parse::<u32>().expect("a page count"));
+    assert_eq!(pages, Some(3), "one page per letter: {info}");
+}
+
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.exists())
+    })
+}

@@ -181,3 +181,85 @@ fn marks(
         })
         .collect()
 }
+
+/// One paper letter: the family notice addressed to a student's guardians,
+/// in their language.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PrintedLetter {
+    pub student_name: String,
+    /// "Maria Ruiz and Juan Ruiz", or "Parent or guardian of Ana Ruiz"
+    /// when the roster named nobody with an address.
+    pub salutation: String,
+    /// The language's primary tag, for the page's `lang`.
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Context {
+    /// The letters for every student needing one, rendered from the same
+    /// context and templates as the emails (`fanout::context`), so that a
+    /// letter says what the email would have.
+    pub async fn printable_letters(
+        &self,
+        templates: &crate::email::templates::Templates,
+        incident_id: Uuid,
+    ) -> Result<Vec<PrintedLetter>, ServiceError> {
+        use crate::email::templates::primary_language;
+        use crate::rules::element_words::FALLBACK_LANGUAGE;
+        let report = self.coverage(incident_id).await?;
+        let incident = self
+            .store
+            .incident(incident_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let notice = match self.store.notice(incident_id).await? {
+            Some(notice) => notice,
+            None => super::notices::draft(&incident, &self.settings, self.now()),
+        };
+        let context = crate::scheduler::jobs::fanout::context::notice_context(
+            &self.settings,
+            &incident,
+            &notice,
+        );
+        let shared = minijinja::Value::from_serialize(&context);
+        let mut letters = Vec::new();
+        for student in report
+            .students
+            .iter()
+            .filter(|s| s.state == Coverage::LetterNeeded)
+        {
+            let template = templates.family_notice_for(student.language.as_deref());
+            let language = student
+                .language
+                .as_deref()
+                .and_then(primary_language)
+                .filter(|tag| !context["by_language"][tag.as_str()].is_null())
+                .unwrap_or_else(|| FALLBACK_LANGUAGE.to_owned());
+            let salutation = if student.guardian_names.is_empty() {
+                format!("Parent or guardian of {}", student.name)
+            } else {
+                student.guardian_names.join(" and ")
+            };
+            let in_language =
+                minijinja::Value::from_serialize(&context["by_language"][language.as_str()]);
+            let letter_context = minijinja::context! {
+                guardian => salutation,
+                children => [student.name.as_str()],
+                // The last map that has a key gives its value, as in the fan-out.
+                ..minijinja::value::merge_maps([shared.clone(), in_language])
+            };
+            let rendered = templates
+                .render(&template, letter_context)
+                .map_err(|error| ServiceError::Invalid(vec![FieldError::new(template, error)]))?;
+            letters.push(PrintedLetter {
+                student_name: student.name.clone(),
+                salutation,
+                language,
+                subject: rendered.subject,
+                body: rendered.body,
+            });
+        }
+        Ok(letters)
+    }
+}

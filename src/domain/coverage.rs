@@ -127,6 +127,9 @@ pub enum MessageOutcome {
 #[derive(Debug, Clone)]
 pub struct GuardianMessage {
     pub guardian_name: String,
+    /// The guardian's language as the roster gave it (a paper letter is
+    /// written in it).
+    pub language: Option<String>,
     pub children: Vec<(String, String)>,
     pub outcome: MessageOutcome,
 }
@@ -145,6 +148,8 @@ pub struct StudentCoverage {
     pub student_id: String,
     pub name: String,
     pub guardian_names: Vec<String>,
+    /// The first language a guardian of the student was given.
+    pub language: Option<String>,
     pub state: Coverage,
     /// When the student became covered (the first accepted message, the
     /// letter's date, the exception's recording).
@@ -205,6 +210,7 @@ pub fn assess(
     struct Tally {
         name: String,
         guardians: Vec<String>,
+        language: Option<String>,
         first_accepted: Option<DateTime<Utc>>,
         pending: bool,
         emailable: bool,
@@ -215,6 +221,9 @@ pub fn assess(
             let tally = students.entry(student_id).or_default();
             tally.name.clone_from(name);
             tally.guardians.push(message.guardian_name.clone());
+            if tally.language.is_none() {
+                tally.language.clone_from(&message.language);
+            }
             tally.emailable = true;
             match message.outcome {
                 MessageOutcome::Accepted(at) => {
@@ -258,6 +267,7 @@ pub fn assess(
                 student_id: student_id.to_owned(),
                 name: tally.name,
                 guardian_names: tally.guardians,
+                language: tally.language,
                 state,
                 covered_at,
                 letter_reason,
@@ -282,6 +292,7 @@ mod tests {
     fn message(guardian: &str, children: &[&str], outcome: MessageOutcome) -> GuardianMessage {
         GuardianMessage {
             guardian_name: guardian.into(),
+            language: None,
             children: children
                 .iter()
                 .map(|c| ((*c).to_owned(), format!("Kid {c}")))

@@ -4,16 +4,25 @@
 
 use super::auth::{Admin, Caller, Permission};
 use super::body::JsonBody;
-use super::params::parse_id;
+use super::params::{parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::letters::LetterStudents;
 use crate::domain::incident::{reject_unknown_fields, required_text, timestamp_field};
 use crate::domain::{FieldError, Timestamp};
+use crate::email::templates::Templates;
 use crate::views;
 use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::{Map, Value};
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LettersQuery {
+    /// `json` (the default) or `html`: print-ready letters, one per page.
+    format: Option<String>,
+}
 
 #[utoipa::path(
     get,
@@ -21,25 +30,56 @@ use serde_json::{Map, Value};
     tag = "notices",
     operation_id = "get_letters",
     summary = "The students needing a paper letter, those covered by one or by an exception, and the coverage counts (every role)",
-    params(("id" = uuid::Uuid, Path, description = "The incident's id")),
+    description = "`format=html` answers print-ready letters, one per page, in each family's language under \
+        the district's letterhead.",
+    params(("id" = uuid::Uuid, Path, description = "The incident's id"), LettersQuery),
     responses(
         (status = 200, description = "The letters", body = views::Letters),
         (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `format`, or a notice template that fails to render (named)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn letters(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<views::Letters>, Problem> {
+    Params(query): Params<LettersQuery>,
+) -> Result<Response, Problem> {
     caller.require(Permission::Read)?;
     let id = parse_id(&id, "incident")?;
-    let report = state
-        .cases
-        .coverage(id)
-        .await
-        .map_err(|error| Problem::from_service(error, "incident"))?;
-    Ok(Json(views::letters(&report, state.settings.timezone)))
+    match query.format.as_deref() {
+        None | Some("json") => {
+            let report = state
+                .cases
+                .coverage(id)
+                .await
+                .map_err(|error| Problem::from_service(error, "incident"))?;
+            Ok(Json(views::letters(&report, state.settings.timezone)).into_response())
+        }
+        Some("html") => {
+            // Loaded per request: letters are printed rarely, and this reads
+            // the district's template overrides as the fan-out does.
+            let templates =
+                Templates::load(state.settings.email.templates.as_deref()).map_err(|error| {
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        "loading the notice templates failed"
+                    );
+                    Problem::internal()
+                })?;
+            let letters = state
+                .cases
+                .printable_letters(&templates, id)
+                .await
+                .map_err(|error| Problem::from_service(error, "incident"))?;
+            let html = super::letters_html::render(&state.settings, &letters).map_err(|error| {
+                tracing::error!(error = %error, "rendering the paper letters failed");
+                Problem::internal()
+            })?;
+            Ok(Html(html).into_response())
+        }
+        Some(_) => Err(Problem::field("format", "must be json or html")),
+    }
 }
 
 /// Paper letters mailed: to the students listed, or to every student who

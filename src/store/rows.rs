@@ -347,6 +347,7 @@ pub(crate) fn guardian_message(
     };
     Ok(crate::domain::coverage::GuardianMessage {
         guardian_name: row.read("name")?,
+        language: row.read("language")?,
         children: children
             .into_iter()
             .map(|child| (child.student_id, child.name))

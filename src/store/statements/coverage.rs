@@ -10,7 +10,7 @@ use uuid::Uuid;
 /// so the join walks the deliveries index.
 pub(crate) fn guardian_messages(incident_id: Uuid) -> Statement<'static> {
     Statement::new(
-        "SELECT r.name, r.children, e.status, e.sent_at
+        "SELECT r.name, r.language, r.children, e.status, e.sent_at
          FROM notice_recipients r
          LEFT JOIN emails e ON e.incident_id = r.incident_id AND e.kind = 'family-notice' AND e.recipient = r.email
          WHERE r.incident_id = $1",
