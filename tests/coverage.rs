@@ -310,3 +310,61 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
             .find(|path| path.exists())
     })
 }
+
+/// The incident page lists the students needing a letter to administrators
+/// (not to viewers), the board counts them, and the page's form records a
+/// letter that completes the duty.
+#[tokio::test]
+async fn the_incident_page_lists_unreached_students_and_records_a_letter() {
+    use common::pages::{get_page, sign_in};
+    let smtp = SmtpServer::start();
+    let app = spawn_app_with("2026-04-21T12:00:00-04:00", &config(&smtp)).await;
+    let mut roster = plain_roster();
+    roster.push_str("stu0000099,Kid99 Fam99,Parent99 Fam99,reject-parent99@families.example,en\n");
+    let id = start_fan_out(&app, roster).await;
+    smtp.wait_for("the failure report", |messages| {
+        messages
+            .iter()
+            .any(|m| kind(m).as_deref() == Some("delivery-failure"))
+    })
+    .await;
+    let admin = sign_in(&app, ADMIN).await;
+    let (status, page) = get_page(&app, &admin, &format!("/incidents/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Kid99 Fam99"), "{page}");
+    assert!(page.contains("every email to the family failed"), "{page}");
+    assert!(
+        page.contains("1</strong> student is not yet reached"),
+        "{page}"
+    );
+    let (_, board) = get_page(&app, &admin, "/").await;
+    assert!(board.contains("1 student not yet reached"), "{board}");
+    let viewer = sign_in(&app, VIEWER).await;
+    let (_, page_for_viewer) = get_page(&app, &viewer, &format!("/incidents/{id}")).await;
+    assert!(
+        !page_for_viewer.contains("Kid99"),
+        "names are for administrators"
+    );
+    let (status, letters) = get_page(&app, &admin, &format!("/incidents/{id}/letters")).await;
+    assert_eq!(status, 200);
+    assert!(letters.contains("Parent99 Fam99"), "{letters}");
+
+    let response = common::pages::client()
+        .post(app.url(&format!("/incidents/{id}/letters/mailed")))
+        .header(reqwest::header::COOKIE, &admin.cookie)
+        .form(&[
+            ("csrf", admin.csrf.as_str()),
+            ("student", "stu0000099"),
+            ("at", "2026-04-21T11:45"),
+        ])
+        .send()
+        .await
+        .expect("the form answers");
+    assert_eq!(response.status(), 303);
+    let families = families_when(&app, &id, |o| o["status"] != "open").await;
+    assert_eq!(families["status"], "done", "{families}");
+    assert_eq!(
+        families["completed_at"], "2026-04-21T12:00:00-04:00",
+        "the last student covered was reached by email at 12:00"
+    );
+}

@@ -9,7 +9,7 @@ pub mod evidence;
 pub mod health;
 pub mod incidents;
 pub mod letters;
-mod letters_html;
+pub(crate) mod letters_html;
 pub mod metrics;
 pub mod notice_edit;
 pub mod notices;

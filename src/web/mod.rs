@@ -20,6 +20,7 @@
 //! | `POST /incidents/{id}/events` | reporter | record a clock event |
 //! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
+//! | `GET /incidents/{id}/letters` | admin | the print-ready paper letters |
 //! | `POST /incidents/{id}/letters/mailed`, `.../letters/exception` | admin | record paper letters mailed, or why no notice is possible |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
@@ -158,6 +159,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}", get(incident::page))
         .route("/incidents/{id}/events", post(incident::record_event))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
+        .route("/incidents/{id}/letters", get(incident::letters_print))
         .route(
             "/incidents/{id}/letters/mailed",
             post(incident::letters_mailed),

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::web::format;
 use crate::web::{Fields, User};
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Serialize;
 use uuid::Uuid;
@@ -214,5 +214,30 @@ fn field_words(field: &str) -> String {
             Some(n) => format!("Ticked student {}", n + 1),
             None => other.to_owned(),
         },
+    }
+}
+
+/// `GET /incidents/{id}/letters`: the print-ready letters, as the API's
+/// `?format=html` gives them, for a signed-in reader (names are personal
+/// data, so administrators only, as on the incident page).
+pub async fn print(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
+    if let Err(refused) = user.require(&state, Permission::Administer) {
+        return refused.into();
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return super::page::not_found(&user, &state, "incident");
+    };
+    let templates =
+        match crate::email::templates::Templates::load(state.settings.email.templates.as_deref()) {
+            Ok(templates) => templates,
+            Err(error) => return user.internal(&state, error),
+        };
+    match state.cases.printable_letters(&templates, id).await {
+        Ok(letters) => match crate::http::letters_html::render(&state.settings, &letters) {
+            Ok(html) => axum::response::Html(html).into_response(),
+            Err(error) => user.internal(&state, error),
+        },
+        Err(ServiceError::NotFound) => super::page::not_found(&user, &state, "incident"),
+        Err(error) => user.internal(&state, error),
     }
 }

@@ -6,5 +6,7 @@ mod letters;
 mod page;
 
 pub use actions::{approve, complete, record_event, waive};
-pub use letters::{exception as letters_exception, mailed as letters_mailed};
+pub use letters::{
+    exception as letters_exception, mailed as letters_mailed, print as letters_print,
+};
 pub use page::page;
