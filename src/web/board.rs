@@ -114,7 +114,7 @@ async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWit
         if !engine.is_own_work(&record.kind, crate::rules::OwnWork::FamilyNotice) {
             continue;
         }
-        if !seen.contains_key(&record.incident_id) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = seen.entry(record.incident_id) {
             // The board still shows when coverage cannot be read; the
             // incident page names the problem.
             let count = match state.cases.coverage(record.incident_id).await {
@@ -125,7 +125,7 @@ async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWit
                     None
                 }
             };
-            seen.insert(record.incident_id, count);
+            entry.insert(count);
         }
         row.unreached = seen.get(&record.incident_id).copied().flatten();
     }
