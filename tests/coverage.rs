@@ -223,6 +223,51 @@ async fn a_refused_family_keeps_the_obligation_open_until_its_letter_is_mailed()
     .await;
     assert_eq!(families["status"], "late", "{families}");
     assert_eq!(families["completed_at"], "2026-04-23T09:30:00-04:00");
+
+    // The evidence carries the proof, student by student.
+    let (status, evidence) = app
+        .get(&format!("/api/v1/incidents/{id}/evidence"), ADMIN)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        evidence["coverage"]["summary"]["letter_mailed"], 1,
+        "{evidence}"
+    );
+    let bytes = app
+        .client
+        .get(app.url(&format!("/api/v1/incidents/{id}/evidence?format=zip")))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("the evidence answers")
+        .bytes()
+        .await
+        .expect("the zip's bytes");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name(name).expect("the file is in the zip"),
+            &mut text,
+        )
+        .expect("UTF-8 CSV");
+        text
+    };
+    let students = read("students.csv");
+    assert_eq!(students.lines().count(), 43, "a header and 42 students");
+    assert!(
+        students.contains(
+            "stu0000099,Kid99 Fam99,letter_mailed,2026-04-23T09:30:00-04:00,every_message_failed"
+        ),
+        "{students}"
+    );
+    assert_eq!(
+        read("letters-mailed.csv"),
+        "student_id,student_name,mailed_at\nstu0000099,Kid99 Fam99,2026-04-23T09:30:00-04:00\n"
+    );
+    assert!(
+        read("exceptions.csv").contains("The family has left the district; no address is known.")
+    );
 }
 
 /// Prints the letters with headless Chromium and counts the PDF's pages.
