@@ -1784,6 +1784,10 @@ async fn student_coverage_follows_deliveries_and_records(store: Arc<dyn Store>) 
         imported_by: "admin".into(),
     };
     assert!(store.replace_roster(&import, &mut pages).await.unwrap());
+    let other = incident("no roster", now);
+    file(&store, &other, &[], &[]).await;
+    let with_roster = store.incidents_with_roster().await.unwrap();
+    assert!(with_roster.contains(&record.id) && !with_roster.contains(&other.id));
     let states = |report: &breachd::domain::coverage::CoverageReport| {
         report
             .students

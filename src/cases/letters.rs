@@ -27,6 +27,24 @@ impl Context {
         Ok(self.store.notice_coverage(incident_id).await?)
     }
 
+    /// How many students are not yet reached, for each of `incidents` that
+    /// has a roster: one query for which have one, then each one's coverage
+    /// (the board lists many incidents, few with a roster).
+    pub async fn unreached_by_incident(
+        &self,
+        incidents: Vec<Uuid>,
+    ) -> Result<std::collections::BTreeMap<Uuid, usize>, ServiceError> {
+        let with_roster = self.store.incidents_with_roster().await?;
+        let mut counts = std::collections::BTreeMap::new();
+        for id in incidents {
+            if with_roster.contains(&id) && !counts.contains_key(&id) {
+                let report = self.store.notice_coverage(id).await?;
+                counts.insert(id, report.uncovered());
+            }
+        }
+        Ok(counts)
+    }
+
     /// Records letters mailed on `at` and re-judges the families' obligation.
     pub async fn record_letters_mailed(
         &self,

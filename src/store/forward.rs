@@ -235,6 +235,10 @@ macro_rules! store_impl {
         $crate::store::reads::coverage::report(self, incident_id).await
     }
 
+    async fn incidents_with_roster(&self) -> StoreResult<std::collections::BTreeSet<Uuid>> {
+        $crate::store::reads::coverage::incidents_with_roster(self).await
+    }
+
     async fn record_student_marks(
         &self,
         incident_id: Uuid,

@@ -296,6 +296,9 @@ pub trait Store: Send + Sync + 'static {
         &self,
         incident_id: Uuid,
     ) -> StoreResult<crate::domain::coverage::CoverageReport>;
+    /// The incidents that have a roster import (one query, for the board and
+    /// the digest).
+    async fn incidents_with_roster(&self) -> StoreResult<std::collections::BTreeSet<Uuid>>;
     /// Records letters mailed or exceptions (a student recorded before gets
     /// the newer record), audited, in one transaction.
     async fn record_student_marks(

@@ -367,3 +367,7 @@ pub(crate) fn student_mark(
         reason: row.read("reason")?,
     })
 }
+
+pub(crate) fn incident_with_roster(row: &impl Columns) -> StoreResult<Uuid> {
+    uuid(row, "incident_id")
+}

@@ -105,29 +105,30 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
 }
 
 /// Fills in the unreached students of each open families' notice, reading
-/// each incident's coverage once however many of its rows there are.
+/// which incidents have a roster once and each such incident's coverage once.
 async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWithIncident]) {
     let engine = &state.settings.engine;
-    let mut seen: std::collections::BTreeMap<uuid::Uuid, Option<usize>> = Default::default();
+    let families = |item: &ObligationWithIncident| {
+        engine.is_own_work(&item.obligation.kind, crate::rules::OwnWork::FamilyNotice)
+    };
+    let incidents: Vec<uuid::Uuid> = open
+        .iter()
+        .filter(|item| families(item))
+        .map(|item| item.obligation.incident_id)
+        .collect();
+    // The board still shows when coverage cannot be read; the incident page
+    // names the problem.
+    let counts = match state.cases.unreached_by_incident(incidents).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            tracing::warn!(error = %error, "reading coverage for the board failed");
+            return;
+        }
+    };
     for (row, item) in rows.iter_mut().zip(open) {
-        let record = &item.obligation;
-        if !engine.is_own_work(&record.kind, crate::rules::OwnWork::FamilyNotice) {
-            continue;
+        if families(item) {
+            row.unreached = counts.get(&item.obligation.incident_id).copied();
         }
-        if let std::collections::btree_map::Entry::Vacant(entry) = seen.entry(record.incident_id) {
-            // The board still shows when coverage cannot be read; the
-            // incident page names the problem.
-            let count = match state.cases.coverage(record.incident_id).await {
-                Ok(report) if !report.students.is_empty() => Some(report.uncovered()),
-                Ok(_) => None,
-                Err(error) => {
-                    tracing::warn!(incident_id = %record.incident_id, error = %error, "reading coverage for the board failed");
-                    None
-                }
-            };
-            entry.insert(count);
-        }
-        row.unreached = seen.get(&record.incident_id).copied().flatten();
     }
 }
 

@@ -9,6 +9,17 @@ use crate::store::statements::{coverage as sql, roster as roster_sql};
 use crate::store::StoreResult;
 use uuid::Uuid;
 
+pub(crate) async fn incidents_with_roster<S: Reader>(
+    store: &S,
+) -> StoreResult<std::collections::BTreeSet<Uuid>> {
+    store
+        .fetch_all(&sql::incidents_with_roster())
+        .await?
+        .iter()
+        .map(rows::incident_with_roster)
+        .collect()
+}
+
 pub(crate) async fn report<S: Reader>(store: &S, incident_id: Uuid) -> StoreResult<CoverageReport> {
     let messages = store
         .fetch_all(&sql::guardian_messages(incident_id))

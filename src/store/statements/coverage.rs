@@ -18,6 +18,12 @@ pub(crate) fn guardian_messages(incident_id: Uuid) -> Statement<'static> {
     .bind(incident_id)
 }
 
+/// The incidents that have a roster: only they have coverage to count (the
+/// board and the digest ask once, not once per incident).
+pub(crate) fn incidents_with_roster() -> Statement<'static> {
+    Statement::new("SELECT DISTINCT incident_id FROM roster_imports")
+}
+
 pub(crate) fn marks(incident_id: Uuid) -> Statement<'static> {
     Statement::new(
         "SELECT student_id, kind, at, reason FROM student_notice_marks WHERE incident_id = $1 ORDER BY student_id",
