@@ -283,10 +283,23 @@ async fn the_paper_letters_print_one_per_page() {
     }
     let smtp = SmtpServer::start();
     let app = spawn_app_with("2026-04-21T12:00:00-04:00", &config(&smtp)).await;
-    let mut roster = plain_roster();
-    roster.push_str("stu0000099,Kid99 Fam99,Parent99 Fam99,reject-parent99@families.example,es\n");
-    roster.push_str("stu0000098,Kid98 Fam98,Parent98 Fam98,,en\n");
-    roster.push_str("stu0000097,Kid97 Fam97,Parent97 Fam97,not-an-address,en\n");
+    // The plain CSV with the optional address columns: one family has an
+    // address, the others leave them empty.
+    let mut roster: String = plain_roster()
+        .lines()
+        .enumerate()
+        .map(|(index, line)| {
+            let extra = if index == 0 {
+                ",address_line1,address_line2,city,state,postal_code"
+            } else {
+                ",,,,,"
+            };
+            format!("{line}{extra}\n")
+        })
+        .collect();
+    roster.push_str("stu0000099,Kid99 Fam99,Parent99 Fam99,reject-parent99@families.example,es,12 Elm Street,Apt 3,Hartford,CT,06103\n");
+    roster.push_str("stu0000098,Kid98 Fam98,Parent98 Fam98,,en,,,,,\n");
+    roster.push_str("stu0000097,Kid97 Fam97,Parent97 Fam97,not-an-address,en,,,,,\n");
     let id = start_fan_out(&app, roster).await;
     smtp.wait_for("the failure report", |messages| {
         messages
@@ -294,6 +307,19 @@ async fn the_paper_letters_print_one_per_page() {
             .any(|m| kind(m).as_deref() == Some("delivery-failure"))
     })
     .await;
+    let (_, letters) = app
+        .get(&format!("/api/v1/incidents/{id}/letters"), VIEWER)
+        .await;
+    let with_address = letters["students"]
+        .as_array()
+        .expect("the students needing a letter")
+        .iter()
+        .find(|s| s["student_id"] == "stu0000099")
+        .expect("the refused family's student");
+    assert_eq!(
+        with_address["address"],
+        json!({"line1": "12 Elm Street", "line2": "Apt 3", "city": "Hartford", "state": "CT", "postal_code": "06103"})
+    );
     let response = app
         .client
         .get(app.url(&format!("/api/v1/incidents/{id}/letters?format=html")))
@@ -306,6 +332,14 @@ async fn the_paper_letters_print_one_per_page() {
     assert!(html.contains("@page"), "{html}");
     assert!(html.contains("Parent99 Fam99"), "{html}");
     assert!(html.contains("Kid98 Fam98"), "{html}");
+    assert!(
+        html.contains("Parent99 Fam99<br>12 Elm Street<br>Apt 3<br>Hartford, CT 06103"),
+        "{html}"
+    );
+    assert!(
+        html.contains("The roster gave no mailing address"),
+        "{html}"
+    );
     assert!(
         html.contains(r#"lang="es""#) && html.contains("Aviso"),
         "the Spanish-speaking family's letter is in Spanish: {html}"

@@ -13,3 +13,13 @@ CREATE TABLE student_notice_marks (
     recorded_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (incident_id, student_id)
 );
+
+-- Personal data: a student's mailing address from the plain CSV roster,
+-- JSON {line1, line2, city, state, postal_code}, for paper letters only;
+-- replaced with the roster.
+CREATE TABLE student_addresses (
+    incident_id  TEXT COLLATE "C" NOT NULL REFERENCES incidents (id),
+    student_id   TEXT COLLATE "C" NOT NULL,
+    address      TEXT NOT NULL,
+    PRIMARY KEY (incident_id, student_id)
+);

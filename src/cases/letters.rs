@@ -208,6 +208,8 @@ pub struct PrintedLetter {
     /// "Maria Ruiz and Juan Ruiz", or "Parent or guardian of Ana Ruiz"
     /// when the roster named nobody with an address.
     pub salutation: String,
+    /// The envelope's lines after the name, when the roster gave an address.
+    pub address: Vec<String>,
     /// The language's primary tag, for the page's `lang`.
     pub language: String,
     pub subject: String,
@@ -273,6 +275,11 @@ impl Context {
             letters.push(PrintedLetter {
                 student_name: student.name.clone(),
                 salutation,
+                address: student
+                    .address
+                    .as_ref()
+                    .map(|a| a.lines())
+                    .unwrap_or_default(),
                 language,
                 subject: rendered.subject,
                 body: rendered.body,

@@ -142,6 +142,34 @@ pub struct UnreachableStudent {
     pub guardian_names: Vec<String>,
 }
 
+/// A family's mailing address from the plain CSV roster (a OneRoster
+/// bundle carries none).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MailingAddress {
+    pub line1: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+}
+
+impl MailingAddress {
+    /// The address as it goes on an envelope, line by line.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.line1.clone()];
+        lines.extend(self.line2.clone());
+        let place = format!("{}, {} {}", self.city, self.state, self.postal_code);
+        lines.push(
+            place
+                .trim_matches(|c: char| c == ',' || c == ' ')
+                .to_owned(),
+        );
+        lines.retain(|line| !line.is_empty());
+        lines
+    }
+}
+
 /// One student's coverage.
 #[derive(Debug, Clone)]
 pub struct StudentCoverage {
@@ -150,6 +178,8 @@ pub struct StudentCoverage {
     pub guardian_names: Vec<String>,
     /// The first language a guardian of the student was given.
     pub language: Option<String>,
+    /// Where a paper letter goes, when the roster gave it.
+    pub address: Option<MailingAddress>,
     pub state: Coverage,
     /// When the student became covered (the first accepted message, the
     /// letter's date, the exception's recording).
@@ -268,6 +298,7 @@ pub fn assess(
                 name: tally.name,
                 guardian_names: tally.guardians,
                 language: tally.language,
+                address: None,
                 state,
                 covered_at,
                 letter_reason,

@@ -32,7 +32,5 @@ pub fn render(settings: &Settings, letters: &[PrintedLetter]) -> Result<String, 
             district => settings.district_name,
             contact => settings.notice.contact,
             letters => letters,
-            // No roster carries mailing addresses yet: each letter says so.
-            addresses => false,
         })
 }

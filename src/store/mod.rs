@@ -83,6 +83,13 @@ pub trait RosterPages: Send {
     async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>>;
     /// The next page of (student id, name) with no reachable guardian.
     async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>>;
+    /// The next page of (student id, mailing address); empty when done (a
+    /// roster without addresses has none).
+    async fn next_addresses(
+        &mut self,
+    ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
+        Ok(Vec::new())
+    }
 }
 
 /// Records attempts on a connection held for the purpose (see

@@ -371,3 +371,9 @@ pub(crate) fn student_mark(
 pub(crate) fn incident_with_roster(row: &impl Columns) -> StoreResult<Uuid> {
     uuid(row, "incident_id")
 }
+
+pub(crate) fn student_address(
+    row: &impl Columns,
+) -> StoreResult<(String, crate::domain::coverage::MailingAddress)> {
+    Ok((row.read("student_id")?, json(row, "address")?))
+}

@@ -15,6 +15,10 @@ pub struct LetterStudent {
     /// The guardians' names the roster gave with an email address (a
     /// guardian listed without a usable address is not kept).
     pub guardians: Vec<String>,
+    /// The mailing address, when the plain CSV roster gave one (a OneRoster
+    /// bundle carries none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<crate::domain::coverage::MailingAddress>,
     /// `no_reachable_guardian` (the roster gave no usable email address) or
     /// `every_message_failed` (every email to the family failed for good).
     pub reason: &'static str,
@@ -79,6 +83,7 @@ pub fn letter_student(student: &StudentCoverage) -> LetterStudent {
         student_id: student.student_id.clone(),
         student_name: student.name.clone(),
         guardians: student.guardian_names.clone(),
+        address: student.address.clone(),
         reason: student.letter_reason.map_or("", |r| r.as_str()),
     }
 }

@@ -46,5 +46,17 @@ pub(crate) async fn report<S: Reader>(store: &S, incident_id: Uuid) -> StoreResu
         .iter()
         .map(rows::student_mark)
         .collect::<StoreResult<Vec<_>>>()?;
-    Ok(coverage::assess(&messages, &unreachable, &marks))
+    let mut report = coverage::assess(&messages, &unreachable, &marks);
+    let addresses: std::collections::BTreeMap<String, coverage::MailingAddress> = store
+        .fetch_all(&sql::addresses(incident_id))
+        .await?
+        .iter()
+        .map(rows::student_address)
+        .collect::<StoreResult<_>>()?;
+    if !addresses.is_empty() {
+        for student in &mut report.students {
+            student.address = addresses.get(&student.student_id).cloned();
+        }
+    }
+    Ok(report)
 }

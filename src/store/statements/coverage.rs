@@ -24,6 +24,11 @@ pub(crate) fn incidents_with_roster() -> Statement<'static> {
     Statement::new("SELECT DISTINCT incident_id FROM roster_imports")
 }
 
+pub(crate) fn addresses(incident_id: Uuid) -> Statement<'static> {
+    Statement::new("SELECT student_id, address FROM student_addresses WHERE incident_id = $1")
+        .bind(incident_id)
+}
+
 pub(crate) fn marks(incident_id: Uuid) -> Statement<'static> {
     Statement::new(
         "SELECT student_id, kind, at, reason FROM student_notice_marks WHERE incident_id = $1 ORDER BY student_id",
