@@ -8,8 +8,11 @@
 //! never calls back.
 
 mod checks;
+pub mod evidence;
 pub mod incidents;
 pub mod letters;
+pub mod lifecycle;
+pub mod notice_wording;
 pub mod notices;
 pub mod preview;
 mod queries;

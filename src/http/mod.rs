@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod closing;
 pub mod data_elements;
 pub mod evidence;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod letters;
 pub(crate) mod letters_html;
 pub mod metrics;
 pub mod notice_edit;
+pub mod notice_preview;
 pub mod notices;
 pub mod obligations;
 pub mod openapi;
@@ -19,7 +21,9 @@ pub mod params;
 pub mod problem;
 pub mod rules;
 pub mod security;
+pub mod serve;
 mod strict_json;
+pub mod timeout;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +61,16 @@ pub fn api_routes() -> Router<AppState> {
             get(notices::notice).put(notice_edit::edit_notice),
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
+        .route("/incidents/{id}/withdraw", post(closing::withdraw))
+        .route("/incidents/{id}/merge", post(closing::merge))
+        .route(
+            "/incidents/{id}/notice/preview",
+            get(notice_preview::preview),
+        )
+        .route(
+            "/incidents/{id}/notice/test",
+            post(notice_preview::send_test),
+        )
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
         .route("/incidents/{id}/letters", get(letters::letters))
         .route("/incidents/{id}/letters/mailed", post(letters::mailed))

@@ -345,6 +345,16 @@ macro_rules! store_impl {
     async fn append_audit(&self, entry: &NewAudit) -> StoreResult<()> {
         $crate::store::writes::audit::append_alone(self, entry).await
     }
+
+    async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
+        $crate::store::reads::audit::head(self).await
+    }
+
+    async fn verify_audit(
+        &self,
+    ) -> StoreResult<Result<$crate::audit::Checked, $crate::audit::Broken>> {
+        $crate::store::reads::audit::verify(self, &self.seal).await
+    }
         }
     };
 }
