@@ -142,10 +142,15 @@ mod tests {
     fn renders_the_subject_and_body() {
         let templates = Templates::load(None).unwrap();
         let rendered = templates
-            .render("delivery-failure.txt", json!({"district": "D", "failures": [{"kind": "reminder", "recipient": "a@b.org", "reply": "550 no"}]}))
+            .render("delivery-failure.txt", json!({"district": "D", "incident_title": "I",
+                    "failures": [{"what": "a reminder", "recipient": "a@b.org", "reply": "550 no"}]}))
             .unwrap();
         assert_eq!(rendered.subject, "breachd could not deliver 1 message");
-        assert!(rendered.body.contains("550 no"));
+        assert_eq!(
+            rendered.body,
+            "Some messages breachd sent for D failed permanently and will not\nbe retried. Please follow up.\n\n\
+             Incident: I\n\n- a reminder to a@b.org\n  Server reply: 550 no\n"
+        );
     }
 
     #[test]

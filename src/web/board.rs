@@ -18,8 +18,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-/// More rows than any district will have open; past it the board says so.
-const BOARD_LIMIT: i64 = 5000;
+/// Rows per page: a phone shows a page quickly, and a thousand open duties
+/// are five pages, not one 700 KiB page.
+const PAGE_ROWS: i64 = 200;
 const PENDING_LIMIT: i64 = 500;
 
 #[derive(Serialize)]
@@ -50,10 +51,19 @@ struct Row {
 struct BoardPage {
     now: LocalTime,
     rows: Vec<Row>,
-    overdue: usize,
+    overdue: i64,
     soon: usize,
-    truncated: bool,
+    /// Open and overdue in all, on every page.
+    open_total: i64,
+    /// 1-based; `pages` in all.
+    page: i64,
+    pages: i64,
     pending: Vec<Row>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BoardQuery {
+    page: Option<String>,
 }
 
 /// The source whose due time is the operative one (the earliest), or the
@@ -132,52 +142,81 @@ async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWit
     }
 }
 
-pub async fn page(State(state): State<AppState>, user: User) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Query(query): axum::extract::Query<BoardQuery>,
+) -> Response {
     let now = state.cases.now();
     let zone = state.settings.timezone;
-    let filter = |statuses: Vec<ObligationStatus>, limit: i64| ObligationFilter {
+    let filter = |statuses: Vec<ObligationStatus>, limit: i64, offset: i64| ObligationFilter {
         statuses,
         due_before: None,
         incident_id: None,
         now,
         limit,
-        offset: 0,
+        offset,
     };
+    let counts = match state.cases.obligation_counts().await {
+        Ok(counts) => counts,
+        Err(error) => return user.internal(&state, error),
+    };
+    let count = |status: ObligationStatus| {
+        counts
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, n)| *n)
+            .sum::<i64>()
+    };
+    let overdue = count(ObligationStatus::Overdue);
+    let open_total = overdue + count(ObligationStatus::Open);
+    let pages = ((open_total + PAGE_ROWS - 1) / PAGE_ROWS).max(1);
+    // A page past the last shows the last.
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
     let open = state
         .cases
         .obligations(&filter(
             vec![ObligationStatus::Open, ObligationStatus::Overdue],
-            BOARD_LIMIT + 1,
+            PAGE_ROWS,
+            (page - 1) * PAGE_ROWS,
         ))
+        .await;
+    let soon = state
+        .cases
+        .obligations(&ObligationFilter {
+            due_before: Some(now + format::SOON),
+            ..filter(vec![ObligationStatus::Open], PAGE_ROWS * 25, 0)
+        })
         .await;
     let pending = state
         .cases
         .obligations(&filter(
             vec![ObligationStatus::Pending, ObligationStatus::OnHold],
             PENDING_LIMIT,
+            0,
         ))
         .await;
-    let (mut open, pending) = match (open, pending) {
-        (Ok(open), Ok(pending)) => (open, pending),
-        (Err(error), _) | (_, Err(error)) => return user.internal(&state, error),
+    let (open, soon, pending) = match (open, soon, pending) {
+        (Ok(open), Ok(soon), Ok(pending)) => (open, soon, pending),
+        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
+            return user.internal(&state, error)
+        }
     };
-    let truncated = open.len() as i64 > BOARD_LIMIT;
-    open.truncate(BOARD_LIMIT as usize);
-    // The store answers soonest first, which already puts overdue first;
-    // sorting again keeps the promise even if that order ever changes.
-    open.sort_by_key(|item| {
-        (
-            item.obligation.status(now) != ObligationStatus::Overdue,
-            item.obligation.due_at,
-        )
-    });
+    // The store answers overdue first, then soonest due, across pages.
     let mut rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
     add_unreached(&state, &mut rows, &open).await;
     let page = BoardPage {
         now: format::local(now, zone),
-        overdue: rows.iter().filter(|r| r.status.class == "overdue").count(),
-        soon: rows.iter().filter(|r| r.status.class == "soon").count(),
-        truncated,
+        overdue,
+        soon: soon.len(),
+        open_total,
+        page,
+        pages,
         rows,
         pending: pending.iter().map(|item| row(item, now, zone)).collect(),
     };

@@ -14,9 +14,40 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_lowercase))
         .collect();
+    // People read this: the kind of message in words, the incident by its
+    // title and page, never raw ids.
+    let incident = match job.incident_id {
+        Some(id) => worker.store.incident(id).await?,
+        None => None,
+    };
+    let failures: Vec<serde_json::Value> = job.payload["failures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|failure| {
+            json!({
+                "what": match failure["kind"].as_str() {
+                    Some(crate::email::message::KIND_REMINDER) => "a reminder",
+                    Some(crate::email::message::KIND_DIGEST) => "the daily digest",
+                    Some(crate::email::message::KIND_FAMILY_NOTICE) => "the notice to a family",
+                    _ => "a message",
+                },
+                "recipient": failure["recipient"],
+                "reply": failure["reply"],
+            })
+        })
+        .collect();
     let context = json!({
         "district": worker.settings.district_name,
-        "failures": job.payload["failures"],
+        "failures": failures,
+        "incident_title": incident.as_ref().map(|i| i.title.clone()),
+        "incident_url": incident.as_ref().and_then(|i| {
+            worker
+                .settings
+                .public_url
+                .as_ref()
+                .map(|base| format!("{base}/incidents/{}", i.id))
+        }),
     });
     let rendered = worker
         .templates
