@@ -14,6 +14,7 @@
 
 mod common;
 
+use breachd::domain::coverage::{Coverage, LetterReason, MarkKind, StudentMark};
 use breachd::domain::incident::ReportedFacts;
 use breachd::domain::{ClockEvent, DelayRequest, ObligationStatus, Party};
 use breachd::rules::Classification;
@@ -97,6 +98,7 @@ conformance!(
     roster_approval_fan_out_and_deliveries,
     fan_out_chunks_are_claimed_apart_from_other_jobs,
     published_notices_newest_first,
+    student_coverage_follows_deliveries_and_records,
 );
 
 // ---------------------------------------------------------------- data
@@ -1755,6 +1757,159 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         )
         .await,
         ["eve@example.org", "fay@example.org"]
+    );
+}
+
+async fn student_coverage_follows_deliveries_and_records(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let record = incident("coverage", now);
+    file(&store, &record, &[], &[]).await;
+    let mut pages = Pages {
+        recipients: vec![vec![
+            guardian("a@example.org", &["s1"]),
+            guardian("b@example.org", &["s2"]),
+            guardian("c@example.org", &["s1"]),
+        ]],
+        unreachable: vec![vec![("s3".into(), "Lee".into())]],
+    };
+    let import = RosterImportRecord {
+        id: Uuid::now_v7(),
+        incident_id: record.id,
+        format: "csv".into(),
+        students: 3,
+        recipients: 3,
+        unreachable: 1,
+        rejected_rows: 0,
+        imported_at: now,
+        imported_by: "admin".into(),
+    };
+    assert!(store.replace_roster(&import, &mut pages).await.unwrap());
+    let other = incident("no roster", now);
+    file(&store, &other, &[], &[]).await;
+    let with_roster = store.incidents_with_roster().await.unwrap();
+    assert!(with_roster.contains(&record.id) && !with_roster.contains(&other.id));
+    let states = |report: &breachd::domain::coverage::CoverageReport| {
+        report
+            .students
+            .iter()
+            .map(|s| (s.student_id.clone(), s.state))
+            .collect::<Vec<_>>()
+    };
+    let before = store.notice_coverage(record.id).await.unwrap();
+    assert_eq!(
+        states(&before),
+        [
+            ("s1".to_owned(), Coverage::Pending),
+            ("s2".to_owned(), Coverage::Pending),
+            ("s3".to_owned(), Coverage::LetterNeeded),
+        ],
+        "before approval nothing is sent"
+    );
+    store
+        .ensure_notice_draft(&draft(record.id, now))
+        .await
+        .unwrap();
+    store
+        .approve_notice(record.id, "admin", now, 10, "example.org")
+        .await
+        .unwrap();
+    let due = store
+        .family_deliveries_due(record.id, 0, now, None, 10)
+        .await
+        .unwrap();
+    let sent_at = now + Duration::minutes(5);
+    let attempts: Vec<Attempt> = due
+        .iter()
+        .map(|d| Attempt {
+            email_id: d.email.id,
+            at: sent_at,
+            // a and c are guardians of s1: one failure and one success
+            // reach s1; b is s2's only guardian.
+            outcome: if d.email.recipient == "c@example.org" {
+                EmailStatus::Sent
+            } else {
+                EmailStatus::Failed
+            },
+            reply: Some("550 no such user".into()),
+            next_attempt_at: None,
+            worker: "w1".into(),
+        })
+        .collect();
+    store.record_attempts(&attempts).await.unwrap();
+    let after = store.notice_coverage(record.id).await.unwrap();
+    assert_eq!(
+        states(&after),
+        [
+            ("s1".to_owned(), Coverage::Reached),
+            ("s2".to_owned(), Coverage::LetterNeeded),
+            ("s3".to_owned(), Coverage::LetterNeeded),
+        ]
+    );
+    assert_eq!(after.students[0].covered_at, Some(sent_at));
+    assert_eq!(
+        after.students[1].letter_reason,
+        Some(LetterReason::EveryMessageFailed)
+    );
+    assert_eq!(
+        after.students[2].letter_reason,
+        Some(LetterReason::NoReachableGuardian)
+    );
+    assert_eq!(after.completed_at(), None);
+
+    let mailed = |student: &str, at| StudentMark {
+        student_id: student.into(),
+        kind: MarkKind::LetterMailed,
+        at,
+        reason: None,
+    };
+    store
+        .record_student_marks(
+            record.id,
+            &[
+                mailed("s2", now + Duration::days(1)),
+                StudentMark {
+                    student_id: "s3".into(),
+                    kind: MarkKind::Exception,
+                    at: now + Duration::hours(3),
+                    reason: Some("no address known".into()),
+                },
+            ],
+            "admin",
+            now + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    // Recorded again with a corrected date: the newer record wins.
+    store
+        .record_student_marks(
+            record.id,
+            &[mailed("s2", now + Duration::hours(20))],
+            "admin",
+            now + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let covered = store.notice_coverage(record.id).await.unwrap();
+    assert_eq!(
+        states(&covered),
+        [
+            ("s1".to_owned(), Coverage::Reached),
+            ("s2".to_owned(), Coverage::LetterMailed),
+            ("s3".to_owned(), Coverage::Exception),
+        ]
+    );
+    assert_eq!(
+        covered.students[2].exception_reason.as_deref(),
+        Some("no address known")
+    );
+    assert_eq!(covered.completed_at(), Some(now + Duration::hours(20)));
+    let audited = store.incident_audit(record.id).await.unwrap();
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|e| e.action == "student_notice_recorded")
+            .count(),
+        2
     );
 }
 

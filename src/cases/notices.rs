@@ -91,6 +91,8 @@ struct Pages<'a> {
     after_student: Option<String>,
     recipients_done: bool,
     unreachable_done: bool,
+    after_address: Option<String>,
+    addresses_done: bool,
 }
 
 const PAGE: u32 = 5_000;
@@ -136,6 +138,21 @@ impl RosterPages for Pages<'_> {
         self.unreachable_done = page.len() < PAGE as usize;
         self.after_student = page.last().map(|s| s.student_id.clone());
         Ok(page.into_iter().map(|s| (s.student_id, s.name)).collect())
+    }
+
+    async fn next_addresses(
+        &mut self,
+    ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
+        if self.addresses_done {
+            return Ok(Vec::new());
+        }
+        let page = self
+            .staged
+            .addresses(self.after_address.as_deref(), PAGE)
+            .await?;
+        self.addresses_done = page.len() < PAGE as usize;
+        self.after_address = page.last().map(|(id, _)| id.clone());
+        Ok(page)
     }
 }
 
@@ -194,6 +211,8 @@ pub async fn import_roster(
         after_student: None,
         recipients_done: false,
         unreachable_done: false,
+        after_address: None,
+        addresses_done: false,
     };
     let replaced = store.replace_roster(&record, &mut pages).await?;
     drop(pages);

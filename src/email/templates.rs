@@ -172,6 +172,18 @@ mod tests {
             "{}",
             listed.body
         );
+        let mut unreached = row.clone();
+        unreached["unreached"] = json!(3);
+        let mut with_count = context(0);
+        with_count["rows"] = json!([unreached]);
+        let counted = templates.render("digest.txt", with_count).unwrap();
+        assert!(
+            counted.body.ends_with(
+                "  T\n  Students not yet reached: 3 (the incident page lists them)\n  Incident: I\n  Why: c\n"
+            ),
+            "{}",
+            counted.body
+        );
         let capped = templates.render("digest.txt", context(2500)).unwrap();
         assert!(
             capped.body.contains("and 2500 more not listed here"),

@@ -1,13 +1,15 @@
 //! `GET /api/v1/incidents/{id}/evidence` (admin): everything a board needs
 //! to prove compliance for one incident, as one JSON document, or with
-//! `?format=zip` as a zip holding that document and a copy of the website
-//! notice. The audit chain is verified as part of the export.
+//! `?format=zip` as a zip holding that document, a copy of the website
+//! notice and the per-student proof of notice as CSV files. The audit chain
+//! is verified as part of the export.
 
 use super::auth::Admin;
 use super::params::{parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::{evidence, ServiceError};
+use crate::domain::coverage::{Coverage, CoverageReport};
 use crate::site::PublicNotice;
 use crate::views;
 use axum::extract::{Path, State};
@@ -59,12 +61,19 @@ pub async fn evidence(
         Some("html") => (false, true),
         Some(_) => return Err(Problem::field("format", "must be json, zip or html")),
     };
-    let document = evidence::document(&state.cases, id)
+    let mut document = evidence::document(&state.cases, id)
         .await
         .map_err(|error| match error {
             ServiceError::NotFound => Problem::not_found("incident"),
             other => other.into(),
         })?;
+    let zone = state.settings.timezone;
+    let coverage = state
+        .cases
+        .coverage(id)
+        .await
+        .map_err(|error| Problem::from_service(error, "incident"))?;
+    document.coverage = (!coverage.students.is_empty()).then(|| views::letters(&coverage, zone));
     if html {
         let page = views::evidence_html::render(&document).map_err(|error| {
             tracing::error!(
@@ -85,16 +94,17 @@ pub async fn evidence(
             .join(format!("{}.html", PublicNotice::slug_for(id))),
     )
     .ok();
-    let bytes = tokio::task::spawn_blocking(move || archive(&document, page.as_deref()))
-        .await
-        .map_err(|_| Problem::internal())?
-        .map_err(|error| {
-            tracing::error!(
-                error = format!("{error:#}"),
-                "writing the evidence zip failed"
-            );
-            Problem::internal()
-        })?;
+    let bytes =
+        tokio::task::spawn_blocking(move || archive(&document, page.as_deref(), &coverage, zone))
+            .await
+            .map_err(|_| Problem::internal())?
+            .map_err(|error| {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "writing the evidence zip failed"
+                );
+                Problem::internal()
+            })?;
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -108,14 +118,78 @@ pub async fn evidence(
     Ok(response)
 }
 
-fn archive(document: &views::Evidence, notice_page: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
+fn archive(
+    document: &views::Evidence,
+    notice_page: Option<&[u8]>,
+    coverage: &CoverageReport,
+    zone: chrono_tz::Tz,
+) -> anyhow::Result<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     writer.start_file("evidence.json", options)?;
     writer.write_all(serde_json::to_string_pretty(document)?.as_bytes())?;
+    if !coverage.students.is_empty() {
+        for (name, bytes) in coverage_csv(coverage, zone)? {
+            writer.start_file(name, options)?;
+            writer.write_all(&bytes)?;
+        }
+    }
     if let Some(page) = notice_page {
         writer.start_file("website-notice.html", options)?;
         writer.write_all(page)?;
     }
     Ok(writer.finish()?.into_inner())
+}
+
+/// The per-student proof as CSV, for a spreadsheet: every student's
+/// coverage, the letters mailed, the exceptions with their reasons.
+fn coverage_csv(
+    coverage: &CoverageReport,
+    zone: chrono_tz::Tz,
+) -> anyhow::Result<[(&'static str, Vec<u8>); 3]> {
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| crate::domain::timestamp::format_in_zone(at, zone))
+            .unwrap_or_default()
+    };
+    let mut students = csv::Writer::from_writer(Vec::new());
+    students.write_record([
+        "student_id",
+        "student_name",
+        "coverage",
+        "covered_at",
+        "letter_reason",
+    ])?;
+    let mut mailed = csv::Writer::from_writer(Vec::new());
+    mailed.write_record(["student_id", "student_name", "mailed_at"])?;
+    let mut exceptions = csv::Writer::from_writer(Vec::new());
+    exceptions.write_record(["student_id", "student_name", "recorded_at", "reason"])?;
+    for student in &coverage.students {
+        let covered_at = when(student.covered_at);
+        students.write_record([
+            student.student_id.as_str(),
+            student.name.as_str(),
+            student.state.as_str(),
+            covered_at.as_str(),
+            student.letter_reason.map_or("", |r| r.as_str()),
+        ])?;
+        match student.state {
+            Coverage::LetterMailed => mailed.write_record([
+                student.student_id.as_str(),
+                student.name.as_str(),
+                covered_at.as_str(),
+            ])?,
+            Coverage::Exception => exceptions.write_record([
+                student.student_id.as_str(),
+                student.name.as_str(),
+                covered_at.as_str(),
+                student.exception_reason.as_deref().unwrap_or_default(),
+            ])?,
+            _ => {}
+        }
+    }
+    Ok([
+        ("students.csv", students.into_inner()?),
+        ("letters-mailed.csv", mailed.into_inner()?),
+        ("exceptions.csv", exceptions.into_inner()?),
+    ])
 }

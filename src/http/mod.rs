@@ -9,6 +9,8 @@ pub mod data_elements;
 pub mod evidence;
 pub mod health;
 pub mod incidents;
+pub mod letters;
+pub(crate) mod letters_html;
 pub mod metrics;
 pub mod notice_edit;
 pub mod notice_preview;
@@ -70,5 +72,11 @@ pub fn api_routes() -> Router<AppState> {
             post(notice_preview::send_test),
         )
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
+        .route("/incidents/{id}/letters", get(letters::letters))
+        .route("/incidents/{id}/letters/mailed", post(letters::mailed))
+        .route(
+            "/incidents/{id}/letters/exception",
+            post(letters::exception),
+        )
         .route("/incidents/{id}/evidence", get(evidence::evidence))
 }

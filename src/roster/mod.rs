@@ -319,6 +319,21 @@ impl StagedRoster {
         self.staging.unreachable(after.unwrap_or(""), limit).await
     }
 
+    /// Students' mailing addresses (plain CSV only), ordered by student id,
+    /// strictly after `after` (keyset), at most `limit`.
+    pub async fn addresses(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
+        self.staging
+            .addresses(after.unwrap_or(""), limit)
+            .await?
+            .into_iter()
+            .map(|(id, json)| Ok((id, serde_json::from_str(&json)?)))
+            .collect()
+    }
+
     /// Closes the scratch database and deletes it. Dropping does the same,
     /// without waiting for the connection to close.
     pub async fn close(self) {

@@ -126,6 +126,8 @@ pub(super) enum Record {
         student_id: String,
         student_name: String,
         guardian: Option<PlainGuardian>,
+        /// For a paper letter, when the row gave one.
+        address: Option<crate::domain::coverage::MailingAddress>,
     },
     /// A OneRoster `users.csv` row.
     User(User),

@@ -1,11 +1,13 @@
 //! The plain CSV of docs/api.md: a header naming `student_id`,
 //! `student_name`, `guardian_name`, `guardian_email` and optionally
-//! `language` (any order, extra columns ignored), then one row per (student,
+//! `language` and the mailing address (`address_line1`, `address_line2`,
+//! `city`, `state`, `postal_code`) (any order, extra columns ignored), then one row per (student,
 //! guardian) pair. It exists for districts whose SIS cannot export OneRoster,
 //! so it is forgiving about layout but strict about what a notice needs.
 
 use super::parse::{self, EmailState, PlainGuardian, Record, Sink, Source};
 use super::RosterRejected;
+use crate::domain::coverage::MailingAddress;
 use std::path::Path;
 
 /// Columns without which a row cannot become a notice.
@@ -15,8 +17,17 @@ const REQUIRED: [&str; 4] = [
     "guardian_name",
     "guardian_email",
 ];
-/// `language` only picks a template variant; English is the fallback.
-const OPTIONAL: [&str; 1] = ["language"];
+/// `language` only picks a template variant; English is the fallback. The
+/// address columns give a paper letter's address (a student's first row
+/// with an address wins).
+const OPTIONAL: [&str; 6] = [
+    "language",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+];
 
 /// Streams the file at `path` into `sink`; rejections are reported under
 /// `name`.
@@ -39,6 +50,13 @@ pub(super) fn parse(path: &Path, name: &str, sink: &mut Sink) -> Result<(), Rost
         columns.required[3],
     ];
     let language = columns.optional[0];
+    let address_columns = [
+        columns.optional[1],
+        columns.optional[2],
+        columns.optional[3],
+        columns.optional[4],
+        columns.optional[5],
+    ];
 
     parse::rows(&mut rdr, &source, sink, |row, line, sink| {
         let id = parse::field(row, student_id);
@@ -68,11 +86,22 @@ pub(super) fn parse(path: &Path, name: &str, sink: &mut Sink) -> Result<(), Rost
                 None
             }
         };
+        let [line1, line2, city, state, postal_code] =
+            address_columns.map(|column| parse::optional_field(row, column).map(str::to_owned));
+        // An address needs its first line; the rest may be missing.
+        let address = line1.map(|line1| MailingAddress {
+            line1,
+            line2,
+            city: city.unwrap_or_default(),
+            state: state.unwrap_or_default(),
+            postal_code: postal_code.unwrap_or_default(),
+        });
         sink.push(Record::Pair {
             line,
             student_id: id.to_owned(),
             student_name: name.to_owned(),
             guardian,
+            address,
         })
     })
 }

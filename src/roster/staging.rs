@@ -36,6 +36,7 @@ CREATE TABLE ou_user (
 CREATE TABLE ou_role (user_id TEXT NOT NULL, role TEXT NOT NULL, user_line INTEGER);
 CREATE TABLE ou_agent (user_id TEXT NOT NULL, agent_id TEXT NOT NULL, user_line INTEGER NOT NULL);
 CREATE TABLE student (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE student_address (id TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE guardian (
     id TEXT PRIMARY KEY, email TEXT, email_key TEXT, name TEXT NOT NULL,
     language TEXT, line INTEGER NOT NULL, email_state INTEGER NOT NULL
@@ -166,6 +167,7 @@ impl Staging {
     /// Stores one batch from the parser in one transaction.
     pub async fn insert(&self, batch: Vec<Record>) -> anyhow::Result<()> {
         let mut students: Vec<(&str, &str)> = Vec::new();
+        let mut addresses: Vec<(&str, String)> = Vec::new();
         let mut guardians: Vec<GuardianRow<'_>> = Vec::new();
         let mut links: Vec<(&str, &str, Option<i64>)> = Vec::new();
         let mut users: Vec<UserRow<'_>> = Vec::new();
@@ -178,8 +180,12 @@ impl Staging {
                     student_id,
                     student_name,
                     guardian,
+                    address,
                 } => {
                     students.push((student_id, student_name));
+                    if let Some(address) = address {
+                        addresses.push((student_id, serde_json::to_string(address)?));
+                    }
                     if let Some(g) = guardian {
                         guardians.push(GuardianRow {
                             id: &g.key,
@@ -230,6 +236,15 @@ impl Staging {
             &students,
             |b, (id, name)| {
                 b.push_bind(*id).push_bind(*name);
+            },
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO student_address (id, address) ",
+            &addresses,
+            |b, (id, address)| {
+                b.push_bind(*id).push_bind(address.as_str());
             },
         )
         .await?;
@@ -442,6 +457,24 @@ impl Staging {
                     name: row.try_get("name")?,
                 })
             })
+            .collect()
+    }
+
+    /// Students' mailing addresses (JSON), ordered by student id, strictly
+    /// after `after`, at most `limit`.
+    pub async fn addresses(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT id, address FROM student_address WHERE id > ? ORDER BY id LIMIT ?")
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("address")?)))
             .collect()
     }
 

@@ -112,6 +112,30 @@ pub fn roster_imported(record: &RosterImportRecord) -> NewAudit {
     )
 }
 
+/// Letters mailed or exceptions recorded: the kind, how many students and
+/// the date, never the students' ids or the exception's free text (which
+/// may name a family); those stay in `student_notice_marks`, the evidence.
+pub fn student_marks_recorded(
+    incident_id: Uuid,
+    marks: &[crate::domain::coverage::StudentMark],
+    by: &str,
+    now: DateTime<Utc>,
+) -> NewAudit {
+    let details = json!({
+        "kind": marks.first().map(|m| m.kind.as_str()),
+        "students": marks.len(),
+        "at": marks.first().map(|m| m.at),
+    });
+    NewAudit::new(
+        now,
+        by,
+        "student_notice_recorded",
+        Some(incident_id),
+        Some(incident_id.to_string()),
+        details,
+    )
+}
+
 pub fn notice_approved(
     incident_id: Uuid,
     by: &str,

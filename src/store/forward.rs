@@ -228,6 +228,27 @@ macro_rules! store_impl {
         $crate::store::reads::roster::unreachable(self, incident_id).await
     }
 
+    async fn notice_coverage(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<$crate::domain::coverage::CoverageReport> {
+        $crate::store::reads::coverage::report(self, incident_id).await
+    }
+
+    async fn incidents_with_roster(&self) -> StoreResult<std::collections::BTreeSet<Uuid>> {
+        $crate::store::reads::coverage::incidents_with_roster(self).await
+    }
+
+    async fn record_student_marks(
+        &self,
+        incident_id: Uuid,
+        marks: &[$crate::domain::coverage::StudentMark],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        $crate::store::writes::coverage::record_marks(self, incident_id, marks, by, now).await
+    }
+
     async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()> {
         $crate::store::writes::notices::ensure_draft(self, draft).await
     }

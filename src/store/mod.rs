@@ -85,6 +85,13 @@ pub trait RosterPages: Send {
     async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>>;
     /// The next page of (student id, name) with no reachable guardian.
     async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>>;
+    /// The next page of (student id, mailing address); empty when done (a
+    /// roster without addresses has none).
+    async fn next_addresses(
+        &mut self,
+    ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
+        Ok(Vec::new())
+    }
 }
 
 /// Records attempts on a connection held for the purpose (see
@@ -292,6 +299,24 @@ pub trait Store: Send + Sync + 'static {
         incident_id: Uuid,
     ) -> StoreResult<Option<RosterImportRecord>>;
     async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>>;
+    /// Every affected student's coverage: reached by email, pending, a
+    /// letter needed, a letter mailed or an exception.
+    async fn notice_coverage(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<crate::domain::coverage::CoverageReport>;
+    /// The incidents that have a roster import (one query, for the board and
+    /// the digest).
+    async fn incidents_with_roster(&self) -> StoreResult<std::collections::BTreeSet<Uuid>>;
+    /// Records letters mailed or exceptions (a student recorded before gets
+    /// the newer record), audited, in one transaction.
+    async fn record_student_marks(
+        &self,
+        incident_id: Uuid,
+        marks: &[crate::domain::coverage::StudentMark],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Stores a draft unless the incident has one.
     async fn ensure_notice_draft(&self, draft: &NoticeRecord) -> StoreResult<()>;
     /// Replaces the draft's wording (inserting it if missing); false once approved.

@@ -371,3 +371,53 @@ pub(crate) fn sign_in_attempt(row: &impl Columns) -> StoreResult<super::SignInAt
         created_at: row.read("created_at")?,
     })
 }
+
+/// A roster address's children and how its family notice fared (see
+/// `statements::coverage::guardian_messages`).
+pub(crate) fn guardian_message(
+    row: &impl Columns,
+) -> StoreResult<crate::domain::coverage::GuardianMessage> {
+    use crate::domain::coverage::MessageOutcome;
+    let children: Vec<NoticeChild> = json(row, "children")?;
+    let status: Option<String> = row.read("status")?;
+    let outcome = match status.as_deref().map(EmailStatus::parse).transpose()? {
+        None => MessageOutcome::Unplanned,
+        Some(EmailStatus::Queued | EmailStatus::Deferred) => MessageOutcome::Pending,
+        Some(EmailStatus::Failed) => MessageOutcome::Failed,
+        Some(EmailStatus::Sent) => match row.read::<Option<DateTime<Utc>>>("sent_at")? {
+            Some(at) => MessageOutcome::Accepted(at),
+            None => return Err(StoreError::Corrupt("a sent email without sent_at".into())),
+        },
+    };
+    Ok(crate::domain::coverage::GuardianMessage {
+        guardian_name: row.read("name")?,
+        language: row.read("language")?,
+        children: children
+            .into_iter()
+            .map(|child| (child.student_id, child.name))
+            .collect(),
+        outcome,
+    })
+}
+
+pub(crate) fn student_mark(
+    row: &impl Columns,
+) -> StoreResult<crate::domain::coverage::StudentMark> {
+    let kind: String = row.read("kind")?;
+    Ok(crate::domain::coverage::StudentMark {
+        student_id: row.read("student_id")?,
+        kind: kind.parse().map_err(StoreError::Corrupt)?,
+        at: row.read("at")?,
+        reason: row.read("reason")?,
+    })
+}
+
+pub(crate) fn incident_with_roster(row: &impl Columns) -> StoreResult<Uuid> {
+    uuid(row, "incident_id")
+}
+
+pub(crate) fn student_address(
+    row: &impl Columns,
+) -> StoreResult<(String, crate::domain::coverage::MailingAddress)> {
+    Ok((row.read("student_id")?, json(row, "address")?))
+}

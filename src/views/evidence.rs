@@ -35,6 +35,10 @@ pub struct Evidence {
     pub deliveries: BTreeMap<String, i64>,
     /// Null until the website notice is published.
     pub publication: Option<Publication>,
+    /// Each affected student's coverage: the counts, the students needing a
+    /// letter and those covered by one or by an exception (null before a
+    /// roster is imported). The zip adds it as CSV files.
+    pub coverage: Option<super::Letters>,
 }
 
 /// One entry of the hash-chained audit log.
@@ -176,5 +180,6 @@ pub fn evidence(
         roster: records.roster.map(|r| roster_import_summary(r, zone)),
         deliveries: delivery_summary(&records.delivery_counts),
         publication,
+        coverage: None,
     }
 }

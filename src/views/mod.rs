@@ -12,6 +12,7 @@ pub mod evidence_html;
 mod health;
 mod incident;
 pub mod json;
+mod letters;
 mod notice;
 mod obligation;
 mod roster;
@@ -24,6 +25,10 @@ pub use evidence::{
 };
 pub use health::{Health, HealthStatus};
 pub use incident::{incident, incident_list, Incident, IncidentList, IncidentSummary, OpenClosed};
+pub use letters::{
+    coverage_summary, letter_student, letters, CoverageSummary, LetterStudent, Letters,
+    RecordedStudent,
+};
 pub use notice::{deliveries, notice, Approval, Deliveries, Delivery, Notice, NoticeState};
 pub use obligation::{
     obligation, obligation_list, reminders, Obligation, ObligationList, Reminder, ReminderState,

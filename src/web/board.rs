@@ -42,6 +42,9 @@ struct Row {
     clock: String,
     /// Set for a duty the law gives no fixed time: it is due now.
     no_fixed_time: bool,
+    /// For the families' notice: how many affected students no email,
+    /// letter or exception has covered yet.
+    unreached: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -107,6 +110,35 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
             format::event_label(record.clock.as_str())
         },
         no_fixed_time: record.undated() == crate::domain::Undated::NoFixedTime,
+        unreached: None,
+    }
+}
+
+/// Fills in the unreached students of each open families' notice, reading
+/// which incidents have a roster once and each such incident's coverage once.
+async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWithIncident]) {
+    let engine = &state.settings.engine;
+    let families = |item: &ObligationWithIncident| {
+        engine.is_own_work(&item.obligation.kind, crate::rules::OwnWork::FamilyNotice)
+    };
+    let incidents: Vec<uuid::Uuid> = open
+        .iter()
+        .filter(|item| families(item))
+        .map(|item| item.obligation.incident_id)
+        .collect();
+    // The board still shows when coverage cannot be read; the incident page
+    // names the problem.
+    let counts = match state.cases.unreached_by_incident(incidents).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            tracing::warn!(error = %error, "reading coverage for the board failed");
+            return;
+        }
+    };
+    for (row, item) in rows.iter_mut().zip(open) {
+        if families(item) {
+            row.unreached = counts.get(&item.obligation.incident_id).copied();
+        }
     }
 }
 
@@ -176,7 +208,8 @@ pub async fn page(
         }
     };
     // The store answers overdue first, then soonest due, across pages.
-    let rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
+    let mut rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
+    add_unreached(&state, &mut rows, &open).await;
     let page = BoardPage {
         now: format::local(now, zone),
         overdue,

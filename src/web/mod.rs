@@ -27,6 +27,8 @@
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
 //! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
 //! | `POST /incidents/{id}/withdraw`, `.../merge` | admin | close a report early |
+//! | `GET /incidents/{id}/letters` | admin | the print-ready paper letters |
+//! | `POST /incidents/{id}/letters/mailed`, `.../letters/exception` | admin | record paper letters mailed, or why no notice is possible |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /sessions` | viewer | one's sign-ins (an admin: everyone's) |
 //! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
@@ -203,6 +205,15 @@ pub fn routes() -> Router<AppState> {
             post(incident::withdraw_incident),
         )
         .route("/incidents/{id}/merge", post(incident::merge_incident))
+        .route("/incidents/{id}/letters", get(incident::letters_print))
+        .route(
+            "/incidents/{id}/letters/mailed",
+            post(incident::letters_mailed),
+        )
+        .route(
+            "/incidents/{id}/letters/exception",
+            post(incident::letters_exception),
+        )
         .route(
             "/incidents/{id}/roster",
             get(roster::page)

@@ -51,12 +51,26 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         total(ObligationStatus::Open),
     );
     let more = (overdue + open - rows.len() as i64).max(0);
+    // The families' notice says how many students are still unreached:
+    // which incidents have a roster is read once, each one's coverage once.
+    let with_roster = worker.store.incidents_with_roster().await?;
+    let mut unreached: std::collections::BTreeMap<uuid::Uuid, usize> = Default::default();
+    for row in &rows {
+        let o = &row.obligation;
+        if with_roster.contains(&o.incident_id) && !unreached.contains_key(&o.incident_id) {
+            let report = worker.store.notice_coverage(o.incident_id).await?;
+            unreached.insert(o.incident_id, report.uncovered());
+        }
+    }
     let rows: Vec<Value> = rows
         .iter()
         .map(|row| {
             let o = &row.obligation;
             let due = o.due_at.unwrap_or(now);
             json!({
+                "unreached": unreached.get(&o.incident_id).copied().filter(|_| {
+                    worker.settings.engine.is_own_work(&o.kind, crate::rules::OwnWork::FamilyNotice)
+                }),
                 "status": o.status(now),
                 "title": o.title,
                 "due_local": readable_in_zone(due, zone),

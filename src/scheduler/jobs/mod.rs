@@ -2,6 +2,7 @@
 //! reminders, digests and failure reports (staff email, sent through
 //! `delivery`), the website publication, and the family fan-out.
 
+pub(crate) mod coverage;
 mod delivery;
 pub(crate) mod digest;
 pub(crate) mod failure_report;
@@ -15,20 +16,22 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// Completes the incident's unsettled obligations that `work` fulfils, as
-/// done by breachd's own work; true if any was completed.
+/// done by breachd's own work at `at` (done or late by that time); true if
+/// any was completed.
 pub(crate) async fn complete_own_work(
     store: &dyn Store,
     engine: &Engine,
     incident_id: Uuid,
     work: OwnWork,
     note: String,
+    at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let mut completed = false;
     for obligation in store.incident_obligations(incident_id).await? {
         if engine.is_own_work(&obligation.kind, work) && !obligation.status(now).is_settled() {
             let settlement = Settlement::Complete {
-                at: now,
+                at,
                 note: Some(note.clone()),
             };
             store

@@ -112,6 +112,7 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         OwnWork::WebsitePosting,
         note,
         now,
+        now,
     )
     .await?;
     tracing::info!(%incident_id, "website notice published");

@@ -7,8 +7,13 @@ use crate::store::{rows, NoticeRecipient, RosterImportRecord};
 use uuid::Uuid;
 
 /// Empties the incident's roster before a replacement.
-pub(crate) fn clear(incident: &str) -> [Statement<'_>; 2] {
-    ["notice_recipients", "unreachable_students"].map(|table| {
+pub(crate) fn clear(incident: &str) -> [Statement<'_>; 3] {
+    [
+        "notice_recipients",
+        "unreachable_students",
+        "student_addresses",
+    ]
+    .map(|table| {
         Statement::new(format!("DELETE FROM {table} WHERE incident_id = $1")).bind(incident)
     })
 }
@@ -46,6 +51,25 @@ pub(crate) fn insert_unreachable<'a>(
         Statement::new("INSERT INTO unreachable_students (incident_id, student_id, name) ");
     statement.push_values(students, placeholders, |(student_id, name)| {
         vec![incident.into(), student_id.into(), name.into()]
+    });
+    statement.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
+    statement
+}
+
+/// A page of (student id, mailing address as JSON).
+pub(crate) fn insert_addresses<'a>(
+    incident: &'a str,
+    addresses: &'a [(String, crate::domain::coverage::MailingAddress)],
+    placeholders: Placeholders,
+) -> Statement<'a> {
+    let mut statement =
+        Statement::new("INSERT INTO student_addresses (incident_id, student_id, address) ");
+    statement.push_values(addresses, placeholders, |(student_id, address)| {
+        vec![
+            incident.into(),
+            student_id.into(),
+            rows::to_json(address).into(),
+        ]
     });
     statement.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
     statement

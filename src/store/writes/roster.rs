@@ -52,6 +52,16 @@ pub(crate) async fn replace<S: Writer>(
             tx.execute(&statement).await?;
         }
     }
+    loop {
+        let page = source.next_addresses().await.map_err(unreadable)?;
+        if page.is_empty() {
+            break;
+        }
+        for rows in page.chunks(PAGE_ROWS) {
+            let statement = sql::insert_addresses(&incident, rows, placeholders);
+            tx.execute(&statement).await?;
+        }
+    }
     tx.execute(&sql::insert_import(record)).await?;
     audit::append(&mut tx, &audit_entries::roster_imported(record)).await?;
     tx.commit().await?;

@@ -194,6 +194,7 @@ struct IncidentPage {
     event_refused: bool,
     now_input: String,
     deliveries: DeliveryProgress,
+    coverage: super::letters::CoverageSection,
     /// Who approved the family notice and when; none while a draft.
     notice_approved: Option<NoticeApproved>,
     /// Other incidents this one may duplicate (the merge form's choices).
@@ -450,6 +451,8 @@ pub(super) async fn render(
         event_refused,
         now_input: format::input_value(now, zone),
         deliveries: deliveries::progress(state, id).await,
+        coverage: super::letters::section(state, id, user.may(crate::auth::Permission::Administer))
+            .await,
         merge_choices: match state.cases.incidents(None, MERGE_CHOICES, 0).await {
             Ok(incidents) => incidents
                 .into_iter()

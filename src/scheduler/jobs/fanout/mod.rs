@@ -31,7 +31,6 @@ mod sender;
 pub use compose::{Composed, Composer};
 
 use crate::email::message::KIND_FAMILY_NOTICE;
-use crate::rules::OwnWork;
 use crate::scheduler::planning;
 use crate::scheduler::{Wake, Worker};
 use crate::store::{EmailStatus, Job, JobKinds, JobState};
@@ -359,9 +358,11 @@ async fn finish_chunk(worker: &Worker, chunk: Finished) -> anyhow::Result<()> {
     complete_if_finished(worker, incident_id).await
 }
 
-/// Completes the families' obligation once every message of the incident is
-/// sent or has failed for good, and reports failures (as a count: families'
-/// addresses stay in the deliveries listing).
+/// Once every message of the incident is sent or has failed for good, judges
+/// each student's coverage: the families' obligation completes only when
+/// every affected student is reached (or sent a letter, or excepted), and
+/// failures are reported (as a count: families' addresses stay in the
+/// deliveries listing, the students needing letters on the incident page).
 async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Result<()> {
     // An index lookup per chunk; the counts below read every delivery, once.
     if worker.store.family_unsettled(incident_id).await? {
@@ -380,19 +381,15 @@ async fn complete_if_finished(worker: &Worker, incident_id: Uuid) -> anyhow::Res
     }
     let (sent, failed) = (count(EmailStatus::Sent), count(EmailStatus::Failed));
     let now = worker.clock.now();
-    let note = format!("family notice sent to {sent} address(es); {failed} failed permanently");
-    if super::complete_own_work(
+    let coverage = super::coverage::settle_families(
         worker.store.as_ref(),
         &worker.settings.engine,
         incident_id,
-        OwnWork::FamilyNotice,
-        note,
         now,
     )
-    .await?
-    {
-        tracing::info!(%incident_id, sent, failed, "families' obligation completed by the fan-out");
-    }
+    .await?;
+    let letters = coverage.count(crate::domain::coverage::Coverage::LetterNeeded);
+    tracing::info!(%incident_id, sent, failed, letters_needed = letters, "family fan-out finished");
     if failed > 0 {
         let failures = vec![json!({
             "kind": KIND_FAMILY_NOTICE,
