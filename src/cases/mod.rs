@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod notices;
 pub mod preview;
 mod queries;
+pub mod vendors;
 
 use crate::clock::Clock;
 use crate::domain::FieldError;

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod rules;
 pub mod security;
 mod strict_json;
+pub mod vendors;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -57,4 +58,6 @@ pub fn api_routes() -> Router<AppState> {
         .route("/incidents/{id}/notice/approve", post(notices::approve))
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
         .route("/incidents/{id}/evidence", get(evidence::evidence))
+        .route("/vendors", post(vendors::register).get(vendors::list))
+        .route("/vendors/{id}", get(vendors::get).put(vendors::update))
 }

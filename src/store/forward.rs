@@ -324,6 +324,30 @@ macro_rules! store_impl {
     async fn append_audit(&self, entry: &NewAudit) -> StoreResult<()> {
         $crate::store::writes::audit::append_alone(self, entry).await
     }
+
+    async fn create_vendor(
+        &self,
+        record: &$crate::store::VendorRecord,
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::vendors::create(self, record, audit).await
+    }
+
+    async fn update_vendor(
+        &self,
+        record: &$crate::store::VendorRecord,
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::vendors::update(self, record, audit).await
+    }
+
+    async fn vendor(&self, id: Uuid) -> StoreResult<Option<$crate::store::VendorRecord>> {
+        $crate::store::reads::vendors::vendor(self, id).await
+    }
+
+    async fn vendors(&self) -> StoreResult<Vec<$crate::store::VendorRecord>> {
+        $crate::store::reads::vendors::all(self).await
+    }
         }
     };
 }

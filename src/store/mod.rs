@@ -41,6 +41,7 @@ mod records;
 mod rows;
 pub mod sqlite;
 mod statements;
+mod vendor_records;
 mod writes;
 
 pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
@@ -51,6 +52,7 @@ pub use records::{
     ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
     EVENT_COMPLETION_NOTE,
 };
+pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorRecord};
 
 use crate::domain::incident::ReportedFacts;
 use crate::domain::ObligationStatus;
@@ -367,6 +369,24 @@ pub trait Store: Send + Sync + 'static {
     /// Appends one entry on its own (for changes made outside the store's
     /// other writes, such as a roster rejected whole).
     async fn append_audit(&self, entry: &crate::audit::NewAudit) -> StoreResult<()>;
+
+    // ---- the vendor registry ----
+    /// Stores a new vendor and its audit entry in one transaction.
+    async fn create_vendor(
+        &self,
+        record: &VendorRecord,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    /// Replaces a vendor whose stored version is `record.version - 1`, with
+    /// its audit entry; `Conflict` when another edit came first.
+    async fn update_vendor(
+        &self,
+        record: &VendorRecord,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    async fn vendor(&self, id: Uuid) -> StoreResult<Option<VendorRecord>>;
+    /// Every vendor, by name.
+    async fn vendors(&self) -> StoreResult<Vec<VendorRecord>>;
 }
 
 /// The id of the `row`-th (from 1) family notice planned at `approved_ms`

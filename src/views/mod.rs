@@ -16,6 +16,7 @@ mod obligation;
 mod roster;
 mod rules;
 mod taxonomy;
+mod vendor;
 
 pub use evidence::{
     evidence, AuditChain, AuditEntry, BrokenEntry, Evidence, EvidenceRecords, Publication,
@@ -32,6 +33,7 @@ pub use roster::{
     RosterState, Student,
 };
 pub use rules::{jurisdiction, Jurisdiction, RuleList, RuleSummary};
+pub use vendor::{vendor, vendor_list, AgreementView, BreachNoticeView, VendorList, VendorView};
 pub use taxonomy::{data_elements, DataClassDescription, DataElement, DataElements};
 
 use crate::domain::timestamp::format_in_zone;

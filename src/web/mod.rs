@@ -21,6 +21,7 @@
 //! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
+//! | `GET /vendors`, `GET /vendors/{id}` | viewer | the vendor registry |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
@@ -33,6 +34,7 @@ mod roster;
 mod rules;
 pub mod session;
 pub mod timeline;
+mod vendors;
 
 use crate::auth::Permission;
 use crate::settings::Role;
@@ -49,7 +51,7 @@ use session::{Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 12] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -89,6 +91,14 @@ const TEMPLATES: [(&str, &str); 10] = [
     (
         "rules.html",
         include_str!("../../config/templates/web/rules.html"),
+    ),
+    (
+        "vendors.html",
+        include_str!("../../config/templates/web/vendors.html"),
+    ),
+    (
+        "vendor.html",
+        include_str!("../../config/templates/web/vendor.html"),
     ),
 ];
 
@@ -166,6 +176,8 @@ pub fn routes() -> Router<AppState> {
         .route("/obligations/{id}/complete", post(incident::complete))
         .route("/obligations/{id}/waive", post(incident::waive))
         .route("/rules", get(rules::page))
+        .route("/vendors", get(vendors::list))
+        .route("/vendors/{id}", get(vendors::one))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))
