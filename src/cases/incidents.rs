@@ -45,8 +45,14 @@ impl Context {
         let now = self.clock.now();
         check(&self.settings.engine, &new, now).map_err(ServiceError::Invalid)?;
         let extra = self.vendor_overlays(new.contractor.as_deref()).await?;
-        let (incident, obligations) =
-            draft_with(&self.settings.engine, &new, Uuid::now_v7(), caller, now, &extra);
+        let (incident, obligations) = draft_with(
+            &self.settings.engine,
+            &new,
+            Uuid::now_v7(),
+            caller,
+            now,
+            &extra,
+        );
         let jobs = reminder_jobs(&obligations, &self.settings.escalation, now);
         let planned: Vec<_> = jobs.iter().map(|job| job.as_planned(now)).collect();
         let body = serde_json::to_string(&views::incident(
@@ -355,9 +361,15 @@ impl Context {
     /// The breach-notice clause of the registered vendor `contractor`
     /// names, as overlays of the engine (none when it names no registered
     /// vendor with a signed agreement).
-    async fn vendor_overlays(&self, contractor: Option<&str>) -> Result<Vec<Overlay>, ServiceError> {
+    async fn vendor_overlays(
+        &self,
+        contractor: Option<&str>,
+    ) -> Result<Vec<Overlay>, ServiceError> {
         let link = self.vendor_of(contractor).await?;
-        Ok(super::vendors::clause_overlays(&link, &self.settings.engine))
+        Ok(super::vendors::clause_overlays(
+            &link,
+            &self.settings.engine,
+        ))
     }
 
     pub async fn settle(

@@ -33,8 +33,8 @@ pub use roster::{
     RosterState, Student,
 };
 pub use rules::{jurisdiction, Jurisdiction, RuleList, RuleSummary};
-pub use vendor::{vendor, vendor_list, AgreementView, BreachNoticeView, VendorList, VendorView};
 pub use taxonomy::{data_elements, DataClassDescription, DataElement, DataElements};
+pub use vendor::{vendor, vendor_list, AgreementView, BreachNoticeView, VendorList, VendorView};
 
 use crate::domain::timestamp::format_in_zone;
 use chrono::{DateTime, Duration, Utc};

@@ -85,7 +85,12 @@ pub async fn list(State(state): State<AppState>, user: User) -> Response {
 
 pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return user.message(&state, StatusCode::NOT_FOUND, "Not found", "There is no such vendor.");
+        return user.message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such vendor.",
+        );
     };
     match state.cases.vendor(id).await {
         Ok(record) => {
@@ -94,9 +99,12 @@ pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<Strin
             };
             user.page(&state, StatusCode::OK, "vendor.html", "vendors", &page)
         }
-        Err(ServiceError::NotFound) => {
-            user.message(&state, StatusCode::NOT_FOUND, "Not found", "There is no such vendor.")
-        }
+        Err(ServiceError::NotFound) => user.message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such vendor.",
+        ),
         Err(error) => user.internal(&state, error),
     }
 }

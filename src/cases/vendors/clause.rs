@@ -4,9 +4,9 @@
 //! contractor's notice.
 
 use crate::domain::vendor::AgreementStatus;
+use crate::domain::Party;
 use crate::rules::pack::Scope;
 use crate::rules::{Engine, Overlay};
-use crate::domain::Party;
 use crate::store::VendorRecord;
 
 /// The kind the shared packs give the contractor's notice to the district.

@@ -84,13 +84,22 @@ fn parse_agreement(
         if !AGREEMENT_FIELDS.contains(&key.as_str()) {
             errors.push(FieldError::new(
                 format!("agreement.{key}"),
-                format!("unknown field; expected one of {}", AGREEMENT_FIELDS.join(", ")),
+                format!(
+                    "unknown field; expected one of {}",
+                    AGREEMENT_FIELDS.join(", ")
+                ),
             ));
         }
     }
     let kind = enum_field(object, "kind", AgreementKind::parse, &kind_names(), errors);
-    let status = enum_field(object, "status", AgreementStatus::parse, &status_names(), errors)
-        .unwrap_or_default();
+    let status = enum_field(
+        object,
+        "status",
+        AgreementStatus::parse,
+        &status_names(),
+        errors,
+    )
+    .unwrap_or_default();
     let signed_at = date_field(object, "signed_at", errors);
     let expires_at = date_field(object, "expires_at", errors);
     if let (Some(signed), Some(expires)) = (signed_at, expires_at) {
@@ -145,7 +154,10 @@ fn parse_clause(
         if !CLAUSE_FIELDS.contains(&key.as_str()) {
             errors.push(FieldError::new(
                 format!("{PREFIX}.{key}"),
-                format!("unknown field; expected one of {}", CLAUSE_FIELDS.join(", ")),
+                format!(
+                    "unknown field; expected one of {}",
+                    CLAUSE_FIELDS.join(", ")
+                ),
             ));
         }
     }
@@ -180,7 +192,10 @@ fn parse_clause(
             }
         },
         Some(_) => {
-            errors.push(FieldError::new(format!("{PREFIX}.clock"), "must be a string"));
+            errors.push(FieldError::new(
+                format!("{PREFIX}.clock"),
+                "must be a string",
+            ));
             None
         }
     };
@@ -285,9 +300,15 @@ fn date_field(
 }
 
 fn kind_names() -> Vec<&'static str> {
-    AgreementKind::ALL.iter().map(|kind| kind.as_str()).collect()
+    AgreementKind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect()
 }
 
 fn status_names() -> Vec<&'static str> {
-    AgreementStatus::ALL.iter().map(|status| status.as_str()).collect()
+    AgreementStatus::ALL
+        .iter()
+        .map(|status| status.as_str())
+        .collect()
 }

@@ -9,6 +9,8 @@ pub mod input;
 use super::{Context, ServiceError};
 use crate::audit::NewAudit;
 use crate::domain::FieldError;
+use crate::rules::deadline::local_date;
+use crate::site::{DirectoryPublisher, PublicAgreement};
 use crate::store::{StoreError, Vendor, VendorRecord};
 use uuid::Uuid;
 
@@ -35,6 +37,7 @@ impl Context {
         let audit = audit_entry(&record, by, "vendor_registered");
         self.store.create_vendor(&record, &audit).await?;
         tracing::info!(vendor_id = %record.id, "vendor registered");
+        self.publish_agreements().await;
         Ok(record)
     }
 
@@ -63,12 +66,60 @@ impl Context {
         match self.store.update_vendor(&record, &audit).await {
             Ok(()) => {
                 tracing::info!(vendor_id = %id, "vendor updated");
+                self.publish_agreements().await;
                 Ok(record)
             }
             Err(StoreError::Conflict) => Err(ServiceError::Conflict(
                 "the vendor was changed by someone else meanwhile; reload and try again".into(),
             )),
             Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Rewrites the public list of agreements in force
+    /// (`/notices/agreements/`). The registration is stored already, so a
+    /// failure is logged rather than undoing it; the next change retries.
+    pub async fn publish_agreements(&self) {
+        let today = local_date(self.clock.now(), self.settings.timezone);
+        let vendors = match self.store.vendors().await {
+            Ok(vendors) => vendors,
+            Err(error) => {
+                tracing::error!(%error, "the list of agreements was not published");
+                return;
+            }
+        };
+        let agreements: Vec<PublicAgreement> = vendors
+            .iter()
+            .filter_map(|record| {
+                let agreement = &record.vendor.agreement;
+                Some(PublicAgreement {
+                    id: record.id,
+                    vendor: record.vendor.name.clone(),
+                    services: record.vendor.services.clone(),
+                    kind: agreement.kind?.label().to_owned(),
+                    signed_on: agreement.signed_at?,
+                    expires_on: agreement.expires_at,
+                    updated_at: record.updated_at,
+                })
+                .filter(|_| agreement.in_force(today))
+            })
+            .collect();
+        let publisher = DirectoryPublisher {
+            dir: self.settings.publish_dir.clone(),
+            base_url: self.settings.publish_base_url.clone(),
+            zone: self.settings.timezone,
+            templates: self.settings.publish_templates.clone(),
+        };
+        let district = self.settings.district_name.clone();
+        let count = agreements.len();
+        match tokio::task::spawn_blocking(move || {
+            publisher.publish_agreements(&district, &agreements)
+        })
+        .await
+        {
+            Ok(Ok(_)) => tracing::info!(agreements = count, "list of agreements published"),
+            Ok(Err(error)) => tracing::error!(%error, "the list of agreements was not published"),
+            Err(error) => tracing::error!(%error, "the list of agreements was not published"),
         }
     }
 
@@ -81,10 +132,7 @@ impl Context {
     }
 
     /// The registered vendor an incident's contractor names, if any.
-    pub async fn vendor_of(
-        &self,
-        contractor: Option<&str>,
-    ) -> Result<VendorLink, ServiceError> {
+    pub async fn vendor_of(&self, contractor: Option<&str>) -> Result<VendorLink, ServiceError> {
         let Some(contractor) = contractor else {
             return Ok(VendorLink::NoContractor);
         };
