@@ -161,24 +161,32 @@ fn parse_clause(
             ));
         }
     }
-    let within = match object.get("within").and_then(Value::as_str) {
-        None => {
+    let within = match object.get("within") {
+        None | Some(Value::Null) => {
             errors.push(FieldError::new(
                 format!("{PREFIX}.within"),
                 "is required: \"48h\" (hours), \"30d\" (calendar days) or \"2bd\" (business days)",
             ));
             None
         }
-        Some(text) => match Within::from_str(text) {
+        Some(Value::String(text)) => match Within::from_str(text) {
             Ok(within) => Some(within),
             Err(reason) => {
                 errors.push(FieldError::new(format!("{PREFIX}.within"), reason));
                 None
             }
         },
+        Some(_) => {
+            errors.push(FieldError::new(
+                format!("{PREFIX}.within"),
+                "must be a string such as \"48h\", \"30d\" or \"2bd\"",
+            ));
+            None
+        }
     };
-    // The breach's own clocks only: a clause runs from the discovery (or
-    // suspicion) of the breach, as every contractor-notice rule does.
+    // One of the pack's clock events, so that the engine can start it;
+    // left out, the discovery (or suspicion) of the breach, which is what
+    // contractor-notice clauses count from ("awareness or suspicion").
     let clock = match object.get("clock") {
         None | Some(Value::Null) => Some(ClockEvent::discovered()),
         Some(Value::String(text)) => match ClockEvent::parse(text) {
