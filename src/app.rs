@@ -20,7 +20,6 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub struct Application {
@@ -28,6 +27,8 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     scheduler: Scheduler,
+    /// The audit key and anchor, whose head the serve loop logs.
+    seal: Arc<crate::audit::Seal>,
 }
 
 impl Application {
@@ -44,14 +45,22 @@ impl Application {
         for dir in [&settings.email.dir, &settings.publish_dir] {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
+        let seal = crate::audit::Seal::open(
+            &settings.audit.key_file,
+            settings.audit.anchor_file.clone(),
+            true,
+        )
+        .map_err(anyhow::Error::msg)?;
         let options = store::ConnectOptions {
             max_connections: settings.database.max_connections,
             sqlite_durable: settings.database.sqlite_durable,
+            seal: Arc::clone(&seal),
         };
         let store: Arc<dyn Store> = store::connect_with(&settings.database_url, options)
             .await
             .context("opening the database")?;
         store.migrate().await.context("migrating the database")?;
+        anchor_audit_chain(store.as_ref(), &seal).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -69,13 +78,14 @@ impl Application {
             Arc::clone(&settings),
             Arc::clone(&mailer),
             Arc::new(sends),
-            templates,
+            Arc::clone(&templates),
             Arc::clone(&clock),
         ));
         let state = AppState {
             settings: Arc::clone(&settings),
             cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone()),
             mailer,
+            templates,
             probes: Arc::default(),
             failed_sign_ins: Arc::new(crate::auth_limit::FailedSignIns::new(
                 settings.failed_sign_ins_burst,
@@ -87,6 +97,7 @@ impl Application {
             address,
             state,
             scheduler,
+            seal,
         })
     }
 
@@ -119,19 +130,21 @@ impl Application {
             .store
             .watch_jobs(self.scheduler.wake.clone(), shutdown.clone());
         let store = Arc::clone(&self.scheduler.worker.store);
+        tokio::spawn(log_audit_head(Arc::clone(&self.seal), shutdown.clone()));
+        let limits = http::serve::Limits {
+            header_read_timeout: self.state.settings.header_read_timeout,
+            max_connections: self.state.settings.max_connections,
+        }
+        .fitted_to_descriptors();
         let router = router(self.state);
         // The scheduler's log lines name this instance (several may share a database).
         let scheduler = tokio::spawn(tracing::Instrument::instrument(
             self.scheduler.run(shutdown.clone()),
             tracing::info_span!("scheduler", %instance),
         ));
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
-        .context("serving HTTP");
+        let served = http::serve::serve(self.listener, router, limits, shutdown.clone())
+            .await
+            .context("serving HTTP");
         // However HTTP ended, the scheduler stops too and its in-flight
         // sends finish before we return.
         shutdown.cancel();
@@ -147,7 +160,10 @@ impl Application {
 /// the staff pages and the published notices, under one body limit, one
 /// request timeout and a request id on every request's log span.
 fn router(state: AppState) -> Router {
-    let timeout = state.settings.request_timeout;
+    let timeouts = http::timeout::Timeouts {
+        request: state.settings.request_timeout,
+        roster: state.settings.roster_timeout,
+    };
     Router::new()
         .nest("/api/v1", http::api_routes())
         // Public, outside `api_routes()`: the API's description holds no data.
@@ -168,9 +184,9 @@ fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(http::body::BODY_LIMIT))
         .layer(axum::middleware::from_fn(http::metrics::track))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
+        .layer(axum::middleware::from_fn_with_state(
+            timeouts,
+            http::timeout::limit,
         ))
         .layer(axum::middleware::map_response(
             http::problem::fill_bare_errors,
@@ -218,4 +234,65 @@ pub fn cancel_on_signals(token: CancellationToken) {
         tracing::info!("shutdown requested; draining");
         token.cancel();
     });
+}
+
+/// How often the serve loop logs the audit chain's anchored head: a copy
+/// outside the database and the state directory, in whatever keeps logs.
+const AUDIT_HEAD_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+async fn log_audit_head(seal: Arc<crate::audit::Seal>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(AUDIT_HEAD_LOG_EVERY);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = every.tick() => {}
+        }
+        if let Some(head) = seal.anchored() {
+            tracing::info!(audit_head = head.seq, audit_mac = %head.mac, "audit chain head");
+        }
+    }
+}
+
+/// At start: refuses a key that did not write the chain's head (instances
+/// sharing a database must share the key), and anchors the head when no
+/// anchor exists yet (the first start, or a lost anchor file: trust on
+/// first use; an existing anchor is never moved back to the database's head).
+async fn anchor_audit_chain(store: &dyn Store, seal: &crate::audit::Seal) -> anyhow::Result<()> {
+    let head = store
+        .audit_head()
+        .await
+        .context("reading the audit log's head")?;
+    let head = head.unwrap_or(crate::audit::Anchor {
+        seq: 0,
+        mac: String::new(),
+    });
+    if !head.mac.is_empty() {
+        let entry = store
+            .audit_entries(head.seq - 1, 1)
+            .await
+            .context("reading the audit log's head")?;
+        let keyed = entry
+            .first()
+            .is_some_and(|entry| seal.key().verifies(entry.seq, &entry.hash, &head.mac));
+        if !keyed {
+            anyhow::bail!(
+                "the audit key does not match the audit log's last entry ({}): every instance \
+                 sharing a database needs the same audit.key_file; if the key is right, the \
+                 log was changed (run `breachd audit verify`)",
+                head.seq
+            );
+        }
+    }
+    let anchored = seal
+        .anchor_if_missing(&head)
+        .context("writing the audit anchor")?;
+    match (anchored, head.seq) {
+        (false, _) => {}
+        (true, 0) => tracing::info!("the audit log is anchored from its first entry"),
+        (true, seq) => tracing::warn!(
+            audit_head = seq,
+            "no audit anchor existed: the log's head is anchored from now on"
+        ),
+    }
+    Ok(())
 }

@@ -70,6 +70,16 @@ impl Permission {
             Permission::Administer => role == Role::Admin,
         }
     }
+
+    /// Who holds it, for a refusal people read: "a reporter or an
+    /// administrator".
+    pub fn holders(self) -> &'static str {
+        match self {
+            Permission::Read => "any signed-in role",
+            Permission::Report => "a reporter or an administrator",
+            Permission::Administer => "an administrator",
+        }
+    }
 }
 
 pub fn token_sha256(token: &str) -> [u8; 32] {

@@ -4,7 +4,7 @@
 use crate::auth_limit::FailedSignIns;
 use crate::cache::Cached;
 use crate::cases::Context;
-use crate::email::Mailer;
+use crate::email::{Mailer, Templates};
 use crate::settings::Settings;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +14,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub cases: Context,
     pub mailer: Arc<Mailer>,
+    /// The message templates (the notice preview renders with them).
+    pub templates: Arc<Templates>,
     pub probes: Arc<Probes>,
     /// Failed token sign-ins by address (API and pages).
     pub failed_sign_ins: Arc<FailedSignIns>,

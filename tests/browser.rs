@@ -572,22 +572,88 @@ async fn an_administrator_files_a_report_and_follows_it_through() {
         .click("form[enctype='multipart/form-data'] button[type=submit]")
         .await;
     browser.find("#import-summary, #roster-error").await;
-    if browser.find_all("#import-summary").await.is_empty() {
-        eprintln!(
-            "roster import refused: {}",
-            browser.text("#roster-error").await
-        );
-    } else {
-        let summary = browser.text("#import-summary").await;
-        assert!(summary.contains("40 students"), "{summary}");
-        assert!(summary.contains("51 guardian addresses"), "{summary}");
-    }
+    assert!(
+        !browser.find_all("#import-summary").await.is_empty(),
+        "the roster import was refused"
+    );
+    let summary = browser.text("#import-summary").await;
+    assert!(summary.contains("40 students"), "{summary}");
+    assert!(summary.contains("51 guardian addresses"), "{summary}");
     browser.screenshot("roster-imported", 1280).await;
 
-    // Approve the notice: the page shows the outcome.
+    // The notice: preview, edit, send a test, confirm, sent.
     browser
         .click(&format!("a[href='/incidents/{incident}']"))
         .await;
+    browser.click("#review-notice").await;
+    browser.wait_for_url("/notice").await;
+    let preview = browser.text("#notice-preview").await;
+    assert!(
+        preview.contains("The email to a guardian of one child")
+            && preview.contains("The email to a guardian of several children")
+            && preview.contains("The website page"),
+        "{preview}"
+    );
+    browser.screenshot("notice-preview", 1280).await;
+    browser
+        .type_into(
+            "#what_we_are_doing",
+            "We ended the contract and told the State Police.",
+        )
+        .await;
+    browser.click("#notice-edit button[type=submit]").await;
+    browser.find("#flash").await;
+    assert!(browser.text("#flash").await.contains("The draft was saved"));
+    assert!(browser
+        .text("#notice-preview")
+        .await
+        .contains("We ended the contract and told the State Police."));
+    // The Spanish preview says which parts read English.
+    browser
+        .click(&format!(
+            "a[href='/incidents/{incident}/notice?language=es']"
+        ))
+        .await;
+    browser.wait_for_url("language=es").await;
+    assert!(browser
+        .text("#english-fallback")
+        .await
+        .contains("No Spanish text was written"));
+    browser
+        .click(&format!(
+            "a[href='/incidents/{incident}/notice?language=en']"
+        ))
+        .await;
+    browser.wait_for_url("language=en").await;
+    // A test goes to the district contact picked, and to nobody else.
+    browser.click("#notice-test button[type=submit]").await;
+    browser.find("#flash").await;
+    let flash = browser.text("#flash").await;
+    assert!(
+        flash.contains("A test of the English notice was sent to"),
+        "{flash}"
+    );
+    let outbox: Vec<String> = std::fs::read_dir(app.dir.join("outbox"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+                .filter(|text| text.contains("X-Breachd-Kind: notice-test"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(outbox.len(), 1, "one test message");
+    assert!(!outbox[0].contains("families.example"), "never to a family");
+    // Approval says what will happen and wants a confirmation.
+    let statement = browser.text("#approval-statement").await;
+    assert!(
+        statement.contains("Approving sends 51 emails") && statement.contains("/notices/"),
+        "{statement}"
+    );
+    browser.click("#approve-form button").await;
+    // The browser refuses the form while the box is unticked (required).
+    assert!(browser.url().await.contains("/notice"));
+    browser.click("#confirm").await;
     browser.click("#approve-form button").await;
     browser.wait_for_url("#family-notice").await;
     let outcome = browser.text("#flash").await;
@@ -595,7 +661,20 @@ async fn an_administrator_files_a_report_and_follows_it_through() {
         APPROVAL_OUTCOMES.iter().any(|text| outcome.contains(text)),
         "{outcome}"
     );
+    assert!(browser
+        .text("#notice-approved")
+        .await
+        .contains("Approved by"));
     browser.screenshot("incident-approved", 1280).await;
+    browser
+        .goto(&app.url(&format!("/incidents/{incident}/notice")))
+        .await;
+    browser.find("#notice-approved").await;
+    assert!(
+        browser.find_all("#approve-form").await.is_empty(),
+        "the approve button is gone once approved"
+    );
+    assert!(browser.find_all("#notice-edit").await.is_empty());
 
     // Sign out: the board is closed again.
     browser.click("form.signout button").await;

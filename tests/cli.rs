@@ -281,6 +281,48 @@ async fn report_and_status_talk_to_the_daemon() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("401"));
 }
 
+#[tokio::test]
+async fn reporting_the_same_file_twice_files_once() {
+    let app = spawn_app_at("2026-04-12T12:00:00-04:00").await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("incident.json");
+    std::fs::write(&input, json!({"title": "Twice", "contractor": "V", "discovered_at": "2026-04-10T15:00:00-04:00", "data_elements": ["grades"]}).to_string()).unwrap();
+    let run = |input: std::path::PathBuf, base: String| {
+        tokio::task::spawn_blocking(move || {
+            breachd()
+                .args(["report", "--url", &base, "--input"])
+                .arg(&input)
+                .env("BREACHD_TOKEN", REPORTER)
+                .output()
+                .unwrap()
+        })
+    };
+    let first = run(input.clone(), app.base.clone()).await.unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).starts_with("filed incident "));
+    let second = run(input, app.base.clone()).await.unwrap();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        said.starts_with("this report was filed before, as incident "),
+        "{said}"
+    );
+    let (_, listing) = app.get("/api/v1/incidents", VIEWER).await;
+    assert_eq!(
+        listing["incidents"].as_array().unwrap().len(),
+        1,
+        "{listing}"
+    );
+}
+
 #[test]
 fn check_config_warns_about_what_is_valid_but_not_meant() {
     let dir = tempfile::tempdir().unwrap();

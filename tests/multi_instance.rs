@@ -50,6 +50,12 @@ fn start_instance(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> 
         .no_escalation()
         .instance_id(name)
         .admin_only(TOKEN)
+        // Instances sharing a database share the audit key (each keeps
+        // its own anchor).
+        .layer(&format!(
+            "[audit]\nkey_file = {:?}\n",
+            dir.join("audit-key").display().to_string()
+        ))
         .layer(
             r#"
 [notice]

@@ -240,3 +240,116 @@ async fn a_public_title_can_be_reset_to_its_default() {
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "public_title");
 }
+
+#[tokio::test]
+async fn the_preview_shows_each_audience_and_a_test_reaches_only_a_contact() {
+    let smtp = SmtpServer::start();
+    let config = TestConfig::new().smtp(&smtp.url()).no_escalation();
+    let app = spawn_app_with("2026-04-21T12:00:00-04:00", &config).await;
+    let filed = app.file(&incident()).await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let (status, _) = put_notice(
+        &app,
+        &id,
+        &json!({"languages": {"es": {"what_happened": "Alguien descargó la exportación."}}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let (status, english) = app
+        .get(&format!("/api/v1/incidents/{id}/notice/preview"), VIEWER)
+        .await;
+    assert_eq!(status, 200, "{english}");
+    let emails = english["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), 2, "one child and several: {english}");
+    assert!(
+        emails[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("your child, [child's name]"),
+        "{english}"
+    );
+    assert!(
+        emails[1]["body"]
+            .as_str()
+            .unwrap()
+            .contains("your children: [first child's name], [second child's name]"),
+        "{english}"
+    );
+    assert_eq!(
+        english["website"]["title"],
+        "Notice of a data security incident involving Vendor Inc."
+    );
+    assert_eq!(english["english_fallback"], json!([]));
+
+    let (status, spanish) = app
+        .get(
+            &format!("/api/v1/incidents/{id}/notice/preview?language=es"),
+            VIEWER,
+        )
+        .await;
+    assert_eq!(status, 200, "{spanish}");
+    let body = spanish["emails"][0]["body"].as_str().unwrap();
+    assert!(body.contains("Alguien descargó la exportación."), "{body}");
+    assert!(body.contains("19 de abril de 2026"), "{body}");
+    // The preview says which parts still read English.
+    assert_eq!(
+        spanish["english_fallback"],
+        json!(["what_we_are_doing", "what_families_can_do", "contact"])
+    );
+    let (status, problem) = app
+        .get(
+            &format!("/api/v1/incidents/{id}/notice/preview?language=12"),
+            VIEWER,
+        )
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("language"))
+    );
+
+    // A test goes only to a configured contact, never to anyone else.
+    let test = format!("/api/v1/incidents/{id}/notice/test");
+    let (status, problem) = app
+        .post(&test, ADMIN, &json!({"to": "pat@families.example"}))
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "to");
+    let (status, problem) = app
+        .post(&test, VIEWER, &json!({"to": "privacy@example.org"}))
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(
+        problem["detail"], "the viewer role may not do this: it takes an administrator",
+        "the refusal names the role needed"
+    );
+    let (status, sent) = app
+        .post(
+            &test,
+            ADMIN,
+            &json!({"to": "privacy@example.org", "language": "es"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    let messages = smtp
+        .wait_for("the test message", |m| {
+            m.iter()
+                .any(|m| m.header("X-Breachd-Kind").as_deref() == Some("notice-test"))
+        })
+        .await;
+    assert_eq!(messages.len(), 1, "only the test, to one address");
+    assert_eq!(messages[0].to, ["privacy@example.org"]);
+    assert!(
+        messages[0].subject.starts_with("[TEST] Aviso"),
+        "{}",
+        messages[0].subject
+    );
+    assert!(messages[0]
+        .body
+        .contains("Alguien descargó la exportación."));
+    // Nothing was approved or planned by a test.
+    let (_, notice) = app
+        .get(&format!("/api/v1/incidents/{id}/notice"), VIEWER)
+        .await;
+    assert_eq!(notice["state"], "draft");
+}

@@ -167,8 +167,13 @@ async fn every_change_is_audited_and_tampering_is_named() {
         serde_json::from_reader(archive.by_name("evidence.json").unwrap()).unwrap();
     assert_eq!(document["incident"]["id"], id);
 
-    // Someone edits the second entry in the database.
+    // Someone edits the second entry in the database (dropping the
+    // append-only trigger first, which refuses the edit otherwise).
     let pool = raw_pool(&app).await;
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("UPDATE audit_log SET details = '{\"event\":\"board_notified\"}' WHERE seq = 2")
         .execute(&pool)
         .await
@@ -266,4 +271,39 @@ async fn every_metric_says_what_it_counts_and_the_instance_label_is_ours() {
     // The public notices are counted under their prefix, not as unmatched.
     assert!(metrics.contains(r#"route="/notices"#), "{metrics}");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_metrics_pass_promtool_check_metrics() {
+    let app = spawn_app().await;
+    app.file(&report()).await;
+    let _ = app.get_text("/notices/").await;
+    let metrics = app.get_text("/metrics").await;
+    let child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        common::skip::skipped(
+            "promtool check metrics on /metrics",
+            "promtool (Debian's prometheus package) is not installed",
+        );
+        return;
+    };
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("promtool's stdin is piped");
+        stdin
+            .write_all(metrics.as_bytes())
+            .expect("promtool reads the metrics");
+    }
+    let output = child.wait_with_output().expect("promtool runs");
+    assert!(
+        output.status.success(),
+        "promtool check metrics:\n{}{}\n--- the metrics:\n{metrics}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

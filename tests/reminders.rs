@@ -51,7 +51,7 @@ fn incident() -> Value {
 fn about<'a>(messages: &'a [Received], obligation_id: &str) -> Vec<&'a Received> {
     messages
         .iter()
-        .filter(|m| m.body.contains(obligation_id))
+        .filter(|m| m.header("X-Breachd-Obligation").as_deref() == Some(obligation_id))
         .collect()
 }
 
@@ -59,8 +59,35 @@ fn recipients(messages: &[&Received]) -> BTreeSet<String> {
     messages.iter().flat_map(|m| m.to.clone()).collect()
 }
 
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(600)).await;
+/// Waits until the scheduler has done everything it will do at the app's
+/// instant: it went idle after this call (so a restarted one has planned
+/// its schedule) and every job due now has a recorded outcome. What was
+/// sent by then is all that will be sent, so "nothing more was sent" checks
+/// rest on a signal, not on a pause.
+async fn settle(app: &TestApp) {
+    let seen = app.wake.idle_passes();
+    app.wake.wake();
+    let store = breachd::store::connect(&format!(
+        "sqlite://{}",
+        app.dir.join("breachd.db").display()
+    ))
+    .await
+    .expect("the daemon's database opens");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (due, _) = store
+            .queue_depth(breachd::clock::Clock::now(&app.clock))
+            .await
+            .expect("the queue reads");
+        if app.wake.idle_passes() > seen && due == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduler did not settle within 20 s ({due} jobs due)"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]
@@ -78,7 +105,7 @@ async fn filed_40h_into_a_48h_window_one_reminder_to_the_75_percent_recipients_a
 
     smtp.wait_for("the 75% reminder", |m| about(m, &families).len() >= 3)
         .await;
-    settle().await;
+    settle(&app).await;
     let messages = smtp.messages();
     let reminders = about(&messages, &families);
     assert_eq!(
@@ -109,9 +136,38 @@ async fn filed_40h_into_a_48h_window_one_reminder_to_the_75_percent_recipients_a
             message.body.contains("Board policy 3520.13"),
             "the citation is named"
         );
+        // Late, it says so and why; ids are in headers, not in the text.
         assert!(
-            message.body.contains("2026-04-22T08:00:00-04:00"),
-            "the due time in the district's zone"
+            message
+                .body
+                .contains("is sent late, because breachd was not running"),
+            "{}",
+            message.body
+        );
+        assert!(
+            !message.body.contains(incident_id.as_str()),
+            "{}",
+            message.body
+        );
+        assert!(!message.body.contains("Obligation id"), "{}", message.body);
+        assert!(
+            message.body.contains("\n\nWhat to do:")
+                || message.body.contains("\r\n\r\nWhat to do:"),
+            "the template's blank line is kept: {}",
+            message.body
+        );
+        assert!(
+            message
+                .body
+                .replace("\r\n", "\n")
+                .contains("Due:         Wed 22 Apr 2026, 8:00 AM EDT\n"),
+            "the due time in the district's zone, readable: {}",
+            message.body
+        );
+        assert!(
+            message.body.replace("\r\n", "\n").contains("within 2 business days, due Wed 22 Apr 2026, 11:59:59 PM EDT\n  - Board policy 3520.13"),
+            "one source per line: {}",
+            message.body
         );
     }
 
@@ -142,7 +198,7 @@ async fn filed_40h_into_a_48h_window_one_reminder_to_the_75_percent_recipients_a
     let before = smtp.messages().len();
     let dir = app.stop().await;
     let app = spawn_app_in(&dir, at("2026-04-22T00:00:00-04:00"), &config).await;
-    settle().await;
+    settle(&app).await;
     assert_eq!(
         smtp.messages().len(),
         before,
@@ -163,7 +219,7 @@ async fn an_overdue_obligation_gets_one_reminder_reaching_the_board() {
         .to_owned();
     smtp.wait_for("the overdue reminder", |m| about(m, &families).len() >= 4)
         .await;
-    settle().await;
+    settle(&app).await;
     let messages = smtp.messages();
     let reminders = about(&messages, &families);
     assert_eq!(reminders.len(), 4, "one round, not one per missed repeat");
@@ -234,7 +290,7 @@ async fn the_clock_walks_an_obligation_through_every_step_and_completing_stops_i
             "on time at {instant}"
         );
     }
-    settle().await;
+    settle(&app).await;
     assert_eq!(
         about(&smtp.messages(), &families).len(),
         expected_total,
@@ -250,7 +306,7 @@ async fn the_clock_walks_an_obligation_through_every_step_and_completing_stops_i
         .await;
     assert_eq!(status, 200, "{completed}");
     app.advance_to("2026-04-30T08:00:00-04:00");
-    settle().await;
+    settle(&app).await;
     assert_eq!(
         about(&smtp.messages(), &families).len(),
         expected_total,
@@ -315,10 +371,10 @@ async fn a_rejected_recipient_does_not_hold_up_the_others_and_is_reported() {
         "{}",
         report.body
     );
-    settle().await;
+    settle(&app).await;
     let count = smtp.messages().len();
     app.wake.wake();
-    settle().await;
+    settle(&app).await;
     assert_eq!(
         smtp.messages().len(),
         count,
@@ -342,7 +398,7 @@ async fn a_temporary_failure_is_retried() {
         .as_str()
         .unwrap()
         .to_owned();
-    settle().await;
+    settle(&app).await;
     assert!(
         about(&smtp.messages(), &families).is_empty(),
         "451 at first"
@@ -362,6 +418,12 @@ async fn the_digest_lists_open_obligations_once_per_fire_time() {
         .layer("[digest]\ncron = \"0 0 7 * * *\"\nrecipients = [\"privacy_officer\"]\n");
     let app = spawn_app_with("2026-04-21T06:00:00-04:00", &config).await;
     app.file(&incident()).await;
+    settle(&app).await;
+    // A restart between planning and firing: the restarted scheduler plans
+    // the 07:00 digest again, and its key must make it the same job.
+    let dir = app.stop().await;
+    let app = spawn_app_in(&dir, at("2026-04-21T06:30:00-04:00"), &config).await;
+    settle(&app).await;
     app.advance_to("2026-04-21T07:00:00-04:00");
     let messages = smtp
         .wait_for("the digest", |m| {
@@ -387,10 +449,12 @@ async fn the_digest_lists_open_obligations_once_per_fire_time() {
     let website = digest.body.find("Board posts a notice").unwrap();
     assert!(families < website, "soonest first:\n{}", digest.body);
 
-    // A restart at the same instant sends no second digest for 07:00.
+    // Nothing more at 07:00, and a restart right after it sends no second
+    // digest for 07:00 either.
+    settle(&app).await;
     let dir = app.stop().await;
     let app = spawn_app_in(&dir, at("2026-04-21T07:00:30-04:00"), &config).await;
-    settle().await;
+    settle(&app).await;
     let digests = smtp
         .messages()
         .iter()

@@ -983,11 +983,13 @@ async fn plain_csv_not_in_utf8_is_rejected_without_echoing_it() {
 
 /// Stages a generated plain CSV of 1,000,000 guardians (500,000 families of
 /// two guardians, with one or two children each: 750,000 students, 1,500,000
-/// rows) and prints the import time and the peak RSS. Run by hand:
+/// rows) and checks that every student and guardian is counted and every
+/// recipient can be paged through. Correctness only: the import's time and
+/// memory targets (peak RSS ≤ 150 MB) are measured, against the daemon, by
+/// `benches/fanout/run.sh roster`. Run by hand:
 ///
 /// ```sh
-/// cargo test --release --test roster -- --ignored --nocapture million
-/// /usr/bin/time -v target/release/deps/roster-<hash> --ignored --nocapture million
+/// cargo test --release --test roster -- --ignored million
 /// ```
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "slow: generates and imports a 1,000,000-guardian roster"]
@@ -1015,42 +1017,35 @@ async fn million_guardian_roster() {
         }
         out.flush().expect("flush");
     }
-    let size = std::fs::metadata(&path).expect("metadata").len();
-    let started = std::time::Instant::now();
     let staged = stage(&path).await;
-    let staged_in = started.elapsed();
     let report = &staged.report;
     assert_eq!(report.students, 750_000);
     assert_eq!(report.recipients, 1_000_000);
     assert_eq!(report.max_children_per_recipient, 2);
     assert_eq!(report.students_without_reachable_guardian, 0);
 
-    let started = std::time::Instant::now();
     let mut after: Option<String> = None;
     let mut read = 0u64;
+    let mut previous: Option<String> = None;
     loop {
         let page = staged
             .recipients(after.as_deref(), 1000)
             .await
             .expect("page");
         let Some(last) = page.last() else { break };
+        // In address order, each once: paging neither skips nor repeats.
+        for recipient in &page {
+            assert!(
+                previous.as_deref() < Some(recipient.email.as_str()),
+                "{} after {previous:?}",
+                recipient.email
+            );
+            previous = Some(recipient.email.clone());
+        }
         after = Some(last.email.clone());
         read += page.len() as u64;
     }
     assert_eq!(read, 1_000_000);
-    let paged_in = started.elapsed();
-    let peak = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    println!(
-        "roster of {size} bytes: staged in {staged_in:.2?}, all recipients paged in {paged_in:.2?}; {peak}"
-    );
 }
 
 #[tokio::test]

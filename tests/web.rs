@@ -563,12 +563,29 @@ async fn events_settlements_and_approval_from_the_incident_page() {
     assert_eq!(response.status(), 303);
     assert_eq!(obligation_status(&app, &website).await, "waived");
 
-    // Approval shows its outcome, whatever the notice work answers today.
+    // Approval wants its confirmation: without it, nothing is approved.
     let response = post_form(
         &app,
         Some(&admin.cookie),
         &format!("{path}/notice/approve"),
         &[("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()[LOCATION].to_str().unwrap(),
+        format!("{path}/notice#notice-approve")
+    );
+    let (_, notice) = app
+        .get(&format!("/api/v1/incidents/{incident}/notice"), VIEWER)
+        .await;
+    assert_eq!(notice["state"], "draft");
+    // Confirmed, it shows its outcome in words: no roster yet.
+    let response = post_form(
+        &app,
+        Some(&admin.cookie),
+        &format!("{path}/notice/approve"),
+        &[("csrf", &admin.csrf), ("confirm", "yes")],
     )
     .await;
     assert_eq!(response.status(), 303);
@@ -586,8 +603,14 @@ async fn events_settlements_and_approval_from_the_incident_page() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("id=\"flash\""));
-    assert!(page.contains("Notice approved") || page.contains("not approved"));
+    assert!(
+        page.contains("The notice was not approved: import the roster of affected students first."),
+        "{page}"
+    );
+    assert!(
+        !page.contains("/api/v1"),
+        "no API route in the page's words"
+    );
 }
 
 /// A multipart body as a browser sends it.

@@ -133,6 +133,9 @@ listen = "127.0.0.1:0"
 request_timeout = "300s"
 [database]
 url = "sqlite://{db}"
+[audit]
+key_file = "{audit_key}"
+anchor_file = "{audit_head}"
 [email]
 transport = "smtp"
 url = "smtp://127.0.0.1:{smtp_port}"
@@ -153,6 +156,8 @@ role = "admin"
 sha256 = "{sha}"
 "#,
         db = dir.join("breachd.db").display(),
+        audit_key = dir.join("audit-key").display(),
+        audit_head = dir.join("audit-head").display(),
         outbox = dir.join("outbox").display(),
         site = dir.join("site").display(),
         sha = hex::encode(token_sha256(TOKEN)),

@@ -8,7 +8,10 @@
 //! never calls back.
 
 mod checks;
+pub mod evidence;
 pub mod incidents;
+pub mod lifecycle;
+pub mod notice_wording;
 pub mod notices;
 pub mod preview;
 mod queries;

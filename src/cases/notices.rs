@@ -268,8 +268,7 @@ pub async fn approve(
         .ok_or(ServiceError::NotFound)?;
     let Some(roster) = store.latest_roster_import(incident_id).await? else {
         return Err(ServiceError::Conflict(
-            "import the affected students' roster first (POST /api/v1/incidents/{id}/roster)"
-                .into(),
+            "import the roster of affected students first".into(),
         ));
     };
     let approved_before = store

@@ -60,6 +60,9 @@ pub struct NoticePreview {
     pub english_fallback: Vec<String>,
     /// Placeholders still to fill in or delete before approval.
     pub placeholders: Vec<String>,
+    /// The guardian addresses approval would send to (one message each);
+    /// null until a roster is imported.
+    pub recipients: Option<u64>,
 }
 
 /// What a test message went to, and how the server answered.
@@ -102,6 +105,11 @@ pub async fn preview(
         })?,
     };
     let (incident, notice) = incident_and_notice(cases, incident_id).await?;
+    let recipients = cases
+        .store
+        .latest_roster_import(incident_id)
+        .await?
+        .map(|roster| roster.recipients);
     let context = notice_context(&cases.settings, &incident, &notice);
     let template = templates.family_notice_for(Some(&language));
     let mut emails = Vec::new();
@@ -159,6 +167,7 @@ pub async fn preview(
             .into_iter()
             .map(|(field, text)| format!("{field}: {text}"))
             .collect(),
+        recipients,
     })
 }
 
@@ -192,6 +201,7 @@ pub async fn send_test(
     let outgoing = Outgoing {
         kind: KIND_NOTICE_TEST,
         incident_id: Some(incident_id),
+        obligation_id: None,
         to: contact.clone(),
         subject: format!("[TEST] {}", email.subject),
         body: format!(

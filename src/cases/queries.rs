@@ -107,6 +107,13 @@ impl Context {
         self.store.audit_entries(after, limit).await
     }
 
+    /// The whole audit chain checked with the key and against the anchor.
+    pub async fn verify_audit(
+        &self,
+    ) -> StoreResult<Result<crate::audit::Checked, crate::audit::Broken>> {
+        self.store.verify_audit().await
+    }
+
     /// The audit entries about one incident, oldest first.
     pub async fn incident_audit(&self, incident_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
         self.store.incident_audit(incident_id).await

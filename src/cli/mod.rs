@@ -67,6 +67,10 @@ pub enum Command {
         /// Print the daemon's JSON answer instead of a summary.
         #[arg(long)]
         json: bool,
+        /// The request's Idempotency-Key [default: derived from the file's
+        /// content, so filing the same file again files nothing new]
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// Open and overdue obligations, soonest first (token from $BREACHD_TOKEN).
     Status {
@@ -180,8 +184,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::MigrateData { from, to } => {
             runtime().and_then(|rt| rt.block_on(migrate_data(&from, &to)))
         }
-        Command::Report { input, url, json } => {
-            runtime().and_then(|rt| rt.block_on(report(config, &input, url, json)))
+        Command::Report {
+            input,
+            url,
+            json,
+            idempotency_key,
+        } => {
+            runtime().and_then(|rt| rt.block_on(report(config, &input, url, json, idempotency_key)))
         }
         Command::Rules { command } => match command {
             RulesCommand::List { jurisdiction, json } => rules::list(jurisdiction.as_deref(), json),
@@ -262,26 +271,44 @@ async fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
 
 async fn audit_verify(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let settings = load(config)?;
-    let store = crate::store::connect(&settings.database_url).await?;
-    let mut previous = (0i64, crate::audit::GENESIS.to_owned());
-    loop {
-        let page = store.audit_entries(previous.0, 5_000).await?;
-        if page.is_empty() {
-            break;
-        }
-        match crate::audit::verify(&page, (previous.0, &previous.1)) {
-            Ok(last) => previous = last,
-            Err(broken) => {
-                println!(
-                    "audit chain broken at entry {}: {}",
-                    broken.seq, broken.reason
-                );
-                return Ok(ExitCode::FAILURE);
+    // The key is read, never created: a missing key is a finding, not a
+    // first start.
+    let seal = crate::audit::Seal::open(
+        &settings.audit.key_file,
+        settings.audit.anchor_file.clone(),
+        false,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let options = crate::store::ConnectOptions {
+        seal: std::sync::Arc::clone(&seal),
+        ..Default::default()
+    };
+    let store = crate::store::connect_with(&settings.database_url, options).await?;
+    match store.verify_audit().await? {
+        Ok(checked) => {
+            println!("audit chain intact: {} entries", checked.entries);
+            match (&checked.anchored, checked.head) {
+                (Some(anchor), _) => println!(
+                    "the anchor outside the database ({}) names entry {}, which is in the log",
+                    settings.audit.anchor_file.display(),
+                    anchor.seq
+                ),
+                (None, Some(_)) => println!(
+                    "warning: there is no anchor at {}: a removed tail cannot be ruled out",
+                    settings.audit.anchor_file.display()
+                ),
+                (None, None) => {}
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            println!(
+                "audit chain broken at entry {}: {}",
+                broken.seq, broken.reason
+            );
+            Ok(ExitCode::FAILURE)
         }
     }
-    println!("audit chain intact: {} entries", previous.0);
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn migrate(config: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -463,13 +490,17 @@ async fn report(
     input: &str,
     url: Option<String>,
     json: bool,
+    idempotency_key: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let body = read_input(input)?;
     serde_json::from_slice::<Value>(&body).context("the input is not JSON")?;
     let token = api_token()?;
     let url = format!("{}/api/v1/incidents", base_url(config, url));
-    // One key for every attempt: a retry after a lost answer files once.
-    let key = uuid::Uuid::new_v4().to_string();
+    // One key for every attempt, and by default the same key for the same
+    // file: a retry after a lost answer, or running the command again with
+    // the same input, files once.
+    let key = idempotency_key
+        .unwrap_or_else(|| format!("file-sha256-{}", hex::encode(content_sha256(&body))));
     let client = reqwest::Client::new();
     let mut attempt = 0;
     let response = loop {
@@ -491,14 +522,30 @@ async fn report(
             Err(error) => return Err(error).context(format!("posting to {url}")),
         }
     };
+    let replayed = response
+        .headers()
+        .get("Idempotent-Replayed")
+        .is_some_and(|value| value == "true");
     let filed = answer(response).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&filed)?);
+    } else if replayed {
+        println!(
+            "this report was filed before, as incident {}: nothing new was filed",
+            text(&filed, "id")
+        );
+        print_incident(&filed);
     } else {
         println!("filed incident {}", text(&filed, "id"));
         print_incident(&filed);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// SHA-256 of the report file's content, for its default key.
+fn content_sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
 }
 
 fn token_new(role: &str, name: &str) -> anyhow::Result<ExitCode> {

@@ -4,7 +4,7 @@
 //! changes (01:30 happens twice in November in New York), so it is refused
 //! rather than guessed. Parsed instants are kept in UTC.
 
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use chrono_tz::Tz;
 use std::fmt;
 
@@ -62,6 +62,23 @@ pub fn format_in_zone(instant: DateTime<Utc>, zone: Tz) -> String {
     instant
         .with_timezone(&zone)
         .to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// An instant as a person reads it in the district's zone: "Wed 22 Apr
+/// 2026, 8:00 AM EDT", with seconds where they matter ("11:59:59 PM", the
+/// end of a day).
+pub fn readable_in_zone(instant: DateTime<Utc>, zone: Tz) -> String {
+    let local = instant.with_timezone(&zone);
+    let clock = if local.second() == 0 {
+        "%-I:%M %p"
+    } else {
+        "%-I:%M:%S %p"
+    };
+    format!(
+        "{} {}",
+        local.format(&format!("%a %-d %b %Y, {clock}")),
+        local.format("%Z")
+    )
 }
 
 impl fmt::Display for Timestamp {

@@ -17,7 +17,8 @@ pub enum Mailer {
     /// `smtps://`: lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// `smtp://` (plain or STARTTLS): connections of our own with TCP_NODELAY.
-    Direct(super::smtp::direct::DirectSmtp),
+    /// Boxed: the endpoint with its four timeouts outweighs the others.
+    Direct(Box<super::smtp::direct::DirectSmtp>),
     File(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -51,15 +52,22 @@ impl Mailer {
                     &email.dir,
                 )))
             }
-            EmailTransport::Smtp if email.url.starts_with("smtp://") => Ok(Mailer::Direct(
-                super::smtp::direct::DirectSmtp::from_url(
-                    &email.url,
-                    email.password.as_ref().map(|secret| secret.expose()),
-                    email.timeout,
-                    email.max_connections as usize,
-                )
-                .map_err(anyhow::Error::msg)?,
-            )),
+            EmailTransport::Smtp if email.url.starts_with("smtp://") => {
+                Ok(Mailer::Direct(Box::new(
+                    super::smtp::direct::DirectSmtp::from_url(
+                        &email.url,
+                        email.password.as_ref().map(|secret| secret.expose()),
+                        super::smtp::session::Timeouts {
+                            connect: email.connect_timeout,
+                            greeting: email.greeting_timeout,
+                            reply: email.reply_timeout,
+                            data: email.data_timeout,
+                        },
+                        email.max_connections as usize,
+                    )
+                    .map_err(anyhow::Error::msg)?,
+                )))
+            }
             EmailTransport::Smtp => {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&email.url)
                     .map_err(|error| anyhow::anyhow!("email.url: {error}"))?

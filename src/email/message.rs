@@ -1,7 +1,9 @@
 //! Building one message: one recipient, a Message-ID chosen before the first
 //! attempt (kept across retries, so a receiver can drop a duplicate), and the
 //! headers of docs/email.md: `Auto-Submitted: auto-generated`,
-//! `X-Breachd-Kind`, and `X-Breachd-Incident` (not on digests).
+//! `X-Breachd-Kind`, `X-Breachd-Incident` (not on digests) and, on a
+//! reminder, `X-Breachd-Obligation`: ids for filters and scripts, kept out
+//! of the text people read.
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue, MIME_VERSION_1_0};
 use lettre::message::Mailbox;
@@ -17,6 +19,8 @@ pub const KIND_DELIVERY_FAILURE: &str = "delivery-failure";
 pub struct Outgoing {
     pub kind: &'static str,
     pub incident_id: Option<Uuid>,
+    /// The obligation a reminder is about.
+    pub obligation_id: Option<Uuid>,
     pub to: Mailbox,
     pub subject: String,
     pub body: String,
@@ -55,6 +59,12 @@ pub fn build(from: &Mailbox, outgoing: &Outgoing) -> Result<Message, String> {
             incident.to_string(),
         ));
     }
+    if let Some(obligation) = outgoing.obligation_id {
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Breachd-Obligation"),
+            obligation.to_string(),
+        ));
+    }
     Ok(message)
 }
 
@@ -71,6 +81,7 @@ mod tests {
         let outgoing = Outgoing {
             kind: KIND_REMINDER,
             incident_id: Some(incident),
+            obligation_id: None,
             to: "cto@example.org".parse().unwrap(),
             subject: "s".into(),
             body: "b".into(),

@@ -159,6 +159,14 @@ mod tests {
         };
         let listed = templates.render("digest.txt", context(0)).unwrap();
         assert!(!listed.body.contains("more not listed"), "{}", listed.body);
+        // A blank line before each row, every line of a row on its own.
+        assert!(
+            listed
+                .body
+                .ends_with("as of now.\n\nOPEN  due d (1h left)\n  T\n  Incident: I\n  Why: c\n"),
+            "{}",
+            listed.body
+        );
         let capped = templates.render("digest.txt", context(2500)).unwrap();
         assert!(
             capped.body.contains("and 2500 more not listed here"),
@@ -166,6 +174,38 @@ mod tests {
             capped.body
         );
         assert!(capped.subject.contains("2501 open"), "{}", capped.subject);
+    }
+
+    #[test]
+    fn the_reminder_keeps_every_line_break() {
+        let templates = Templates::load(None).unwrap();
+        let context = |late: bool| {
+            json!({"district": "D", "step": "75%", "late": late, "planned_local": "Tue 21 Apr 2026, 8:00 PM EDT",
+                   "overdue": false, "no_fixed_time": false, "time_text": "8h 0m",
+                   "incident": {"title": "I"}, "incident_url": "https://b.example/incidents/x",
+                   "obligation": {"title": "T", "party": "district", "recipient": "R",
+                                  "due_local": "Wed 22 Apr 2026, 8:00 AM EDT", "citation": "C",
+                                  "sources": [{"citation": "A", "within": "2 business days", "due_local": "d1"},
+                                              {"citation": "B", "within": "48 elapsed hours", "due_local": null}]}})
+        };
+        let on_time = templates.render("reminder.txt", context(false)).unwrap();
+        assert_eq!(on_time.subject, "T - due Wed 22 Apr 2026, 8:00 AM EDT");
+        assert_eq!(
+            on_time.body,
+            "This is an automatic reminder from breachd for D.\n\n\
+             Incident:    I\nObligation:  T\nOwed by:     district, to R\n\
+             Due:         Wed 22 Apr 2026, 8:00 AM EDT\nTime left:   8h 0m\nStep:        75%\n\n\
+             Why: C\n  - A: within 2 business days, due d1\n  - B: within 48 elapsed hours\n\n\
+             What to do:\n  Do it, then record it on the incident page so the reminders stop\n  \
+             (\"Complete\", with the date it was done). If it does not apply, waive it\n  \
+             there with a written reason.\n\nIncident page: https://b.example/incidents/x\n"
+        );
+        let late = templates.render("reminder.txt", context(true)).unwrap();
+        assert!(late.subject.starts_with("[late] "));
+        assert!(late.body.contains(
+            "Step:        75%\n\nThis reminder was due at Tue 21 Apr 2026, 8:00 PM EDT and is sent late, \
+             because breachd was not running or could not send email then.\n\nWhy: C"
+        ), "{}", late.body);
     }
 
     #[test]

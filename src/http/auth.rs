@@ -22,8 +22,13 @@ impl Caller {
         if permission.allows(self.role) {
             Ok(())
         } else {
-            Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden")
-                .detail(format!("the {} role may not do this", self.role.as_str())))
+            Err(
+                Problem::new(StatusCode::FORBIDDEN, "Forbidden").detail(format!(
+                    "the {} role may not do this: it takes {}",
+                    self.role.as_str(),
+                    permission.holders()
+                )),
+            )
         }
     }
 }

@@ -7,10 +7,9 @@ use super::auth::Admin;
 use super::params::{parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
-use crate::audit;
-use crate::cases::ServiceError;
+use crate::cases::{evidence, ServiceError};
 use crate::site::PublicNotice;
-use crate::views::{self, Ids};
+use crate::views;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,12 +33,13 @@ pub struct EvidenceQuery {
         chain is verified as part of the export.",
     params(
         ("id" = uuid::Uuid, Path, description = "The incident's id"),
-        ("format" = Option<String>, Query, description = "`json` (the default) or `zip`"),
+        ("format" = Option<String>, Query, description = "`json` (the default), `zip`, or `html` (a printable record)"),
     ),
     responses(
         (status = 200, description = "The evidence", content(
             (views::Evidence = "application/json"),
             ("application/zip"),
+            ("text/html"),
         )),
         (status = 403, description = "Only an administrator exports evidence", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
@@ -53,15 +53,28 @@ pub async fn evidence(
     Params(query): Params<EvidenceQuery>,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id, "incident")?;
-    let zip = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("zip") => true,
-        Some(_) => return Err(Problem::field("format", "must be json or zip")),
+    let (zip, html) = match query.format.as_deref() {
+        None | Some("json") => (false, false),
+        Some("zip") => (true, false),
+        Some("html") => (false, true),
+        Some(_) => return Err(Problem::field("format", "must be json, zip or html")),
     };
-    let document = document(&state, id).await.map_err(|error| match error {
-        ServiceError::NotFound => Problem::not_found("incident"),
-        other => other.into(),
-    })?;
+    let document = evidence::document(&state.cases, id)
+        .await
+        .map_err(|error| match error {
+            ServiceError::NotFound => Problem::not_found("incident"),
+            other => other.into(),
+        })?;
+    if html {
+        let page = views::evidence_html::render(&document).map_err(|error| {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "rendering the evidence page failed"
+            );
+            Problem::internal()
+        })?;
+        return Ok(axum::response::Html(page).into_response());
+    }
     if !zip {
         return Ok(axum::Json(document).into_response());
     }
@@ -105,40 +118,4 @@ fn archive(document: &views::Evidence, notice_page: Option<&[u8]>) -> anyhow::Re
         writer.write_all(page)?;
     }
     Ok(writer.finish()?.into_inner())
-}
-
-async fn document(state: &AppState, id: uuid::Uuid) -> Result<views::Evidence, ServiceError> {
-    let (incident, obligations) = state.cases.incident(id).await?;
-    let jobs = state.cases.incident_jobs(id).await?;
-    let now = state.cases.now();
-    let zone = state.settings.timezone;
-
-    // The whole chain is checked, not only this incident's entries: an
-    // entry removed elsewhere would break the proof as much as one here.
-    let mut previous = (0i64, audit::GENESIS.to_owned());
-    let mut broken = None;
-    loop {
-        let page = state.cases.audit_entries(previous.0, 5_000).await?;
-        if page.is_empty() {
-            break;
-        }
-        match audit::verify(&page, (previous.0, &previous.1)) {
-            Ok(last) => previous = last,
-            Err(error) => {
-                broken = Some(error);
-                break;
-            }
-        }
-    }
-    let records = views::EvidenceRecords {
-        district: state.settings.district_name.clone(),
-        jurisdiction: state.settings.jurisdiction.clone(),
-        timeline: state.cases.incident_audit(id).await?,
-        audit_chain: views::AuditChain::new(previous.0, broken),
-        notice: state.cases.notice(id).await?,
-        roster: state.cases.roster(id).await?.0,
-        delivery_counts: state.cases.delivery_counts(id).await?,
-    };
-    let incident = views::incident(&incident, &obligations, &jobs, now, zone, Ids::Shown);
-    Ok(views::evidence(incident, records, now, zone))
 }

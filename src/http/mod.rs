@@ -4,12 +4,14 @@
 
 pub mod auth;
 pub mod body;
+pub mod closing;
 pub mod data_elements;
 pub mod evidence;
 pub mod health;
 pub mod incidents;
 pub mod metrics;
 pub mod notice_edit;
+pub mod notice_preview;
 pub mod notices;
 pub mod obligations;
 pub mod openapi;
@@ -17,7 +19,9 @@ pub mod params;
 pub mod problem;
 pub mod rules;
 pub mod security;
+pub mod serve;
 mod strict_json;
+pub mod timeout;
 pub mod vendors;
 
 pub use crate::state::AppState;
@@ -56,6 +60,16 @@ pub fn api_routes() -> Router<AppState> {
             get(notices::notice).put(notice_edit::edit_notice),
         )
         .route("/incidents/{id}/notice/approve", post(notices::approve))
+        .route("/incidents/{id}/withdraw", post(closing::withdraw))
+        .route("/incidents/{id}/merge", post(closing::merge))
+        .route(
+            "/incidents/{id}/notice/preview",
+            get(notice_preview::preview),
+        )
+        .route(
+            "/incidents/{id}/notice/test",
+            post(notice_preview::send_test),
+        )
         .route("/incidents/{id}/deliveries", get(notices::deliveries))
         .route("/incidents/{id}/evidence", get(evidence::evidence))
         .route("/vendors", post(vendors::register).get(vendors::list))

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 /// The incident, or a 404 problem naming it.
-pub(super) async fn incident_or_404(
+async fn incident_or_404(
     cases: &crate::cases::Context,
     id: uuid::Uuid,
 ) -> Result<crate::store::IncidentRecord, Problem> {
@@ -28,7 +28,7 @@ pub(super) async fn incident_or_404(
 }
 
 /// The largest roster accepted (a million guardians is about 100 MB).
-pub const ROSTER_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+pub const ROSTER_LIMIT: u64 = crate::roster::UPLOAD_LIMIT;
 
 /// Streams the upload to a temporary file (the roster is never held in
 /// memory), then imports it.

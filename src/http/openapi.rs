@@ -13,7 +13,9 @@
 //! documented ones.
 
 use super::problem::Problem;
-use super::{data_elements, health, incidents, notice_edit, notices, obligations};
+use super::{
+    closing, data_elements, health, incidents, notice_edit, notice_preview, notices, obligations,
+};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -59,6 +61,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         notices::roster,
         notices::notice,
         notice_edit::edit_notice,
+        closing::withdraw,
+        closing::merge,
+        notice_preview::preview,
+        notice_preview::send_test,
         notices::approve,
         notices::deliveries,
         super::evidence::evidence,

@@ -27,6 +27,10 @@ use tokio::sync::mpsc;
 
 use staging::Staging;
 
+/// The largest roster upload accepted, by the API and the upload page alike
+/// (a million guardians is about 100 MB; both stream it to disk).
+pub const UPLOAD_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+
 /// How many rejected rows an [`ImportReport`] lists; the rest are counted
 /// only, because an answer listing a million bad rows helps nobody.
 pub const MAX_LISTED_REJECTIONS: u64 = 1000;

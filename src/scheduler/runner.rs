@@ -105,6 +105,7 @@ impl Scheduler {
                 (None, Some(half)) => Some(half),
                 (sleep, None) => sleep,
             };
+            self.wake.went_idle();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.woken() => {}

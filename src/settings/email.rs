@@ -40,6 +40,22 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
         problems.push("email.dir", "must not be empty".into());
     }
     let timeout = problems.parse("email.timeout", parse_std_duration(&raw.timeout));
+    let step = |key: &str, text: &str, problems: &mut Problems| {
+        problems.parse(
+            key,
+            parse_std_duration(text).and_then(|limit| {
+                if limit.is_zero() {
+                    Err("must be more than 0s".to_owned())
+                } else {
+                    Ok(limit)
+                }
+            }),
+        )
+    };
+    let connect_timeout = step("email.connect_timeout", &raw.connect_timeout, problems);
+    let greeting_timeout = step("email.greeting_timeout", &raw.greeting_timeout, problems);
+    let reply_timeout = step("email.reply_timeout", &raw.reply_timeout, problems);
+    let data_timeout = step("email.data_timeout", &raw.data_timeout, problems);
     let password = match raw.password_file.trim() {
         "" => std::env::var_os("CREDENTIALS_DIRECTORY")
             .map(|dir| PathBuf::from(dir).join("smtp-password"))
@@ -57,6 +73,10 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
         max_connections: max_connections?,
         rate_per_second: rate_per_second?,
         timeout: timeout?,
+        connect_timeout: connect_timeout?,
+        greeting_timeout: greeting_timeout?,
+        reply_timeout: reply_timeout?,
+        data_timeout: data_timeout?,
         password,
         templates,
     })

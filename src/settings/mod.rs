@@ -8,6 +8,7 @@
 //! a key no section knows is one of them (see `unknown.rs`). Each section
 //! has its parser in a file of its own; `raw.rs` holds the shapes as read.
 
+mod audit;
 mod auth;
 mod contacts;
 mod database;
@@ -129,11 +130,21 @@ pub enum LogFormat {
 pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
+    /// `server.roster_timeout`: the roster uploads' own limit (API and page).
+    pub roster_timeout: Duration,
+    /// `server.header_read_timeout`: a connection's request line and
+    /// headers must arrive within it, and a kept-alive connection is closed
+    /// when no request starts within it.
+    pub header_read_timeout: Duration,
+    /// `server.max_connections`: connections served at once (idle ones are
+    /// closed first to make room).
+    pub max_connections: usize,
     /// Where people reach the pages (`server.public_url`), without a
     /// trailing slash; reminders link to the incident page with it.
     pub public_url: Option<String>,
     pub database_url: String,
     pub database: DatabaseSettings,
+    pub audit: AuditSettings,
     pub district_name: String,
     pub timezone: Tz,
     pub jurisdiction: String,
@@ -165,6 +176,12 @@ pub struct EmailSettings {
     pub max_connections: u32,
     pub rate_per_second: u32,
     pub timeout: Duration,
+    /// breachd's own SMTP sessions (`smtp://`): each step's limit, so that
+    /// a stalled server is given up on quickly and its connection replaced.
+    pub connect_timeout: Duration,
+    pub greeting_timeout: Duration,
+    pub reply_timeout: Duration,
+    pub data_timeout: Duration,
     /// From `password_file` (or `$CREDENTIALS_DIRECTORY/smtp-password`);
     /// never printed, not even by `Debug`.
     pub password: Option<Secret>,
@@ -190,6 +207,10 @@ impl std::fmt::Debug for EmailSettings {
             .field("max_connections", &self.max_connections)
             .field("rate_per_second", &self.rate_per_second)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("greeting_timeout", &self.greeting_timeout)
+            .field("reply_timeout", &self.reply_timeout)
+            .field("data_timeout", &self.data_timeout)
             .field("password", &self.password)
             .field("templates", &self.templates)
             .finish()
@@ -212,6 +233,16 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// SQLite with `synchronous = FULL`: a commit survives a power cut.
     pub sqlite_durable: bool,
+}
+
+/// Where the audit chain's key and anchor live (`[audit]`), outside the
+/// database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// The key file (created at the first start when missing).
+    pub key_file: PathBuf,
+    /// The file the chain's head is anchored in after each commit.
+    pub anchor_file: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -373,6 +404,7 @@ impl Settings {
     fn from_raw(raw: Raw, mut problems: Problems) -> Result<Self, ConfigErrors> {
         let server = server::parse(raw.server, &mut problems);
         let (database_url, database) = database::parse(raw.database, &mut problems);
+        let audit = audit::parse(raw.audit, &mut problems);
         let timezone = problems.parse("district.timezone", timezone::parse(&raw.district.timezone));
         let district = district::parse(raw.district, raw.rules, timezone, &mut problems);
         let contacts = contacts::parse(raw.contacts, &mut problems);
@@ -392,9 +424,13 @@ impl Settings {
             Some(Settings {
                 listen: server.listen,
                 request_timeout: server.request_timeout,
+                roster_timeout: server.roster_timeout,
+                header_read_timeout: server.header_read_timeout,
+                max_connections: server.max_connections,
                 public_url: server.public_url,
                 database_url,
                 database,
+                audit: audit?,
                 district_name: district.name,
                 timezone: timezone?,
                 jurisdiction: district.jurisdiction,

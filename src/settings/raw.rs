@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 pub(crate) struct Raw {
     pub(crate) server: RawServer,
     pub(crate) database: RawDatabase,
+    pub(crate) audit: RawAudit,
     pub(crate) district: RawDistrict,
     pub(crate) rules: RawRules,
     pub(crate) contacts: BTreeMap<String, OneOrMany>,
@@ -30,6 +31,9 @@ pub(crate) struct Raw {
 pub(crate) struct RawServer {
     pub(crate) listen: String,
     pub(crate) request_timeout: String,
+    pub(crate) roster_timeout: String,
+    pub(crate) header_read_timeout: String,
+    pub(crate) max_connections: i64,
     pub(crate) public_url: String,
 }
 
@@ -38,6 +42,12 @@ pub(crate) struct RawDatabase {
     pub(crate) url: String,
     pub(crate) max_connections: i64,
     pub(crate) sqlite_synchronous: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawAudit {
+    pub(crate) key_file: String,
+    pub(crate) anchor_file: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +92,10 @@ pub(crate) struct RawEmail {
     pub(crate) max_connections: i64,
     pub(crate) rate_per_second: i64,
     pub(crate) timeout: String,
+    pub(crate) connect_timeout: String,
+    pub(crate) greeting_timeout: String,
+    pub(crate) reply_timeout: String,
+    pub(crate) data_timeout: String,
     pub(crate) password_file: String,
     pub(crate) templates: String,
 }

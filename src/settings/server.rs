@@ -9,8 +9,15 @@ use std::time::Duration;
 pub(crate) struct Server {
     pub(crate) listen: SocketAddr,
     pub(crate) request_timeout: Duration,
+    pub(crate) roster_timeout: Duration,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) max_connections: usize,
     pub(crate) public_url: Option<String>,
 }
+
+/// Connections at once: at least a few (the health routes, a browser),
+/// at most what a descriptor table sized in the tens of thousands allows.
+const CONNECTIONS: std::ops::RangeInclusive<i64> = 8..=65_536;
 
 pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
     let listen = problems.parse(
@@ -25,6 +32,33 @@ pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
     let request_timeout = problems.parse(
         "server.request_timeout",
         parse_std_duration(&raw.request_timeout),
+    );
+    let roster_timeout = problems.parse(
+        "server.roster_timeout",
+        parse_std_duration(&raw.roster_timeout),
+    );
+    let header_read_timeout = problems.parse(
+        "server.header_read_timeout",
+        parse_std_duration(&raw.header_read_timeout).and_then(|duration| {
+            if duration.is_zero() {
+                Err("must be more than 0s: a client that never sends its request would hold its connection for good".into())
+            } else {
+                Ok(duration)
+            }
+        }),
+    );
+    let max_connections = problems.parse(
+        "server.max_connections",
+        usize::try_from(raw.max_connections)
+            .ok()
+            .filter(|_| CONNECTIONS.contains(&raw.max_connections))
+            .ok_or_else(|| {
+                format!(
+                    "must be between {} and {}",
+                    CONNECTIONS.start(),
+                    CONNECTIONS.end()
+                )
+            }),
     );
     let public_url = match raw.public_url.trim() {
         "" => Some(None),
@@ -44,6 +78,9 @@ pub(crate) fn parse(raw: RawServer, problems: &mut Problems) -> Option<Server> {
     Some(Server {
         listen: listen?,
         request_timeout: request_timeout?,
+        roster_timeout: roster_timeout?,
+        header_read_timeout: header_read_timeout?,
+        max_connections: max_connections?,
         public_url: public_url?,
     })
 }

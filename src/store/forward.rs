@@ -348,6 +348,16 @@ macro_rules! store_impl {
     async fn vendors(&self) -> StoreResult<Vec<$crate::store::VendorRecord>> {
         $crate::store::reads::vendors::all(self).await
     }
+
+    async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
+        $crate::store::reads::audit::head(self).await
+    }
+
+    async fn verify_audit(
+        &self,
+    ) -> StoreResult<Result<$crate::audit::Checked, $crate::audit::Broken>> {
+        $crate::store::reads::audit::verify(self, &self.seal).await
+    }
         }
     };
 }

@@ -387,6 +387,13 @@ pub trait Store: Send + Sync + 'static {
     async fn vendor(&self, id: Uuid) -> StoreResult<Option<VendorRecord>>;
     /// Every vendor, by name.
     async fn vendors(&self) -> StoreResult<Vec<VendorRecord>>;
+    /// The chain's last entry as an anchor (seq and MAC), None when empty.
+    async fn audit_head(&self) -> StoreResult<Option<crate::audit::Anchor>>;
+    /// Checks the whole chain with the store's audit key and anchor:
+    /// `Err(Broken)` names the first bad entry.
+    async fn verify_audit(
+        &self,
+    ) -> StoreResult<Result<crate::audit::Checked, crate::audit::Broken>>;
 }
 
 /// The id of the `row`-th (from 1) family notice planned at `approved_ms`
@@ -413,13 +420,17 @@ pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
 }
 
 /// How a store is opened.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectOptions {
     /// PostgreSQL's pool size.
     pub max_connections: u32,
     /// SQLite's `synchronous = FULL` (a commit survives a power cut) rather
     /// than `NORMAL` (the last second of commits may be lost).
     pub sqlite_durable: bool,
+    /// The audit key and anchor appends are sealed with (the default, an
+    /// ephemeral key and no anchor, is for tests and for tools that append
+    /// nothing).
+    pub seal: std::sync::Arc<crate::audit::Seal>,
 }
 
 impl Default for ConnectOptions {
@@ -427,6 +438,7 @@ impl Default for ConnectOptions {
         Self {
             max_connections: 16,
             sqlite_durable: true,
+            seal: crate::audit::Seal::ephemeral(),
         }
     }
 }
@@ -437,11 +449,15 @@ pub async fn connect_with(
 ) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::connect_with(url, options.sqlite_durable).await?,
+            sqlite::SqliteStore::connect_with(url, options.sqlite_durable)
+                .await?
+                .sealed(options.seal),
         ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(std::sync::Arc::new(
-            postgres::PgStore::connect_with(url, options.max_connections).await?,
+            postgres::PgStore::connect_with(url, options.max_connections)
+                .await?
+                .sealed(options.seal),
         ))
     } else {
         Err(StoreError::NotReady(format!(

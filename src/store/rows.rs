@@ -281,6 +281,7 @@ pub(crate) fn audit(row: &impl Columns) -> StoreResult<AuditEntry> {
         details: json(row, "details")?,
         prev_hash: row.read("prev_hash")?,
         hash: row.read("hash")?,
+        mac: row.read("mac")?,
     })
 }
 

@@ -9,11 +9,13 @@
 use super::rows::{Columns, Value};
 use super::statements::{Placeholders, Statement};
 use super::{NewJob, ObligationRecord, Store, StoreResult};
+use crate::audit::{Anchor, Seal};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A row read by position as well as by name: some shared statements'
@@ -35,6 +37,9 @@ impl Cells for PgRow {
 }
 
 /// A backend's write transaction. Dropped without `commit`, it rolls back.
+/// Every method is also forwarded by `Sealed`, the wrapper stores hand out:
+/// a method added here with a default body must be forwarded there too, or
+/// sealed transactions would silently run the default.
 #[async_trait]
 pub(crate) trait WriteTx: Send + Sized {
     type Row: Cells;
@@ -58,6 +63,13 @@ pub(crate) trait WriteTx: Send + Sized {
     async fn lock_audit_chain(&mut self) -> StoreResult<()> {
         Ok(())
     }
+    /// The key and anchor audit appends are sealed with; None for a bare
+    /// backend transaction (only `Sealed` carries one).
+    fn seal(&self) -> Option<&Arc<Seal>> {
+        None
+    }
+    /// Records that this transaction appended `head`, to anchor at commit.
+    fn appended(&mut self, _head: Anchor) {}
     /// Plans jobs (a key that exists is left alone); how many were new.
     /// Where other instances listen, they learn of them on commit.
     async fn insert_jobs(&mut self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<u64>;
@@ -83,6 +95,95 @@ pub(crate) trait WriteTx: Send + Sized {
     ) -> StoreResult<u64>;
 }
 
+/// A backend's transaction with the store's audit seal: appends in it are
+/// MACed with the key, and once it has committed the head it appended is
+/// anchored outside the database.
+pub(crate) struct Sealed<T> {
+    tx: T,
+    seal: Arc<Seal>,
+    head: Option<Anchor>,
+}
+
+impl<T> Sealed<T> {
+    pub(crate) fn new(tx: T, seal: Arc<Seal>) -> Self {
+        Self {
+            tx,
+            seal,
+            head: None,
+        }
+    }
+}
+
+#[async_trait]
+impl<T: WriteTx> WriteTx for Sealed<T> {
+    type Row = T::Row;
+    const PLACEHOLDERS: Placeholders = T::PLACEHOLDERS;
+
+    async fn execute(&mut self, statement: &Statement<'_>) -> StoreResult<u64> {
+        self.tx.execute(statement).await
+    }
+    async fn fetch_optional(
+        &mut self,
+        statement: &Statement<'_>,
+    ) -> StoreResult<Option<Self::Row>> {
+        self.tx.fetch_optional(statement).await
+    }
+    async fn fetch_all(&mut self, statement: &Statement<'_>) -> StoreResult<Vec<Self::Row>> {
+        self.tx.fetch_all(statement).await
+    }
+    /// The anchor is written only after the commit returned, so it never
+    /// names an entry that a crash could still take back.
+    async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        if let Some(head) = self.head {
+            self.seal.advance(head).await;
+        }
+        Ok(())
+    }
+    async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
+        self.tx.lock_notice(incident).await
+    }
+    async fn lock_audit_chain(&mut self) -> StoreResult<()> {
+        self.tx.lock_audit_chain().await
+    }
+    fn seal(&self) -> Option<&Arc<Seal>> {
+        Some(&self.seal)
+    }
+    fn appended(&mut self, head: Anchor) {
+        self.head = Some(head);
+    }
+    async fn insert_jobs(&mut self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<u64> {
+        self.tx.insert_jobs(jobs, now).await
+    }
+    async fn cancel_stale_jobs(
+        &mut self,
+        incident_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.tx.cancel_stale_jobs(incident_id, now).await
+    }
+    async fn delete_dropped_obligations(
+        &mut self,
+        incident_id: Uuid,
+        obligations: &[ObligationRecord],
+    ) -> StoreResult<()> {
+        self.tx
+            .delete_dropped_obligations(incident_id, obligations)
+            .await
+    }
+    async fn plan_family_notices(
+        &mut self,
+        incident: &str,
+        message_domain: &str,
+        now: DateTime<Utc>,
+        chunk_size: i64,
+    ) -> StoreResult<u64> {
+        self.tx
+            .plan_family_notices(incident, message_domain, now, chunk_size)
+            .await
+    }
+}
+
 /// A store that begins write transactions, each backend its own way.
 #[async_trait]
 pub(crate) trait Writer: Store {
@@ -99,10 +200,13 @@ macro_rules! write_tx_impl {
     ($store:ty, $db:ty, $placeholders:expr, { $($own:tt)* }) => {
         #[async_trait::async_trait]
         impl $crate::store::tx::Writer for $store {
-            type Tx = sqlx::Transaction<'static, $db>;
+            type Tx = $crate::store::tx::Sealed<sqlx::Transaction<'static, $db>>;
 
             async fn begin_write(&self) -> StoreResult<Self::Tx> {
-                self.write().await
+                Ok($crate::store::tx::Sealed::new(
+                    self.write().await?,
+                    std::sync::Arc::clone(&self.seal),
+                ))
             }
         }
 

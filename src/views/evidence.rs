@@ -52,6 +52,9 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
     /// SHA-256 over the previous entry's hash and this entry.
     pub hash: String,
+    /// HMAC-SHA256 of the entry's number and hash under the audit key
+    /// (absent for entries older than the key).
+    pub mac: Option<String>,
 }
 
 /// The audit chain's verification, done during the export.
@@ -62,18 +65,50 @@ pub struct AuditChain {
     pub entries_checked: i64,
     /// The first broken entry, when the chain is not intact.
     pub broken: Option<BrokenEntry>,
+    /// The chain's head when verified: keep it (with the export) to prove
+    /// later that the log reached this entry.
+    pub head: Option<AuditHead>,
+    /// The anchor outside the database the chain was checked against.
+    pub anchored: Option<AuditHead>,
+}
+
+/// An entry of the chain by its number and MAC (HMAC-SHA256, hex).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditHead {
+    #[schema(minimum = 0)]
+    pub entry: i64,
+    pub mac: String,
+}
+
+impl From<crate::audit::Anchor> for AuditHead {
+    fn from(anchor: crate::audit::Anchor) -> Self {
+        Self {
+            entry: anchor.seq,
+            mac: anchor.mac,
+        }
+    }
 }
 
 impl AuditChain {
-    /// `checked` is the last sequence number verified.
-    pub fn new(checked: i64, broken: Option<crate::audit::Broken>) -> Self {
-        Self {
-            verified: broken.is_none(),
-            entries_checked: checked,
-            broken: broken.map(|broken| BrokenEntry {
-                entry: broken.seq,
-                reason: broken.reason,
-            }),
+    pub fn new(chain: Result<crate::audit::Checked, crate::audit::Broken>) -> Self {
+        match chain {
+            Ok(checked) => Self {
+                verified: true,
+                entries_checked: checked.entries,
+                broken: None,
+                head: checked.head.map(AuditHead::from),
+                anchored: checked.anchored.map(AuditHead::from),
+            },
+            Err(broken) => Self {
+                verified: false,
+                entries_checked: broken.seq - 1,
+                broken: Some(BrokenEntry {
+                    entry: broken.seq,
+                    reason: broken.reason,
+                }),
+                head: None,
+                anchored: None,
+            },
         }
     }
 }
@@ -120,6 +155,7 @@ pub fn evidence(
             subject: entry.subject,
             details: entry.details,
             hash: entry.hash,
+            mac: entry.mac,
         })
         .collect();
     let publication = records.notice.as_ref().and_then(|n| {

@@ -8,6 +8,7 @@
 //! read, they do no I/O.
 
 mod evidence;
+pub mod evidence_html;
 mod health;
 mod incident;
 pub mod json;
@@ -19,7 +20,8 @@ mod taxonomy;
 mod vendor;
 
 pub use evidence::{
-    evidence, AuditChain, AuditEntry, BrokenEntry, Evidence, EvidenceRecords, Publication,
+    evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
+    Publication,
 };
 pub use health::{Health, HealthStatus};
 pub use incident::{incident, incident_list, Incident, IncidentList, IncidentSummary, OpenClosed};

@@ -16,10 +16,16 @@
 //! | `GET /` | viewer | the deadline board |
 //! | `GET/POST /sign-in`, `POST /sign-out` | anyone | session |
 //! | `GET/POST /incidents/new` | reporter | file a report (preview or file) |
+//! | `GET /incidents` | viewer | every incident, open or closed, searchable |
 //! | `GET /incidents/{id}` | viewer | the incident |
 //! | `POST /incidents/{id}/events` | reporter | record a clock event |
-//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice |
+//! | `GET /incidents/{id}/notice` | viewer | the notice as each audience will receive it |
+//! | `POST /incidents/{id}/notice` | admin | edit the draft (English or one language) |
+//! | `POST /incidents/{id}/notice/test` | admin | mail a test to one of the district's contacts |
+//! | `POST /incidents/{id}/notice/approve` | admin | approve the family notice (confirmed) |
 //! | `GET/POST /incidents/{id}/roster` | admin | roster upload |
+//! | `GET /incidents/{id}/evidence` | admin | the printable compliance record |
+//! | `POST /incidents/{id}/withdraw`, `.../merge` | admin | close a report early |
 //! | `POST /obligations/{id}/complete`, `.../waive` | admin | settle |
 //! | `GET /vendors`, `GET /vendors/{id}` | viewer | the vendor registry |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
@@ -29,6 +35,7 @@ mod board;
 pub mod deliveries;
 pub mod format;
 mod incident;
+mod incidents;
 mod report;
 mod roster;
 mod rules;
@@ -51,7 +58,7 @@ use session::{Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -100,13 +107,22 @@ const TEMPLATES: [(&str, &str); 12] = [
         "vendor.html",
         include_str!("../../config/templates/web/vendor.html"),
     ),
+    (
+        "notice.html",
+        include_str!("../../config/templates/web/notice.html"),
+    ),
+    (
+        "incidents.html",
+        include_str!("../../config/templates/web/incidents.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
 
-/// A roster of a large district is several megabytes; everything else stays
-/// under the daemon's 1 MiB limit.
-const ROSTER_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// A roster of a large district is a hundred megabytes or more: the page
+/// takes what the API takes (the upload is streamed to disk); everything
+/// else stays under the daemon's 1 MiB limit.
+const ROSTER_BODY_LIMIT: usize = crate::roster::UPLOAD_LIMIT as usize;
 
 /// What the pages share: the signing key of this process and the templates.
 pub struct Web {
@@ -163,10 +179,22 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(board::page))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
+        .route("/incidents", get(incidents::page))
         .route("/incidents/new", get(report::page).post(report::submit))
         .route("/incidents/{id}", get(incident::page))
         .route("/incidents/{id}/events", post(incident::record_event))
+        .route(
+            "/incidents/{id}/notice",
+            get(incident::notice_page).post(incident::save_notice),
+        )
+        .route("/incidents/{id}/notice/test", post(incident::test_notice))
         .route("/incidents/{id}/notice/approve", post(incident::approve))
+        .route("/incidents/{id}/evidence", get(incident::evidence_page))
+        .route(
+            "/incidents/{id}/withdraw",
+            post(incident::withdraw_incident),
+        )
+        .route("/incidents/{id}/merge", post(incident::merge_incident))
         .route(
             "/incidents/{id}/roster",
             get(roster::page)
@@ -324,8 +352,9 @@ impl User {
             StatusCode::FORBIDDEN,
             "Not allowed",
             &format!(
-                "The {} role may not do this, so nothing was changed.",
-                self.session.role.as_str()
+                "The {} role may not do this, so nothing was changed: it takes {}. Ask an administrator if you need it.",
+                self.session.role.as_str(),
+                permission.holders()
             ),
         )))
     }

@@ -178,6 +178,15 @@ impl TestConfig {
             table([("listen", self.listen.as_str().into())]),
         );
         base.insert("database".into(), table([("url", database_url.into())]));
+        // The audit key and anchor in the daemon's folder, never the
+        // working directory's `data/` that every test would share.
+        base.insert(
+            "audit".into(),
+            table([
+                ("key_file", path("audit-key")),
+                ("anchor_file", path("audit-head")),
+            ]),
+        );
         base.insert("email".into(), Value::Table(email));
         base.insert("publish".into(), table([("dir", path("site"))]));
         base.insert("digest".into(), table([("cron", "".into())]));

@@ -102,6 +102,11 @@ impl Daemon {
         format!("{}{}", self.base, path)
     }
 
+    /// The running daemon's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Waits until `/readyz` answers 200.
     pub async fn wait_ready(&self, within: Duration) {
         self.wait_ok("/readyz", within).await;

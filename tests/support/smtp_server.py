@@ -7,6 +7,10 @@ Accepts every message and appends it as one JSON line to --out, except:
 Prints "READY <port>" once listening. Optional --delay-ms slows each DATA;
 --pipelining advertises PIPELINING (RFC 2920) in the EHLO reply (aiosmtpd
 reads commands in order from its stream, so it serves pipelined groups).
+A stall never answers a message's closing dot (and records nothing):
+--stall-first K stalls the first K messages; --stall-every N stalls every
+Nth message whose address has not stalled before (so its retry goes
+through); --stall-log FILE appends each stalled address as a line.
 """
 
 import argparse
@@ -22,7 +26,12 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out, defer_times, delay_ms, pipelining):
+    def __init__(self, out, defer_times, delay_ms, pipelining, stall_first=0, stall_every=0, stall_log=None):
+        self.stall_first = stall_first
+        self.stall_every = stall_every
+        self.stall_log = stall_log
+        self.messages_seen = 0
+        self.stalled = set()
         self.pipelining = pipelining
         self.out = out
         self.lock = threading.Lock()
@@ -48,7 +57,28 @@ class Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    def should_stall(self, envelope):
+        with self.lock:
+            self.messages_seen += 1
+            address = ",".join(envelope.rcpt_tos)
+            if self.messages_seen <= self.stall_first:
+                stall = True
+            elif self.stall_every and self.messages_seen % self.stall_every == 0:
+                stall = address not in self.stalled
+            else:
+                stall = False
+            if stall:
+                self.stalled.add(address)
+                if self.stall_log:
+                    with open(self.stall_log, "a", encoding="utf8") as f:
+                        f.write(address + "\n")
+                        f.flush()
+            return stall
+
     async def handle_DATA(self, server, session, envelope):
+        if self.should_stall(envelope):
+            await asyncio.sleep(3600)
+            return "451 4.3.0 stalled"
         if self.delay:
             await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -75,9 +105,13 @@ def main():
     parser.add_argument("--defer-times", type=int, default=1000000)
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--pipelining", action="store_true")
+    parser.add_argument("--stall-first", type=int, default=0)
+    parser.add_argument("--stall-every", type=int, default=0)
+    parser.add_argument("--stall-log")
     args = parser.parse_args()
     controller = Controller(
-        Handler(args.out, args.defer_times, args.delay_ms, args.pipelining),
+        Handler(args.out, args.defer_times, args.delay_ms, args.pipelining,
+                args.stall_first, args.stall_every, args.stall_log),
         hostname="127.0.0.1",
         port=args.port,
         server_kwargs={"data_size_limit": 10 * 1024 * 1024},

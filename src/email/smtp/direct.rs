@@ -6,7 +6,7 @@
 //! the server's delayed ACK (about 40 ms on Linux), and it does not pipeline
 //! MAIL/RCPT/DATA. `smtps://` (implicit TLS) stays on lettre's transport.
 
-use super::session::{Endpoint, Session, SmtpError};
+use super::session::{Endpoint, Session, SmtpError, Timeouts};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::extension::ClientId;
@@ -28,7 +28,7 @@ impl DirectSmtp {
     pub fn from_url(
         url: &str,
         password: Option<&str>,
-        timeout: Duration,
+        timeouts: Timeouts,
         max_idle: usize,
     ) -> Result<Self, String> {
         let parsed = reqwest::Url::parse(url).map_err(|error| format!("email.url: {error}"))?;
@@ -66,7 +66,7 @@ impl DirectSmtp {
                 starttls,
                 credentials,
                 hello: ClientId::default(),
-                timeout,
+                timeouts,
             },
             idle: Mutex::new(Vec::new()),
             max_idle,
@@ -152,7 +152,7 @@ mod tests {
         let direct = DirectSmtp::from_url(
             "smtp://mailer:p%40ss@mail.example.org:587?tls=required",
             None,
-            Duration::from_secs(5),
+            Timeouts::all(Duration::from_secs(5)),
             4,
         )
         .unwrap();
@@ -166,11 +166,20 @@ mod tests {
         );
         assert!(direct.endpoint.credentials.is_some());
         assert_eq!(percent_decode("p%40ss%"), "p@ss%");
-        assert!(
-            DirectSmtp::from_url("smtp://h?tls=maybe", None, Duration::from_secs(5), 4).is_err()
-        );
-        let plain =
-            DirectSmtp::from_url("smtp://127.0.0.1", None, Duration::from_secs(5), 4).unwrap();
+        assert!(DirectSmtp::from_url(
+            "smtp://h?tls=maybe",
+            None,
+            Timeouts::all(Duration::from_secs(5)),
+            4
+        )
+        .is_err());
+        let plain = DirectSmtp::from_url(
+            "smtp://127.0.0.1",
+            None,
+            Timeouts::all(Duration::from_secs(5)),
+            4,
+        )
+        .unwrap();
         assert_eq!((plain.endpoint.port, plain.endpoint.starttls), (25, None));
         assert!(plain.endpoint.credentials.is_none());
     }

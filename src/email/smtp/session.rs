@@ -16,8 +16,13 @@
 //!   message per connection, while the database commit overlaps the next
 //!   message's dialogue instead of following it.
 //!
-//! Every read and write is bounded by the session's timeout. A session that
-//! failed mid-exchange is marked broken and must not be reused.
+//! Each step has a timeout of its own ([`Timeouts`]): connecting, the
+//! greeting, each command's reply (and each write), and the reply to a
+//! message's closing dot, when the server may be scanning the content. A
+//! server that stalls at any step is given up on after that step's short
+//! limit, not one long limit for the whole message. A session that failed
+//! mid-exchange (a stall included) is marked broken and must not be reused:
+//! its sender opens a fresh connection.
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -47,7 +52,34 @@ pub struct Endpoint {
     pub starttls: Option<bool>,
     pub credentials: Option<Credentials>,
     pub hello: ClientId,
-    pub timeout: Duration,
+    pub timeouts: Timeouts,
+}
+
+/// How long each step of a session may take (`email.connect_timeout`,
+/// `email.greeting_timeout`, `email.reply_timeout`, `email.data_timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The TCP connection (and the TLS handshake).
+    pub connect: Duration,
+    /// The server's 220 greeting.
+    pub greeting: Duration,
+    /// Each command's reply, and each write.
+    pub reply: Duration,
+    /// The reply to a message's closing dot.
+    pub data: Duration,
+}
+
+impl Timeouts {
+    /// The same limit for every step.
+    #[cfg(test)]
+    pub fn all(limit: Duration) -> Self {
+        Self {
+            connect: limit,
+            greeting: limit,
+            reply: limit,
+            data: limit,
+        }
+    }
 }
 
 pub struct Session {
@@ -58,8 +90,17 @@ pub struct Session {
     outgoing: Vec<u8>,
     info: ServerInfo,
     pipelining: bool,
-    timeout: Duration,
+    timeouts: Timeouts,
     broken: bool,
+}
+
+/// Which reply is awaited: each has its own limit and its own words when
+/// the limit passes.
+#[derive(Debug, Clone, Copy)]
+enum Awaiting {
+    Greeting,
+    Reply,
+    DataEnd,
 }
 
 impl Session {
@@ -67,7 +108,7 @@ impl Session {
     /// authenticates as the endpoint asks.
     pub async fn connect(endpoint: &Endpoint) -> Result<Session, SmtpError> {
         let socket = tokio::time::timeout(
-            endpoint.timeout,
+            endpoint.timeouts.connect,
             tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
         )
         .await
@@ -86,10 +127,10 @@ impl Session {
             outgoing: Vec::with_capacity(4096),
             info: ServerInfo::default(),
             pipelining: false,
-            timeout: endpoint.timeout,
+            timeouts: endpoint.timeouts,
             broken: false,
         };
-        let greeting = session.read_reply().await?;
+        let greeting = session.read(Awaiting::Greeting).await?;
         if let Err(refused) = positive(greeting) {
             session.broken = true;
             return Err(refused);
@@ -122,7 +163,7 @@ impl Session {
         // violation (and a classic injection): drop them.
         self.received.clear();
         let connector = tokio_rustls::TlsConnector::from(config);
-        match tokio::time::timeout(self.timeout, connector.connect(name, socket)).await {
+        match tokio::time::timeout(self.timeouts.connect, connector.connect(name, socket)).await {
             Ok(Ok(tls)) => {
                 self.stream = Stream::Tls(Box::new(tls));
                 Ok(())
@@ -326,7 +367,7 @@ impl Session {
         if let Err(error) = self.flush_outgoing().await {
             return (Err(error), None);
         }
-        let done = self.read_reply().await.and_then(positive);
+        let done = self.read(Awaiting::DataEnd).await.and_then(positive);
         if self.broken {
             return (done, None);
         }
@@ -386,20 +427,32 @@ impl Session {
     }
 
     async fn flush_outgoing(&mut self) -> Result<(), SmtpError> {
-        let written =
-            tokio::time::timeout(self.timeout, self.stream.write_all(&self.outgoing)).await;
+        let limit = self.timeouts.reply;
+        let written = tokio::time::timeout(limit, self.stream.write_all(&self.outgoing)).await;
         match written {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(self.fail(format!("writing to the SMTP server failed: {error}"))),
             Err(_) => Err(self.fail(format!(
-                "the SMTP server took more than {:?} to take our data",
-                self.timeout
+                "the SMTP server took more than {limit:?} to take our data"
             ))),
         }
     }
 
-    /// The next complete reply; bytes after it stay for the next one.
+    /// The next complete reply to a command.
     async fn read_reply(&mut self) -> Result<Response, SmtpError> {
+        self.read(Awaiting::Reply).await
+    }
+
+    /// The next complete reply, within the limit of what it answers (the
+    /// whole reply, however the server trickles it); bytes after it stay
+    /// for the next one.
+    async fn read(&mut self, awaiting: Awaiting) -> Result<Response, SmtpError> {
+        let limit = match awaiting {
+            Awaiting::Greeting => self.timeouts.greeting,
+            Awaiting::Reply => self.timeouts.reply,
+            Awaiting::DataEnd => self.timeouts.data,
+        };
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
             if let Some(end) = reply_end(&self.received) {
                 let text = String::from_utf8_lossy(&self.received[..end]).into_owned();
@@ -412,7 +465,7 @@ impl Session {
                 return Err(self.fail("the SMTP server's reply is too long".into()));
             }
             let mut buffer = [0u8; 4096];
-            let read = tokio::time::timeout(self.timeout, self.stream.read(&mut buffer)).await;
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut buffer)).await;
             match read {
                 Ok(Ok(0)) => return Err(self.fail("the SMTP server closed the connection".into())),
                 Ok(Ok(n)) => self.received.extend_from_slice(&buffer[..n]),
@@ -420,10 +473,14 @@ impl Session {
                     return Err(self.fail(format!("reading from the SMTP server failed: {error}")))
                 }
                 Err(_) => {
-                    return Err(self.fail(format!(
-                        "no answer from the SMTP server within {:?}",
-                        self.timeout
-                    )))
+                    let what = match awaiting {
+                        Awaiting::Greeting => "no greeting from the SMTP server",
+                        Awaiting::Reply => "no answer from the SMTP server",
+                        Awaiting::DataEnd => {
+                            "the SMTP server did not answer the end of the message"
+                        }
+                    };
+                    return Err(self.fail(format!("{what} within {limit:?}")));
                 }
             }
         }
@@ -488,7 +545,7 @@ mod tests {
             starttls: None,
             credentials: None,
             hello: ClientId::Domain("breachd.test".into()),
-            timeout: Duration::from_secs(5),
+            timeouts: Timeouts::all(Duration::from_secs(5)),
         }
     }
 
@@ -498,6 +555,99 @@ mod tests {
             vec![to.parse().unwrap()],
         )
         .unwrap()
+    }
+
+    /// A peer that answers like a server until a point, then never again
+    /// (and keeps the connection open): before its greeting, or after a
+    /// message's closing dot.
+    async fn stalling_peer(greets: bool) -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            if greets {
+                socket.write_all(b"220 stalling ESMTP\r\n").await.unwrap();
+                let mut seen = String::new();
+                let mut in_data = false;
+                loop {
+                    let mut buffer = [0u8; 4096];
+                    let n = socket.read(&mut buffer).await.unwrap();
+                    if n == 0 {
+                        return;
+                    }
+                    seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                    if in_data {
+                        if seen.contains("\r\n.\r\n") {
+                            break;
+                        }
+                        continue;
+                    }
+                    while let Some(end) = seen.find("\r\n") {
+                        let line: String = seen.drain(..end + 2).collect();
+                        let reply: &[u8] = if line.starts_with("DATA") {
+                            in_data = true;
+                            b"354 go ahead\r\n"
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        socket.write_all(reply).await.unwrap();
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            drop(socket);
+        });
+        port
+    }
+
+    fn short(greeting: Duration, data: Duration) -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            greeting,
+            reply: Duration::from_secs(5),
+            data,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_greets_is_given_up_on_after_the_greeting_limit() {
+        let port = stalling_peer(false).await;
+        let mut endpoint = endpoint(port);
+        endpoint.timeouts = short(Duration::from_millis(200), Duration::from_secs(30));
+        let started = std::time::Instant::now();
+        let error = Session::connect(&endpoint)
+            .await
+            .err()
+            .expect("no greeting");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(error.to_string().contains("no greeting"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_the_dot_is_given_up_on_after_the_data_limit() {
+        let port = stalling_peer(true).await;
+        let mut endpoint = endpoint(port);
+        endpoint.timeouts = short(Duration::from_secs(30), Duration::from_millis(300));
+        let mut session = Session::connect(&endpoint).await.expect("a greeting");
+        let started = std::time::Instant::now();
+        let error = session
+            .send(
+                &envelope("guardian@families.example"),
+                b"Subject: x\r\n\r\nhello\r\n",
+            )
+            .await
+            .expect_err("the dot is never answered");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(error.to_string().contains("end of the message"), "{error}");
+        assert!(session.is_broken(), "a stalled session is not reused");
     }
 
     #[tokio::test]

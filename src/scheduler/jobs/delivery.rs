@@ -63,6 +63,9 @@ pub(super) async fn deliver(
         let outgoing = Outgoing {
             kind,
             incident_id,
+            obligation_id: (kind == message::KIND_REMINDER)
+                .then_some(job.obligation_id)
+                .flatten(),
             to: content.recipient.clone(),
             subject: content.subject.clone(),
             body: content.body.clone(),

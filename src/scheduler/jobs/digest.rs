@@ -3,7 +3,7 @@
 //! per fire time and the chain survives a crash in the middle of one.
 
 use super::delivery::{deliver, Planned};
-use crate::domain::timestamp::format_in_zone;
+use crate::domain::timestamp::readable_in_zone;
 use crate::domain::ObligationStatus;
 use crate::email::message::KIND_DIGEST;
 use crate::scheduler::planning;
@@ -59,10 +59,15 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             json!({
                 "status": o.status(now),
                 "title": o.title,
-                "due_local": format_in_zone(due, zone),
+                "due_local": readable_in_zone(due, zone),
                 "time_text": time_left(due - now),
                 "incident_title": row.incident_title,
-                "incident_id": o.incident_id,
+                // The page where the person acts (`server.public_url`).
+                "incident_url": worker
+                    .settings
+                    .public_url
+                    .as_ref()
+                    .map(|base| format!("{base}/incidents/{}", o.incident_id)),
                 "citation": o.sources.iter().filter(|s| s.due_at.is_some()).min_by_key(|s| s.due_at).map(|s| s.citation.clone()),
             })
         })
@@ -70,7 +75,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     let context = json!({
         "district": worker.settings.district_name,
         "district_zone": zone.name(),
-        "now_local": format_in_zone(now, zone),
+        "now_local": readable_in_zone(now, zone),
         "overdue_count": overdue,
         "open_count": open,
         "more": more,

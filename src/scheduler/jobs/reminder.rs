@@ -5,7 +5,7 @@
 //! the chain.
 
 use super::delivery::{deliver, Planned};
-use crate::domain::timestamp::format_in_zone;
+use crate::domain::timestamp::readable_in_zone;
 use crate::domain::ObligationStatus;
 use crate::email::message::KIND_REMINDER;
 use crate::scheduler::escalation::{self, LATE_AFTER};
@@ -106,6 +106,8 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         "district_zone": zone.name(),
         "step": label,
         "late": late,
+        // When the step was planned for, said when it is sent late.
+        "planned_local": readable_in_zone(job.due_at, zone),
         "overdue": status == ObligationStatus::Overdue,
         "no_fixed_time": no_fixed_time,
         "time_text": time_left(due - now).trim_end_matches(" left").trim_end_matches(" overdue"),
@@ -125,13 +127,13 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             "due_local": if no_fixed_time {
                 "as soon as practicable (the law sets no fixed time)".to_owned()
             } else {
-                format_in_zone(due, zone)
+                readable_in_zone(due, zone)
             },
             "citation": operative,
             "sources": obligation.sources.iter().map(|s| json!({
                 "citation": s.citation,
                 "within": s.within.describe(),
-                "due_local": s.due_at.map(|d| format_in_zone(d, zone)),
+                "due_local": s.due_at.map(|d| readable_in_zone(d, zone)),
             })).collect::<Vec<_>>(),
         },
     });

@@ -55,6 +55,8 @@ pub const JOBS_CHANNEL: &str = "breachd_jobs";
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// What audit appends are MACed and anchored with.
+    seal: std::sync::Arc<crate::audit::Seal>,
 }
 
 impl PgStore {
@@ -72,7 +74,15 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            seal: crate::audit::Seal::ephemeral(),
+        })
+    }
+
+    /// This store with the daemon's audit seal (an ephemeral one until then).
+    pub fn sealed(self, seal: std::sync::Arc<crate::audit::Seal>) -> Self {
+        Self { seal, ..self }
     }
 
     pub fn pool(&self) -> &PgPool {

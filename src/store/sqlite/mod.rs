@@ -39,6 +39,8 @@ fn query<'q>(statement: &'q Statement<'_>) -> Query<'q, Sqlite, SqliteArguments<
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// What audit appends are MACed and anchored with.
+    seal: std::sync::Arc<crate::audit::Seal>,
 }
 
 impl SqliteStore {
@@ -76,7 +78,15 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         spawn_checkpointer(pool.clone());
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            seal: crate::audit::Seal::ephemeral(),
+        })
+    }
+
+    /// This store with the daemon's audit seal (an ephemeral one until then).
+    pub fn sealed(self, seal: std::sync::Arc<crate::audit::Seal>) -> Self {
+        Self { seal, ..self }
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -96,8 +106,9 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// crosses SQLite's 1,000-page threshold: a commit then never waits for the
 /// disk (the fan-out commits thousands of times a second), and the last
 /// fsync is at most a second old in quiet times too. With `synchronous =
-/// NORMAL` that second is what a power cut could lose; a crash of the
-/// daemon loses nothing.
+/// NORMAL` that second is what a power cut could lose (and the audit anchor,
+/// written after each commit, could then name an entry the database lost);
+/// a crash of the daemon loses nothing.
 fn spawn_checkpointer(pool: SqlitePool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(CHECKPOINT_EVERY);

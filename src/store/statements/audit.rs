@@ -4,9 +4,9 @@ use super::Statement;
 use crate::audit::NewAudit;
 use uuid::Uuid;
 
-/// The last entry's (seq, hash), which the next entry chains from.
+/// The last entry's (seq, hash, mac), which the next entry chains from.
 pub(crate) fn head() -> Statement<'static> {
-    Statement::new("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    Statement::new("SELECT seq, hash, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
 }
 
 /// The instant is text with microseconds on both backends, so that the
@@ -16,10 +16,11 @@ pub(crate) fn insert<'a>(
     entry: &'a NewAudit,
     prev_hash: &'a str,
     hash: &'a str,
+    mac: &'a str,
 ) -> Statement<'a> {
     Statement::new(
-        "INSERT INTO audit_log (seq, at, actor, action, incident_id, subject, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit_log (seq, at, actor, action, incident_id, subject, details, prev_hash, hash, mac)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(seq)
     .bind(entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
@@ -30,6 +31,7 @@ pub(crate) fn insert<'a>(
     .bind(entry.details.to_string())
     .bind(prev_hash)
     .bind(hash)
+    .bind(mac)
 }
 
 pub(crate) fn after(after: i64, limit: i64) -> Statement<'static> {

@@ -249,6 +249,14 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
     allowed(user, state, &fields, Permission::Administer)?;
     let id = parse_id(id).ok_or_else(|| not_found(user, state, "incident"))?;
     let back = format!("/incidents/{id}#family-notice");
+    if fields.get("confirm") != Some("yes") {
+        return Ok(user.redirect_with(
+            state,
+            &format!("/incidents/{id}/notice#notice-approve"),
+            "error",
+            "The notice was not approved: tick the box to confirm it is ready to send.".to_owned(),
+        ));
+    }
     let (level, text) = match crate::cases::notices::approve(&state.cases, id, &user.session.name).await {
         Ok(approval) => (
             "ok",
@@ -269,7 +277,7 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
                 "The notice was not approved: {}.",
                 errors
                     .iter()
-                    .map(|e| format!("{} {}", e.field, e.reason))
+                    .map(|e| format!("{} {}", super::notice::label(&e.field), e.reason))
                     .collect::<Vec<_>>()
                     .join("; ")
             ),

@@ -1,7 +1,14 @@
-//! The incident page (`page`) and the form posts that act on it (`actions`).
+//! The incident page (`page`), its notice page (`notice`: preview, edit,
+//! test, approve) and the form posts that act on them (`actions`).
 
 mod actions;
+mod closing;
+mod evidence;
+mod notice;
 mod page;
 
 pub use actions::{approve, complete, record_event, waive};
+pub use closing::{merge as merge_incident, withdraw as withdraw_incident};
+pub use evidence::page as evidence_page;
+pub use notice::{page as notice_page, save as save_notice, send_test as test_notice};
 pub use page::page;

@@ -20,6 +20,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// The newest incidents offered as the first report of a duplicate.
+const MERGE_CHOICES: i64 = 200;
+
 /// What was typed into a form that was refused, and why, per field.
 #[derive(Debug, Default, Clone, Serialize)]
 pub(super) struct FormState {
@@ -181,6 +184,8 @@ struct IncidentPage {
     filed_by: String,
     filed_at: LocalTime,
     closed: bool,
+    /// Some duty is overdue: the badge says so.
+    overdue: bool,
     events: Vec<EventView>,
     elements: Vec<ElementView>,
     needs_review: Vec<String>,
@@ -192,6 +197,16 @@ struct IncidentPage {
     event_refused: bool,
     now_input: String,
     deliveries: DeliveryProgress,
+    /// Who approved the family notice and when; none while a draft.
+    notice_approved: Option<NoticeApproved>,
+    /// Other incidents this one may duplicate (the merge form's choices).
+    merge_choices: Vec<Choice>,
+}
+
+#[derive(Serialize)]
+struct NoticeApproved {
+    by: String,
+    at: LocalTime,
 }
 
 pub(super) fn parse_id(text: &str) -> Option<Uuid> {
@@ -443,6 +458,9 @@ pub(super) async fn render(
         filed_by: incident.filed_by.clone(),
         filed_at: format::local(incident.created_at, zone),
         closed: obligations.iter().all(|o| o.status(now).is_settled()),
+        overdue: obligations
+            .iter()
+            .any(|o| o.status(now) == crate::domain::ObligationStatus::Overdue),
         events,
         elements: incident
             .classification
@@ -471,6 +489,30 @@ pub(super) async fn render(
         event_refused,
         now_input: format::input_value(now, zone),
         deliveries: deliveries::progress(state, id).await,
+        merge_choices: match state.cases.incidents(None, MERGE_CHOICES, 0).await {
+            Ok(incidents) => incidents
+                .into_iter()
+                .filter(|summary| summary.incident.id != id)
+                .map(|summary| Choice {
+                    value: summary.incident.id.to_string(),
+                    label: format!(
+                        "{} (filed {})",
+                        summary.incident.title,
+                        format::local(summary.incident.created_at, zone).text
+                    ),
+                })
+                .collect(),
+            Err(error) => return user.internal(state, error),
+        },
+        notice_approved: match state.cases.notice(id).await {
+            Ok(notice) => notice.and_then(|notice| {
+                Some(NoticeApproved {
+                    at: format::local(notice.approved_at?, zone),
+                    by: notice.approved_by.unwrap_or_default(),
+                })
+            }),
+            Err(error) => return user.internal(state, error),
+        },
     };
     user.page(state, status, "incident.html", "", &page)
 }

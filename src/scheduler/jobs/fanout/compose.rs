@@ -254,7 +254,7 @@ mod tests {
         // What leaked, in words, grouped by class.
         assert!(
             body.contains(
-                "- Student information (not directory information): grades, date of birth\r\n"
+                "- Student information (not directory information): grades, date of birth\r\n\r\nWHAT WE ARE DOING"
             ),
             "{body}"
         );
@@ -292,11 +292,11 @@ mod tests {
             "the subject's accents are encoded: {head}"
         );
         // Each data class on a line of its own with its elements in
-        // Spanish words, then the next heading.
+        // Spanish words, then a blank line and the next heading.
         let body = quoted_printable(body);
         assert!(
             body.contains(
-                "- Información del estudiante (que no es de directorio): calificaciones, fecha de nacimiento\r\nQUÉ ESTAMOS"
+                "- Información del estudiante (que no es de directorio): calificaciones, fecha de nacimiento\r\n\r\nQUÉ ESTAMOS"
             ),
             "{body}"
         );
@@ -350,7 +350,7 @@ mod tests {
         assert!(text.contains("Content-Transfer-Encoding: 7bit"), "{text}");
         assert!(
             text.contains(
-                "This notice is also posted at https://www.example.org/notices/x.html\r\n"
+                "privacy@example.org\r\n\r\nThis notice is also posted at https://www.example.org/notices/x.html\r\n"
             ),
             "{text}"
         );

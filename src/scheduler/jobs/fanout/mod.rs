@@ -18,8 +18,10 @@
 //!   for its deferred recipients) by a finisher task, and the last one
 //!   completes the families' obligation.
 //! - On shutdown the runner stops feeding and the senders take nothing
-//!   new; the messages in flight end and are recorded, and the chunks still
-//!   held are released to run again at once.
+//!   new; the messages in flight end and are recorded, except an SMTP step
+//!   still running `sender::STOP_GRACE` later (a stalled server), which is
+//!   abandoned unrecorded: its message stays planned. The chunks still held
+//!   are released to run again at once.
 
 pub(crate) mod compose;
 pub(crate) mod context;

@@ -60,8 +60,16 @@ pub struct Sender {
     pub shutdown: CancellationToken,
 }
 
-/// Why a sender stopped early.
-struct RecorderGone;
+/// Why a sender stopped early: the recorder is gone (nothing more may be
+/// sent), or shutdown abandoned a stalled SMTP step (its message was not
+/// recorded, so it stays planned and is sent after the restart).
+struct Stopped;
+
+/// How long an SMTP step in flight may still run once shutdown began. A
+/// step that answers normally takes milliseconds and is waited for (its
+/// outcome recorded); one still running after this is a stall, abandoned
+/// so that the daemon stops within its grace instead of the step's timeout.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Sender {
     pub async fn run(self) {
@@ -88,6 +96,19 @@ impl Sender {
         next
     }
 
+    /// `step`'s outcome, or None when shutdown began and it was still
+    /// running `STOP_GRACE` later (dropping it closes its connection).
+    async fn unless_stopping<T>(&self, step: impl std::future::Future<Output = T>) -> Option<T> {
+        let stopping = async {
+            self.shutdown.cancelled().await;
+            tokio::time::sleep(STOP_GRACE).await;
+        };
+        tokio::select! {
+            outcome = step => Some(outcome),
+            () = stopping => None,
+        }
+    }
+
     /// The next message if one is waiting right now.
     fn waiting_work(&self) -> Option<Work> {
         if self.shutdown.is_cancelled() {
@@ -103,9 +124,9 @@ impl Sender {
         item: &Work,
         outcome: SendOutcome,
         previous: &mut Commit,
-    ) -> Result<(), RecorderGone> {
+    ) -> Result<(), Stopped> {
         if !committed(previous).await {
-            return Err(RecorderGone);
+            return Err(Stopped);
         }
         let (done, commit) = oneshot::channel();
         let record = Record {
@@ -114,12 +135,12 @@ impl Sender {
             sender: self.index,
             committed: done,
         };
-        self.records.send(record).await.map_err(|_| RecorderGone)?;
+        self.records.send(record).await.map_err(|_| Stopped)?;
         *previous = Some(commit);
         Ok(())
     }
 
-    async fn one_by_one(&self, previous: &mut Commit) -> Result<(), RecorderGone> {
+    async fn one_by_one(&self, previous: &mut Commit) -> Result<(), Stopped> {
         while let Some(item) = self.next_work().await {
             let _slot = self.worker.sends.acquire_for_fanout().await;
             let outcome = match item.composer.compose(&item.delivery) {
@@ -129,13 +150,17 @@ impl Sender {
                         limiter.until_ready().await;
                     }
                     if !committed(previous).await {
-                        return Err(RecorderGone);
+                        return Err(Stopped);
                     }
                     let timeout = self.worker.settings.email.timeout;
-                    self.worker
-                        .mailer
-                        .send_raw(&composed.envelope, &composed.bytes, timeout)
-                        .await
+                    let sending =
+                        self.worker
+                            .mailer
+                            .send_raw(&composed.envelope, &composed.bytes, timeout);
+                    match self.unless_stopping(sending).await {
+                        Some(outcome) => outcome,
+                        None => return Err(Stopped),
+                    }
                 }
             };
             self.record(&item, outcome, previous).await?;
@@ -144,7 +169,7 @@ impl Sender {
     }
 
     /// Streams messages over pooled sessions of breachd's own.
-    async fn stream(&self, direct: &DirectSmtp, previous: &mut Commit) -> Result<(), RecorderGone> {
+    async fn stream(&self, direct: &DirectSmtp, previous: &mut Commit) -> Result<(), Stopped> {
         // A message taken from the feed that is not begun yet.
         let mut pending: Option<Work> = None;
         loop {
@@ -176,7 +201,7 @@ impl Sender {
         run: &mut Run<'_>,
         first: Work,
         previous: &mut Commit,
-    ) -> Result<Option<Work>, RecorderGone> {
+    ) -> Result<Option<Work>, Stopped> {
         let Some(mut current) = self.begin(run, first, previous).await? else {
             return Ok(None);
         };
@@ -218,7 +243,7 @@ impl Sender {
         run: &mut Run<'_>,
         item: Work,
         previous: &mut Commit,
-    ) -> Result<Option<Begun>, RecorderGone> {
+    ) -> Result<Option<Begun>, Stopped> {
         let composed = match item.composer.compose(&item.delivery) {
             Ok(composed) => composed,
             Err(reason) => {
@@ -232,21 +257,24 @@ impl Sender {
         }
         let session = match run.session.as_mut() {
             Some(session) => session,
-            None => match run.direct.checkout().await {
-                Ok(session) => run.session.insert(session),
-                Err(error) => {
+            None => match self.unless_stopping(run.direct.checkout()).await {
+                None => return Err(Stopped),
+                Some(Ok(session)) => run.session.insert(session),
+                Some(Err(error)) => {
                     self.record(&item, SendOutcome::from(Err(error)), previous)
                         .await?;
                     return Ok(None);
                 }
             },
         };
-        match session
-            .begin(&composed.envelope, !composed.bytes.is_ascii())
-            .await
-        {
-            Ok(()) => Ok(Some(Begun { item, composed })),
-            Err(error) => {
+        let beginning = session.begin(&composed.envelope, !composed.bytes.is_ascii());
+        match self.unless_stopping(beginning).await {
+            None => {
+                run.session = None;
+                Err(Stopped)
+            }
+            Some(Ok(())) => Ok(Some(Begun { item, composed })),
+            Some(Err(error)) => {
                 if session.is_broken() {
                     run.session = None;
                 }
@@ -265,7 +293,7 @@ impl Sender {
         current: Begun,
         next: Option<(Work, Composed)>,
         previous: &mut Commit,
-    ) -> Result<Carry, RecorderGone> {
+    ) -> Result<Carry, Stopped> {
         let Some(session) = run.session.as_mut() else {
             // A begun message keeps its session; should that ever not hold,
             // the message is retried rather than lost.
@@ -276,14 +304,20 @@ impl Sender {
         if !committed(previous).await {
             // Dropped without its dot: the server discards the message.
             run.session = None;
-            return Err(RecorderGone);
+            return Err(Stopped);
         }
         let next_envelope = next
             .as_ref()
             .map(|(_, composed)| (&composed.envelope, !composed.bytes.is_ascii()));
-        let (done, begun) = session
-            .finish_and_begin(&current.composed.bytes, next_envelope)
-            .await;
+        let finishing = session.finish_and_begin(&current.composed.bytes, next_envelope);
+        let Some((done, begun)) = self.unless_stopping(finishing).await else {
+            // Abandoned mid-message: neither it nor `next` is recorded, so
+            // both stay planned. Had the server taken the dot already, the
+            // message is sent again after the restart, as after a crash:
+            // at most one per connection.
+            run.session = None;
+            return Err(Stopped);
+        };
         if session.is_broken() {
             run.session = None;
         }
