@@ -48,6 +48,10 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/rules"),
     ("POST", "/api/v1/obligations/{id}/complete"),
     ("POST", "/api/v1/obligations/{id}/waive"),
+    ("GET", "/api/v1/vendors"),
+    ("POST", "/api/v1/vendors"),
+    ("GET", "/api/v1/vendors/{id}"),
+    ("PUT", "/api/v1/vendors/{id}"),
 ];
 
 /// The public document; everything else under `/api/v1` needs a token.

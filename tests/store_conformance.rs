@@ -99,6 +99,7 @@ conformance!(
     fan_out_chunks_are_claimed_apart_from_other_jobs,
     published_notices_newest_first,
     student_coverage_follows_deliveries_and_records,
+    vendors_are_stored_changed_and_listed,
 );
 
 // ---------------------------------------------------------------- data
@@ -2081,6 +2082,7 @@ async fn migrate_data_copies_everything_and_refuses_a_used_target() {
                 "notice_recipients",
                 "unreachable_students",
                 "notices",
+                "vendors",
             ] {
                 assert!(
                     copied.get(table).copied().unwrap_or(0) > 0,
@@ -2107,6 +2109,74 @@ async fn migrate_data_copies_everything_and_refuses_a_used_target() {
     .await;
 }
 
+fn vendor(name: &str, now: DateTime<Utc>) -> VendorRecord {
+    VendorRecord {
+        id: Uuid::now_v7(),
+        version: 0,
+        created_at: now,
+        updated_at: now,
+        vendor: Vendor {
+            name: name.into(),
+            aliases: vec![format!("{name} SIS")],
+            contacts: vec!["privacy@vendor.example".into()],
+            services: Some("Student information system".into()),
+            data_elements: vec!["grades".into()],
+            agreement: Agreement {
+                kind: Some(breachd::domain::vendor::AgreementKind::Dpa),
+                status: breachd::domain::vendor::AgreementStatus::Signed,
+                signed_at: chrono::NaiveDate::from_ymd_opt(2025, 8, 1),
+                expires_at: None,
+                breach_notice: Some(BreachNotice {
+                    within: "48h".parse().expect("a span"),
+                    clock: ClockEvent::discovered(),
+                    citation: "DPA § 7".into(),
+                }),
+            },
+        },
+    }
+}
+
+fn vendor_audit(now: DateTime<Utc>) -> breachd::audit::NewAudit {
+    breachd::audit::NewAudit::new(now, "admin", "vendor_registered", None, None, json!({}))
+}
+
+async fn vendors_are_stored_changed_and_listed(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let zeta = vendor("Zeta Learning", now);
+    let alpha = vendor("Alpha Learning", now);
+    for record in [&zeta, &alpha] {
+        store
+            .create_vendor(record, &vendor_audit(now))
+            .await
+            .expect("a vendor is stored");
+    }
+    assert_eq!(store.vendor(zeta.id).await.unwrap(), Some(zeta.clone()));
+    assert_eq!(store.vendor(Uuid::now_v7()).await.unwrap(), None);
+    let names: Vec<String> = store
+        .vendors()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|record| record.vendor.name)
+        .collect();
+    assert_eq!(names, ["Alpha Learning", "Zeta Learning"], "by name");
+
+    let mut changed = zeta.clone();
+    changed.version = 1;
+    changed.updated_at = now + Duration::hours(1);
+    changed.vendor.agreement.status = breachd::domain::vendor::AgreementStatus::Terminated;
+    store
+        .update_vendor(&changed, &vendor_audit(now))
+        .await
+        .expect("the first change lands");
+    assert_eq!(store.vendor(zeta.id).await.unwrap(), Some(changed.clone()));
+    // A second change made from the same version comes too late.
+    let late = store.update_vendor(&changed, &vendor_audit(now)).await;
+    assert!(matches!(late, Err(StoreError::Conflict)), "{late:?}");
+    // Every write was audited.
+    assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 3);
+}
+
 struct Filled {
     incidents: Vec<Uuid>,
     jobs: Vec<Uuid>,
@@ -2114,6 +2184,10 @@ struct Filled {
 
 async fn fill_every_table(store: &Arc<dyn Store>) -> Filled {
     let now = at(NOW);
+    store
+        .create_vendor(&vendor("Moved Vendor", now), &vendor_audit(now))
+        .await
+        .expect("a vendor is stored");
     let record = incident("moved", now);
     let families = obligation(
         record.id,

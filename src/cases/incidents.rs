@@ -7,7 +7,7 @@ use super::checks::{check, event_order, unknown_event};
 use super::{Context, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::incident::breach_at;
 use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident, Timestamp};
-use crate::rules::{Engine, IncidentFacts, ObligationPlan};
+use crate::rules::{Engine, IncidentFacts, ObligationPlan, Overlay};
 use crate::scheduler::planning::reminder_jobs;
 use crate::store::{
     CreateOutcome, EventRecord, IdempotencyRecord, IncidentRecord, NewJob, ObligationRecord,
@@ -44,8 +44,15 @@ impl Context {
     ) -> Result<Filed, ServiceError> {
         let now = self.clock.now();
         check(&self.settings.engine, &new, now).map_err(ServiceError::Invalid)?;
-        let (incident, obligations) =
-            draft(&self.settings.engine, &new, Uuid::now_v7(), caller, now);
+        let extra = self.vendor_overlays(new.contractor.as_deref()).await?;
+        let (incident, obligations) = draft_with(
+            &self.settings.engine,
+            &new,
+            Uuid::now_v7(),
+            caller,
+            now,
+            &extra,
+        );
         let jobs = reminder_jobs(&obligations, &self.settings.escalation, now);
         let planned: Vec<_> = jobs.iter().map(|job| job.as_planned(now)).collect();
         let body = serde_json::to_string(&views::incident(
@@ -201,7 +208,8 @@ impl Context {
                 recorded.facts.delay = Some(delay.clone());
             }
             let facts = delay.as_ref().map(|_| &recorded.facts);
-            let (obligations, jobs) = self.replan(&recorded, &existing, by, now);
+            let extra = self.vendor_overlays(incident.contractor.as_deref()).await?;
+            let (obligations, jobs) = self.replan(&recorded, &existing, by, now, &extra);
             match self
                 .store
                 .record_event(id, incident.version, &event, facts, &obligations, &jobs)
@@ -284,7 +292,8 @@ impl Context {
                 .find(|event| event.kind == kind)
                 .cloned()
                 .expect("the corrected event is the one found above");
-            let (obligations, jobs) = self.replan(&corrected, &existing, by, now);
+            let extra = self.vendor_overlays(incident.contractor.as_deref()).await?;
+            let (obligations, jobs) = self.replan(&corrected, &existing, by, now, &extra);
             match self
                 .store
                 .correct_event(
@@ -327,9 +336,10 @@ impl Context {
         existing: &[ObligationRecord],
         by: &str,
         now: DateTime<Utc>,
+        extra: &[Overlay],
     ) -> (Vec<ObligationRecord>, Vec<NewJob>) {
         let facts = facts_of_record(&self.settings.engine, incident);
-        let plans = self.settings.engine.evaluate(&facts, now);
+        let plans = self.settings.engine.evaluate_with(&facts, now, extra);
         let obligations = records_from_plans(incident.id, &plans, existing, by, now);
         let standing: Vec<_> = obligations
             .iter()
@@ -346,6 +356,20 @@ impl Context {
             .collect();
         let jobs = reminder_jobs(&standing, &self.settings.escalation, now);
         (obligations, jobs)
+    }
+
+    /// The breach-notice clause of the registered vendor `contractor`
+    /// names, as overlays of the engine (none when it names no registered
+    /// vendor with a signed agreement).
+    async fn vendor_overlays(
+        &self,
+        contractor: Option<&str>,
+    ) -> Result<Vec<Overlay>, ServiceError> {
+        let link = self.vendor_of(contractor).await?;
+        Ok(super::vendors::clause_overlays(
+            &link,
+            &self.settings.engine,
+        ))
     }
 
     pub async fn settle(
@@ -407,6 +431,18 @@ pub fn draft(
     filed_by: &str,
     now: DateTime<Utc>,
 ) -> (IncidentRecord, Vec<ObligationRecord>) {
+    draft_with(engine, new, id, filed_by, now, &[])
+}
+
+/// As `draft`, with the sources the registry adds (a vendor's clause).
+pub fn draft_with(
+    engine: &Engine,
+    new: &NewIncident,
+    id: Uuid,
+    filed_by: &str,
+    now: DateTime<Utc>,
+    extra: &[Overlay],
+) -> (IncidentRecord, Vec<ObligationRecord>) {
     let classification = engine.classify(&new.data_elements);
     let facts = engine.facts_of(new, &classification);
     // The events as reported, not as the rules derive them.
@@ -445,7 +481,7 @@ pub fn draft(
         version: 0,
         events,
     };
-    let plans = engine.evaluate(&facts, now);
+    let plans = engine.evaluate_with(&facts, now, extra);
     let obligations = records_from_plans(id, &plans, &[], filed_by, now);
     (incident, obligations)
 }

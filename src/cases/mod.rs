@@ -17,6 +17,7 @@ pub mod notice_wording;
 pub mod notices;
 pub mod preview;
 mod queries;
+pub mod vendors;
 
 use crate::clock::Clock;
 use crate::domain::FieldError;

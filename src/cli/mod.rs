@@ -5,6 +5,7 @@
 mod rules;
 mod status;
 mod token;
+mod vendors;
 
 use crate::app::{cancel_on_signals, Application};
 use crate::cases;
@@ -103,6 +104,24 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// The vendor registry (token from $BREACHD_TOKEN).
+    Vendors {
+        #[command(subcommand)]
+        command: VendorsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VendorsCommand {
+    /// Every registered vendor, its agreement and breach-notice clause.
+    List {
+        /// The daemon's URL [default: $BREACHD_URL, else from server.listen]
+        #[arg(long)]
+        url: Option<String>,
+        /// Print the daemon's JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +214,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status { url, json } => {
             runtime().and_then(|rt| rt.block_on(status::status(config, url, json)))
         }
+        Command::Vendors {
+            command: VendorsCommand::List { url, json },
+        } => runtime().and_then(|rt| rt.block_on(vendors::list(config, url, json))),
     };
     match result {
         Ok(code) => code,

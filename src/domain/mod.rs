@@ -13,6 +13,7 @@ pub mod incident;
 pub mod obligation;
 pub mod placeholder;
 pub mod timestamp;
+pub mod vendor;
 
 pub use category::InfoCategory;
 pub use data_class::DataClass;

@@ -24,6 +24,7 @@ pub mod security;
 pub mod serve;
 mod strict_json;
 pub mod timeout;
+pub mod vendors;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -79,4 +80,6 @@ pub fn api_routes() -> Router<AppState> {
             post(letters::exception),
         )
         .route("/incidents/{id}/evidence", get(evidence::evidence))
+        .route("/vendors", post(vendors::register).get(vendors::list))
+        .route("/vendors/{id}", get(vendors::get).put(vendors::update))
 }

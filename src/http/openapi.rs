@@ -71,6 +71,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::letters::mailed,
         super::letters::exception,
         super::evidence::evidence,
+        super::vendors::register,
+        super::vendors::list,
+        super::vendors::get,
+        super::vendors::update,
         health::livez,
         health::readyz,
         super::metrics::metrics,
@@ -81,6 +85,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "obligations", description = "Who must notify whom, by when, under which citation"),
         (name = "notices", description = "The notice to families: roster, wording, approval, deliveries"),
         (name = "taxonomy", description = "The data elements breachd recognises and their classes"),
+        (name = "vendors", description = "The vendor registry: agreements and their breach-notice clauses"),
         (name = "rules", description = "The law as data: every jurisdiction's rules, cited, dated and marked verified or not"),
         (name = "health", description = "Liveness and readiness, public"),
     )

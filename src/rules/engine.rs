@@ -302,6 +302,19 @@ impl Engine {
     /// A duty "no later than" another is planned after the others, from their
     /// plans; the pack check keeps such ties one level deep.
     pub fn evaluate(&self, facts: &IncidentFacts, as_of: DateTime<Utc>) -> Vec<ObligationPlan> {
+        self.evaluate_with(facts, as_of, &[])
+    }
+
+    /// As `evaluate`, with sources beyond the configured overlays: the
+    /// breach-notice clause of a registered vendor's agreement, which lives
+    /// in the database rather than the configuration. They compete like any
+    /// overlay (the earliest due time wins).
+    pub fn evaluate_with(
+        &self,
+        facts: &IncidentFacts,
+        as_of: DateTime<Utc>,
+        extra: &[Overlay],
+    ) -> Vec<ObligationPlan> {
         let kinds: Vec<&Kind> = self
             .pack
             .kinds
@@ -317,12 +330,12 @@ impl Engine {
         };
         let mut plans: Vec<Option<ObligationPlan>> = kinds
             .iter()
-            .map(|kind| (!tied(kind)).then(|| self.plan_kind(kind, facts, as_of, &[]))?)
+            .map(|kind| (!tied(kind)).then(|| self.plan_kind(kind, facts, as_of, &[], extra))?)
             .collect();
         let untied: Vec<ObligationPlan> = plans.iter().flatten().cloned().collect();
         for (slot, kind) in plans.iter_mut().zip(&kinds) {
             if tied(kind) {
-                *slot = self.plan_kind(kind, facts, as_of, &untied);
+                *slot = self.plan_kind(kind, facts, as_of, &untied, extra);
             }
         }
         plans.into_iter().flatten().collect()
@@ -334,6 +347,7 @@ impl Engine {
         facts: &IncidentFacts,
         as_of: DateTime<Utc>,
         planned: &[ObligationPlan],
+        extra: &[Overlay],
     ) -> Option<ObligationPlan> {
         let mut sources = Vec::new();
         for rule in &self.pack.rules {
@@ -351,6 +365,7 @@ impl Engine {
         for overlay in self
             .overlays
             .iter()
+            .chain(extra)
             .filter(|overlay| overlay.kind == kind.id)
         {
             if let Some(bound) = &overlay.contractor {

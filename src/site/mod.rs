@@ -13,6 +13,10 @@
 //! cannot leave them inconsistent; each file is replaced atomically so a
 //! reader never sees a torn page.
 
+mod agreements;
+
+pub use agreements::{PublicAgreement, AGREEMENTS_DIR};
+
 use crate::rules::element_words::ClassInWords;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -371,6 +375,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "style.css",
         include_str!("../../config/templates/site/style.css"),
+    ),
+    (
+        "agreements.html",
+        include_str!("../../config/templates/site/agreements.html"),
     ),
 ];
 

@@ -428,6 +428,30 @@ macro_rules! store_impl {
         $crate::store::writes::access::take_sign_in(self, state_sha256).await
     }
 
+    async fn create_vendor(
+        &self,
+        record: &$crate::store::VendorRecord,
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::vendors::create(self, record, audit).await
+    }
+
+    async fn update_vendor(
+        &self,
+        record: &$crate::store::VendorRecord,
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::vendors::update(self, record, audit).await
+    }
+
+    async fn vendor(&self, id: Uuid) -> StoreResult<Option<$crate::store::VendorRecord>> {
+        $crate::store::reads::vendors::vendor(self, id).await
+    }
+
+    async fn vendors(&self) -> StoreResult<Vec<$crate::store::VendorRecord>> {
+        $crate::store::reads::vendors::all(self).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
         $crate::store::reads::audit::head(self).await
     }

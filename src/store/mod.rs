@@ -42,6 +42,7 @@ mod records;
 mod rows;
 pub mod sqlite;
 mod statements;
+mod vendor_records;
 mod writes;
 
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
@@ -53,6 +54,7 @@ pub use records::{
     ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
     EVENT_COMPLETION_NOTE,
 };
+pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorRecord};
 
 use crate::domain::incident::ReportedFacts;
 use crate::domain::ObligationStatus;
@@ -459,6 +461,24 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Takes, once, the sign-in begun with the state hashing to `state_sha256`.
     async fn take_sign_in(&self, state_sha256: &str) -> StoreResult<Option<SignInAttempt>>;
+
+    // ---- the vendor registry ----
+    /// Stores a new vendor and its audit entry in one transaction.
+    async fn create_vendor(
+        &self,
+        record: &VendorRecord,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    /// Replaces a vendor whose stored version is `record.version - 1`, with
+    /// its audit entry; `Conflict` when another edit came first.
+    async fn update_vendor(
+        &self,
+        record: &VendorRecord,
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    async fn vendor(&self, id: Uuid) -> StoreResult<Option<VendorRecord>>;
+    /// Every vendor, by name.
+    async fn vendors(&self) -> StoreResult<Vec<VendorRecord>>;
     /// The chain's last entry as an anchor (seq and MAC), None when empty.
     async fn audit_head(&self) -> StoreResult<Option<crate::audit::Anchor>>;
     /// Checks the whole chain with the store's audit key and anchor:

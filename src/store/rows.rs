@@ -227,6 +227,16 @@ pub(crate) fn unreachable_student(row: &impl Columns) -> StoreResult<(String, St
     Ok((row.read("student_id")?, row.read("name")?))
 }
 
+pub(crate) fn vendor(row: &impl Columns) -> StoreResult<super::VendorRecord> {
+    Ok(super::VendorRecord {
+        id: uuid(row, "id")?,
+        version: row.read("version")?,
+        created_at: row.read("created_at")?,
+        updated_at: row.read("updated_at")?,
+        vendor: json(row, "body")?,
+    })
+}
+
 pub(crate) fn notice(row: &impl Columns) -> StoreResult<NoticeRecord> {
     Ok(NoticeRecord {
         incident_id: uuid(row, "incident_id")?,

@@ -18,6 +18,7 @@ mod obligation;
 mod roster;
 mod rules;
 mod taxonomy;
+mod vendor;
 
 pub use evidence::{
     evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
@@ -40,6 +41,7 @@ pub use roster::{
 };
 pub use rules::{jurisdiction, Jurisdiction, RuleList, RuleSummary};
 pub use taxonomy::{data_elements, DataClassDescription, DataElement, DataElements};
+pub use vendor::{vendor, vendor_list, AgreementView, BreachNoticeView, VendorList, VendorView};
 
 use crate::domain::timestamp::format_in_zone;
 use chrono::{DateTime, Duration, Utc};

@@ -33,6 +33,7 @@
 //! | `GET /sessions` | viewer | one's sign-ins (an admin: everyone's) |
 //! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
 //! | `POST /sessions/sign-out-everywhere` | viewer | end all of one's sign-ins |
+//! | `GET /vendors`, `GET /vendors/{id}` | viewer | the vendor registry |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
@@ -48,6 +49,7 @@ mod rules;
 pub mod session;
 mod sessions;
 pub mod timeline;
+mod vendors;
 
 use crate::auth::Permission;
 use crate::settings::Role;
@@ -65,7 +67,7 @@ use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 16] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -105,6 +107,14 @@ const TEMPLATES: [(&str, &str); 14] = [
     (
         "rules.html",
         include_str!("../../config/templates/web/rules.html"),
+    ),
+    (
+        "vendors.html",
+        include_str!("../../config/templates/web/vendors.html"),
+    ),
+    (
+        "vendor.html",
+        include_str!("../../config/templates/web/vendor.html"),
     ),
     (
         "notice.html",
@@ -228,6 +238,8 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions", get(sessions::page))
         .route("/sessions/{id}/revoke", post(sessions::revoke))
         .route("/sessions/sign-out-everywhere", post(sessions::everywhere))
+        .route("/vendors", get(vendors::list))
+        .route("/vendors/{id}", get(vendors::one))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))

@@ -14,3 +14,4 @@ pub(crate) mod jobs;
 pub(crate) mod notices;
 pub(crate) mod obligations;
 pub(crate) mod roster;
+pub(crate) mod vendors;

@@ -1,6 +1,7 @@
 //! The incident page: its view models and their rendering, with a refused
 //! form (from `actions`) shown again beside the field it failed on.
 
+use crate::cases::vendors::VendorLink;
 use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, FieldError, Undated};
 use crate::state::AppState;
@@ -176,6 +177,8 @@ struct IncidentPage {
     title: String,
     description: Option<String>,
     contractor: Option<String>,
+    /// How the contractor stands in the vendor registry.
+    vendor: Option<VendorFlag>,
     breach_at: &'static str,
     affected_students: Option<u64>,
     filed_by: String,
@@ -209,6 +212,37 @@ struct NoticeApproved {
 
 pub(super) fn parse_id(text: &str) -> Option<Uuid> {
     Uuid::parse_str(text).ok()
+}
+
+/// The registered vendor an incident's contractor names, or why there is
+/// none; and whether an agreement is on file.
+#[derive(Serialize)]
+struct VendorFlag {
+    registered: bool,
+    id: Option<String>,
+    name: Option<String>,
+    /// The agreement's status in words, when no agreement is signed.
+    no_agreement: Option<&'static str>,
+}
+
+fn vendor_flag(link: &VendorLink) -> Option<VendorFlag> {
+    match link {
+        VendorLink::NoContractor => None,
+        VendorLink::Unregistered => Some(VendorFlag {
+            registered: false,
+            id: None,
+            name: None,
+            no_agreement: None,
+        }),
+        VendorLink::Registered(record) => Some(VendorFlag {
+            registered: true,
+            id: Some(record.id.to_string()),
+            name: Some(record.vendor.name.clone()),
+            no_agreement: link
+                .no_agreement_on_file()
+                .then(|| record.vendor.agreement.status.label()),
+        }),
+    }
 }
 
 pub(super) fn not_found(user: &User, state: &AppState, what: &str) -> Response {
@@ -365,6 +399,10 @@ pub(super) async fn render(
         Ok(jobs) => jobs,
         Err(error) => return user.internal(state, error),
     };
+    let vendor = match state.cases.vendor_of(incident.contractor.as_deref()).await {
+        Ok(link) => vendor_flag(&link),
+        Err(error) => return user.internal(state, error),
+    };
     let now = state.cases.now();
     let zone = state.settings.timezone;
     // Soonest due first, pending last: the order of urgency.
@@ -415,6 +453,7 @@ pub(super) async fn render(
         title: incident.title.clone(),
         description: incident.description.clone(),
         contractor: incident.contractor.clone(),
+        vendor,
         breach_at: breach_at(&incident),
         affected_students: incident.affected_students,
         filed_by: incident.filed_by.clone(),

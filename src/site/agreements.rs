@@ -1,0 +1,156 @@
+//! The public list of the district's agreements (`/notices/agreements/`,
+//! with its Atom feed): every vendor with a signed agreement in force, as
+//! Natick's policy publishes its executed data privacy agreements.
+//!
+//! [`PublicAgreement`] has no field for a vendor's contacts (who may be
+//! people) or anything else personal: what the page can show is what the
+//! type holds.
+
+use super::{render, sync_dir, write_atomically, DateView, DirectoryPublisher, PublishError};
+use atom_syndication::{Entry, Feed, Link, Person, Text};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// The folder under the site's directory.
+pub const AGREEMENTS_DIR: &str = "agreements";
+
+/// One agreement as the public sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicAgreement {
+    /// The vendor's id: the feed entry's stable id, never shown.
+    pub id: Uuid,
+    pub vendor: String,
+    pub services: Option<String>,
+    /// The agreement's kind in words ("Data privacy agreement").
+    pub kind: String,
+    pub signed_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    /// When the registration last changed (the feed entry's time).
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    lang: &'a str,
+    district_name: &'a str,
+    agreements: Vec<Item>,
+}
+
+#[derive(Serialize)]
+struct Item {
+    vendor: String,
+    services: Option<String>,
+    kind: String,
+    signed: DateView,
+    expires: Option<DateView>,
+}
+
+fn date(day: NaiveDate) -> DateView {
+    DateView {
+        iso: day.format("%Y-%m-%d").to_string(),
+        text: day.format(super::DATE_FORMAT).to_string(),
+    }
+}
+
+impl DirectoryPublisher {
+    /// Rewrites `agreements/index.html` and `agreements/feed.atom` from the
+    /// full list (rendered first, so a template error writes nothing).
+    /// Blocking: it writes files.
+    pub fn publish_agreements(
+        &self,
+        district_name: &str,
+        agreements: &[PublicAgreement],
+    ) -> Result<Vec<PathBuf>, PublishError> {
+        let env = super::environment(self.templates.clone());
+        let page = render(
+            &env,
+            "agreements.html",
+            &Context {
+                lang: super::LANG,
+                district_name,
+                agreements: agreements
+                    .iter()
+                    .map(|a| Item {
+                        vendor: a.vendor.clone(),
+                        services: a.services.clone(),
+                        kind: a.kind.clone(),
+                        signed: date(a.signed_on),
+                        expires: a.expires_on.map(date),
+                    })
+                    .collect(),
+            },
+        )?;
+        let feed = self.agreements_feed(district_name, agreements)?;
+        let dir = self.dir.join(AGREEMENTS_DIR);
+        std::fs::create_dir_all(&dir).map_err(|source| PublishError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let files = vec![
+            write_atomically(&dir, "feed.atom", &feed)?,
+            write_atomically(&dir, "index.html", page.as_bytes())?,
+        ];
+        sync_dir(&dir)?;
+        Ok(files)
+    }
+
+    fn agreements_feed(
+        &self,
+        district_name: &str,
+        agreements: &[PublicAgreement],
+    ) -> Result<Vec<u8>, PublishError> {
+        let base = format!("{}/{AGREEMENTS_DIR}", self.base());
+        let mut author = Person::default();
+        author.set_name(district_name);
+        let entries: Vec<Entry> = agreements
+            .iter()
+            .map(|a| {
+                let mut link = Link::default();
+                link.set_href(format!("{base}/index.html"));
+                link.set_rel("alternate");
+                link.set_mime_type(Some("text/html".to_owned()));
+                let mut entry = Entry::default();
+                entry.set_id(format!("urn:uuid:{}", a.id));
+                entry.set_title(Text::plain(format!("{}: {}", a.vendor, a.kind)));
+                entry.set_updated(self.feed_time(a.updated_at));
+                entry.set_links(vec![link]);
+                entry.set_authors(vec![author.clone()]);
+                let expires = a
+                    .expires_on
+                    .map(|day| format!(", expires {}", day.format(super::DATE_FORMAT)))
+                    .unwrap_or_default();
+                entry.set_summary(Some(Text::plain(format!(
+                    "Signed {}{expires}.",
+                    a.signed_on.format(super::DATE_FORMAT)
+                ))));
+                entry
+            })
+            .collect();
+        let mut self_link = Link::default();
+        self_link.set_href(format!("{base}/feed.atom"));
+        self_link.set_rel("self");
+        self_link.set_mime_type(Some("application/atom+xml".to_owned()));
+        let mut site_link = Link::default();
+        site_link.set_href(format!("{base}/index.html"));
+        site_link.set_rel("alternate");
+        site_link.set_mime_type(Some("text/html".to_owned()));
+        let mut feed = Feed::default();
+        feed.set_id(format!("{base}/feed.atom"));
+        feed.set_title(Text::plain(format!(
+            "{district_name}: agreements with vendors"
+        )));
+        let updated = agreements
+            .iter()
+            .map(|a| a.updated_at)
+            .max()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        feed.set_updated(self.feed_time(updated));
+        feed.set_links(vec![self_link, site_link]);
+        feed.set_authors(vec![author]);
+        feed.set_lang(Some(super::LANG.to_owned()));
+        feed.set_entries(entries);
+        Ok(feed.write_to(Vec::new())?)
+    }
+}
