@@ -201,7 +201,7 @@ pub async fn send_test(
     let outgoing = Outgoing {
         kind: KIND_NOTICE_TEST,
         incident_id: Some(incident_id),
-        obligation_id: None,
+        obligation_ids: Vec::new(),
         to: contact.clone(),
         subject: format!("[TEST] {}", email.subject),
         body: format!(

@@ -19,8 +19,8 @@ pub const KIND_DELIVERY_FAILURE: &str = "delivery-failure";
 pub struct Outgoing {
     pub kind: &'static str,
     pub incident_id: Option<Uuid>,
-    /// The obligation a reminder is about.
-    pub obligation_id: Option<Uuid>,
+    /// The obligations a reminder is about (one or several of a step).
+    pub obligation_ids: Vec<Uuid>,
     pub to: Mailbox,
     pub subject: String,
     pub body: String,
@@ -59,10 +59,15 @@ pub fn build(from: &Mailbox, outgoing: &Outgoing) -> Result<Message, String> {
             incident.to_string(),
         ));
     }
-    if let Some(obligation) = outgoing.obligation_id {
+    if !outgoing.obligation_ids.is_empty() {
+        let ids: Vec<String> = outgoing
+            .obligation_ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect();
         headers.insert_raw(HeaderValue::new(
             HeaderName::new_from_ascii_str("X-Breachd-Obligation"),
-            obligation.to_string(),
+            ids.join(", "),
         ));
     }
     Ok(message)
@@ -81,7 +86,7 @@ mod tests {
         let outgoing = Outgoing {
             kind: KIND_REMINDER,
             incident_id: Some(incident),
-            obligation_id: None,
+            obligation_ids: Vec::new(),
             to: "cto@example.org".parse().unwrap(),
             subject: "s".into(),
             body: "b".into(),

@@ -196,33 +196,67 @@ mod tests {
     #[test]
     fn the_reminder_keeps_every_line_break() {
         let templates = Templates::load(None).unwrap();
-        let context = |late: bool| {
+        let duty = |title: &str, party: &str| {
+            json!({"title": title, "party": party, "recipient": "R", "no_fixed_time": false,
+                   "overdue": false, "time_text": "8h 0m", "due_local": "Wed 22 Apr 2026, 8:00 AM EDT",
+                   "citation": "C",
+                   "sources": [{"citation": "A", "within": "2 business days", "due_local": "d1"},
+                               {"citation": "B", "within": "48 elapsed hours", "due_local": null}]})
+        };
+        let context = |late: bool, duties: Vec<serde_json::Value>| {
             json!({"district": "D", "step": "75%", "late": late, "planned_local": "Tue 21 Apr 2026, 8:00 PM EDT",
                    "overdue": false, "no_fixed_time": false, "time_text": "8h 0m",
                    "incident": {"title": "I"}, "incident_url": "https://b.example/incidents/x",
-                   "obligation": {"title": "T", "party": "district", "recipient": "R",
-                                  "due_local": "Wed 22 Apr 2026, 8:00 AM EDT", "citation": "C",
-                                  "sources": [{"citation": "A", "within": "2 business days", "due_local": "d1"},
-                                              {"citation": "B", "within": "48 elapsed hours", "due_local": null}]}})
+                   "has_contractor_duty": false, "has_district_duty": true,
+                   "obligation": duties[0].clone(), "obligations": duties})
         };
-        let on_time = templates.render("reminder.txt", context(false)).unwrap();
+        let on_time = templates
+            .render("reminder.txt", context(false, vec![duty("T", "district")]))
+            .unwrap();
         assert_eq!(on_time.subject, "T - due Wed 22 Apr 2026, 8:00 AM EDT");
         assert_eq!(
             on_time.body,
             "This is an automatic reminder from breachd for D.\n\n\
-             Incident:    I\nObligation:  T\nOwed by:     district, to R\n\
-             Due:         Wed 22 Apr 2026, 8:00 AM EDT\nTime left:   8h 0m\nStep:        75%\n\n\
+             Incident:    I\nStep:        75%\n\n\
+             Obligation:  T\nOwed by:     district, to R\n\
+             Due:         Wed 22 Apr 2026, 8:00 AM EDT\nTime left:   8h 0m\n\
              Why: C\n  - A: within 2 business days, due d1\n  - B: within 48 elapsed hours\n\n\
              What to do:\n  Do it, then record it on the incident page so the reminders stop\n  \
              (\"Complete\", with the date it was done). If it does not apply, waive it\n  \
              there with a written reason.\n\nIncident page: https://b.example/incidents/x\n"
         );
-        let late = templates.render("reminder.txt", context(true)).unwrap();
+        let late = templates
+            .render("reminder.txt", context(true, vec![duty("T", "district")]))
+            .unwrap();
         assert!(late.subject.starts_with("[late] "));
         assert!(late.body.contains(
             "Step:        75%\n\nThis reminder was due at Tue 21 Apr 2026, 8:00 PM EDT and is sent late, \
-             because breachd was not running or could not send email then.\n\nWhy: C"
+             because breachd was not running or could not send email then.\n\nObligation:  T"
         ), "{}", late.body);
+        // Several duties of one step: one message listing each.
+        let both = templates
+            .render(
+                "reminder.txt",
+                context(
+                    false,
+                    vec![duty("Families", "district"), duty("Website", "district")],
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            both.subject,
+            "2 duties for I - the first due Wed 22 Apr 2026, 8:00 AM EDT"
+        );
+        assert!(
+            both.body
+                .contains("\n\nDuty 1 of 2\nObligation:  Families\n")
+                && both
+                    .body
+                    .contains("\n\nDuty 2 of 2\nObligation:  Website\n")
+                && both.body.contains("Do each duty, then record it"),
+            "{}",
+            both.body
+        );
     }
 
     #[test]

@@ -125,14 +125,35 @@ impl Worker {
             );
         }
         let mut running = tokio::task::JoinSet::new();
-        for job in jobs {
+        for group in reminder_groups(jobs) {
             let worker = Arc::clone(self);
             // The scheduler's span (with this instance's id) on every job's lines.
             running.spawn(tracing::Instrument::instrument(
                 async move {
-                    let (id, kind, attempts) = (job.id, job.kind.as_str(), job.attempts);
-                    if let Err(error) = worker.run(job).await {
-                        worker.after_error(id, kind, attempts, &error).await;
+                    // One after another: the first folds the others of its
+                    // step into its messages, and they are then ended.
+                    for (index, job) in group.into_iter().enumerate() {
+                        if index > 0 {
+                            match worker
+                                .store
+                                .renew_lease(job.id, worker.id(), now + lease)
+                                .await
+                            {
+                                Ok(true) => {}
+                                Ok(false) => continue,
+                                Err(error) => {
+                                    tracing::error!(
+                                        error = format!("{error:#}"),
+                                        "reading a job's lease failed"
+                                    );
+                                    continue;
+                                }
+                            }
+                        }
+                        let (id, kind, attempts) = (job.id, job.kind.as_str(), job.attempts);
+                        if let Err(error) = worker.run(job).await {
+                            worker.after_error(id, kind, attempts, &error).await;
+                        }
                     }
                 },
                 tracing::Span::current(),
@@ -221,4 +242,32 @@ impl Worker {
         }
         out
     }
+}
+
+/// The claimed jobs in groups run one after another: the reminder steps of
+/// one incident planned for the same instant and step (fixed-time steps
+/// only) form a group, so that one message per person lists them all; every
+/// other job is a group of its own.
+fn reminder_groups(jobs: Vec<Job>) -> Vec<Vec<Job>> {
+    let mut groups: Vec<Vec<Job>> = Vec::new();
+    for job in jobs {
+        let key = |job: &Job| {
+            (job.kind == JobKind::Reminder && job.payload.get("asap_point").is_none()).then(|| {
+                (
+                    job.incident_id,
+                    job.due_at,
+                    job.payload["label"].as_str().map(str::to_owned),
+                )
+            })
+        };
+        let mine = key(&job);
+        match groups
+            .iter_mut()
+            .find(|group| mine.is_some() && key(&group[0]) == mine)
+        {
+            Some(group) => group.push(job),
+            None => groups.push(vec![job]),
+        }
+    }
+    groups
 }

@@ -181,6 +181,15 @@ macro_rules! store_impl {
         $crate::store::reads::jobs::later_reminder_due(self, obligation_id, order, now).await
     }
 
+    async fn fold_reminders(
+        &self,
+        leader: &$crate::store::Job,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<$crate::store::FoldedReminder>> {
+        $crate::store::writes::jobs::fold_reminders(self, leader, worker, now).await
+    }
+
     async fn cancel_obligation_jobs(
         &self,
         obligation_id: Uuid,

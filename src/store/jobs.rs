@@ -164,6 +164,19 @@ impl NewJob {
     }
 }
 
+/// A reminder step folded into another's message (same incident, same
+/// step, same planned instant): what its own run would have needed, kept in
+/// the message's job so that a crash before sending loses none of it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FoldedReminder {
+    pub job_id: Uuid,
+    pub obligation_id: Uuid,
+    pub obligation_due: Option<DateTime<Utc>>,
+    pub step_order: i64,
+    pub late: bool,
+    pub payload: serde_json::Value,
+}
+
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: Uuid,

@@ -46,7 +46,7 @@ mod vendor_records;
 mod writes;
 
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
-pub use jobs::{Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
+pub use jobs::{FoldedReminder, Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
     IdempotencyRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, NewEmail,
@@ -264,6 +264,14 @@ pub trait Store: Send + Sync + 'static {
         order: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Folds the reminder steps planned for the same instant as `leader`
+    /// into its message (see `writes::jobs::fold_reminders`).
+    async fn fold_reminders(
+        &self,
+        leader: &Job,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<FoldedReminder>>;
     /// Cancels every scheduled job of an obligation.
     async fn cancel_obligation_jobs(
         &self,

@@ -27,13 +27,27 @@ pub struct Received {
 }
 
 impl Received {
+    /// A header's value, unfolded (RFC 5322 § 2.2.3: a long value goes on
+    /// over lines that begin with white space).
     pub fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}:", name.to_lowercase());
-        self.data
+        let head: Vec<&str> = self
+            .data
             .lines()
             .take_while(|line| !line.is_empty())
-            .find(|line| line.to_lowercase().starts_with(&prefix))
-            .map(|line| line[prefix.len()..].trim().to_owned())
+            .collect();
+        let start = head
+            .iter()
+            .position(|line| line.to_lowercase().starts_with(&prefix))?;
+        let mut value = head[start][prefix.len()..].trim().to_owned();
+        for line in head[start + 1..]
+            .iter()
+            .take_while(|line| line.starts_with([' ', '\t']))
+        {
+            value.push(' ');
+            value.push_str(line.trim());
+        }
+        Some(value)
     }
 }
 

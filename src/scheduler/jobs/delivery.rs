@@ -20,6 +20,8 @@ pub(super) struct Planned {
     pub(super) recipient: Mailbox,
     pub(super) subject: String,
     pub(super) body: String,
+    /// The obligations a reminder lists (its `X-Breachd-Obligation`).
+    pub(super) obligations: Vec<Uuid>,
 }
 
 /// Plans one message per recipient, sends those not yet final, records
@@ -63,9 +65,7 @@ pub(super) async fn deliver(
         let outgoing = Outgoing {
             kind,
             incident_id,
-            obligation_id: (kind == message::KIND_REMINDER)
-                .then_some(job.obligation_id)
-                .flatten(),
+            obligation_ids: content.obligations.clone(),
             to: content.recipient.clone(),
             subject: content.subject.clone(),
             body: content.body.clone(),

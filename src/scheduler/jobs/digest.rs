@@ -106,6 +106,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             recipient,
             subject: rendered.subject.clone(),
             body: rendered.body.clone(),
+            obligations: Vec::new(),
         })
         .collect();
     deliver(worker, &job, KIND_DIGEST, None, planned).await

@@ -62,6 +62,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             recipient,
             subject: rendered.subject.clone(),
             body: rendered.body.clone(),
+            obligations: Vec::new(),
         })
         .collect();
     if planned.is_empty() {

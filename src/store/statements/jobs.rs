@@ -115,3 +115,55 @@ pub(crate) fn cancel_for_obligation(obligation_id: Uuid, now: DateTime<Utc>) -> 
     .bind(now)
     .bind(obligation_id)
 }
+
+/// The other reminder steps of an incident planned for the same instant,
+/// leased by no one else: candidates to be sent in one message per person.
+pub(crate) fn reminder_siblings<'a>(
+    incident_id: Uuid,
+    due_at: DateTime<Utc>,
+    leader: Uuid,
+    worker: &'a str,
+    now: DateTime<Utc>,
+) -> Statement<'a> {
+    Statement::new(
+        "SELECT * FROM jobs WHERE kind = 'reminder' AND state = 'scheduled' AND incident_id = $1
+           AND due_at = $2 AND id <> $3
+           AND (locked_until IS NULL OR locked_until < $4 OR locked_by = $5)
+         ORDER BY step_order, id",
+    )
+    .bind(incident_id)
+    .bind(due_at)
+    .bind(leader)
+    .bind(now)
+    .bind(worker)
+}
+
+/// Ends a sibling folded into `leader`'s message, unless another worker
+/// leased it meanwhile (rows affected 0).
+pub(crate) fn fold_into<'a>(
+    sibling: Uuid,
+    leader: Uuid,
+    worker: &'a str,
+    now: DateTime<Utc>,
+) -> Statement<'a> {
+    Statement::new(
+        "UPDATE jobs SET state = 'done', finished_at = $1, updated_at = $1, locked_until = NULL,
+                last_error = $2
+         WHERE id = $3 AND state = 'scheduled'
+           AND (locked_until IS NULL OR locked_until < $1 OR locked_by = $4)",
+    )
+    .bind(now)
+    .bind(format!("sent in the message of reminder {leader}"))
+    .bind(sibling)
+    .bind(worker)
+}
+
+/// Replaces the payload of a job the worker holds.
+pub(crate) fn set_payload<'a>(id: Uuid, worker: &'a str, payload: String) -> Statement<'a> {
+    Statement::new(
+        "UPDATE jobs SET payload = $1 WHERE id = $2 AND locked_by = $3 AND state = 'scheduled'",
+    )
+    .bind(payload)
+    .bind(id)
+    .bind(worker)
+}

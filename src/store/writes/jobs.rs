@@ -6,7 +6,7 @@ use crate::store::read::Reader;
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
 use crate::store::tx::{Cells, WriteTx, Writer};
-use crate::store::{audit_entries, Job, JobState, NewJob, StoreResult};
+use crate::store::{audit_entries, FoldedReminder, Job, JobState, NewJob, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -91,4 +91,79 @@ pub(crate) async fn cancel_for_obligation<S: Reader>(
     store
         .execute(&sql::cancel_for_obligation(obligation_id, now))
         .await
+}
+
+/// Folds the reminder steps planned for the same instant as `leader` (same
+/// incident and step label, fixed-time steps only) into its message: each
+/// is ended as done and recorded in the leader's payload under `folded`, in
+/// one transaction. A sibling another worker has leased is left to it, so no
+/// step is ever sent twice; at worst it goes in a message of its own. The
+/// caller's own batch runs a group's jobs one after another (the folded ones
+/// are then found ended and skipped: `Worker::run_due`).
+pub(crate) async fn fold_reminders<S: Writer>(
+    store: &S,
+    leader: &Job,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<FoldedReminder>> {
+    let Some(incident_id) = leader.incident_id else {
+        return Ok(Vec::new());
+    };
+    let label = leader.payload["label"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut tx = store.begin_write().await?;
+    let candidates = tx
+        .fetch_all(&sql::reminder_siblings(
+            incident_id,
+            leader.due_at,
+            leader.id,
+            worker,
+            now,
+        ))
+        .await?
+        .iter()
+        .map(rows::job)
+        .collect::<StoreResult<Vec<Job>>>()?;
+    let mut folded = Vec::new();
+    for job in candidates {
+        let same_step = job.payload["label"].as_str() == Some(label.as_str());
+        let fixed_time = job.payload.get("asap_point").is_none();
+        let (Some(obligation_id), Some(step_order)) = (job.obligation_id, job.step_order) else {
+            continue;
+        };
+        if !same_step || !fixed_time {
+            continue;
+        }
+        if tx
+            .execute(&sql::fold_into(job.id, leader.id, worker, now))
+            .await?
+            == 1
+        {
+            folded.push(FoldedReminder {
+                job_id: job.id,
+                obligation_id,
+                obligation_due: job.obligation_due,
+                step_order,
+                late: job.late,
+                payload: job.payload,
+            });
+        }
+    }
+    if !folded.is_empty() {
+        let mut payload = leader.payload.clone();
+        let mut all: Vec<FoldedReminder> =
+            serde_json::from_value(payload["folded"].clone()).unwrap_or_default();
+        all.extend(folded.iter().cloned());
+        payload["folded"] = serde_json::to_value(&all).expect("folded reminders serialize");
+        tx.execute(&sql::set_payload(
+            leader.id,
+            worker,
+            rows::to_json(&payload),
+        ))
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(folded)
 }
