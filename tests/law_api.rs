@@ -328,7 +328,10 @@ privacy_officer = ["po@district.example"]
     let about = |messages: &[common::smtp::Received]| {
         messages
             .iter()
-            .filter(|m| m.header("X-Breachd-Obligation").as_deref() == Some(id.as_str()))
+            .filter(|m| {
+                m.header("X-Breachd-Obligation")
+                    .is_some_and(|ids| ids.split(", ").any(|one| one == id))
+            })
             .cloned()
             .collect::<Vec<_>>()
     };

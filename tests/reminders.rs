@@ -51,7 +51,11 @@ fn incident() -> Value {
 fn about<'a>(messages: &'a [Received], obligation_id: &str) -> Vec<&'a Received> {
     messages
         .iter()
-        .filter(|m| m.header("X-Breachd-Obligation").as_deref() == Some(obligation_id))
+        // A step's message may list other duties of the same step too.
+        .filter(|m| {
+            m.header("X-Breachd-Obligation")
+                .is_some_and(|ids| ids.split(", ").any(|id| id == obligation_id))
+        })
         .collect()
 }
 
@@ -384,9 +388,10 @@ async fn a_rejected_recipient_does_not_hold_up_the_others_and_is_reported() {
 
 #[tokio::test]
 async fn a_temporary_failure_is_retried() {
-    // Two reminders reach the address at 08:00 (the families' and the
-    // website notice's "opened" steps): the first attempt of each gets 451.
-    let smtp = SmtpServer::start_with(&["--defer-times", "2"]);
+    // One reminder reaches the address at 08:00 (the families' and the
+    // website notice's "opened" steps, in one message): its first attempt
+    // gets 451.
+    let smtp = SmtpServer::start_with(&["--defer-times", "1"]);
     let deferred = "defer-me@district.example";
     let app = spawn_app_with(
         "2026-04-20T08:00:00-04:00",
