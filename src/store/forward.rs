@@ -190,6 +190,14 @@ macro_rules! store_impl {
         $crate::store::writes::jobs::fold_reminders(self, leader, worker, now).await
     }
 
+    async fn folded_by(
+        &self,
+        leader: &$crate::store::Job,
+        named: Vec<$crate::store::FoldedReminder>,
+    ) -> StoreResult<Vec<$crate::store::FoldedReminder>> {
+        $crate::store::writes::jobs::folded_by(self, leader, named).await
+    }
+
     async fn cancel_obligation_jobs(
         &self,
         obligation_id: Uuid,

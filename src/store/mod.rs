@@ -272,6 +272,12 @@ pub trait Store: Send + Sync + 'static {
         worker: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<FoldedReminder>>;
+    /// Of the steps a leader's payload names, those folded into it.
+    async fn folded_by(
+        &self,
+        leader: &Job,
+        named: Vec<FoldedReminder>,
+    ) -> StoreResult<Vec<FoldedReminder>>;
     /// Cancels every scheduled job of an obligation.
     async fn cancel_obligation_jobs(
         &self,

@@ -5,10 +5,11 @@
 //! was settled or re-planned. Past the due time the next overdue repeat is
 //! planned before this one is sent, so a crash cannot end the chain.
 //!
-//! The steps folded into this one's message are ended and recorded in its
-//! payload in one transaction (`Store::fold_reminders`); a re-run after a
-//! crash reads them back from there, so none is lost, and a step another
-//! instance had leased is left to it, so none is sent twice.
+//! The steps folded into this one's message are named in its payload, then
+//! ended (`Store::fold_reminders`, one row per statement, so it cannot
+//! deadlock with a re-plan); a re-run after a crash sends those it had ended
+//! (`Store::folded_by`), so none is lost, and a step another instance had
+//! leased is left to it, so none is sent twice.
 
 use super::delivery::{deliver, Planned};
 use crate::domain::timestamp::readable_in_zone;
@@ -180,8 +181,15 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     // back from the payload after a crash, then newly folded).
     let mut duties: Vec<(ObligationRecord, Vec<String>)> = vec![(obligation, roles)];
     if !no_fixed_time {
-        let mut folded: Vec<FoldedReminder> =
+        // After a crash, the steps this one had already folded (named in
+        // its payload and ended); then those folded now.
+        let named: Vec<FoldedReminder> =
             serde_json::from_value(job.payload["folded"].clone()).unwrap_or_default();
+        let mut folded = if named.is_empty() {
+            Vec::new()
+        } else {
+            worker.store.folded_by(&job, named).await?
+        };
         folded.extend(worker.store.fold_reminders(&job, worker.id(), now).await?);
         for step in folded {
             let planned = step.obligation_due;

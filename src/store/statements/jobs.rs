@@ -153,9 +153,14 @@ pub(crate) fn fold_into<'a>(
            AND (locked_until IS NULL OR locked_until < $1 OR locked_by = $4)",
     )
     .bind(now)
-    .bind(format!("sent in the message of reminder {leader}"))
+    .bind(folded_mark(leader))
     .bind(sibling)
     .bind(worker)
+}
+
+/// What a folded step's `last_error` says: whose message it went in.
+pub(crate) fn folded_mark(leader: Uuid) -> String {
+    format!("sent in the message of reminder {leader}")
 }
 
 /// Replaces the payload of a job the worker holds.
@@ -166,4 +171,10 @@ pub(crate) fn set_payload<'a>(id: Uuid, worker: &'a str, payload: String) -> Sta
     .bind(payload)
     .bind(id)
     .bind(worker)
+}
+
+/// The jobs ended as folded into `leader`'s message.
+pub(crate) fn folded_into(leader: Uuid) -> Statement<'static> {
+    Statement::new("SELECT id FROM jobs WHERE state = 'done' AND last_error = $1")
+        .bind(folded_mark(leader))
 }

@@ -94,13 +94,17 @@ pub(crate) async fn cancel_for_obligation<S: Reader>(
 }
 
 /// Folds the reminder steps planned for the same instant as `leader` (same
-/// incident and step label, fixed-time steps only) into its message: each
-/// is ended as done and recorded in the leader's payload under `folded`, in
-/// one transaction. A sibling another worker has leased is left to it, so no
-/// step is ever sent twice; at worst it goes in a message of its own. The
-/// caller's own batch runs a group's jobs one after another (the folded ones
-/// are then found ended and skipped: `Worker::run_due`).
-pub(crate) async fn fold_reminders<S: Writer>(
+/// incident and step label, fixed-time steps only) into its message.
+///
+/// No statement here holds a lock while waiting for another (each is one
+/// row, on its own), so folding cannot deadlock with a transaction that
+/// re-plans the incident's jobs. The candidates are first written into the
+/// leader's payload (`folded`), then each is ended unless another worker
+/// leased it meanwhile; `folded_by` tells, after a crash, which of them were
+/// ended. A step another worker holds is left to it, so none is sent twice.
+/// The caller's own batch runs a group's jobs one after another (the folded
+/// ones are then found ended and skipped: `Worker::run_due`).
+pub(crate) async fn fold_reminders<S: Reader>(
     store: &S,
     leader: &Job,
     worker: &str,
@@ -113,8 +117,7 @@ pub(crate) async fn fold_reminders<S: Writer>(
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let mut tx = store.begin_write().await?;
-    let candidates = tx
+    let candidates: Vec<FoldedReminder> = store
         .fetch_all(&sql::reminder_siblings(
             incident_id,
             leader.due_at,
@@ -125,45 +128,75 @@ pub(crate) async fn fold_reminders<S: Writer>(
         .await?
         .iter()
         .map(rows::job)
-        .collect::<StoreResult<Vec<Job>>>()?;
-    let mut folded = Vec::new();
-    for job in candidates {
-        let same_step = job.payload["label"].as_str() == Some(label.as_str());
-        let fixed_time = job.payload.get("asap_point").is_none();
-        let (Some(obligation_id), Some(step_order)) = (job.obligation_id, job.step_order) else {
-            continue;
-        };
-        if !same_step || !fixed_time {
-            continue;
-        }
-        if tx
-            .execute(&sql::fold_into(job.id, leader.id, worker, now))
-            .await?
-            == 1
-        {
-            folded.push(FoldedReminder {
+        .collect::<StoreResult<Vec<Job>>>()?
+        .into_iter()
+        .filter(|job| job.payload["label"].as_str() == Some(label.as_str()))
+        .filter(|job| job.payload.get("asap_point").is_none())
+        .filter_map(|job| {
+            Some(FoldedReminder {
                 job_id: job.id,
-                obligation_id,
+                obligation_id: job.obligation_id?,
                 obligation_due: job.obligation_due,
-                step_order,
+                step_order: job.step_order?,
                 late: job.late,
                 payload: job.payload,
-            });
-        }
+            })
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
     }
-    if !folded.is_empty() {
-        let mut payload = leader.payload.clone();
-        let mut all: Vec<FoldedReminder> =
-            serde_json::from_value(payload["folded"].clone()).unwrap_or_default();
-        all.extend(folded.iter().cloned());
-        payload["folded"] = serde_json::to_value(&all).expect("folded reminders serialize");
-        tx.execute(&sql::set_payload(
+    // The intent first: a crash after a sibling is ended but before it is
+    // sent leaves it named here.
+    let mut payload = leader.payload.clone();
+    let mut all: Vec<FoldedReminder> =
+        serde_json::from_value(payload["folded"].clone()).unwrap_or_default();
+    all.extend(candidates.iter().cloned());
+    payload["folded"] = serde_json::to_value(&all).expect("folded reminders serialize");
+    if store
+        .execute(&sql::set_payload(
             leader.id,
             worker,
             rows::to_json(&payload),
         ))
-        .await?;
+        .await?
+        == 0
+    {
+        // The leader is no longer ours: fold nothing.
+        return Ok(Vec::new());
     }
-    tx.commit().await?;
+    let mut folded = Vec::new();
+    for candidate in candidates {
+        if store
+            .execute(&sql::fold_into(candidate.job_id, leader.id, worker, now))
+            .await?
+            == 1
+        {
+            folded.push(candidate);
+        }
+    }
     Ok(folded)
+}
+
+/// Of the steps a leader's payload names, those it ended (a re-run after a
+/// crash sends exactly these).
+pub(crate) async fn folded_by<S: Reader>(
+    store: &S,
+    leader: &Job,
+    named: Vec<FoldedReminder>,
+) -> StoreResult<Vec<FoldedReminder>> {
+    let ended: Vec<String> = store
+        .fetch_all(&sql::folded_into(leader.id))
+        .await?
+        .iter()
+        .map(|row| row.read_at::<String>(0))
+        .collect::<StoreResult<Vec<String>>>()?;
+    let ended: Vec<uuid::Uuid> = ended
+        .iter()
+        .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+        .collect();
+    Ok(named
+        .into_iter()
+        .filter(|step| ended.contains(&step.job_id))
+        .collect())
 }
