@@ -167,3 +167,31 @@ pub(crate) fn set_payload<'a>(id: Uuid, worker: &'a str, payload: String) -> Sta
     .bind(id)
     .bind(worker)
 }
+
+/// Jobs in any of `states`: the dead most recently died first, then the
+/// scheduled soonest first.
+pub(crate) fn in_states(states: &[JobState]) -> Statement<'static> {
+    // The states are this program's own words, never input: safe inline.
+    let list = states
+        .iter()
+        .map(|state| format!("'{}'", state.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Statement::new(format!(
+        "SELECT * FROM jobs WHERE state IN ({list})
+         ORDER BY CASE WHEN state = 'dead' THEN 0 ELSE 1 END, COALESCE(finished_at, due_at) DESC, id"
+    ))
+}
+
+/// Puts a dead job back as due now, its attempts and lease reset, keeping
+/// its last error for the record.
+pub(crate) fn retry(id: Uuid, now: DateTime<Utc>) -> Statement<'static> {
+    Statement::new(
+        "UPDATE jobs SET state = 'scheduled', due_at = $1, attempts = 0, locked_until = NULL, locked_by = NULL,
+                         finished_at = NULL, updated_at = $1
+         WHERE id = $2 AND state = 'dead'
+         RETURNING kind, key, incident_id",
+    )
+    .bind(now)
+    .bind(id)
+}
