@@ -9,6 +9,7 @@ mod common;
 
 use common::config::TestConfig;
 use common::daemon::breachd;
+use common::pages::{get_page, sign_in};
 use common::smtp::{Received, SmtpServer};
 use common::{at, spawn_app_in, ADMIN, VIEWER};
 use serde_json::{json, Value};
@@ -150,6 +151,31 @@ async fn a_poison_job_dies_is_reported_once_and_comes_back_on_retry() {
         metrics.contains(&format!("\nbreachd_jobs_dead {}\n", dead.len())),
         "{metrics}"
     );
+
+    // The board shows it to administrators only: the work in words, the
+    // incident by title with a link, when it stopped, the last error.
+    let admin = sign_in(&app, ADMIN).await;
+    let (status, board) = get_page(&app, &admin, "/").await;
+    assert_eq!(status, 200);
+    let section = board
+        .split("<h2 id=\"stopped-work\">Stopped work</h2>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the admin's board has the section: {board}"));
+    assert!(section.contains("a reminder of a duty"), "{section}");
+    assert!(
+        section.contains(&format!(
+            "<a href=\"/incidents/{}\">Vendor breach</a>",
+            job["incident_id"].as_str().unwrap()
+        )),
+        "{section}"
+    );
+    assert!(section.contains("<time datetime="), "{section}");
+    assert!(section.contains("no_such_filter"), "{section}");
+    assert!(!board.contains(&id), "no raw job ids on the board");
+    let viewer = sign_in(&app, VIEWER).await;
+    let (status, board) = get_page(&app, &viewer, "/").await;
+    assert_eq!(status, 200);
+    assert!(!board.contains("Stopped work"), "{board}");
 
     // Each death is reported once to the privacy officer, in plain words.
     let messages = smtp
