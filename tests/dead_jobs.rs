@@ -61,6 +61,17 @@ fn reports(messages: &[Received]) -> Vec<&Received> {
 
 #[tokio::test]
 async fn a_poison_job_dies_is_reported_once_and_comes_back_on_retry() {
+    poison_job(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_poison_job_dies_is_reported_once_and_comes_back_on_retry() {
+    common::postgres::PgTestDb::run("dead_jobs", |url| poison_job(Some(url))).await;
+}
+
+/// The whole story on SQLite (`database` None) or the PostgreSQL database
+/// at `database`.
+async fn poison_job(database: Option<String>) {
     let smtp = SmtpServer::start();
     // A district's reminder template that fails when rendered: the handler
     // errors every time it runs.
@@ -71,7 +82,11 @@ async fn a_poison_job_dies_is_reported_once_and_comes_back_on_retry() {
         "Subject: {{ obligation.title | no_such_filter }}\n\nBody\n",
     )
     .expect("the template is written");
-    let config = TestConfig::new().smtp(&smtp.url()).layer(&format!(
+    let mut config = TestConfig::new().smtp(&smtp.url());
+    if let Some(url) = &database {
+        config = config.database_url(url);
+    }
+    let config = config.layer(&format!(
         "[email]\ntemplates = {:?}\n[contacts]\nprivacy_officer = [\"po@district.example\"]\n[scheduler]\nmax_attempts = 2\n",
         templates.path().display().to_string()
     ));
@@ -215,35 +230,44 @@ async fn a_poison_job_dies_is_reported_once_and_comes_back_on_retry() {
         |jobs| jobs.iter().all(|j| j["id"] != id.as_str()),
     )
     .await;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("breachd.db").display()))
-        .await
-        .expect("the test database opens");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let (state, attempts): (String, i64) =
-            sqlx::query_as("SELECT state, attempts FROM jobs WHERE id = ?")
-                .bind(&id)
-                .fetch_one(&pool)
+    // It ran and succeeded: the reminder reached its recipients.
+    smtp.wait_for("the retried reminder", |m| {
+        m.iter()
+            .any(|m| !m.subject.starts_with("breachd stopped trying"))
+    })
+    .await;
+    if database.is_none() {
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("breachd.db").display()))
                 .await
-                .expect("the job is still stored");
-        if state == "done" {
-            assert_eq!(attempts, 1, "its attempts were reset");
-            break;
+                .expect("the test database opens");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (state, attempts): (String, i64) =
+                sqlx::query_as("SELECT state, attempts FROM jobs WHERE id = ?")
+                    .bind(&id)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("the job is still stored");
+            if state == "done" {
+                assert_eq!(attempts, 1, "its attempts were reset");
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the retried job ran: {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the retried job ran: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let retried: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'job_retried' AND actor = 'admin'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("the audit log reads");
+        assert_eq!(retried, 1, "the retry is audited");
+        pool.close().await;
     }
-    let retried: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'job_retried' AND actor = 'admin'",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("the audit log reads");
-    assert_eq!(retried, 1, "the retry is audited");
-    pool.close().await;
     // A retry of a job that is not dead is refused, naming nothing changed.
     let (ok, _, err) = cli(&app.base, &["jobs", "retry", &id]).await;
     assert!(!ok);
