@@ -1184,6 +1184,16 @@ async fn a_dead_job_is_reported_once_listed_and_retried(store: Arc<dyn Store>) {
     store.enqueue(&[poison], now).await.unwrap();
     let claimed = store.claim_jobs(now, now + lease, "w", 1).await.unwrap();
     let id = claimed[0].id;
+    store
+        .enqueue(
+            &[
+                job("later", now + Duration::hours(2)),
+                job("sooner", now + Duration::hours(1)),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
     assert!(store
         .finish_job(id, "w", JobState::Dead, Some("boom"), now)
         .await
@@ -1206,6 +1216,10 @@ async fn a_dead_job_is_reported_once_listed_and_retried(store: Arc<dyn Store>) {
     assert_eq!(listed[0].state, JobState::Dead);
     assert_eq!(listed[0].finished_at, Some(now));
     assert!(listed[1..].iter().all(|j| j.state == JobState::Scheduled));
+    assert!(
+        listed[1..].windows(2).all(|w| w[0].due_at <= w[1].due_at),
+        "the scheduled soonest first"
+    );
     let dead = store.jobs_in(&[JobState::Dead]).await.unwrap();
     assert_eq!(dead.len(), 1);
     // A retry puts it back as due now, attempts reset, and is audited.

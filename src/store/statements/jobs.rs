@@ -172,6 +172,8 @@ pub(crate) fn set_payload<'a>(id: Uuid, worker: &'a str, payload: String) -> Sta
 /// scheduled soonest first.
 pub(crate) fn in_states(states: &[JobState]) -> Statement<'static> {
     // The states are this program's own words, never input: safe inline.
+    // Within each group the death times are all set or all NULL, so the
+    // backends' different NULL orders do not matter.
     let list = states
         .iter()
         .map(|state| format!("'{}'", state.as_str()))
@@ -179,7 +181,8 @@ pub(crate) fn in_states(states: &[JobState]) -> Statement<'static> {
         .join(", ");
     Statement::new(format!(
         "SELECT * FROM jobs WHERE state IN ({list})
-         ORDER BY CASE WHEN state = 'dead' THEN 0 ELSE 1 END, COALESCE(finished_at, due_at) DESC, id"
+         ORDER BY CASE WHEN state = 'dead' THEN 0 ELSE 1 END,
+                  CASE WHEN state = 'dead' THEN finished_at END DESC, due_at, id"
     ))
 }
 
