@@ -36,7 +36,7 @@ fn describe() {
     );
     describe_counter!(
         "breachd_jobs_parked_total",
-        "Jobs parked as failed after their handler kept failing, by kind"
+        "Jobs parked as dead after their handler kept failing, by kind"
     );
     describe_counter!(
         "breachd_http_requests_total",
@@ -57,6 +57,10 @@ fn describe() {
         "Obligations by status, from the database"
     );
     describe_gauge!("breachd_queue_due", "Scheduled jobs due now");
+    describe_gauge!(
+        "breachd_jobs_dead",
+        "Jobs parked as dead now, waiting for an administrator to retry them"
+    );
     describe_gauge!("breachd_queue_scheduled", "Scheduled jobs in all");
     describe_counter!(
         "breachd_access_total",
@@ -89,7 +93,7 @@ pub fn emails_recorded(kind: &str, attempts: &[crate::store::Attempt]) {
     }
 }
 
-/// A job whose handler kept failing, parked as failed.
+/// A job whose handler kept failing, parked as dead.
 pub fn job_parked(kind: &str) {
     metrics::counter!("breachd_jobs_parked_total", "kind" => kind.to_owned()).increment(1);
 }

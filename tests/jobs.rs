@@ -1,5 +1,5 @@
 //! A job whose handler fails is retried with backoff and, past
-//! `scheduler.max_attempts`, parked as failed with its last error, instead
+//! `scheduler.max_attempts`, parked as dead with its last error, instead
 //! of being retried at every lease expiry forever.
 
 mod common;
@@ -82,7 +82,7 @@ async fn a_job_that_keeps_failing_is_retried_with_backoff_then_parked() {
     // After its backoff (at most 45 s for the first retry), it fails again
     // and, at the limit, is parked.
     app.advance_to("2026-04-20T12:05:00-04:00");
-    let parked = wait_for_job(&app, "the job parked", |(state, _, _)| state == "failed").await;
+    let parked = wait_for_job(&app, "the job parked", |(state, _, _)| state == "dead").await;
     assert_eq!(parked.1, 2, "{parked:?}");
     let metrics = app.get_text("/metrics").await;
     assert!(metrics.contains("breachd_jobs_parked_total"), "{metrics}");

@@ -52,6 +52,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/vendors"),
     ("GET", "/api/v1/vendors/{id}"),
     ("PUT", "/api/v1/vendors/{id}"),
+    ("GET", "/api/v1/jobs"),
+    ("POST", "/api/v1/jobs/{id}/retry"),
 ];
 
 /// The public document; everything else under `/api/v1` needs a token.

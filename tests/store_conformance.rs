@@ -93,6 +93,7 @@ conformance!(
     claim_lease_and_expired_lease_takeover,
     concurrent_claimers_never_share_a_job,
     only_the_lease_holder_finishes_or_reschedules,
+    a_dead_job_is_reported_once_listed_and_retried,
     later_reminder_due_and_obligation_jobs,
     emails_and_attempts,
     roster_approval_fan_out_and_deliveries,
@@ -1171,6 +1172,108 @@ async fn only_the_lease_holder_finishes_or_reschedules(store: Arc<dyn Store>) {
     assert_eq!(jobs[0].last_error.as_deref(), Some("boom"));
     assert_eq!(jobs[0].finished_at, Some(now));
     assert_eq!(jobs[0].locked_until, None);
+}
+
+async fn a_dead_job_is_reported_once_listed_and_retried(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let lease = Duration::seconds(30);
+    let record = incident("poison", now);
+    file(&store, &record, &[], &[]).await;
+    let mut poison = job("poison", now);
+    poison.incident_id = Some(record.id);
+    store.enqueue(&[poison], now).await.unwrap();
+    let claimed = store.claim_jobs(now, now + lease, "w", 1).await.unwrap();
+    let id = claimed[0].id;
+    store
+        .enqueue(
+            &[
+                job("later", now + Duration::hours(2)),
+                job("sooner", now + Duration::hours(1)),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .finish_job(id, "w", JobState::Dead, Some("boom"), now)
+        .await
+        .unwrap());
+    // Parking it planned its report, in the same transaction, for its incident.
+    let jobs = store.incident_jobs(record.id).await.unwrap();
+    let reports: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.kind == breachd::store::JobKind::DeadJobReport)
+        .collect();
+    assert_eq!(reports.len(), 1, "{jobs:?}");
+    assert_eq!(reports[0].payload["error"], "boom");
+    assert_eq!(reports[0].state, JobState::Scheduled);
+    // Listed: the dead first, then the scheduled.
+    let listed = store
+        .jobs_in(&[JobState::Dead, JobState::Scheduled])
+        .await
+        .unwrap();
+    assert_eq!(listed[0].id, id);
+    assert_eq!(listed[0].state, JobState::Dead);
+    assert_eq!(listed[0].finished_at, Some(now));
+    assert!(listed[1..].iter().all(|j| j.state == JobState::Scheduled));
+    assert!(
+        listed[1..].windows(2).all(|w| w[0].due_at <= w[1].due_at),
+        "the scheduled soonest first"
+    );
+    let dead = store.jobs_in(&[JobState::Dead]).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    // A retry puts it back as due now, attempts reset, and is audited.
+    let later = now + Duration::minutes(10);
+    assert!(store.retry_job(id, "admin", later).await.unwrap());
+    assert!(
+        !store.retry_job(id, "admin", later).await.unwrap(),
+        "no longer dead"
+    );
+    assert!(store.jobs_in(&[JobState::Dead]).await.unwrap().is_empty());
+    let back = store
+        .incident_jobs(record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id == id)
+        .unwrap();
+    assert_eq!(back.state, JobState::Scheduled);
+    assert_eq!(back.attempts, 0);
+    assert_eq!(back.due_at, later);
+    assert_eq!(back.finished_at, None);
+    assert_eq!(
+        back.last_error.as_deref(),
+        Some("boom"),
+        "kept for the record"
+    );
+    let audit = store.incident_audit(record.id).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "job_dead"), "{audit:?}");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "job_retried" && e.actor == "admin"),
+        "{audit:?}"
+    );
+    // A report that itself dies plans no report of its own (no loops).
+    let report = store
+        .claim_jobs(later, later + lease, "w", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.kind == breachd::store::JobKind::DeadJobReport)
+        .unwrap();
+    assert!(store
+        .finish_job(report.id, "w", JobState::Dead, Some("smtp down"), later)
+        .await
+        .unwrap());
+    let reports = store
+        .incident_jobs(record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == breachd::store::JobKind::DeadJobReport)
+        .count();
+    assert_eq!(reports, 1);
 }
 
 async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {

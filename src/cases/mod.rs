@@ -11,6 +11,7 @@ pub mod access;
 mod checks;
 pub mod evidence;
 pub mod incidents;
+pub mod jobs;
 pub mod letters;
 pub mod lifecycle;
 pub mod notice_wording;

@@ -1,7 +1,8 @@
 //! The command line: `serve`, `migrate`, `check-config`, `deadlines`,
-//! `report`, `status` (in `status`), `migrate-data`, `token` (in `token`) and
-//! `rules` (in `rules`); docs/cli.md describes them.
+//! `report`, `status` (in `status`), `migrate-data`, `token` (in `token`),
+//! `rules` (in `rules`), `vendors` and `jobs` (each in its file); docs/cli.md describes them.
 
+mod jobs;
 mod rules;
 mod status;
 mod token;
@@ -108,6 +109,11 @@ pub enum Command {
     Vendors {
         #[command(subcommand)]
         command: VendorsCommand,
+    },
+    /// The job queue: dead jobs and their retry (admin token from $BREACHD_TOKEN).
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
     },
 }
 
@@ -217,6 +223,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Vendors {
             command: VendorsCommand::List { url, json },
         } => runtime().and_then(|rt| rt.block_on(vendors::list(config, url, json))),
+        Command::Jobs { command } => {
+            runtime().and_then(|rt| rt.block_on(jobs::run(config, command)))
+        }
     };
     match result {
         Ok(code) => code,

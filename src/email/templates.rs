@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 5] = [
+const EMBEDDED: [(&str, &str); 6] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -19,6 +19,10 @@ const EMBEDDED: [(&str, &str); 5] = [
     (
         "delivery-failure.txt",
         include_str!("../../config/templates/email/delivery-failure.txt"),
+    ),
+    (
+        "dead-job.txt",
+        include_str!("../../config/templates/email/dead-job.txt"),
     ),
     (
         "family-notice.txt",

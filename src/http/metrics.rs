@@ -49,7 +49,8 @@ pub async fn track(request: axum::extract::Request, next: axum::middleware::Next
     response
 }
 
-/// The gauges of stored state: obligations by status, the queue's depth.
+/// The gauges of stored state: obligations by status, the queue's depth,
+/// the dead jobs.
 async fn read_gauges(state: &AppState) {
     match state.cases.obligation_counts().await {
         Ok(counts) => {
@@ -61,6 +62,13 @@ async fn read_gauges(state: &AppState) {
         Err(error) => tracing::warn!(
             error = format!("{error:#}"),
             "reading obligation counts for /metrics failed"
+        ),
+    }
+    match state.cases.dead_job_count().await {
+        Ok(dead) => metrics::gauge!("breachd_jobs_dead").set(dead as f64),
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "reading the dead jobs for /metrics failed"
         ),
     }
     match state.cases.queue_depth().await {

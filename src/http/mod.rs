@@ -9,6 +9,7 @@ pub mod data_elements;
 pub mod evidence;
 pub mod health;
 pub mod incidents;
+pub mod jobs;
 pub mod letters;
 pub(crate) mod letters_html;
 pub mod metrics;
@@ -82,4 +83,6 @@ pub fn api_routes() -> Router<AppState> {
         .route("/incidents/{id}/evidence", get(evidence::evidence))
         .route("/vendors", post(vendors::register).get(vendors::list))
         .route("/vendors/{id}", get(vendors::get).put(vendors::update))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}/retry", post(jobs::retry))
 }

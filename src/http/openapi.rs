@@ -75,6 +75,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::vendors::list,
         super::vendors::get,
         super::vendors::update,
+        super::jobs::list,
+        super::jobs::retry,
         health::livez,
         health::readyz,
         super::metrics::metrics,
@@ -87,6 +89,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "taxonomy", description = "The data elements breachd recognises and their classes"),
         (name = "vendors", description = "The vendor registry: agreements and their breach-notice clauses"),
         (name = "rules", description = "The law as data: every jurisdiction's rules, cited, dated and marked verified or not"),
+        (name = "jobs", description = "The job queue: dead jobs and their retry (admin)"),
         (name = "health", description = "Liveness and readiness, public"),
     )
 )]

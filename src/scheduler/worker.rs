@@ -178,6 +178,7 @@ impl Worker {
                 Ok(())
             }
             JobKind::Publish => jobs::publish::run(self, job).await,
+            JobKind::DeadJobReport => jobs::dead_job_report::run(self, job).await,
             JobKind::Unknown => {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))
@@ -187,8 +188,10 @@ impl Worker {
     }
 
     /// A handler failed: the job is retried with backoff, or, past
-    /// `scheduler.max_attempts` claims, parked as failed with its error, so
-    /// that a job that cannot succeed does not run forever. Should recording
+    /// `scheduler.max_attempts` claims, parked as dead with its error, so
+    /// that a job that cannot succeed does not run forever (the store plans
+    /// its report to the privacy officer as it parks it; `breachd jobs
+    /// retry` brings it back). Should recording
     /// that fail too, the lease runs out and the job is taken over later.
     async fn after_error(&self, id: uuid::Uuid, kind: &str, attempts: i64, error: &anyhow::Error) {
         let now = self.clock.now();
@@ -197,7 +200,7 @@ impl Worker {
         let recorded = if parked {
             crate::metrics::job_parked(kind);
             self.store
-                .finish_job(id, self.id(), JobState::Failed, Some(&text), now)
+                .finish_job(id, self.id(), JobState::Dead, Some(&text), now)
                 .await
         } else {
             let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
@@ -208,7 +211,7 @@ impl Worker {
         };
         match (parked, recorded) {
             (true, Ok(_)) => {
-                tracing::error!(job_id = %id, kind, attempts, error = text, "job failed for good and is parked as failed")
+                tracing::error!(job_id = %id, kind, attempts, error = text, "job failed for good and is parked as dead")
             }
             (false, Ok(_)) => {
                 tracing::error!(job_id = %id, kind, attempts, error = text, "job failed; it will be retried with backoff")

@@ -175,6 +175,45 @@ pub fn job_done(
     )
 }
 
+/// A job parked as dead after its handler kept failing (its error is in
+/// the job, not here: an error may quote what it failed on).
+pub fn job_dead(
+    job_id: Uuid,
+    kind: &str,
+    key: &str,
+    incident_id: Option<Uuid>,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> NewAudit {
+    NewAudit::new(
+        now,
+        &format!("breachd:{worker}"),
+        "job_dead",
+        incident_id,
+        Some(job_id.to_string()),
+        json!({"job": key, "kind": kind}),
+    )
+}
+
+/// A dead job an administrator put back to run now.
+pub fn job_retried(
+    job_id: Uuid,
+    kind: &str,
+    key: &str,
+    incident_id: Option<Uuid>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> NewAudit {
+    NewAudit::new(
+        now,
+        by,
+        "job_retried",
+        incident_id,
+        Some(job_id.to_string()),
+        json!({"job": key, "kind": kind}),
+    )
+}
+
 pub fn notice_published(incident_id: Uuid, url: &str, at: DateTime<Utc>) -> NewAudit {
     NewAudit::new(
         at,

@@ -210,6 +210,14 @@ macro_rules! store_impl {
         jobs::of_incident(self, incident_id).await
     }
 
+    async fn jobs_in(&self, states: &[JobState]) -> StoreResult<Vec<Job>> {
+        $crate::store::reads::jobs::in_states(self, states).await
+    }
+
+    async fn retry_job(&self, id: Uuid, by: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        $crate::store::writes::jobs::retry(self, id, by, now).await
+    }
+
     async fn ensure_emails(&self, emails: &[NewEmail], now: DateTime<Utc>) -> StoreResult<()> {
         $crate::store::writes::emails::ensure(self, emails, now).await
     }

@@ -16,7 +16,12 @@ pub enum JobState {
     Skipped,
     /// No longer needed (the obligation was settled or re-planned).
     Cancelled,
+    /// Ended without its work done and never retried (a job of a kind this
+    /// version does not know, a publication without its incident).
     Failed,
+    /// Its handler kept failing past `scheduler.max_attempts`: parked with
+    /// its last error until an administrator retries it (docs/operations.md).
+    Dead,
 }
 
 impl JobState {
@@ -27,6 +32,7 @@ impl JobState {
             JobState::Skipped => "skipped",
             JobState::Cancelled => "cancelled",
             JobState::Failed => "failed",
+            JobState::Dead => "dead",
         }
     }
 
@@ -37,6 +43,7 @@ impl JobState {
             JobState::Skipped,
             JobState::Cancelled,
             JobState::Failed,
+            JobState::Dead,
         ]
         .into_iter()
         .find(|state| state.as_str() == text)
@@ -63,16 +70,19 @@ pub enum JobKind {
     FamilyNotice,
     /// The website notice's publication.
     Publish,
+    /// A job that died, reported to the privacy officer.
+    DeadJobReport,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 5] = [
+    const KNOWN: [JobKind; 6] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
         JobKind::FamilyNotice,
         JobKind::Publish,
+        JobKind::DeadJobReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +92,7 @@ impl JobKind {
             JobKind::FailureReport => "failure_report",
             JobKind::FamilyNotice => "family_notice",
             JobKind::Publish => "publish",
+            JobKind::DeadJobReport => "dead_job_report",
             JobKind::Unknown => "unknown",
         }
     }
@@ -91,6 +102,22 @@ impl JobKind {
             .into_iter()
             .find(|kind| kind.as_str() == text)
             .unwrap_or(JobKind::Unknown)
+    }
+}
+
+impl JobKind {
+    /// The kind of work in words, for people (the board, the CLI, the
+    /// privacy officer's report), never the stored name.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            JobKind::Reminder => "a reminder of a duty",
+            JobKind::Digest => "the digest of open duties",
+            JobKind::FailureReport => "a report of failed deliveries",
+            JobKind::FamilyNotice => "a batch of notices to families",
+            JobKind::Publish => "the website notice",
+            JobKind::DeadJobReport => "a report of work that stopped",
+            JobKind::Unknown => "work of a kind this version does not know",
+        }
     }
 }
 
@@ -197,6 +224,32 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The report to the privacy officer that `job` died: planned in the same
+/// transaction that parks it, keyed on the job and the moment it died, so a
+/// death is reported once however often the parking is retried, and a job
+/// retried and dying again is reported again.
+pub(crate) fn dead_job_report(
+    job_id: Uuid,
+    kind: &str,
+    error: Option<&str>,
+    incident_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::DeadJobReport,
+        key: format!("dead-job-report:{job_id}:{}", now.timestamp_micros()),
+        payload: serde_json::json!({ "job": job_id, "kind": kind, "error": error, "died_at": now }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
 }
 
 /// The jobs an approved notice plans: one per chunk of family notices, and

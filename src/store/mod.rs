@@ -285,6 +285,11 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
     async fn incident_jobs(&self, incident_id: Uuid) -> StoreResult<Vec<Job>>;
+    /// Jobs in any of `states`, the dead first (most recent death first).
+    async fn jobs_in(&self, states: &[JobState]) -> StoreResult<Vec<Job>>;
+    /// Puts a dead job back as due now, attempts reset, audited as `by`'s;
+    /// false when there is no such dead job.
+    async fn retry_job(&self, id: Uuid, by: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 
     // ---- email ----
     /// Plans messages; one that exists (same job and recipient) is kept.

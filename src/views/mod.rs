@@ -11,6 +11,7 @@ mod evidence;
 pub mod evidence_html;
 mod health;
 mod incident;
+mod job;
 pub mod json;
 mod letters;
 mod notice;
@@ -26,6 +27,7 @@ pub use evidence::{
 };
 pub use health::{Health, HealthStatus};
 pub use incident::{incident, incident_list, Incident, IncidentList, IncidentSummary, OpenClosed};
+pub use job::{job_list, JobList, JobView};
 pub use letters::{
     coverage_summary, letter_student, letters, CoverageSummary, LetterStudent, Letters,
     RecordedStudent,

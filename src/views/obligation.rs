@@ -220,7 +220,7 @@ impl From<JobState> for ReminderState {
             JobState::Done => ReminderState::Sent,
             JobState::Skipped => ReminderState::Skipped,
             JobState::Cancelled => ReminderState::Cancelled,
-            JobState::Failed => ReminderState::Failed,
+            JobState::Failed | JobState::Dead => ReminderState::Failed,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! when (in the district's zone), how long is left or how late it is, its
 //! status in words and colour, and its operative citation. Below it, the
 //! obligations still waiting for their clock event, so that a duty nobody
-//! has started the clock on is not forgotten either.
+//! has started the clock on is not forgotten either. Administrators also
+//! see the work breachd stopped retrying (dead jobs), so that a reminder or
+//! a publication that keeps failing is not silently missing.
 
 use super::format::{self, LocalTime, StatusView};
 use super::User;
@@ -59,6 +61,19 @@ struct BoardPage {
     page: i64,
     pages: i64,
     pending: Vec<Row>,
+    /// Administrators only: jobs parked as dead, most recent first.
+    dead: Vec<DeadRow>,
+}
+
+/// A dead job in words: the work, its incident by title, when it stopped,
+/// the last error (no ids shown; the link carries the incident's).
+#[derive(Serialize)]
+struct DeadRow {
+    work: String,
+    incident_id: Option<String>,
+    incident_title: Option<String>,
+    died: Option<LocalTime>,
+    last_error: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -210,6 +225,23 @@ pub async fn page(
     // The store answers overdue first, then soonest due, across pages.
     let mut rows: Vec<Row> = open.iter().map(|item| row(item, now, zone)).collect();
     add_unreached(&state, &mut rows, &open).await;
+    let dead = if user.session.role == crate::auth::Role::Admin {
+        match state.cases.jobs(true).await {
+            Ok(listed) => listed
+                .into_iter()
+                .map(|listed| DeadRow {
+                    work: listed.job.kind.in_words().to_owned(),
+                    incident_id: listed.job.incident_id.map(|id| id.to_string()),
+                    incident_title: listed.incident_title,
+                    died: listed.job.finished_at.map(|at| format::local(at, zone)),
+                    last_error: listed.job.last_error,
+                })
+                .collect(),
+            Err(error) => return user.internal(&state, error),
+        }
+    } else {
+        Vec::new()
+    };
     let page = BoardPage {
         now: format::local(now, zone),
         overdue,
@@ -219,6 +251,7 @@ pub async fn page(
         pages,
         rows,
         pending: pending.iter().map(|item| row(item, now, zone)).collect(),
+        dead,
     };
     user.page(&state, StatusCode::OK, "board.html", "board", &page)
 }

@@ -1,8 +1,9 @@
 //! The job handlers the worker dispatches to, one file per kind of job:
-//! reminders, digests and failure reports (staff email, sent through
-//! `delivery`), the website publication, and the family fan-out.
+//! reminders, digests, failure reports and reports of dead jobs (staff
+//! email, sent through `delivery`), the website publication, and the family fan-out.
 
 pub(crate) mod coverage;
+pub(crate) mod dead_job_report;
 mod delivery;
 pub(crate) mod digest;
 pub(crate) mod failure_report;

@@ -3,9 +3,10 @@
 //! queue's depth are each backend's own.
 
 use crate::store::read::Reader;
+use crate::store::rows;
 use crate::store::statements::jobs as sql;
 use crate::store::tx::Cells;
-use crate::store::{JobKinds, StoreResult};
+use crate::store::{Job, JobKinds, JobState, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -25,4 +26,10 @@ pub(crate) async fn later_reminder_due<S: Reader>(
     let statement = sql::later_reminders_due(obligation_id, order, now);
     let later: i64 = store.fetch_one(&statement).await?.read_at(0)?;
     Ok(later > 0)
+}
+
+/// Jobs in any of `states`, the dead first (most recent death first).
+pub(crate) async fn in_states<S: Reader>(store: &S, states: &[JobState]) -> StoreResult<Vec<Job>> {
+    let rows = store.fetch_all(&sql::in_states(states)).await?;
+    rows.iter().map(rows::job).collect()
 }

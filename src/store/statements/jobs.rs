@@ -178,3 +178,34 @@ pub(crate) fn folded_into(leader: Uuid) -> Statement<'static> {
     Statement::new("SELECT id FROM jobs WHERE state = 'done' AND last_error = $1")
         .bind(folded_mark(leader))
 }
+
+/// Jobs in any of `states`: the dead most recently died first, then the
+/// scheduled soonest first.
+pub(crate) fn in_states(states: &[JobState]) -> Statement<'static> {
+    // The states are this program's own words, never input: safe inline.
+    // Within each group the death times are all set or all NULL, so the
+    // backends' different NULL orders do not matter.
+    let list = states
+        .iter()
+        .map(|state| format!("'{}'", state.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Statement::new(format!(
+        "SELECT * FROM jobs WHERE state IN ({list})
+         ORDER BY CASE WHEN state = 'dead' THEN 0 ELSE 1 END,
+                  CASE WHEN state = 'dead' THEN finished_at END DESC, due_at, id"
+    ))
+}
+
+/// Puts a dead job back as due now, its attempts and lease reset, keeping
+/// its last error for the record.
+pub(crate) fn retry(id: Uuid, now: DateTime<Utc>) -> Statement<'static> {
+    Statement::new(
+        "UPDATE jobs SET state = 'scheduled', due_at = $1, attempts = 0, locked_until = NULL, locked_by = NULL,
+                         finished_at = NULL, updated_at = $1
+         WHERE id = $2 AND state = 'dead'
+         RETURNING kind, key, incident_id",
+    )
+    .bind(now)
+    .bind(id)
+}

@@ -1,12 +1,13 @@
 //! The job queue's transactions: planning jobs, ending one (audited when
-//! its work is done), and the order a claim hands jobs out in.
+//! its work is done or it died), retrying a dead one, and the order a claim hands jobs out in.
 
 use super::audit;
+use crate::store::jobs::dead_job_report;
 use crate::store::read::Reader;
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
 use crate::store::tx::{Cells, WriteTx, Writer};
-use crate::store::{audit_entries, FoldedReminder, Job, JobState, NewJob, StoreResult};
+use crate::store::{audit_entries, FoldedReminder, Job, JobKind, JobState, NewJob, StoreResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -64,6 +65,41 @@ pub(crate) async fn finish<S: Writer>(
         let entry = audit_entries::job_done(id, &kind, &key, incident, worker, counts, now);
         audit::append(&mut tx, &entry).await?;
     }
+    // A job that died is audited and reported to the privacy officer in
+    // the same transaction, so it is reported exactly once; a report that
+    // itself dies is not reported again (no loops), only logged and shown.
+    if state == JobState::Dead {
+        let kind: String = row.read("kind")?;
+        let key: String = row.read("key")?;
+        let incident = rows::optional_uuid(&row, "incident_id")?;
+        let entry = audit_entries::job_dead(id, &kind, &key, incident, worker, now);
+        audit::append(&mut tx, &entry).await?;
+        if JobKind::parse(&kind) != JobKind::DeadJobReport {
+            tx.insert_jobs(&[dead_job_report(id, &kind, error, incident, now)], now)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Puts a dead job back as due now with its attempts reset, audited as
+/// `by`'s act; false when there is no such dead job.
+pub(crate) async fn retry<S: Writer>(
+    store: &S,
+    id: Uuid,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut tx = store.begin_write().await?;
+    let Some(row) = tx.fetch_optional(&sql::retry(id, now)).await? else {
+        return Ok(false);
+    };
+    let kind: String = row.read("kind")?;
+    let key: String = row.read("key")?;
+    let incident = rows::optional_uuid(&row, "incident_id")?;
+    let entry = audit_entries::job_retried(id, &kind, &key, incident, by, now);
+    audit::append(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(true)
 }
