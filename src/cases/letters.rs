@@ -225,8 +225,6 @@ impl Context {
         templates: &crate::email::templates::Templates,
         incident_id: Uuid,
     ) -> Result<Vec<PrintedLetter>, ServiceError> {
-        use crate::email::templates::primary_language;
-        use crate::rules::element_words::FALLBACK_LANGUAGE;
         let report = self.coverage(incident_id).await?;
         let incident = self
             .store
@@ -242,7 +240,7 @@ impl Context {
             &incident,
             &notice,
         );
-        let shared = minijinja::Value::from_serialize(&context);
+        let contexts = crate::scheduler::jobs::fanout::context::PerGuardian::new(&context);
         let mut letters = Vec::new();
         for student in report
             .students
@@ -250,25 +248,17 @@ impl Context {
             .filter(|s| s.state == Coverage::LetterNeeded)
         {
             let template = templates.family_notice_for(student.language.as_deref());
-            let language = student
-                .language
-                .as_deref()
-                .and_then(primary_language)
-                .filter(|tag| !context["by_language"][tag.as_str()].is_null())
-                .unwrap_or_else(|| FALLBACK_LANGUAGE.to_owned());
+            let language = contexts.language(student.language.as_deref());
             let salutation = if student.guardian_names.is_empty() {
                 format!("Parent or guardian of {}", student.name)
             } else {
                 student.guardian_names.join(" and ")
             };
-            let in_language =
-                minijinja::Value::from_serialize(&context["by_language"][language.as_str()]);
-            let letter_context = minijinja::context! {
-                guardian => salutation,
-                children => [student.name.as_str()],
-                // The last map that has a key gives its value, as in the fan-out.
-                ..minijinja::value::merge_maps([shared.clone(), in_language])
-            };
+            let letter_context = contexts.for_guardian(
+                Some(language.as_str()),
+                &salutation,
+                &[student.name.as_str()],
+            );
             let rendered = templates
                 .render(&template, letter_context)
                 .map_err(|error| ServiceError::Invalid(vec![FieldError::new(template, error)]))?;

@@ -12,7 +12,7 @@ use crate::email::message::{build, new_message_id, Outgoing};
 use crate::email::templates::{primary_language, Templates};
 use crate::email::SendOutcome;
 use crate::rules::element_words::FALLBACK_LANGUAGE;
-use crate::scheduler::jobs::fanout::context::notice_context;
+use crate::scheduler::jobs::fanout::context::{notice_context, PerGuardian};
 use crate::store::{IncidentRecord, NoticeRecord};
 use serde::Serialize;
 use serde_json::Value;
@@ -111,13 +111,14 @@ pub async fn preview(
         .await?
         .map(|roster| roster.recipients);
     let context = notice_context(&cases.settings, &incident, &notice);
+    let contexts = PerGuardian::new(&context);
     let template = templates.family_notice_for(Some(&language));
     let mut emails = Vec::new();
     for (audience, children) in [
         ("a guardian of one child", &ONE_CHILD[..]),
         ("a guardian of several children", &SEVERAL_CHILDREN[..]),
     ] {
-        let rendered = render(templates, &template, &context, &language, children)
+        let rendered = render(templates, &template, &contexts, &language, children)
             .map_err(|error| ServiceError::Invalid(vec![FieldError::new("template", error)]))?;
         emails.push(PreviewEmail {
             audience,
@@ -236,18 +237,11 @@ fn language_part<'a>(context: &'a Value, language: &str) -> &'a Value {
 fn render(
     templates: &Templates,
     template: &str,
-    context: &Value,
+    contexts: &PerGuardian,
     language: &str,
     children: &[&str],
 ) -> Result<(String, String), String> {
-    let shared = minijinja::Value::from_serialize(context);
-    let in_language = minijinja::Value::from_serialize(language_part(context, language));
-    let context = minijinja::context! {
-        guardian => GUARDIAN,
-        children => children,
-        // The last map that has a key gives its value, as in the fan-out.
-        ..minijinja::value::merge_maps([shared, in_language])
-    };
+    let context = contexts.for_guardian(Some(language), GUARDIAN, children);
     let rendered = templates.render(template, context)?;
     Ok((rendered.subject, rendered.body))
 }

@@ -5,7 +5,8 @@
 //! shows the page again with the reason next to the field and what was typed
 //! kept.
 
-use super::page::{not_found, parse_id, render, FormState, Forms, SettleAction};
+use super::lookup::{not_found, parse_id};
+use super::page::{render, FormState, Forms, SettleAction};
 use crate::auth::Permission;
 use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, Timestamp};

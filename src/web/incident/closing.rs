@@ -3,7 +3,7 @@
 //! through `cases::lifecycle`, as the API does, and come back to the page
 //! with what was done in words.
 
-use super::page::{not_found, parse_id};
+use super::lookup::{not_found, parse_id};
 use crate::auth::Permission;
 use crate::cases::lifecycle::{self, Closing};
 use crate::cases::ServiceError;

@@ -2,7 +2,7 @@
 //! administrators: the same page as the API's `evidence?format=html`,
 //! reached from the incident page with the session rather than a token.
 
-use super::page::{not_found, parse_id};
+use super::lookup::{not_found, parse_id};
 use crate::auth::Permission;
 use crate::cases::{evidence, ServiceError};
 use crate::state::AppState;

@@ -3,6 +3,7 @@
 //! data), and the forms recording a paper letter mailed or an exception.
 //! A form's outcome comes back as a message on the page, as approval's does.
 
+use super::lookup::{not_found, parse_id};
 use crate::auth::Permission;
 use crate::cases::letters::LetterStudents;
 use crate::cases::ServiceError;
@@ -116,8 +117,8 @@ async fn record(state: &AppState, user: &User, id: &str, fields: Fields, kind: K
     {
         return refused.into();
     }
-    let Ok(id) = Uuid::parse_str(id) else {
-        return super::page::not_found(user, state, "incident");
+    let Some(id) = parse_id(id) else {
+        return not_found(user, state, "incident");
     };
     let back = format!("/incidents/{id}#coverage");
     let ticked: Vec<String> = fields
@@ -186,7 +187,7 @@ async fn record(state: &AppState, user: &User, id: &str, fields: Fields, kind: K
                     .join("; ")
             ),
         ),
-        Err(ServiceError::NotFound) => return super::page::not_found(user, state, "incident"),
+        Err(ServiceError::NotFound) => return not_found(user, state, "incident"),
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), incident_id = %id, "recording letters failed");
             (
@@ -224,8 +225,8 @@ pub async fn print(State(state): State<AppState>, user: User, Path(id): Path<Str
     if let Err(refused) = user.require(&state, Permission::Administer) {
         return refused.into();
     }
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return super::page::not_found(&user, &state, "incident");
+    let Some(id) = parse_id(&id) else {
+        return not_found(&user, &state, "incident");
     };
     let templates =
         match crate::email::templates::Templates::load(state.settings.email.templates.as_deref()) {
@@ -237,7 +238,7 @@ pub async fn print(State(state): State<AppState>, user: User, Path(id): Path<Str
             Ok(html) => axum::response::Html(html).into_response(),
             Err(error) => user.internal(&state, error),
         },
-        Err(ServiceError::NotFound) => super::page::not_found(&user, &state, "incident"),
+        Err(ServiceError::NotFound) => not_found(&user, &state, "incident"),
         Err(error) => user.internal(&state, error),
     }
 }

@@ -6,6 +6,7 @@ mod actions;
 mod closing;
 mod evidence;
 mod letters;
+mod lookup;
 mod notice;
 mod page;
 

@@ -5,7 +5,8 @@
 //! happen before it happens. Once approved, the page shows who approved it
 //! and when, and the approve button is gone.
 
-use super::page::{not_found, parse_id, FormState};
+use super::lookup::{not_found, parse_id};
+use super::page::FormState;
 use crate::auth::Permission;
 use crate::cases::notice_wording::WORDING;
 use crate::cases::preview::{self, NoticePreview};

@@ -1,6 +1,7 @@
 //! The incident page: its view models and their rendering, with a refused
 //! form (from `actions`) shown again beside the field it failed on.
 
+use super::lookup::{not_found, parse_id};
 use crate::cases::vendors::VendorLink;
 use crate::cases::ServiceError;
 use crate::domain::{ClockEvent, FieldError, Undated};
@@ -210,10 +211,6 @@ struct NoticeApproved {
     at: LocalTime,
 }
 
-pub(super) fn parse_id(text: &str) -> Option<Uuid> {
-    Uuid::parse_str(text).ok()
-}
-
 /// The registered vendor an incident's contractor names, or why there is
 /// none; and whether an agreement is on file.
 #[derive(Serialize)]
@@ -243,15 +240,6 @@ fn vendor_flag(link: &VendorLink) -> Option<VendorFlag> {
                 .then(|| record.vendor.agreement.status.label()),
         }),
     }
-}
-
-pub(super) fn not_found(user: &User, state: &AppState, what: &str) -> Response {
-    user.message(
-        state,
-        StatusCode::NOT_FOUND,
-        "Not found",
-        &format!("There is no such {what}."),
-    )
 }
 
 fn reminders(jobs: &[Job], obligation: Uuid, zone: Tz) -> Vec<ReminderView> {

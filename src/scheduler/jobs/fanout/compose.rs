@@ -13,25 +13,20 @@
 //! line is longer than the 76 columns lettre keeps to); anything else is
 //! encoded as lettre chooses (quoted-printable or base64).
 
+use super::context::PerGuardian;
 use crate::email::message::KIND_FAMILY_NOTICE;
-use crate::email::templates::primary_language;
 use crate::email::Templates;
-use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::store::FamilyDelivery;
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};
 use lettre::message::{Body, Mailbox, Mailboxes};
-use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
 pub struct Composer {
     templates: Arc<Templates>,
-    /// The context every guardian's message shares.
-    shared: minijinja::Value,
-    /// The parts that differ by language (the shared context's
-    /// `by_language`), laid over `shared` for each guardian.
-    by_language: HashMap<String, minijinja::Value>,
+    /// The context, laid together per guardian.
+    contexts: PerGuardian,
     /// From, MIME-Version, Content-Type, Auto-Submitted, X-Breachd-Kind,
     /// X-Breachd-Incident, encoded.
     shared_headers: Vec<u8>,
@@ -68,21 +63,9 @@ impl Composer {
                 value,
             ));
         }
-        let by_language = shared["by_language"]
-            .as_object()
-            .map(|by_language| {
-                by_language
-                    .iter()
-                    .map(|(language, list)| {
-                        (language.clone(), minijinja::Value::from_serialize(list))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         Self {
             templates,
-            by_language,
-            shared: minijinja::Value::from_serialize(shared),
+            contexts: PerGuardian::new(shared),
             shared_headers: headers.to_string().into_bytes(),
             from: from.email.clone(),
         }
@@ -93,20 +76,11 @@ impl Composer {
     pub fn compose(&self, delivery: &FamilyDelivery) -> Result<Composed, String> {
         let recipient = &delivery.recipient;
         let children: Vec<&str> = recipient.children.iter().map(|c| c.name.as_str()).collect();
-        let language = recipient.language.as_deref().and_then(primary_language);
-        let in_language = language
-            .as_deref()
-            .and_then(|language| self.by_language.get(language))
-            .or_else(|| self.by_language.get(FALLBACK_LANGUAGE))
-            .cloned()
-            .unwrap_or_default();
-        // The guardian's language over what every message shares.
-        let context = minijinja::context! {
-            guardian => recipient.name.as_str(),
-            children => children,
-            // The last map that has a key gives its value.
-            ..minijinja::value::merge_maps([self.shared.clone(), in_language])
-        };
+        let context = self.contexts.for_guardian(
+            recipient.language.as_deref(),
+            recipient.name.as_str(),
+            &children,
+        );
         let template = self
             .templates
             .family_notice_for(recipient.language.as_deref());

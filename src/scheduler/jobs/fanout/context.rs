@@ -12,11 +12,12 @@
 use crate::domain::timestamp::format_in_zone;
 use crate::domain::ClockEvent;
 use crate::email::dates::long_date;
+use crate::email::templates::primary_language;
 use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::settings::Settings;
 use crate::store::{IncidentRecord, NoticeRecord, NoticeWording};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The shared context, with `by_language` for the composer.
 pub fn notice_context(
@@ -129,4 +130,61 @@ fn wording_in(notice: &NoticeRecord, wording: Option<&NoticeWording>) -> Map<Str
     }
     part.insert("english_fallback".into(), json!(fallback));
     part
+}
+
+/// The notice context made ready for one message after another: the shared
+/// part and each language's part as template values, built once per
+/// incident, laid together per guardian. The fan-out, the preview and the
+/// paper letters all address their guardians through it.
+pub struct PerGuardian {
+    shared: minijinja::Value,
+    by_language: HashMap<String, minijinja::Value>,
+}
+
+impl PerGuardian {
+    pub fn new(context: &Value) -> Self {
+        let by_language = context["by_language"]
+            .as_object()
+            .map(|parts| {
+                parts
+                    .iter()
+                    .map(|(language, part)| {
+                        (language.clone(), minijinja::Value::from_serialize(part))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            shared: minijinja::Value::from_serialize(context),
+            by_language,
+        }
+    }
+
+    /// The language a guardian's message is written in: the primary subtag
+    /// of `tag` where the notice has a part for it, English otherwise.
+    pub fn language(&self, tag: Option<&str>) -> String {
+        tag.and_then(primary_language)
+            .filter(|language| self.by_language.contains_key(language))
+            .unwrap_or_else(|| FALLBACK_LANGUAGE.to_owned())
+    }
+
+    /// One guardian's context: their language's part over the shared one.
+    pub fn for_guardian(
+        &self,
+        tag: Option<&str>,
+        guardian: &str,
+        children: &[&str],
+    ) -> minijinja::Value {
+        let in_language = self
+            .by_language
+            .get(&self.language(tag))
+            .cloned()
+            .unwrap_or_default();
+        minijinja::context! {
+            guardian => guardian,
+            children => children,
+            // The last map that has a key gives its value.
+            ..minijinja::value::merge_maps([self.shared.clone(), in_language])
+        }
+    }
 }
