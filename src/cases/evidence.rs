@@ -5,11 +5,16 @@
 //! pages as a printable record (`views::evidence_html`).
 
 use super::{Context, ServiceError};
+use crate::domain::coverage::CoverageReport;
 use crate::views::{self, Ids};
 use uuid::Uuid;
 
-/// The evidence document of `id`.
-pub async fn document(cases: &Context, id: Uuid) -> Result<views::Evidence, ServiceError> {
+/// The evidence document of `id`, with the coverage report it was made
+/// from (the zip's per-student CSV files are written from it).
+pub async fn document(
+    cases: &Context,
+    id: Uuid,
+) -> Result<(views::Evidence, CoverageReport), ServiceError> {
     let (incident, obligations) = cases.incident(id).await?;
     let jobs = cases.incident_jobs(id).await?;
     let now = cases.now();
@@ -28,5 +33,8 @@ pub async fn document(cases: &Context, id: Uuid) -> Result<views::Evidence, Serv
         delivery_counts: cases.delivery_counts(id).await?,
     };
     let incident = views::incident(&incident, &obligations, &jobs, now, zone, Ids::Shown);
-    Ok(views::evidence(incident, records, now, zone))
+    let coverage = cases.coverage(id).await?;
+    let mut document = views::evidence(incident, records, now, zone);
+    document.coverage = (!coverage.students.is_empty()).then(|| views::letters(&coverage, zone));
+    Ok((document, coverage))
 }

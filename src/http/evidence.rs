@@ -8,7 +8,7 @@ use super::auth::Admin;
 use super::params::{parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
-use crate::cases::{evidence, ServiceError};
+use crate::cases::evidence;
 use crate::domain::coverage::{Coverage, CoverageReport};
 use crate::site::PublicNotice;
 use crate::views;
@@ -61,19 +61,10 @@ pub async fn evidence(
         Some("html") => (false, true),
         Some(_) => return Err(Problem::field("format", "must be json, zip or html")),
     };
-    let mut document = evidence::document(&state.cases, id)
-        .await
-        .map_err(|error| match error {
-            ServiceError::NotFound => Problem::not_found("incident"),
-            other => other.into(),
-        })?;
-    let zone = state.settings.timezone;
-    let coverage = state
-        .cases
-        .coverage(id)
+    let (document, coverage) = evidence::document(&state.cases, id)
         .await
         .map_err(|error| Problem::from_service(error, "incident"))?;
-    document.coverage = (!coverage.students.is_empty()).then(|| views::letters(&coverage, zone));
+    let zone = state.settings.timezone;
     if html {
         let page = views::evidence_html::render(&document).map_err(|error| {
             tracing::error!(

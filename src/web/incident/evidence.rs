@@ -19,7 +19,7 @@ pub async fn page(State(state): State<AppState>, user: User, Path(id): Path<Stri
         return not_found(&user, &state, "incident");
     };
     let document = match evidence::document(&state.cases, id).await {
-        Ok(document) => document,
+        Ok((document, _)) => document,
         Err(ServiceError::NotFound) => return not_found(&user, &state, "incident"),
         Err(error) => return user.internal(&state, error),
     };
