@@ -1741,6 +1741,7 @@ fn ct_rows() -> Vec<Row> {
 const NY_7D: &str = "us-ny/contractor-notifies-agency/7d";
 const NY_CPO: &str = "us-ny/agency-notifies-cpo/10d";
 const NY_FAM: &str = "us-ny/agency-notifies-families/60d";
+const NY_DHSES: &str = "us-ny/district-reports-to-dhses/72h";
 
 fn ny_rows() -> Vec<Row> {
     vec![
@@ -1797,7 +1798,8 @@ fn ny_rows() -> Vec<Row> {
         },
         Row {
             why: "agency's own breach: board_notified defaults to discovered (IncidentFacts::new, README), so CPO 10d \
-                  and families 60d run from discovery (Apr 20, Jun 9); no contractor kind",
+                  and families 60d run from discovery (Apr 20, Jun 9); no contractor kind; \
+                  Gen. Mun. Law 995-b(2): DHSES 72 hours after discovery (Apr 10 15:00 + 72h = Apr 13 15:00)",
             breach_at: BreachAt::District,
             contractor: None,
             classes: STUDENT_INFO,
@@ -1813,6 +1815,58 @@ fn ny_rows() -> Vec<Row> {
                     kind: "agency_notifies_families",
                     due: Some("2026-06-09T23:59:59-04:00"),
                     sources: &[(NY_FAM, Some("2026-06-09T23:59:59-04:00"))],
+                },
+                Ob {
+                    kind: "district_reports_to_state_cybersecurity_office",
+                    due: Some("2026-04-13T15:00:00-04:00"),
+                    sources: &[(NY_DHSES, Some("2026-04-13T15:00:00-04:00"))],
+                },
+            ],
+        },
+        Row {
+            why: "Gen. Mun. Law 995-b(2) across the autumn change: 72 elapsed hours from Sat Oct 31 12:00 EDT \
+                  (16:00 UTC) end Tue Nov 3 16:00 UTC = 11:00 EST, not 12:00; CPO 10d (Nov 10), families 60d (Dec 30)",
+            breach_at: BreachAt::District,
+            contractor: None,
+            classes: STUDENT_INFO,
+            events: &[("discovered", "2026-10-31T12:00:00-04:00")],
+            as_of: AS_OF,
+            expect: &[
+                Ob {
+                    kind: "agency_notifies_state_privacy_officer",
+                    due: Some("2026-11-10T23:59:59-05:00"),
+                    sources: &[(NY_CPO, Some("2026-11-10T23:59:59-05:00"))],
+                },
+                Ob {
+                    kind: "agency_notifies_families",
+                    due: Some("2026-12-30T23:59:59-05:00"),
+                    sources: &[(NY_FAM, Some("2026-12-30T23:59:59-05:00"))],
+                },
+                Ob {
+                    kind: "district_reports_to_state_cybersecurity_office",
+                    due: Some("2026-11-03T11:00:00-05:00"),
+                    sources: &[(NY_DHSES, Some("2026-11-03T11:00:00-05:00"))],
+                },
+            ],
+        },
+        Row {
+            why: "own breach before Gen. Mun. Law art. 19-C took effect (chapter 177 of 2025, signed 2025-06-26): \
+                  no DHSES report; CPO 10d (Jun 11), families 60d (Jul 31)",
+            breach_at: BreachAt::District,
+            contractor: None,
+            classes: STUDENT_INFO,
+            events: &[("discovered", "2025-06-01T09:00:00-04:00")],
+            as_of: AS_OF,
+            expect: &[
+                Ob {
+                    kind: "agency_notifies_state_privacy_officer",
+                    due: Some("2025-06-11T23:59:59-04:00"),
+                    sources: &[(NY_CPO, Some("2025-06-11T23:59:59-04:00"))],
+                },
+                Ob {
+                    kind: "agency_notifies_families",
+                    due: Some("2025-07-31T23:59:59-04:00"),
+                    sources: &[(NY_FAM, Some("2025-07-31T23:59:59-04:00"))],
                 },
             ],
         },
