@@ -3,6 +3,11 @@
 //! (`direct`).
 
 pub mod direct;
+mod endpoint;
 mod error;
+mod exchange;
 pub mod session;
+#[cfg(test)]
+mod test_peers;
+mod transaction;
 mod wire;
