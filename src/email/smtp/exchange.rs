@@ -7,6 +7,7 @@ use super::wire::reply_end;
 use lettre::transport::smtp::response::Response;
 use std::fmt::Display;
 use std::str::FromStr;
+use tokio::time::Instant;
 
 /// A reply (all its lines) larger than this ends the session.
 const MAX_REPLY_BYTES: usize = 64 * 1024;
@@ -55,17 +56,53 @@ impl Session {
     /// whole reply, however the server trickles it); bytes after it stay
     /// for the next one.
     pub(super) async fn read(&mut self, awaiting: Awaiting) -> Result<Response, SmtpError> {
-        let limit = match awaiting {
+        let deadline = Instant::now() + self.limit(awaiting);
+        self.read_until(awaiting, deadline).await
+    }
+
+    /// The limit of the step `awaiting` answers.
+    pub(super) fn limit(&self, awaiting: Awaiting) -> std::time::Duration {
+        match awaiting {
             Awaiting::Greeting => self.timeouts.greeting,
             Awaiting::Reply => self.timeouts.reply,
             Awaiting::DataEnd => self.timeouts.data,
-        };
-        let deadline = tokio::time::Instant::now() + limit;
+        }
+    }
+
+    /// The next complete reply, by `deadline` (the end of the step's limit
+    /// for `awaiting`, which words the failure).
+    pub(super) async fn read_until(
+        &mut self,
+        awaiting: Awaiting,
+        deadline: Instant,
+    ) -> Result<Response, SmtpError> {
+        match self.reply_before(deadline).await? {
+            Some(response) => Ok(response),
+            None => {
+                let what = match awaiting {
+                    Awaiting::Greeting => "no greeting from the SMTP server",
+                    Awaiting::Reply => "no answer from the SMTP server",
+                    Awaiting::DataEnd => "the SMTP server did not answer the end of the message",
+                };
+                let limit = self.limit(awaiting);
+                Err(self.fail(format!("{what} within {limit:?}")))
+            }
+        }
+    }
+
+    /// The next complete reply, or None once `deadline` passes first: the
+    /// session stays usable, the bytes read so far kept, and a later call
+    /// goes on waiting for the same reply (a read is never half done when
+    /// this is cancelled).
+    pub(super) async fn reply_before(
+        &mut self,
+        deadline: Instant,
+    ) -> Result<Option<Response>, SmtpError> {
         loop {
             if let Some(end) = reply_end(&self.received) {
                 let text = String::from_utf8_lossy(&self.received[..end]).into_owned();
                 self.received.drain(..end);
-                return Response::from_str(&text).map_err(|error| {
+                return Response::from_str(&text).map(Some).map_err(|error| {
                     self.fail(format!("the SMTP server's reply is unreadable: {error}"))
                 });
             }
@@ -80,16 +117,7 @@ impl Session {
                 Ok(Err(error)) => {
                     return Err(self.fail(format!("reading from the SMTP server failed: {error}")))
                 }
-                Err(_) => {
-                    let what = match awaiting {
-                        Awaiting::Greeting => "no greeting from the SMTP server",
-                        Awaiting::Reply => "no answer from the SMTP server",
-                        Awaiting::DataEnd => {
-                            "the SMTP server did not answer the end of the message"
-                        }
-                    };
-                    return Err(self.fail(format!("{what} within {limit:?}")));
-                }
+                Err(_) => return Ok(None),
             }
         }
     }

@@ -36,6 +36,7 @@ use tokio_rustls::rustls;
 pub use super::endpoint::{Endpoint, Timeouts};
 pub use super::error::{reply_text, SmtpError};
 use super::exchange::{positive, Awaiting};
+pub use super::transaction::{Ended, Stalled};
 use super::wire::{tls_config, Stream};
 
 pub struct Session {

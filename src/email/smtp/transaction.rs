@@ -9,6 +9,32 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::response::Response;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How a message's end went.
+pub enum Ended {
+    /// The dot was answered (or the connection failed): the message's
+    /// answer, `next` begun or not as for [`Session::finish_and_begin`],
+    /// and how long the answer took from the dot.
+    Answered {
+        done: Result<Response, SmtpError>,
+        begun: Option<Result<(), SmtpError>>,
+        took: Duration,
+    },
+    /// No answer yet: the server may still take the message.
+    Stalled(Stalled),
+}
+
+/// A dot not answered within the stall wait: its session still owes the
+/// reply.
+#[must_use = "a stalled message's reply is still owed"]
+pub struct Stalled {
+    /// The dot's own limit, from when it was written.
+    deadline: Instant,
+    /// Replies owed after the dot's: the next message's MAIL, RCPT, DATA.
+    pipelined: Option<usize>,
+}
 
 impl Session {
     /// Starts a transaction: MAIL, RCPT (each recipient) and DATA, in one
@@ -135,6 +161,23 @@ impl Session {
         message: &[u8],
         next: Option<(&Envelope, bool)>,
     ) -> (Result<Response, SmtpError>, Option<Result<(), SmtpError>>) {
+        match self.finish_unless_stalled(message, next, None).await {
+            Ended::Answered { done, begun, .. } => (done, begun),
+            Ended::Stalled(stalled) => self.resume(stalled, next).await,
+        }
+    }
+
+    /// As [`Session::finish_and_begin`], except that once the dot has gone
+    /// unanswered for `stall_after` the wait stops and the message is
+    /// [`Ended::Stalled`]: the session still owes its reply, which
+    /// [`Session::resume`] or [`Session::await_parked`] go on waiting for,
+    /// up to the data limit counted from the dot.
+    pub async fn finish_unless_stalled(
+        &mut self,
+        message: &[u8],
+        next: Option<(&Envelope, bool)>,
+        stall_after: Option<Duration>,
+    ) -> Ended {
         let next = next.map(|(envelope, eight_bit)| {
             self.mail_parameters(envelope, eight_bit)
                 .map(|parameters| (envelope, parameters))
@@ -154,16 +197,83 @@ impl Session {
             }
         }
         if let Err(error) = self.flush_outgoing().await {
-            return (Err(error), None);
+            return Ended::Answered {
+                done: Err(error),
+                begun: None,
+                took: Duration::ZERO,
+            };
         }
-        let done = self.read(Awaiting::DataEnd).await.and_then(positive);
+        let written = Instant::now();
+        let deadline = written + self.limit(Awaiting::DataEnd);
+        let reply = match stall_after {
+            Some(after) if written + after < deadline => {
+                match self.reply_before(written + after).await {
+                    Ok(Some(reply)) => Ok(reply),
+                    Ok(None) => {
+                        return Ended::Stalled(Stalled {
+                            deadline,
+                            pipelined,
+                        })
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            _ => self.read_until(Awaiting::DataEnd, deadline).await,
+        };
+        let took = written.elapsed();
+        let done = reply.and_then(positive);
+        let begun = self.begin_after_dot(next, pipelined).await;
+        Ended::Answered { done, begun, took }
+    }
+
+    /// Goes on waiting for a stalled dot's reply (up to the data limit),
+    /// then begins `next` (the same as given to
+    /// [`Session::finish_unless_stalled`]) as [`Session::finish_and_begin`]
+    /// does.
+    pub async fn resume(
+        &mut self,
+        stalled: Stalled,
+        next: Option<(&Envelope, bool)>,
+    ) -> (Result<Response, SmtpError>, Option<Result<(), SmtpError>>) {
+        let done = self
+            .read_until(Awaiting::DataEnd, stalled.deadline)
+            .await
+            .and_then(positive);
+        let next = next.map(|(envelope, eight_bit)| {
+            self.mail_parameters(envelope, eight_bit)
+                .map(|parameters| (envelope, parameters))
+        });
+        let begun = self.begin_after_dot(next, stalled.pipelined).await;
+        (done, begun)
+    }
+
+    /// Waits for a parked connection's stalled dot reply (up to the data
+    /// limit), and nothing more: the session ends here, and whatever was
+    /// pipelined after the dot (the next message's MAIL, RCPT and DATA, no
+    /// content) is abandoned with the connection, which the server
+    /// discards.
+    pub async fn await_parked(mut self, stalled: Stalled) -> Result<Response, SmtpError> {
+        let done = self
+            .read_until(Awaiting::DataEnd, stalled.deadline)
+            .await
+            .and_then(positive);
+        self.stream.shutdown().await;
+        done
+    }
+
+    /// After a dot's reply: reads the replies to `next`'s pipelined MAIL,
+    /// RCPT and DATA (`pipelined` of them), or begins it now.
+    async fn begin_after_dot(
+        &mut self,
+        next: Option<Result<(&Envelope, Vec<MailParameter>), SmtpError>>,
+        pipelined: Option<usize>,
+    ) -> Option<Result<(), SmtpError>> {
         if self.broken {
-            return (done, None);
+            return None;
         }
-        let begun = match next {
-            None => None,
-            Some(Err(unsupported)) => Some(Err(unsupported)),
-            Some(Ok((envelope, parameters))) => Some(match pipelined {
+        match next? {
+            Err(unsupported) => Some(Err(unsupported)),
+            Ok((envelope, parameters)) => Some(match pipelined {
                 Some(expected) => {
                     let outcome = self.transaction_replies(expected).await;
                     self.reset_after_refusal(outcome).await
@@ -175,8 +285,7 @@ impl Session {
                     self.begin(envelope, eight_bit).await
                 }
             }),
-        };
-        (done, begun)
+        }
     }
 
     /// One whole message.
