@@ -65,7 +65,8 @@ impl Mailer {
                         },
                         email.max_connections as usize,
                     )
-                    .map_err(anyhow::Error::msg)?,
+                    .map_err(anyhow::Error::msg)?
+                    .with_parking(email.stall_after, email.max_parked_connections as usize),
                 )))
             }
             EmailTransport::Smtp => {

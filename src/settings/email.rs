@@ -3,9 +3,10 @@
 
 use super::raw::RawEmail;
 use super::values::{optional_dir, parse_mailbox};
-use super::{EmailSettings, EmailTransport, Problems};
+use super::{EmailSettings, EmailTransport, Problems, StallAfter};
 use crate::duration::parse_std_duration;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSettings> {
     let transport = match raw.transport.as_str() {
@@ -56,6 +57,17 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
     let greeting_timeout = step("email.greeting_timeout", &raw.greeting_timeout, problems);
     let reply_timeout = step("email.reply_timeout", &raw.reply_timeout, problems);
     let data_timeout = step("email.data_timeout", &raw.data_timeout, problems);
+    let stall_after = problems.parse(
+        "email.stall_after",
+        parse_stall_after(&raw.stall_after, data_timeout),
+    );
+    let max_parked_connections = problems.parse(
+        "email.max_parked_connections",
+        u32::try_from(raw.max_parked_connections)
+            .ok()
+            .filter(|n| *n <= MAX_PARKED)
+            .ok_or_else(|| format!("must be between 0 (no parking) and {MAX_PARKED}")),
+    );
     let password = match raw.password_file.trim() {
         "" => std::env::var_os("CREDENTIALS_DIRECTORY")
             .map(|dir| PathBuf::from(dir).join("smtp-password"))
@@ -77,9 +89,31 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
         greeting_timeout: greeting_timeout?,
         reply_timeout: reply_timeout?,
         data_timeout: data_timeout?,
+        stall_after: stall_after?,
+        max_parked_connections: max_parked_connections?,
         password,
         templates,
     })
+}
+
+/// Parked connections at most: each holds a socket (a file descriptor), and
+/// the systemd unit's `LimitNOFILE=8192` must leave room for the database,
+/// the HTTP connections and the active SMTP ones.
+const MAX_PARKED: u32 = 4096;
+
+/// `"auto"`, or a wait shorter than `email.data_timeout` (a longer one
+/// could never park anything: the step gives up first).
+fn parse_stall_after(text: &str, data_timeout: Option<Duration>) -> Result<StallAfter, String> {
+    if text.trim() == "auto" {
+        return Ok(StallAfter::Auto);
+    }
+    let after = parse_std_duration(text).map_err(|error| format!("{error}, or \"auto\""))?;
+    match data_timeout {
+        Some(limit) if after >= limit => Err(format!(
+            "must be shorter than email.data_timeout ({limit:?}), or \"auto\""
+        )),
+        _ => Ok(StallAfter::After(after)),
+    }
 }
 
 pub(crate) fn read_secret(path: &Path) -> Result<String, String> {

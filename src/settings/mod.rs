@@ -193,6 +193,12 @@ pub struct EmailSettings {
     pub greeting_timeout: Duration,
     pub reply_timeout: Duration,
     pub data_timeout: Duration,
+    /// `email.stall_after`: when a closing dot's reply is late enough for
+    /// its connection to be parked (`smtp://` sessions of the fan-out).
+    pub stall_after: StallAfter,
+    /// `email.max_parked_connections`: stalled connections left waiting in
+    /// the background at once; 0 turns parking off.
+    pub max_parked_connections: u32,
     /// From `password_file` (or `$CREDENTIALS_DIRECTORY/smtp-password`);
     /// never printed, not even by `Debug`.
     pub password: Option<Secret>,
@@ -222,10 +228,24 @@ impl std::fmt::Debug for EmailSettings {
             .field("greeting_timeout", &self.greeting_timeout)
             .field("reply_timeout", &self.reply_timeout)
             .field("data_timeout", &self.data_timeout)
+            .field("stall_after", &self.stall_after)
+            .field("max_parked_connections", &self.max_parked_connections)
             .field("password", &self.password)
             .field("templates", &self.templates)
             .finish()
     }
+}
+
+/// When a sender stops waiting for a closing dot's reply and parks the
+/// connection (it goes on waiting, up to `email.data_timeout`, in the
+/// background) to go on over a fresh one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StallAfter {
+    /// A multiple of the server's recent median reply time, with a floor
+    /// (`email::smtp::stalls` holds the numbers).
+    Auto,
+    /// A fixed wait.
+    After(Duration),
 }
 
 #[derive(Debug, Clone)]

@@ -96,6 +96,8 @@ pub(crate) struct RawEmail {
     pub(crate) greeting_timeout: String,
     pub(crate) reply_timeout: String,
     pub(crate) data_timeout: String,
+    pub(crate) stall_after: String,
+    pub(crate) max_parked_connections: i64,
     pub(crate) password_file: String,
     pub(crate) templates: String,
 }

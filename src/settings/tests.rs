@@ -178,3 +178,42 @@ fn a_password_inside_the_smtp_url_is_not_in_debug_output_either() {
     assert!(!printed.contains("hunter2-in-url"), "{printed}");
     assert!(printed.contains("relay:"), "the user name stays: {printed}");
 }
+
+#[test]
+fn stall_after_is_auto_or_shorter_than_the_dot_s_limit_and_parking_is_capped() {
+    let settings = Settings::from_toml("").unwrap();
+    assert_eq!(settings.email.stall_after, StallAfter::Auto);
+    assert_eq!(settings.email.max_parked_connections, 256);
+    let fixed = Settings::from_toml(
+        "[email]\nstall_after = \"500ms\"\ndata_timeout = \"5s\"\nmax_parked_connections = 0\n",
+    )
+    .unwrap();
+    assert_eq!(
+        fixed.email.stall_after,
+        StallAfter::After(std::time::Duration::from_millis(500))
+    );
+    assert_eq!(fixed.email.max_parked_connections, 0);
+    let errors = Settings::from_toml(
+        "[email]\nstall_after = \"20s\"\ndata_timeout = \"20s\"\nmax_parked_connections = 5000\n",
+    )
+    .unwrap_err();
+    let problems: Vec<String> = errors
+        .0
+        .iter()
+        .map(|p| format!("{}: {}", p.key, p.reason))
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("email.stall_after: must be shorter than email.data_timeout")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("email.max_parked_connections: must be between 0")),
+        "{problems:?}"
+    );
+    let garbled = Settings::from_toml("[email]\nstall_after = \"soon\"\n").unwrap_err();
+    assert_eq!(garbled.0[0].key, "email.stall_after", "{garbled:?}");
+}

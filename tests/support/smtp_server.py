@@ -10,7 +10,9 @@ reads commands in order from its stream, so it serves pipelined groups).
 A stall never answers a message's closing dot (and records nothing):
 --stall-first K stalls the first K messages; --stall-every N stalls every
 Nth message whose address has not stalled before (so its retry goes
-through); --stall-log FILE appends each stalled address as a line.
+through); --stall-log FILE appends each stalled address as a line;
+--stall-ms MS answers a stall after MS milliseconds instead, accepting the
+message (a slow server rather than a dead one).
 """
 
 import argparse
@@ -26,7 +28,8 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out, defer_times, delay_ms, pipelining, stall_first=0, stall_every=0, stall_log=None):
+    def __init__(self, out, defer_times, delay_ms, pipelining, stall_first=0, stall_every=0, stall_log=None, stall_ms=0):
+        self.stall_ms = stall_ms
         self.stall_first = stall_first
         self.stall_every = stall_every
         self.stall_log = stall_log
@@ -77,8 +80,10 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         if self.should_stall(envelope):
-            await asyncio.sleep(3600)
-            return "451 4.3.0 stalled"
+            if not self.stall_ms:
+                await asyncio.sleep(3600)
+                return "451 4.3.0 stalled"
+            await asyncio.sleep(self.stall_ms / 1000.0)
         if self.delay:
             await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -108,10 +113,11 @@ def main():
     parser.add_argument("--stall-first", type=int, default=0)
     parser.add_argument("--stall-every", type=int, default=0)
     parser.add_argument("--stall-log")
+    parser.add_argument("--stall-ms", type=int, default=0)
     args = parser.parse_args()
     controller = Controller(
         Handler(args.out, args.defer_times, args.delay_ms, args.pipelining,
-                args.stall_first, args.stall_every, args.stall_log),
+                args.stall_first, args.stall_every, args.stall_log, args.stall_ms),
         hostname="127.0.0.1",
         port=args.port,
         server_kwargs={"data_size_limit": 10 * 1024 * 1024},

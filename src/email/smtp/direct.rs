@@ -7,6 +7,8 @@
 //! MAIL/RCPT/DATA. `smtps://` (implicit TLS) stays on lettre's transport.
 
 use super::session::{Endpoint, Session, SmtpError, Timeouts};
+use super::stalls::Stalls;
+use crate::settings::StallAfter;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::extension::ClientId;
@@ -21,6 +23,7 @@ pub struct DirectSmtp {
     endpoint: Endpoint,
     idle: Mutex<Vec<(Session, Instant)>>,
     max_idle: usize,
+    stalls: Stalls,
 }
 
 impl DirectSmtp {
@@ -60,6 +63,7 @@ impl DirectSmtp {
             _ => None,
         };
         Ok(Self {
+            stalls: Stalls::off(timeouts.data),
             endpoint: Endpoint {
                 port: parsed.port().unwrap_or(25),
                 host,
@@ -71,6 +75,18 @@ impl DirectSmtp {
             idle: Mutex::new(Vec::new()),
             max_idle,
         })
+    }
+
+    /// Parks connections whose dot stalls (`email.stall_after`), at most
+    /// `max_parked` at once (0: never).
+    pub fn with_parking(mut self, stall_after: StallAfter, max_parked: usize) -> Self {
+        self.stalls = Stalls::new(stall_after, self.endpoint.timeouts.data, max_parked);
+        self
+    }
+
+    /// When this server's dots count as stalled, and the parked connections.
+    pub fn stalls(&self) -> &Stalls {
+        &self.stalls
     }
 
     /// A pooled session that still answers, or a new one.

@@ -52,3 +52,20 @@ pub fn reply_text(response: &Response) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn replies_read_as_one_line() {
+        let response = Response::from_str("250-mail.example.org\r\n250 2.0.0 Ok\r\n").unwrap();
+        assert_eq!(reply_text(&response), "250 mail.example.org 2.0.0 Ok");
+        let refused = SmtpError::refused(&Response::from_str("550 5.1.1 unknown\r\n").unwrap());
+        assert!(refused.is_permanent());
+        assert_eq!(refused.to_string(), "550 5.1.1 unknown");
+        let later = SmtpError::refused(&Response::from_str("451 4.3.0 later\r\n").unwrap());
+        assert!(!later.is_permanent());
+    }
+}

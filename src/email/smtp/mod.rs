@@ -1,8 +1,14 @@
 //! SMTP of breachd's own for `smtp://` relays: pipelined sessions
-//! (`session`, over `wire`) and the pool of them the mailer sends through
-//! (`direct`).
+//! (`session`, over `wire`), the pool of them the mailer sends through
+//! (`direct`), and when a stalled reply parks its connection (`stalls`).
 
 pub mod direct;
+mod endpoint;
 mod error;
+mod exchange;
 pub mod session;
+pub mod stalls;
+#[cfg(test)]
+mod test_peers;
+mod transaction;
 mod wire;

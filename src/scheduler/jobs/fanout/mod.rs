@@ -14,17 +14,24 @@
 //!   at any moment at most one message per connection is accepted by the
 //!   server but not recorded: a crash repeats at most the messages in
 //!   flight.
+//! - A connection whose dot stalls is parked (`parked`): it waits for the
+//!   reply in the background, up to `email.data_timeout`, and records it,
+//!   while its sender goes on over a fresh connection. A parked connection
+//!   holds one unrecorded message, so the bound above stays one per
+//!   connection (at most `max_connections + max_parked_connections`).
 //! - A chunk whose outcomes are all recorded is finished (or rescheduled
 //!   for its deferred recipients) by a finisher task, and the last one
 //!   completes the families' obligation.
 //! - On shutdown the runner stops feeding and the senders take nothing
 //!   new; the messages in flight end and are recorded, except an SMTP step
-//!   still running `sender::STOP_GRACE` later (a stalled server), which is
-//!   abandoned unrecorded: its message stays planned. The chunks still held
-//!   are released to run again at once.
+//!   still running `sender::STOP_GRACE` later (or the stall wait, if
+//!   shorter: a stalled server), which is abandoned unrecorded, as is every
+//!   parked connection at once: their messages stay planned. The chunks
+//!   still held are released to run again at once.
 
 pub(crate) mod compose;
 pub(crate) mod context;
+mod parked;
 mod recorder;
 mod sender;
 

@@ -1,11 +1,17 @@
 //! One sender: takes messages, sends them, hands each outcome to the
 //! recorder.
 //!
-//! A sender never has more than one message that the server accepted and
-//! the database does not yet know about: a message's closing dot (the
+//! A connection never has more than one message that the server accepted
+//! and the database does not yet know about: a message's closing dot (the
 //! moment the server takes it) is sent only once the sender's previous
 //! outcome is committed. A crash therefore repeats at most one message per
 //! connection.
+//!
+//! A dot unanswered for `email.stall_after` parks its connection
+//! (`parked`): the reply is awaited in the background and recorded when it
+//! comes, and the sender goes on over a fresh connection, so one stalled
+//! message holds up neither the sender nor the messages after it. With
+//! every parking place taken, the sender waits as long as the step allows.
 //!
 //! Over breachd's own SMTP sessions a sender streams: it keeps its
 //! connection and send slot while messages keep coming, and one write
@@ -18,9 +24,10 @@
 //! each after the previous commit.
 
 use super::compose::{Composed, Composer};
+use super::parked::{self, Parked};
 use super::recorder::{Record, Senders};
 use crate::email::smtp::direct::DirectSmtp;
-use crate::email::smtp::session::Session;
+use crate::email::smtp::session::{Ended, Session};
 use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
 use crate::store::FamilyDelivery;
@@ -65,10 +72,12 @@ pub struct Sender {
 /// recorded, so it stays planned and is sent after the restart).
 struct Stopped;
 
-/// How long an SMTP step in flight may still run once shutdown began. A
-/// step that answers normally takes milliseconds and is waited for (its
-/// outcome recorded); one still running after this is a stall, abandoned
-/// so that the daemon stops within its grace instead of the step's timeout.
+/// How long an SMTP step in flight may still run once shutdown began, at
+/// most (less when the server's dots count as stalled sooner: see
+/// `Sender::stop_grace`). A step that answers normally takes milliseconds
+/// and is waited for (its outcome recorded); one still running after this
+/// is a stall, abandoned so that the daemon stops within its grace instead
+/// of the step's timeout.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Sender {
@@ -97,15 +106,27 @@ impl Sender {
     }
 
     /// `step`'s outcome, or None when shutdown began and it was still
-    /// running `STOP_GRACE` later (dropping it closes its connection).
+    /// running `stop_grace` later (dropping it closes its connection).
     async fn unless_stopping<T>(&self, step: impl std::future::Future<Output = T>) -> Option<T> {
         let stopping = async {
             self.shutdown.cancelled().await;
-            tokio::time::sleep(STOP_GRACE).await;
+            tokio::time::sleep(self.stop_grace()).await;
         };
         tokio::select! {
             outcome = step => Some(outcome),
             () = stopping => None,
+        }
+    }
+
+    /// `STOP_GRACE`, or less: a step unanswered past the server's stall
+    /// wait is a stall by the same measure that parks connections.
+    fn stop_grace(&self) -> std::time::Duration {
+        match self.worker.mailer.as_ref() {
+            Mailer::Direct(direct) => direct
+                .stalls()
+                .stall_after()
+                .map_or(STOP_GRACE, |after| after.min(STOP_GRACE)),
+            _ => STOP_GRACE,
         }
     }
 
@@ -309,16 +330,73 @@ impl Sender {
         let next_envelope = next
             .as_ref()
             .map(|(_, composed)| (&composed.envelope, !composed.bytes.is_ascii()));
-        let finishing = session.finish_and_begin(&current.composed.bytes, next_envelope);
-        let Some((done, begun)) = self.unless_stopping(finishing).await else {
-            // Abandoned mid-message: neither it nor `next` is recorded, so
-            // both stay planned. Had the server taken the dot already, the
-            // message is sent again after the restart, as after a crash:
-            // at most one per connection.
+        // No parking once stopping: a parked connection would be abandoned
+        // at once anyway.
+        let stall_after = if self.shutdown.is_cancelled() {
+            None
+        } else {
+            run.direct.stalls().stall_after()
+        };
+        let finishing =
+            session.finish_unless_stalled(&current.composed.bytes, next_envelope, stall_after);
+        // Abandoned mid-message: neither it nor `next` is recorded, so both
+        // stay planned. Had the server taken the dot already, the message
+        // is sent again after the restart, as after a crash: at most one
+        // per connection.
+        let Some(ended) = self.unless_stopping(finishing).await else {
             run.session = None;
             return Err(Stopped);
         };
-        if session.is_broken() {
+        let (done, begun) = match ended {
+            Ended::Answered { done, begun, took } => {
+                if done.is_ok() {
+                    run.direct.stalls().answered(took);
+                }
+                (done, begun)
+            }
+            Ended::Stalled(stalled) => match run.direct.stalls().try_park() {
+                Some(place) => {
+                    let Some(session) = run.session.take() else {
+                        unreachable!("the session was just used");
+                    };
+                    let parked = Parked {
+                        session,
+                        stalled,
+                        item: current.item,
+                        place,
+                    };
+                    parked::park(
+                        parked,
+                        Arc::clone(&self.worker),
+                        self.records.clone(),
+                        self.shutdown.clone(),
+                    );
+                    // `next` was pipelined onto the parked connection but
+                    // never begun there: it starts afresh.
+                    return Ok(Carry::Pending(next.map(|(item, _)| item)));
+                }
+                // Every place is taken: wait as long as the step allows.
+                None => {
+                    let Some(session) = run.session.as_mut() else {
+                        unreachable!("the session was just used");
+                    };
+                    let next_envelope = next
+                        .as_ref()
+                        .map(|(_, composed)| (&composed.envelope, !composed.bytes.is_ascii()));
+                    match self
+                        .unless_stopping(session.resume(stalled, next_envelope))
+                        .await
+                    {
+                        Some(ended) => ended,
+                        None => {
+                            run.session = None;
+                            return Err(Stopped);
+                        }
+                    }
+                }
+            },
+        };
+        if run.session.as_ref().is_some_and(Session::is_broken) {
             run.session = None;
         }
         self.record(&current.item, SendOutcome::from(done), previous)
