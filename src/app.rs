@@ -172,12 +172,11 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::metrics::metrics))
         .merge(crate::web::routes())
-        // The published website notices, public like the real site.
+        // The published website notices, public like the real site, from
+        // the database (then the folder).
         .nest_service(
-            "/notices",
-            tower_http::services::ServeDir::new(&state.settings.publish_dir)
-                .append_index_html_on_directories(true)
-                .fallback(axum::routing::any(http::notices::not_published)),
+            http::public_site::MOUNT,
+            http::public_site::service(state.clone()),
         )
         .fallback(|| async {
             Problem::new(StatusCode::NOT_FOUND, "Not found").detail("no such route")

@@ -31,6 +31,10 @@ fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!("breachd_incidents_filed_total", "Incidents filed");
     describe_counter!(
+        "breachd_website_checks_total",
+        "Fetches of website notices at their public address, by outcome (seen, missed)"
+    );
+    describe_counter!(
         "breachd_emails_total",
         "Email send attempts recorded, by kind, outcome and instance"
     );
@@ -96,6 +100,13 @@ pub fn emails_recorded(kind: &str, attempts: &[crate::store::Attempt]) {
 /// A job whose handler kept failing, parked as dead.
 pub fn job_parked(kind: &str) {
     metrics::counter!("breachd_jobs_parked_total", "kind" => kind.to_owned()).increment(1);
+}
+
+/// A fetch of a website notice at its public address (`publish.verify`):
+/// `seen` when the page served was the page published.
+pub fn website_check(seen: bool) {
+    let outcome = if seen { "seen" } else { "missed" };
+    metrics::counter!("breachd_website_checks_total", "outcome" => outcome).increment(1);
 }
 
 /// How late a job started after its due time.

@@ -428,3 +428,53 @@ fn a_public_notice_has_only_public_fields() {
         ]
     );
 }
+
+/// A web server running as another user must read the site: the files are
+/// 0644 and the folders 0755 under the systemd unit's own `UMask` (0077,
+/// which would otherwise leave them 0600 and 0700), and what is written is
+/// what the database copy holds.
+#[cfg(unix)]
+#[tokio::test]
+async fn published_files_are_readable_by_another_user_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let dir = tmp.path().join("site");
+    let n = notice("Readable", at(2026, 4, 13, 18, 30));
+    let unit = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/systemd/breachd.service"
+    ))
+    .expect("the systemd unit ships");
+    let umask = unit
+        .lines()
+        .find_map(|line| line.strip_prefix("UMask="))
+        .map(|mask| u32::from_str_radix(mask.trim(), 8).expect("the unit's UMask is octal"))
+        .expect("the unit sets a UMask");
+    assert_ne!(
+        umask & 0o044,
+        0,
+        "the test is meaningful only under a strict umask"
+    );
+    // SAFETY: umask only swaps the process's file-creation mask; the other
+    // tests of this binary set their files' modes or only read them back.
+    let previous = unsafe { libc::umask(umask as libc::mode_t) };
+    let published = publisher(&dir).publish(&n, std::slice::from_ref(&n)).await;
+    unsafe { libc::umask(previous) };
+    let publication = published.expect("published");
+    let mode = |path: &Path| fs::metadata(path).expect("it exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o755, "the site folder");
+    for file in &publication.files {
+        assert_eq!(mode(file), 0o644, "{}", file.display());
+    }
+    for rendered in &publication.rendered {
+        assert_eq!(read(&dir, &rendered.name), rendered.body);
+        assert_eq!(
+            rendered.sha256(),
+            breachd::site::sha256_hex(rendered.body.as_bytes())
+        );
+    }
+    assert_eq!(
+        publication.rendered[0].name,
+        format!("notice-{}.html", n.id)
+    );
+}

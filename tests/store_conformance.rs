@@ -101,6 +101,7 @@ conformance!(
     published_notices_newest_first,
     student_coverage_follows_deliveries_and_records,
     vendors_are_stored_changed_and_listed,
+    site_files_website_checks_and_delivery_attempts,
 );
 
 // ---------------------------------------------------------------- data
@@ -2050,6 +2051,123 @@ async fn published_notices_newest_first(store: Arc<dyn Store>) {
         notice.published_url,
         Some(format!("https://example.org/notices/{}.html", ids[0].0))
     );
+}
+
+async fn site_files_website_checks_and_delivery_attempts(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let file_named = |name: &str, body: &str, updated_at| SiteFileRecord {
+        name: name.into(),
+        content_type: "text/html; charset=utf-8".into(),
+        body: body.into(),
+        sha256: breachd::site::sha256_hex(body.as_bytes()),
+        updated_at,
+    };
+    assert_eq!(store.site_file("index.html").await.unwrap(), None);
+    let first = [
+        file_named("index.html", "<p>one</p>", now),
+        file_named("notice-a.html", "<p>a ✓</p>", now),
+    ];
+    store.put_site_files(&first).await.unwrap();
+    // A later publication replaces what it rewrites and keeps the rest.
+    let later = now + Duration::minutes(5);
+    let index = file_named("index.html", "<p>two</p>", later);
+    store
+        .put_site_files(std::slice::from_ref(&index))
+        .await
+        .unwrap();
+    assert_eq!(store.site_file("index.html").await.unwrap(), Some(index));
+    assert_eq!(
+        store.site_file("notice-a.html").await.unwrap(),
+        Some(first[1].clone())
+    );
+    store.put_site_files(&[]).await.unwrap();
+
+    let record = incident("checked", now);
+    file(&store, &record, &[], &[]).await;
+    let check = |n: i64, matched: bool| WebsiteCheckRecord {
+        id: Uuid::now_v7(),
+        incident_id: record.id,
+        checked_at: now + Duration::minutes(n),
+        url: "http://127.0.0.1:1/notice-a.html".into(),
+        http_status: matched.then_some(200),
+        body_sha256: matched.then(|| "ab".repeat(32)),
+        expected_sha256: "ab".repeat(32),
+        matched,
+        error: (!matched).then(|| "connection refused".into()),
+        next_at: (!matched).then(|| now + Duration::minutes(n + 1)),
+        instance: "w".into(),
+    };
+    let (missed, seen) = (check(0, false), check(2, true));
+    // Recorded out of order, read oldest first.
+    store.record_website_check(&seen).await.unwrap();
+    store.record_website_check(&missed).await.unwrap();
+    assert_eq!(
+        store.website_checks(record.id).await.unwrap(),
+        [missed, seen]
+    );
+    assert!(store
+        .website_checks(Uuid::now_v7())
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Every attempt of the family notice, oldest first, with its delivery.
+    store.enqueue(&[job("fan-out", now)], now).await.unwrap();
+    let held = store
+        .claim_jobs(now, now + Duration::seconds(30), "w", 1)
+        .await
+        .unwrap();
+    let email = NewEmail {
+        id: Uuid::now_v7(),
+        job_id: Some(held[0].id),
+        kind: "family-notice".into(),
+        incident_id: Some(record.id),
+        recipient: "pat@families.example".into(),
+        message_id: "<f@x>".into(),
+    };
+    store
+        .ensure_emails(std::slice::from_ref(&email), now)
+        .await
+        .unwrap();
+    let attempt = |seconds: i64, outcome, reply: &str| Attempt {
+        email_id: email.id,
+        at: now + Duration::seconds(seconds),
+        outcome,
+        reply: Some(reply.into()),
+        next_attempt_at: None,
+        worker: "instance-1".into(),
+    };
+    store
+        .record_attempts(&[attempt(1, EmailStatus::Deferred, "451 busy")])
+        .await
+        .unwrap();
+    store
+        .record_attempts(&[attempt(9, EmailStatus::Sent, "250 ok")])
+        .await
+        .unwrap();
+    let attempts = store.delivery_attempts(record.id).await.unwrap();
+    let listed: Vec<(&str, &str, &str, Option<&str>)> = attempts
+        .iter()
+        .map(|a| {
+            (
+                a.status.as_str(),
+                a.outcome.as_str(),
+                a.reply.as_deref().unwrap_or_default(),
+                a.worker.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("sent", "deferred", "451 busy", Some("instance-1")),
+            ("sent", "sent", "250 ok", Some("instance-1")),
+        ]
+    );
+    assert!(attempts
+        .iter()
+        .all(|a| a.email_id == email.id && a.recipient == "pat@families.example"));
+    assert_eq!(attempts[0].at, now + Duration::seconds(1));
 }
 
 // ------------------------------------------------- PostgreSQL only: instances

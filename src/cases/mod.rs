@@ -19,6 +19,7 @@ pub mod notices;
 pub mod preview;
 mod queries;
 pub mod vendors;
+mod website;
 
 use crate::clock::Clock;
 use crate::domain::FieldError;

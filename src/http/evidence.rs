@@ -1,7 +1,8 @@
 //! `GET /api/v1/incidents/{id}/evidence` (admin): everything a board needs
 //! to prove compliance for one incident, as one JSON document, or with
 //! `?format=zip` as a zip holding that document, a copy of the website
-//! notice and the per-student proof of notice as CSV files. The audit chain
+//! notice, and as CSV files the per-student proof of notice, every delivery
+//! attempt and every check of the website notice at its public address. The audit chain
 //! is verified as part of the export.
 
 use super::auth::Admin;
@@ -10,7 +11,6 @@ use super::problem::Problem;
 use super::AppState;
 use crate::cases::evidence;
 use crate::domain::coverage::{Coverage, CoverageReport};
-use crate::site::PublicNotice;
 use crate::views;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -31,8 +31,11 @@ pub struct EvidenceQuery {
     summary = "Everything a board needs to prove compliance for one incident (admin)",
     description = "The incident's timeline from the audit log, its obligations with their sources, the \
         notice's approval, a summary of deliveries and the publication, as one JSON document; with \
-        `format=zip`, a zip holding `evidence.json` and a copy of the website notice. The whole audit \
-        chain is verified as part of the export.",
+        `format=zip`, a zip holding `evidence.json`, a copy of the website notice (`website-notice.html`) \
+        and CSV files: `students.csv`, `letters-mailed.csv` and `exceptions.csv` (with a roster), \
+        `deliveries.csv` (each family-notice delivery attempt: time, instance, SMTP reply) and \
+        `website-checks.csv` (each fetch of the notice page at its public address: time, URL, HTTP \
+        status, SHA-256, match). The whole audit chain is verified as part of the export.",
     params(
         ("id" = uuid::Uuid, Path, description = "The incident's id"),
         ("format" = Option<String>, Query, description = "`json` (the default), `zip`, or `html` (a printable record)"),
@@ -78,15 +81,11 @@ pub async fn evidence(
     if !zip {
         return Ok(axum::Json(document).into_response());
     }
-    let page = std::fs::read(
-        state
-            .settings
-            .publish_dir
-            .join(format!("{}.html", PublicNotice::slug_for(id))),
-    )
-    .ok();
+    let attachments = evidence::attachments(&state.cases, id)
+        .await
+        .map_err(|error| Problem::from_service(error, "incident"))?;
     let bytes =
-        tokio::task::spawn_blocking(move || archive(&document, page.as_deref(), &coverage, zone))
+        tokio::task::spawn_blocking(move || archive(&document, &attachments, &coverage, zone))
             .await
             .map_err(|_| Problem::internal())?
             .map_err(|error| {
@@ -111,7 +110,7 @@ pub async fn evidence(
 
 fn archive(
     document: &views::Evidence,
-    notice_page: Option<&[u8]>,
+    attachments: &evidence::Attachments,
     coverage: &CoverageReport,
     zone: chrono_tz::Tz,
 ) -> anyhow::Result<Vec<u8>> {
@@ -125,7 +124,15 @@ fn archive(
             writer.write_all(&bytes)?;
         }
     }
-    if let Some(page) = notice_page {
+    for (name, bytes) in super::evidence_csv::delivery_and_website_csv(
+        &attachments.attempts,
+        document.publication.as_ref(),
+        zone,
+    )? {
+        writer.start_file(name, options)?;
+        writer.write_all(&bytes)?;
+    }
+    if let Some(page) = &attachments.notice_page {
         writer.start_file("website-notice.html", options)?;
         writer.write_all(page)?;
     }

@@ -171,7 +171,9 @@ pub async fn notice(
         // the draft would say.
         None => notices::draft(&incident, &state.settings, state.cases.now()),
     };
-    Ok(Json(views::notice(&notice, state.settings.timezone)))
+    let mut view = views::notice(&notice, state.settings.timezone);
+    view.website = Some(state.cases.website_status(id, &notice).await?);
+    Ok(Json(view))
 }
 
 #[utoipa::path(

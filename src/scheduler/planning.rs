@@ -130,6 +130,25 @@ pub fn digest_job(expression: &str, fire_at: DateTime<Utc>) -> NewJob {
     }
 }
 
+/// The check that the notice page published with body hash `sha256` is
+/// served at `url`: one per published version, so that republishing plans a
+/// fresh check and the old one, finding its page replaced, ends.
+pub fn website_check_job(incident_id: Uuid, url: &str, sha256: &str, now: DateTime<Utc>) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::WebsiteCheck,
+        key: format!("website-check:{incident_id}:{sha256}"),
+        payload: json!({ "url": url, "sha256": sha256 }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id: Some(incident_id),
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}
+
 /// The report of `job`'s permanent failures to the privacy officer.
 pub fn failure_report_job(
     job: &Job,

@@ -178,6 +178,7 @@ impl Worker {
                 Ok(())
             }
             JobKind::Publish => jobs::publish::run(self, job).await,
+            JobKind::WebsiteCheck => jobs::website_check::run(self, job).await,
             JobKind::DeadJobReport => jobs::dead_job_report::run(self, job).await,
             JobKind::Unknown => {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");

@@ -157,6 +157,11 @@ pub struct Settings {
     pub publish_dir: PathBuf,
     pub publish_base_url: String,
     pub publish_templates: Option<PathBuf>,
+    /// `publish.verify`: the website duty is done only once the notice page
+    /// is seen at `publish_base_url` with the content published.
+    pub publish_verify: bool,
+    /// `publish.verify_retry`: the check's first wait after a miss.
+    pub publish_verify_retry: Duration,
     pub notice: NoticeSettings,
     pub tokens: Vec<ApiToken>,
     /// `auth.failed_sign_ins_burst`.
@@ -255,6 +260,9 @@ pub struct NoticeSettings {
     pub what_families_can_do: String,
     pub contact: String,
     pub chunk_size: u64,
+    /// `notice.letterhead`: the district's letterhead template for the paper
+    /// letters, read at start (None: the shipped one).
+    pub letterhead: Option<String>,
 }
 
 /// How the store is opened (`[database]` besides its URL).
@@ -313,6 +321,13 @@ impl Settings {
                 "publish.base_url is still the shipped example ({EXAMPLE_BASE_URL}): \
                  family notices would link to a site that is not the district's"
             ));
+        }
+        if self.publish_verify && self.publish_base_url.trim_end_matches('/') == EXAMPLE_BASE_URL {
+            warnings.push(
+                "publish.verify is on but publish.base_url is the shipped example: the notice \
+                 page will never be seen there, so the website duty will stay open"
+                    .to_owned(),
+            );
         }
         if self.public_url.is_none() {
             warnings.push(
@@ -488,6 +503,8 @@ impl Settings {
                 publish_dir: publish.dir,
                 publish_base_url: publish.base_url,
                 publish_templates: publish.templates,
+                publish_verify: publish.verify,
+                publish_verify_retry: publish.verify_retry,
                 notice: notice?,
                 tokens,
                 failed_sign_ins_burst: failed_sign_ins_burst?,

@@ -107,6 +107,8 @@ pub(crate) struct RawPublish {
     pub(crate) dir: String,
     pub(crate) base_url: String,
     pub(crate) templates: String,
+    pub(crate) verify: bool,
+    pub(crate) verify_retry: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +194,7 @@ pub(crate) struct RawNotice {
     pub(crate) what_families_can_do: String,
     pub(crate) contact: String,
     pub(crate) chunk_size: i64,
+    pub(crate) letterhead: String,
 }
 
 /// A list that an environment variable may give as one comma-separated string.

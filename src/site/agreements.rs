@@ -6,7 +6,10 @@
 //! people) or anything else personal: what the page can show is what the
 //! type holds.
 
-use super::{render, sync_dir, write_atomically, DateView, DirectoryPublisher, PublishError};
+use super::{
+    create_public_dir, render, sync_dir, write_atomically, DateView, DirectoryPublisher,
+    PublishError,
+};
 use atom_syndication::{Entry, Feed, Link, Person, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -84,10 +87,8 @@ impl DirectoryPublisher {
         )?;
         let feed = self.agreements_feed(district_name, agreements)?;
         let dir = self.dir.join(AGREEMENTS_DIR);
-        std::fs::create_dir_all(&dir).map_err(|source| PublishError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        create_public_dir(&self.dir)?;
+        create_public_dir(&dir)?;
         let files = vec![
             write_atomically(&dir, "feed.atom", &feed)?,
             write_atomically(&dir, "index.html", page.as_bytes())?,

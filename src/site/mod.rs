@@ -14,11 +14,13 @@
 //! reader never sees a torn page.
 
 mod agreements;
+mod files;
 
 pub use agreements::{PublicAgreement, AGREEMENTS_DIR};
+pub use files::{content_type_of, sha256_hex, SiteFile, MAX_FILE_BYTES};
+use files::{create_public_dir, sync_dir, write_atomically};
 
 use crate::rules::element_words::ClassInWords;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
@@ -110,6 +112,9 @@ pub struct Publication {
     pub url: String,
     /// Every file written, the notice's page first.
     pub files: Vec<PathBuf>,
+    /// The same files as rendered, the notice's page first, for the
+    /// database copy every instance serves (`store::SiteFileRecord`).
+    pub rendered: Vec<SiteFile>,
 }
 
 /// What went wrong. Messages name templates, paths and notice ids; a notice
@@ -123,6 +128,14 @@ pub enum PublishError {
         name: String,
         source: minijinja::Error,
     },
+    #[error("website file {name} is {bytes} bytes, over the limit of {limit}")]
+    TooLarge {
+        name: String,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("the Atom feed is not UTF-8")]
+    FeedEncoding,
     #[error("writing the Atom feed: {0}")]
     Feed(#[from] atom_syndication::Error),
     #[error("{path}: {source}")]
@@ -308,21 +321,40 @@ impl DirectoryPublisher {
         let env = environment(self.templates.clone());
         let page = render(&env, "notice.html", &self.page_context(notice))?;
         let index = render(&env, "index.html", &self.index_context(notice, all))?;
-        let feed = self.render_feed(notice, all)?;
+        let feed = String::from_utf8(self.render_feed(notice, all)?)
+            .map_err(|_| PublishError::FeedEncoding)?;
+        let rendered = [
+            (format!("{}.html", notice.slug), page),
+            ("feed.atom".to_owned(), feed),
+            ("index.html".to_owned(), index),
+        ]
+        .into_iter()
+        .map(|(name, body)| {
+            if body.len() > MAX_FILE_BYTES {
+                return Err(PublishError::TooLarge {
+                    name,
+                    bytes: body.len(),
+                    limit: MAX_FILE_BYTES,
+                });
+            }
+            Ok(SiteFile {
+                content_type: content_type_of(&name),
+                name,
+                body,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
-        std::fs::create_dir_all(&self.dir).map_err(|source| PublishError::Io {
-            path: self.dir.clone(),
-            source,
-        })?;
-        let files = vec![
-            write_atomically(&self.dir, &format!("{}.html", notice.slug), page.as_bytes())?,
-            write_atomically(&self.dir, "feed.atom", &feed)?,
-            write_atomically(&self.dir, "index.html", index.as_bytes())?,
-        ];
+        create_public_dir(&self.dir)?;
+        let files = rendered
+            .iter()
+            .map(|file| write_atomically(&self.dir, &file.name, file.body.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
         sync_dir(&self.dir)?;
         Ok(Publication {
             url: page_url(self.base(), &notice.slug),
             files,
+            rendered,
         })
     }
 }
@@ -493,44 +525,6 @@ fn render<S: Serialize>(
         .map_err(error)?;
     out.push('\n');
     Ok(out)
-}
-
-/// Replaces `dir/name` so that a reader sees the old file or the new one,
-/// never part of either, and the new one survives a power cut once this
-/// returns (with the directory's own sync, done once per publication).
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, PublishError> {
-    let target = dir.join(name);
-    let io = |source| PublishError::Io {
-        path: target.clone(),
-        source,
-    };
-    let mut builder = tempfile::Builder::new();
-    // A dot name so that a leftover from a crash is neither served as a page
-    // nor mistaken for one.
-    builder.prefix(".breachd-").suffix(".tmp");
-    // tempfile creates files readable by their owner only; the web server that
-    // serves the site is usually another user.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut file = builder.tempfile_in(dir).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(&target).map_err(|e| io(e.error))?;
-    Ok(target)
-}
-
-/// Makes the renames durable: they live in the directory, not the files.
-fn sync_dir(dir: &Path) -> Result<(), PublishError> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|source| PublishError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 /// Splits plain text on blank lines; lines within a paragraph are kept.

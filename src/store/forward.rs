@@ -477,6 +477,35 @@ macro_rules! store_impl {
         $crate::store::reads::vendors::all(self).await
     }
 
+    async fn put_site_files(&self, files: &[$crate::store::SiteFileRecord]) -> StoreResult<()> {
+        $crate::store::writes::site::put_files(self, files).await
+    }
+
+    async fn site_file(&self, name: &str) -> StoreResult<Option<$crate::store::SiteFileRecord>> {
+        $crate::store::reads::site::file(self, name).await
+    }
+
+    async fn record_website_check(
+        &self,
+        check: &$crate::store::WebsiteCheckRecord,
+    ) -> StoreResult<()> {
+        $crate::store::writes::site::record_check(self, check).await
+    }
+
+    async fn website_checks(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::WebsiteCheckRecord>> {
+        $crate::store::reads::site::checks(self, incident_id).await
+    }
+
+    async fn delivery_attempts(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::DeliveryAttemptRecord>> {
+        $crate::store::reads::site::delivery_attempts(self, incident_id).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
         $crate::store::reads::audit::head(self).await
     }

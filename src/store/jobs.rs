@@ -70,19 +70,23 @@ pub enum JobKind {
     FamilyNotice,
     /// The website notice's publication.
     Publish,
+    /// A fetch of a published notice page at its public address
+    /// (`publish.verify`), repeated with backoff until it is seen.
+    WebsiteCheck,
     /// A job that died, reported to the privacy officer.
     DeadJobReport,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 6] = [
+    const KNOWN: [JobKind; 7] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
         JobKind::FamilyNotice,
         JobKind::Publish,
         JobKind::DeadJobReport,
+        JobKind::WebsiteCheck,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +96,7 @@ impl JobKind {
             JobKind::FailureReport => "failure_report",
             JobKind::FamilyNotice => "family_notice",
             JobKind::Publish => "publish",
+            JobKind::WebsiteCheck => "website_check",
             JobKind::DeadJobReport => "dead_job_report",
             JobKind::Unknown => "unknown",
         }
@@ -115,6 +120,7 @@ impl JobKind {
             JobKind::FailureReport => "a report of failed deliveries",
             JobKind::FamilyNotice => "a batch of notices to families",
             JobKind::Publish => "the website notice",
+            JobKind::WebsiteCheck => "the check that the website notice is online",
             JobKind::DeadJobReport => "a report of work that stopped",
             JobKind::Unknown => "work of a kind this version does not know",
         }

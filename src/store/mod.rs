@@ -40,6 +40,7 @@ pub mod postgres;
 mod reads;
 mod records;
 mod rows;
+mod site_records;
 pub mod sqlite;
 mod statements;
 mod vendor_records;
@@ -54,6 +55,7 @@ pub use records::{
     ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
     EVENT_COMPLETION_NOTE,
 };
+pub use site_records::{DeliveryAttemptRecord, SiteFileRecord, WebsiteCheckRecord};
 pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorRecord};
 
 use crate::domain::incident::ReportedFacts;
@@ -505,6 +507,19 @@ pub trait Store: Send + Sync + 'static {
     async fn verify_audit(
         &self,
     ) -> StoreResult<Result<crate::audit::Checked, crate::audit::Broken>>;
+
+    // ---- the public website kept in the database ----
+    /// Replaces these files of the notices site, all in one transaction.
+    async fn put_site_files(&self, files: &[SiteFileRecord]) -> StoreResult<()>;
+    /// A file of the notices site by its name (`index.html`, …).
+    async fn site_file(&self, name: &str) -> StoreResult<Option<SiteFileRecord>>;
+    /// Keeps one fetch of a notice page at its public address.
+    async fn record_website_check(&self, check: &WebsiteCheckRecord) -> StoreResult<()>;
+    /// The incident's checks of its notice page, oldest first.
+    async fn website_checks(&self, incident_id: Uuid) -> StoreResult<Vec<WebsiteCheckRecord>>;
+    /// Every send attempt of the incident's family notices, oldest first.
+    async fn delivery_attempts(&self, incident_id: Uuid)
+        -> StoreResult<Vec<DeliveryAttemptRecord>>;
 }
 
 /// The id of the `row`-th (from 1) family notice planned at `approved_ms`

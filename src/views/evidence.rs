@@ -129,6 +129,11 @@ pub struct Publication {
     pub url: String,
     #[schema(format = DateTime)]
     pub published_at: Option<String>,
+    /// Whether the page was seen at `url` (`publish.verify`), in words too.
+    pub website: super::WebsiteStatus,
+    /// Every fetch of the page at `url`, oldest first (the zip has them
+    /// as `website-checks.csv` too).
+    pub checks: Vec<super::WebsiteCheck>,
 }
 
 /// What the export read about the incident, besides the incident itself.
@@ -140,6 +145,10 @@ pub struct EvidenceRecords {
     pub notice: Option<NoticeRecord>,
     pub roster: Option<RosterImportRecord>,
     pub delivery_counts: Vec<(EmailStatus, i64)>,
+    /// `publish.verify`.
+    pub verify: bool,
+    /// The fetches of the notice page at its public address, oldest first.
+    pub website_checks: Vec<crate::store::WebsiteCheckRecord>,
 }
 
 pub fn evidence(
@@ -166,6 +175,12 @@ pub fn evidence(
         n.published_url.clone().map(|url| Publication {
             url,
             published_at: maybe_time(n.published_at, zone),
+            website: super::website_status(n, records.verify, &records.website_checks, zone),
+            checks: records
+                .website_checks
+                .iter()
+                .map(|check| super::website_check(check, zone))
+                .collect(),
         })
     });
     Evidence {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 pub struct JobView {
     pub id: Uuid,
     /// The stored kind: reminder, digest, failure_report, family_notice,
-    /// publish or dead_job_report (for scripts).
+    /// publish, website_check or dead_job_report (for scripts).
     #[schema(example = "reminder")]
     pub kind: String,
     /// The kind of work in words (for people).

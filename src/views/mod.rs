@@ -20,6 +20,7 @@ mod roster;
 mod rules;
 mod taxonomy;
 mod vendor;
+mod website;
 
 pub use evidence::{
     evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
@@ -44,6 +45,7 @@ pub use roster::{
 pub use rules::{jurisdiction, Jurisdiction, RuleList, RuleSummary};
 pub use taxonomy::{data_elements, DataClassDescription, DataElement, DataElements};
 pub use vendor::{vendor, vendor_list, AgreementView, BreachNoticeView, VendorList, VendorView};
+pub use website::{website_check, website_status, WebsiteCheck, WebsiteState, WebsiteStatus};
 
 use crate::domain::timestamp::format_in_zone;
 use chrono::{DateTime, Duration, Utc};

@@ -45,6 +45,8 @@ pub struct Notice {
     #[schema(format = DateTime)]
     pub published_at: Option<String>,
     pub published_url: Option<String>,
+    /// Whether the public sees the website notice at its address.
+    pub website: Option<super::WebsiteStatus>,
 }
 
 /// A placeholder in the draft and the field it is in.
@@ -81,6 +83,7 @@ pub fn notice(notice: &NoticeRecord, zone: Tz) -> Notice {
         recipients: notice.recipients,
         published_at: maybe_time(notice.published_at, zone),
         published_url: notice.published_url.clone(),
+        website: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The job handlers the worker dispatches to, one file per kind of job:
 //! reminders, digests, failure reports and reports of dead jobs (staff
-//! email, sent through `delivery`), the website publication, and the family fan-out.
+//! email, sent through `delivery`), the website publication and its check at the public address, and the
+//! family fan-out.
 
 pub(crate) mod coverage;
 pub(crate) mod dead_job_report;
@@ -10,6 +11,7 @@ pub(crate) mod failure_report;
 pub mod fanout;
 pub(crate) mod publish;
 pub(crate) mod reminder;
+pub(crate) mod website_check;
 
 use crate::rules::{Engine, OwnWork};
 use crate::store::{Settlement, Store, StoreError};

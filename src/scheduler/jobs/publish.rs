@@ -1,13 +1,17 @@
-//! Publishing the website notice when the family notice is approved, and
-//! completing the website-posting obligation with it. Publications run one
-//! at a time per process, since each rebuilds the index and the feed.
+//! Publishing the website notice when the family notice is approved: the
+//! files are written to `publish.dir` and kept in the database (which every
+//! instance serves at `/notices/`). With `publish.verify` the website-posting
+//! obligation waits for the page to be seen at its public address (a
+//! `website_check` job); without, it is completed with the local write.
+//! Publications run one at a time per process, since each rebuilds the
+//! index and the feed.
 
 use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
 use crate::site::PublicNotice;
-use crate::store::{Job, JobState};
+use crate::store::{Job, JobState, SiteFileRecord};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -96,6 +100,20 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         .filter_map(|value| serde_json::from_value(value).ok())
         .collect();
     let publication = worker.publisher.publish(&public, &all).await?;
+    // Before the notice is marked published, so that an instance never links
+    // to a page the database does not hold yet.
+    let files: Vec<SiteFileRecord> = publication
+        .rendered
+        .iter()
+        .map(|file| SiteFileRecord {
+            name: file.name.clone(),
+            content_type: file.content_type.to_owned(),
+            sha256: file.sha256(),
+            body: file.body.clone(),
+            updated_at: now,
+        })
+        .collect();
+    store.put_site_files(&files).await?;
     store
         .mark_published(
             incident_id,
@@ -104,17 +122,39 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
             now,
         )
         .await?;
-    let note = format!("website notice published at {}", publication.url);
-    super::complete_own_work(
-        store.as_ref(),
-        &worker.settings.engine,
-        incident_id,
-        OwnWork::WebsitePosting,
-        note,
-        now,
-        now,
-    )
-    .await?;
+    if worker.settings.publish_verify {
+        let page = publication
+            .rendered
+            .first()
+            .expect("a publication renders the notice's page first: site::publish_blocking");
+        store
+            .enqueue(
+                &[crate::scheduler::planning::website_check_job(
+                    incident_id,
+                    &publication.url,
+                    &page.sha256(),
+                    now,
+                )],
+                now,
+            )
+            .await?;
+    } else {
+        let note = format!(
+            "website notice written for {}; its public address is not checked \
+             (publish.verify is off), so this counts as done when the files were written",
+            publication.url
+        );
+        super::complete_own_work(
+            store.as_ref(),
+            &worker.settings.engine,
+            incident_id,
+            OwnWork::WebsitePosting,
+            note,
+            now,
+            now,
+        )
+        .await?;
+    }
     tracing::info!(%incident_id, "website notice published");
     worker
         .store

@@ -16,6 +16,7 @@ pub(crate) mod jobs;
 pub(crate) mod notices;
 pub(crate) mod obligations;
 pub(crate) mod roster;
+pub(crate) mod site;
 pub(crate) mod vendors;
 
 use chrono::{DateTime, Utc};

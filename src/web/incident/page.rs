@@ -201,6 +201,9 @@ struct IncidentPage {
     coverage: super::letters::CoverageSection,
     /// Who approved the family notice and when; none while a draft.
     notice_approved: Option<NoticeApproved>,
+    /// Whether the website notice is seen at its public address, in words;
+    /// none until it is published.
+    website: Option<String>,
     /// Other incidents this one may duplicate (the merge form's choices).
     merge_choices: Vec<Choice>,
 }
@@ -436,6 +439,19 @@ pub(super) async fn render(
         .into(),
         errors: BTreeMap::new(),
     });
+    let notice = match state.cases.notice(id).await {
+        Ok(notice) => notice,
+        Err(error) => return user.internal(state, error),
+    };
+    let website = match &notice {
+        Some(notice) if notice.published_at.is_some() => {
+            match state.cases.website_status(id, notice).await {
+                Ok(status) => Some(status.summary),
+                Err(error) => return user.internal(state, error),
+            }
+        }
+        _ => None,
+    };
     let page = IncidentPage {
         id: incident.id.to_string(),
         title: incident.title.clone(),
@@ -495,15 +511,13 @@ pub(super) async fn render(
                 .collect(),
             Err(error) => return user.internal(state, error),
         },
-        notice_approved: match state.cases.notice(id).await {
-            Ok(notice) => notice.and_then(|notice| {
-                Some(NoticeApproved {
-                    at: format::local(notice.approved_at?, zone),
-                    by: notice.approved_by.unwrap_or_default(),
-                })
-            }),
-            Err(error) => return user.internal(state, error),
-        },
+        notice_approved: notice.as_ref().and_then(|notice| {
+            Some(NoticeApproved {
+                at: format::local(notice.approved_at?, zone),
+                by: notice.approved_by.clone().unwrap_or_default(),
+            })
+        }),
+        website,
     };
     user.page(state, status, "incident.html", "", &page)
 }
