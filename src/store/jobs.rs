@@ -72,17 +72,21 @@ pub enum JobKind {
     Publish,
     /// A job that died, reported to the privacy officer.
     DeadJobReport,
+    /// The receipt or the answer of a family's privacy request, emailed to
+    /// its requester.
+    RequestMail,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 6] = [
+    const KNOWN: [JobKind; 7] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
         JobKind::FamilyNotice,
         JobKind::Publish,
         JobKind::DeadJobReport,
+        JobKind::RequestMail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +97,7 @@ impl JobKind {
             JobKind::FamilyNotice => "family_notice",
             JobKind::Publish => "publish",
             JobKind::DeadJobReport => "dead_job_report",
+            JobKind::RequestMail => "request_mail",
             JobKind::Unknown => "unknown",
         }
     }
@@ -116,6 +121,7 @@ impl JobKind {
             JobKind::FamilyNotice => "a batch of notices to families",
             JobKind::Publish => "the website notice",
             JobKind::DeadJobReport => "a report of work that stopped",
+            JobKind::RequestMail => "an email to a family about their privacy request",
             JobKind::Unknown => "work of a kind this version does not know",
         }
     }

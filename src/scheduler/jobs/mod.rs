@@ -10,6 +10,7 @@ pub(crate) mod failure_report;
 pub mod fanout;
 pub(crate) mod publish;
 pub(crate) mod reminder;
+pub(crate) mod request_mail;
 
 use crate::rules::{Engine, OwnWork};
 use crate::store::{Settlement, Store, StoreError};

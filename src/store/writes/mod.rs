@@ -14,4 +14,5 @@ pub(crate) mod jobs;
 pub(crate) mod notices;
 pub(crate) mod obligations;
 pub(crate) mod roster;
+pub(crate) mod requests;
 pub(crate) mod vendors;
