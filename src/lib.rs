@@ -12,6 +12,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub(crate) mod auth_limit;
+pub(crate) mod form_limit;
 pub(crate) mod cache;
 pub mod cases;
 pub mod cli;

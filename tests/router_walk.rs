@@ -54,6 +54,12 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/vendors/{id}"),
     ("GET", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/retry"),
+    ("GET", "/api/v1/requests"),
+    ("POST", "/api/v1/requests"),
+    ("GET", "/api/v1/requests/{id}"),
+    ("POST", "/api/v1/requests/{id}/assign"),
+    ("POST", "/api/v1/requests/{id}/answer"),
+    ("POST", "/api/v1/requests/{id}/close"),
 ];
 
 /// The public document; everything else under `/api/v1` needs a token.
@@ -325,6 +331,10 @@ async fn roles_match_the_documented_403s() {
     let reporter_may = [
         ("POST", "/api/v1/incidents"),
         ("POST", "/api/v1/incidents/{id}/events"),
+        ("POST", "/api/v1/requests"),
+        ("POST", "/api/v1/requests/{id}/assign"),
+        ("POST", "/api/v1/requests/{id}/answer"),
+        ("POST", "/api/v1/requests/{id}/close"),
     ];
     for (method, path) in documented(&document) {
         let operation = &document["paths"][&path][method.to_ascii_lowercase()];

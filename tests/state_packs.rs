@@ -453,7 +453,8 @@ fn every_business_day_pack_computes_its_hand_worked_2026_holidays() {
 }
 
 /// docs/rules-coverage.md has one row per state and DC, by code, in order,
-/// and names a pack exactly where config/rules/ ships one.
+/// and names a pack exactly where config/rules/ ships one; the federal packs
+/// (US-FERPA) have rows of their own; and every shipped pack has a row.
 #[test]
 fn the_coverage_table_lists_all_51_jurisdictions_and_the_shipped_packs() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -463,11 +464,36 @@ fn the_coverage_table_lists_all_51_jurisdictions_and_the_shipped_packs() {
         text.contains("| Jurisdiction | Pack | Duties shipped | Verification | Notes |"),
         "the table's columns"
     );
-    let rows: Vec<Vec<&str>> = text
+    let all_rows: Vec<Vec<&str>> = text
         .lines()
         .filter(|line| line.starts_with("| US-"))
         .map(|line| line.trim_matches('|').split('|').map(str::trim).collect())
         .collect();
+    // A state's code is US-XX; a federal pack's is longer (US-FERPA).
+    let (rows, federal): (Vec<_>, Vec<_>) = all_rows.iter().partition(|row| row[0].len() == 5);
+    for row in &federal {
+        let file = format!("{}.toml", row[0].to_lowercase());
+        assert_eq!(row[1], file, "{}: names its pack", row[0]);
+        let pack = RulePack::embedded(row[0])
+            .unwrap_or_else(|| panic!("{}: no such embedded pack", row[0]))
+            .expect("the embedded packs parse");
+        assert!(pack.federal, "{}: a federal row names a federal pack", row[0]);
+    }
+    let listed: BTreeSet<String> = all_rows
+        .iter()
+        .filter(|row| row[1] != "—")
+        .map(|row| row[1].to_owned())
+        .collect();
+    for entry in std::fs::read_dir(format!("{root}/config/rules")).expect("config/rules") {
+        let name = entry
+            .expect("a directory entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".toml") {
+            assert!(listed.contains(&name), "{name} has no row in docs/rules-coverage.md");
+        }
+    }
     let codes: Vec<&str> = rows.iter().map(|row| row[0]).collect();
     let mut sorted = codes.clone();
     sorted.sort_unstable();

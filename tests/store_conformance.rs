@@ -16,7 +16,7 @@ mod common;
 
 use breachd::domain::coverage::{Coverage, LetterReason, MarkKind, StudentMark};
 use breachd::domain::incident::ReportedFacts;
-use breachd::domain::{ClockEvent, DelayRequest, ObligationStatus, Party};
+use breachd::domain::{ClockEvent, DelayRequest, ObligationStatus, Party, Subject};
 use breachd::rules::Classification;
 use breachd::rules::DueKind;
 use breachd::scheduler::planning;
@@ -102,6 +102,7 @@ conformance!(
     student_coverage_follows_deliveries_and_records,
     vendors_are_stored_changed_and_listed,
     site_files_website_checks_and_delivery_attempts,
+    privacy_requests_carry_their_own_duties,
 );
 
 // ---------------------------------------------------------------- data
@@ -157,7 +158,7 @@ fn obligation(
 ) -> ObligationRecord {
     ObligationRecord {
         id: Uuid::now_v7(),
-        incident_id,
+        subject: Subject::Incident(incident_id),
         kind: kind.into(),
         title: format!("title of {kind}"),
         party: Party::District,
@@ -205,7 +206,7 @@ fn reminder(o: &ObligationRecord, order: i64, due_at: DateTime<Utc>) -> NewJob {
         payload: json!({ "label": format!("step {order}"), "roles": ["privacy_officer"] }),
         due_at,
         state: JobState::Scheduled,
-        incident_id: Some(o.incident_id),
+        incident_id: o.subject.incident(),
         obligation_id: Some(o.id),
         obligation_due: o.due_at,
         step_order: Some(order),
@@ -2393,6 +2394,111 @@ async fn vendors_are_stored_changed_and_listed(store: Arc<dyn Store>) {
     assert_eq!(store.vendor(zeta.id).await.unwrap(), Some(changed.clone()));
     // A second change made from the same version comes too late.
     let late = store.update_vendor(&changed, &vendor_audit(now)).await;
+    assert!(matches!(late, Err(StoreError::Conflict)), "{late:?}");
+    // Every write was audited.
+    assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 3);
+}
+
+fn privacy_request(reference: &str, received_at: DateTime<Utc>) -> PrivacyRequestRecord {
+    use breachd::domain::request::{Reference, RequestKind, Via};
+    PrivacyRequestRecord {
+        id: Uuid::now_v7(),
+        reference: Reference::stored(reference.into()),
+        kind: RequestKind::Dispute,
+        received_at,
+        requester_name: "Jane Parent".into(),
+        requester_email: "jane@family.example".into(),
+        summary: "The attendance record is wrong.".into(),
+        via: Via::PublicForm,
+        filed_by: "public form".into(),
+        assigned_to: None,
+        answer: None,
+        answered_at: None,
+        answered_by: None,
+        closed_at: None,
+        closed_by: None,
+        close_note: None,
+        created_at: received_at,
+        version: 0,
+    }
+}
+
+/// A request's duties live in the obligations table beside the
+/// incidents', with a request as their subject: listed on the board with
+/// the request's kind and reference as the title, completed with it, their
+/// reminders cancelled; a stale change is refused.
+async fn privacy_requests_carry_their_own_duties(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let older = privacy_request("PR-AAAA-0001", now - Duration::days(2));
+    let newer = privacy_request("PR-AAAA-0002", now);
+    let audit = |action: &str| breachd::audit::NewAudit::new(now, "tester", action, None, None, json!({}));
+    let mut duty = obligation(Uuid::nil(), "district_responds_to_dispute", Some(now + Duration::days(21)), now);
+    duty.subject = Subject::Request(newer.id);
+    duty.clock_started_at = Some(now);
+    let step = reminder(&duty, 1, now + Duration::days(10));
+    assert_eq!(step.incident_id, None, "a request's reminder names no incident");
+    store
+        .create_privacy_request(&older, &[], &[], &audit("request_received"))
+        .await
+        .expect("a request without a duty is stored");
+    store
+        .create_privacy_request(&newer, std::slice::from_ref(&duty), &[step], &audit("request_received"))
+        .await
+        .expect("a request and its duty are stored");
+
+    assert_eq!(store.privacy_request(newer.id).await.unwrap(), Some(newer.clone()));
+    assert_eq!(store.privacy_request(Uuid::now_v7()).await.unwrap(), None);
+    let listed: Vec<Uuid> = store
+        .privacy_requests(10, 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(listed, [newer.id, older.id], "newest received first");
+    assert_eq!(store.privacy_requests(1, 1).await.unwrap()[0].id, older.id);
+
+    let duties = store.request_obligations(newer.id).await.unwrap();
+    assert_eq!(duties.len(), 1);
+    assert_eq!(duties[0].subject, Subject::Request(newer.id));
+    assert_eq!(store.obligation(duty.id).await.unwrap().unwrap().subject, Subject::Request(newer.id));
+    let board = store
+        .list_obligations(&ObligationFilter {
+            statuses: vec![ObligationStatus::Open],
+            due_before: None,
+            incident_id: None,
+            now,
+            limit: 10,
+            offset: 0,
+        })
+        .await
+        .unwrap();
+    let row = board.iter().find(|r| r.obligation.id == duty.id).expect("on the board");
+    assert!(row.incident_title.contains("PR-AAAA-0002"), "{}", row.incident_title);
+    assert!(!row.incident_title.contains("Jane"), "{}", row.incident_title);
+
+    // Answered: the duty is completed and its reminder cancelled, at once.
+    let mut answered = newer.clone();
+    answered.version = 1;
+    answered.answer = Some("Corrected.".into());
+    answered.answered_at = Some(now + Duration::days(1));
+    answered.answered_by = Some("reporter".into());
+    let settle = Settlement::Complete {
+        at: now + Duration::days(1),
+        note: Some("answered".into()),
+    };
+    store
+        .update_privacy_request(&answered, Some(&settle), &[job("request_mail:answer", now)], &audit("request_answered"), now + Duration::days(1))
+        .await
+        .expect("the answer lands");
+    assert_eq!(store.privacy_request(newer.id).await.unwrap(), Some(answered.clone()));
+    let done = store.obligation(duty.id).await.unwrap().unwrap();
+    assert_eq!(done.completed_at, Some(now + Duration::days(1)));
+    assert_eq!(done.completed_by.as_deref(), Some("reporter"));
+    assert!(store.unsettled_obligations().await.unwrap().iter().all(|o| o.id != duty.id));
+    let late = store
+        .update_privacy_request(&answered, None, &[], &audit("request_answered"), now)
+        .await;
     assert!(matches!(late, Err(StoreError::Conflict)), "{late:?}");
     // Every write was audited.
     assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 3);

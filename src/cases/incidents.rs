@@ -6,7 +6,7 @@
 use super::checks::{check, event_order, unknown_event};
 use super::{Context, ServiceError, FUTURE_TOLERANCE};
 use crate::domain::incident::breach_at;
-use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident, Timestamp};
+use crate::domain::{ClockEvent, DelayRequest, FieldError, NewIncident, Subject, Timestamp};
 use crate::rules::{Engine, IncidentFacts, ObligationPlan, Overlay};
 use crate::scheduler::planning::reminder_jobs;
 use crate::store::{
@@ -515,6 +515,18 @@ pub fn records_from_plans(
     by: &str,
     now: DateTime<Utc>,
 ) -> Vec<ObligationRecord> {
+    records_for(Subject::Incident(incident_id), plans, existing, by, now)
+}
+
+/// As `records_from_plans`, for the duties of any subject (an incident's,
+/// or a privacy request's).
+pub fn records_for(
+    subject: Subject,
+    plans: &[ObligationPlan],
+    existing: &[ObligationRecord],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Vec<ObligationRecord> {
     plans
         .iter()
         .map(|plan| {
@@ -525,7 +537,7 @@ pub fn records_from_plans(
             let completing_event = plan.completed_by_event_at;
             ObligationRecord {
                 id,
-                incident_id,
+                subject,
                 kind: plan.kind.clone(),
                 title: plan.title.clone(),
                 party: plan.party,

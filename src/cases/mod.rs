@@ -18,6 +18,7 @@ pub mod notice_wording;
 pub mod notices;
 pub mod preview;
 mod queries;
+pub mod requests;
 pub mod vendors;
 mod website;
 

@@ -121,8 +121,17 @@ impl Context {
 
     /// The rules of every jurisdiction (or of one, by code), the district's
     /// own pack as loaded in place of the embedded one.
+    /// The federal packs' rules laid into the district's pack are listed
+    /// under their own (federal) jurisdiction, once.
     pub fn rules(&self, jurisdiction: Option<&str>) -> RuleList {
-        let own = &self.settings.engine.pack;
+        let federal: std::collections::BTreeSet<&str> = RulePack::embedded_all()
+            .iter()
+            .filter(|pack| pack.federal)
+            .flat_map(|pack| pack.rules.iter().map(|rule| rule.id.as_str()))
+            .collect();
+        let mut own = self.settings.engine.pack.clone();
+        own.rules.retain(|rule| !federal.contains(rule.id.as_str()));
+        let own = &own;
         let packs = RulePack::embedded_all()
             .iter()
             .filter(|pack| !pack.jurisdiction.eq_ignore_ascii_case(&own.jurisdiction))

@@ -29,11 +29,14 @@ impl ClockEvent {
     pub const DELAY_ENDED: &'static str = "delay_ended";
     /// A contract with a contractor was executed (contract-scope clocks).
     pub const CONTRACT_EXECUTED: &'static str = "contract_executed";
+    /// A family's privacy request reached the district (request-scope
+    /// clocks).
+    pub const RECEIVED: &'static str = "received";
 
     /// The events breachd knows the meaning of, whatever the pack: a pack's
     /// clock that is neither one of these nor the completing event of one of
     /// its kinds is most likely a typo.
-    pub const STANDARD: [&'static str; 8] = [
+    pub const STANDARD: [&'static str; 9] = [
         Self::DISCOVERED,
         Self::BOARD_NOTIFIED,
         Self::DETERMINED,
@@ -42,6 +45,7 @@ impl ClockEvent {
         Self::DELAY_REQUESTED,
         Self::DELAY_ENDED,
         Self::CONTRACT_EXECUTED,
+        Self::RECEIVED,
     ];
 
     /// Lowercase ASCII letters, digits and underscores, starting with a letter.
@@ -75,6 +79,10 @@ impl ClockEvent {
 
     pub fn delay_requested() -> Self {
         Self(Self::DELAY_REQUESTED.to_owned())
+    }
+
+    pub fn received() -> Self {
+        Self(Self::RECEIVED.to_owned())
     }
 
     pub fn delay_ended() -> Self {

@@ -12,6 +12,7 @@ pub mod event;
 pub mod incident;
 pub mod obligation;
 pub mod placeholder;
+pub mod request;
 pub mod timestamp;
 pub mod vendor;
 
@@ -19,5 +20,5 @@ pub use category::InfoCategory;
 pub use data_class::DataClass;
 pub use event::{ClockEvent, DelayRequest};
 pub use incident::{BreachAt, FieldError, NewIncident};
-pub use obligation::{ObligationStatus, Party, Undated};
+pub use obligation::{ObligationStatus, Party, Subject, Undated};
 pub use timestamp::Timestamp;

@@ -37,6 +37,38 @@ impl std::fmt::Display for Party {
     }
 }
 
+/// What an obligation is owed about: a breach (an incident) or a family's
+/// privacy request. Exactly one, so no obligation belongs to both or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Incident(uuid::Uuid),
+    Request(uuid::Uuid),
+}
+
+impl Subject {
+    pub fn incident(self) -> Option<uuid::Uuid> {
+        match self {
+            Subject::Incident(id) => Some(id),
+            Subject::Request(_) => None,
+        }
+    }
+
+    pub fn request(self) -> Option<uuid::Uuid> {
+        match self {
+            Subject::Request(id) => Some(id),
+            Subject::Incident(_) => None,
+        }
+    }
+
+    /// The staff page where a person acts on it, below the public address.
+    pub fn page_path(self) -> String {
+        match self {
+            Subject::Incident(id) => format!("/incidents/{id}"),
+            Subject::Request(id) => format!("/requests/{id}"),
+        }
+    }
+}
+
 /// Why an obligation without a due time has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Undated {

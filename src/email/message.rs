@@ -15,6 +15,9 @@ pub const KIND_FAMILY_NOTICE: &str = "family-notice";
 pub const KIND_DIGEST: &str = "digest";
 pub const KIND_DELIVERY_FAILURE: &str = "delivery-failure";
 pub const KIND_DEAD_JOB: &str = "dead-job";
+/// To a family: the receipt of their privacy request, then its answer.
+pub const KIND_REQUEST_RECEIPT: &str = "request-receipt";
+pub const KIND_REQUEST_ANSWER: &str = "request-answer";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {

@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 6] = [
+const EMBEDDED: [(&str, &str); 8] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -31,6 +31,14 @@ const EMBEDDED: [(&str, &str); 6] = [
     (
         "family-notice.es.txt",
         include_str!("../../config/templates/email/family-notice.es.txt"),
+    ),
+    (
+        "request-receipt.txt",
+        include_str!("../../config/templates/email/request-receipt.txt"),
+    ),
+    (
+        "request-answer.txt",
+        include_str!("../../config/templates/email/request-answer.txt"),
     ),
 ];
 

@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod params;
 pub mod problem;
 pub mod public_site;
+pub mod requests;
 pub mod rules;
 pub mod security;
 pub mod serve;
@@ -87,4 +88,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/vendors/{id}", get(vendors::get).put(vendors::update))
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}/retry", post(jobs::retry))
+        .route("/requests", post(requests::file).get(requests::list))
+        .route("/requests/{id}", get(requests::get))
+        .route("/requests/{id}/assign", post(requests::assign))
+        .route("/requests/{id}/answer", post(requests::answer))
+        .route("/requests/{id}/close", post(requests::close))
 }

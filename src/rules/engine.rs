@@ -68,6 +68,9 @@ pub struct IncidentFacts {
     /// Who asked for a law-enforcement delay, and how; its times are the
     /// `delay_requested` and `delay_ended` events.
     pub delay: Option<DelayRequest>,
+    /// Which rules apply: an incident's, or (`evaluate_request`) a
+    /// privacy request's.
+    pub scope: Scope,
 }
 
 impl IncidentFacts {
@@ -102,6 +105,7 @@ impl IncidentFacts {
             enrollment: None,
             categories: None,
             delay: None,
+            scope: Scope::Incident,
         }
     }
 
@@ -339,6 +343,26 @@ impl Engine {
             }
         }
         plans.into_iter().flatten().collect()
+    }
+
+    /// The response duty a privacy request of obligation kind `kind_id`
+    /// starts when received at `received_at`: from the pack's request rules
+    /// (the federal ones included) and the board's policy overlays. `None`
+    /// when neither sets a deadline for that kind.
+    pub fn evaluate_request(
+        &self,
+        kind_id: &str,
+        received_at: DateTime<Utc>,
+        as_of: DateTime<Utc>,
+    ) -> Option<ObligationPlan> {
+        let kind = self
+            .pack
+            .kind(kind_id)
+            .filter(|kind| kind.scope == Scope::Request)?;
+        let events = BTreeMap::from([(ClockEvent::received(), received_at)]);
+        let mut facts = IncidentFacts::new(BreachAt::Unknown, None, BTreeSet::new(), events);
+        facts.scope = Scope::Request;
+        self.plan_kind(kind, &facts, as_of, &[], &[])
     }
 
     fn plan_kind(

@@ -66,13 +66,15 @@ impl BreachAtCondition {
     }
 }
 
-/// What a rule's clock runs against: an incident, or (tracked later) a contract.
+/// What a rule's clock runs against: an incident, (tracked later) a
+/// contract, or a family's privacy request (its clock is `received`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     #[default]
     Incident,
     Contract,
+    Request,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -226,6 +228,8 @@ struct RawPack {
     jurisdiction: String,
     name: String,
     #[serde(default)]
+    federal: bool,
+    #[serde(default)]
     kind: Vec<Kind>,
     #[serde(default)]
     rule: Vec<Rule>,
@@ -237,6 +241,9 @@ struct RawPack {
 pub struct RulePack {
     pub jurisdiction: String,
     pub name: String,
+    /// Federal law (`federal = true`, e.g. US-FERPA): every district gets
+    /// its kinds and rules beside its state's, whatever the state.
+    pub federal: bool,
     pub kinds: Vec<Kind>,
     pub rules: Vec<Rule>,
     pub holidays: Vec<Holiday>,
@@ -254,6 +261,7 @@ impl RulePack {
         let pack = RulePack {
             jurisdiction: raw.jurisdiction,
             name: raw.name,
+            federal: raw.federal,
             kinds: raw.kind,
             rules: raw.rule,
             holidays,
@@ -361,6 +369,39 @@ impl RulePack {
             }
         }
         Ok(())
+    }
+
+    /// The state pack with the federal packs' kinds and rules laid beside
+    /// its own: a kind the state pack defines too keeps the state's
+    /// definition and gains the federal rules (both bind; the earliest due
+    /// time wins, as with any two sources). Holidays stay the state's.
+    pub fn with_federal(mut self, federal: &[RulePack]) -> Result<Self, String> {
+        for pack in federal.iter().filter(|pack| pack.federal) {
+            for kind in &pack.kinds {
+                if self.kind(&kind.id).is_none() {
+                    self.kinds.push(kind.clone());
+                }
+            }
+            for rule in &pack.rules {
+                if self.rules.iter().any(|own| own.id == rule.id) {
+                    return Err(format!(
+                        "rule {:?} of the federal pack {} is also a rule of {}",
+                        rule.id, pack.jurisdiction, self.jurisdiction
+                    ));
+                }
+                self.rules.push(rule.clone());
+            }
+        }
+        Ok(self)
+    }
+
+    /// The embedded federal packs, which every district gets.
+    pub fn embedded_federal() -> Vec<RulePack> {
+        Self::embedded_all()
+            .iter()
+            .filter(|pack| pack.federal)
+            .cloned()
+            .collect()
     }
 
     pub fn kind(&self, id: &str) -> Option<&Kind> {

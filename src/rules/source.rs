@@ -7,7 +7,7 @@
 use super::clause::{DelayShape, DueKind, MonthDay, Relation};
 use super::deadline::{end_of_local_day, local_date, rolled_forward, try_due_at};
 use super::engine::{Engine, IncidentFacts};
-use super::pack::{Rule, Scope};
+use super::pack::Rule;
 use super::plan::{
     Assumption, DelayOutcome, ExtensionPlan, NotHeldReason, ObligationPlan, SourcePlan,
 };
@@ -33,7 +33,7 @@ impl Engine {
         as_of: DateTime<Utc>,
         planned: &[ObligationPlan],
     ) -> Option<SourcePlan> {
-        if rule.scope != Scope::Incident
+        if rule.scope != facts.scope
             || !rule.breach_at.holds(facts.breach_at)
             || !rule.applies_to_classes(&facts.classes)
         {

@@ -30,7 +30,7 @@ pub fn reminder_job(
             PlannedState::Scheduled => JobState::Scheduled,
             PlannedState::Skipped => JobState::Skipped,
         },
-        incident_id: Some(obligation.incident_id),
+        incident_id: obligation.subject.incident(),
         obligation_id: Some(obligation.id),
         obligation_due: Some(due),
         step_order: Some(reminder.order),
@@ -101,7 +101,7 @@ pub fn asap_reminder_job(
         payload: json!({ "label": "as soon as practicable", "roles": roles, "asap_point": point }),
         due_at: at,
         state: JobState::Scheduled,
-        incident_id: Some(obligation.incident_id),
+        incident_id: obligation.subject.incident(),
         obligation_id: Some(obligation.id),
         obligation_due: None,
         step_order: Some(ASAP_STEP_ORDER + point),
@@ -142,6 +142,45 @@ pub fn website_check_job(incident_id: Uuid, url: &str, sha256: &str, now: DateTi
         due_at: now,
         state: JobState::Scheduled,
         incident_id: Some(incident_id),
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}
+
+/// Which email a privacy request's requester is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestMail {
+    Receipt,
+    Answer,
+}
+
+impl RequestMail {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestMail::Receipt => "receipt",
+            RequestMail::Answer => "answer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [RequestMail::Receipt, RequestMail::Answer]
+            .into_iter()
+            .find(|mail| mail.as_str() == text)
+    }
+}
+
+/// The receipt or the answer of a privacy request, sent once (its key).
+pub fn request_mail_job(request_id: Uuid, mail: RequestMail, at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::RequestMail,
+        key: format!("request_mail:{request_id}:{}", mail.as_str()),
+        payload: json!({ "request_id": request_id, "mail": mail.as_str() }),
+        due_at: at,
+        state: JobState::Scheduled,
+        incident_id: None,
         obligation_id: None,
         obligation_due: None,
         step_order: None,

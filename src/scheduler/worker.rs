@@ -180,6 +180,7 @@ impl Worker {
             JobKind::Publish => jobs::publish::run(self, job).await,
             JobKind::WebsiteCheck => jobs::website_check::run(self, job).await,
             JobKind::DeadJobReport => jobs::dead_job_report::run(self, job).await,
+            JobKind::RequestMail => jobs::request_mail::run(self, job).await,
             JobKind::Unknown => {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))
@@ -256,7 +257,11 @@ fn reminder_groups(jobs: Vec<Job>) -> Vec<Vec<Job>> {
     let mut groups: Vec<Vec<Job>> = Vec::new();
     for job in jobs {
         let key = |job: &Job| {
-            (job.kind == JobKind::Reminder && job.payload.get("asap_point").is_none()).then(|| {
+            // A request's reminders (no incident) each stand alone.
+            (job.kind == JobKind::Reminder
+                && job.payload.get("asap_point").is_none()
+                && job.incident_id.is_some())
+            .then(|| {
                 (
                     job.incident_id,
                     job.due_at,

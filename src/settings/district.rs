@@ -3,7 +3,7 @@
 //! designation and its own policy and contract deadlines.
 
 use super::raw::{RawDistrict, RawRules};
-use super::rules::{load_pack, load_taxonomy};
+use super::rules::{load_federal, load_pack, load_taxonomy};
 use super::values::parse_date;
 use super::{overlay, Problems};
 use crate::rules::Engine;
@@ -29,9 +29,14 @@ pub(crate) fn parse(
     }
     let closures = problems.parse_each("district.closures", &raw.closures.into_vec(), parse_date);
 
+    // The state's pack with the federal law every district is under
+    // (US-FERPA) beside it, before the overlays are checked against it.
     let pack = problems.parse(
         "district.jurisdiction",
-        load_pack(&rules.dir, &raw.jurisdiction),
+        load_pack(&rules.dir, &raw.jurisdiction).and_then(|pack| {
+            let federal = load_federal(&rules.dir)?;
+            pack.with_federal(&federal)
+        }),
     );
     let taxonomy = problems.parse("rules.taxonomy", load_taxonomy(&rules.taxonomy));
     let designated = raw.directory_information.into_vec();

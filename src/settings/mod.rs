@@ -22,6 +22,7 @@ mod oidc;
 mod overlay;
 mod publish;
 mod raw;
+mod requests;
 mod rules;
 mod scheduler;
 mod server;
@@ -93,6 +94,7 @@ impl ConfigErrors {
 
 pub use crate::auth::{ApiToken, Role};
 pub use auth::SessionLifetimes;
+pub use requests::RequestSettings;
 pub use oidc::{Member, OidcProvider, RoleMap};
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
@@ -181,6 +183,8 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// `[requests]`: the public privacy-request form's limit per address.
+    pub requests: RequestSettings,
 }
 
 #[derive(Clone)]
@@ -481,6 +485,7 @@ impl Settings {
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
         let scheduler = scheduler::parse(raw.scheduler, &mut problems);
         let log = log::parse(raw.log, &mut problems);
+        let requests = requests::parse(raw.requests, &mut problems);
 
         let assemble = || {
             let (server, district, log) = (server?, district?, log?);
@@ -518,6 +523,7 @@ impl Settings {
                 scheduler: scheduler?,
                 log_format: log.format,
                 log_level: log.level,
+                requests: requests?,
             })
         };
         let settings = assemble();

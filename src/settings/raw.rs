@@ -25,6 +25,13 @@ pub(crate) struct Raw {
     pub(crate) escalation: RawEscalation,
     pub(crate) scheduler: RawScheduler,
     pub(crate) notice: RawNotice,
+    pub(crate) requests: RawRequests,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawRequests {
+    pub(crate) form_burst: i64,
+    pub(crate) form_refill: String,
 }
 
 #[derive(Debug, Deserialize)]

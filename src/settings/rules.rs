@@ -4,6 +4,40 @@
 use crate::rules::{RulePack, Taxonomy};
 
 pub(crate) fn load_pack(dir: &str, jurisdiction: &str) -> Result<RulePack, String> {
+    let pack = load_jurisdiction(dir, jurisdiction)?;
+    if pack.federal {
+        return Err(format!(
+            "{} is federal law every district gets; name the district's state",
+            pack.jurisdiction
+        ));
+    }
+    Ok(pack)
+}
+
+/// The federal packs (`federal = true`): the embedded ones, or those in
+/// `rules.dir` when the operator names a folder of replacements.
+pub(crate) fn load_federal(dir: &str) -> Result<Vec<RulePack>, String> {
+    if dir.trim().is_empty() {
+        return Ok(RulePack::embedded_federal());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|error| format!("rules.dir {dir:?}: {error}"))?;
+    let mut packs = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "toml") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+            let pack =
+                RulePack::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+            if pack.federal {
+                packs.push(pack);
+            }
+        }
+    }
+    Ok(packs)
+}
+
+fn load_jurisdiction(dir: &str, jurisdiction: &str) -> Result<RulePack, String> {
     let jurisdiction = jurisdiction.trim();
     if dir.trim().is_empty() {
         return RulePack::embedded(jurisdiction).unwrap_or_else(|| {

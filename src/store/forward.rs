@@ -506,6 +506,46 @@ macro_rules! store_impl {
         $crate::store::reads::site::delivery_attempts(self, incident_id).await
     }
 
+    async fn create_privacy_request(
+        &self,
+        record: &$crate::store::PrivacyRequestRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::requests::create(self, record, obligations, jobs, audit).await
+    }
+
+    async fn update_privacy_request(
+        &self,
+        record: &$crate::store::PrivacyRequestRecord,
+        settle: Option<&$crate::store::Settlement>,
+        jobs: &[NewJob],
+        audit: &NewAudit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        $crate::store::writes::requests::update(self, record, settle, jobs, audit, now).await
+    }
+
+    async fn privacy_request(
+        &self,
+        id: Uuid,
+    ) -> StoreResult<Option<$crate::store::PrivacyRequestRecord>> {
+        $crate::store::reads::requests::request(self, id).await
+    }
+
+    async fn privacy_requests(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<$crate::store::PrivacyRequestRecord>> {
+        $crate::store::reads::requests::page(self, limit, offset).await
+    }
+
+    async fn request_obligations(&self, request_id: Uuid) -> StoreResult<Vec<ObligationRecord>> {
+        $crate::store::reads::requests::obligations(self, request_id).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
         $crate::store::reads::audit::head(self).await
     }

@@ -75,6 +75,9 @@ pub enum JobKind {
     WebsiteCheck,
     /// A job that died, reported to the privacy officer.
     DeadJobReport,
+    /// The receipt or the answer of a family's privacy request, emailed to
+    /// its requester.
+    RequestMail,
     Unknown,
 }
 
@@ -87,6 +90,7 @@ impl JobKind {
         JobKind::Publish,
         JobKind::DeadJobReport,
         JobKind::WebsiteCheck,
+        JobKind::RequestMail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +102,7 @@ impl JobKind {
             JobKind::Publish => "publish",
             JobKind::WebsiteCheck => "website_check",
             JobKind::DeadJobReport => "dead_job_report",
+            JobKind::RequestMail => "request_mail",
             JobKind::Unknown => "unknown",
         }
     }
@@ -122,6 +127,7 @@ impl JobKind {
             JobKind::Publish => "the website notice",
             JobKind::WebsiteCheck => "the check that the website notice is online",
             JobKind::DeadJobReport => "a report of work that stopped",
+            JobKind::RequestMail => "an email to a family about their privacy request",
             JobKind::Unknown => "work of a kind this version does not know",
         }
     }

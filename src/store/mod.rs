@@ -39,6 +39,7 @@ mod read;
 pub mod postgres;
 mod reads;
 mod records;
+mod request_records;
 mod rows;
 mod site_records;
 pub mod sqlite;
@@ -56,6 +57,7 @@ pub use records::{
     EVENT_COMPLETION_NOTE,
 };
 pub use site_records::{DeliveryAttemptRecord, SiteFileRecord, WebsiteCheckRecord};
+pub use request_records::PrivacyRequestRecord;
 pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorRecord};
 
 use crate::domain::incident::ReportedFacts;
@@ -500,6 +502,38 @@ pub trait Store: Send + Sync + 'static {
     async fn vendor(&self, id: Uuid) -> StoreResult<Option<VendorRecord>>;
     /// Every vendor, by name.
     async fn vendors(&self) -> StoreResult<Vec<VendorRecord>>;
+
+    // ---- privacy requests from families ----
+    /// Stores a request, the duties it starts, their reminder jobs (and
+    /// the receipt's) and its audit entry in one transaction.
+    async fn create_privacy_request(
+        &self,
+        record: &PrivacyRequestRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    /// Stores a staff change to a request whose stored version is
+    /// `record.version - 1` (`Conflict` otherwise); with `settle`, completes
+    /// its open duties and cancels their reminders; plans `jobs`; audited;
+    /// one transaction.
+    async fn update_privacy_request(
+        &self,
+        record: &PrivacyRequestRecord,
+        settle: Option<&Settlement>,
+        jobs: &[NewJob],
+        audit: &crate::audit::NewAudit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn privacy_request(&self, id: Uuid) -> StoreResult<Option<PrivacyRequestRecord>>;
+    /// Newest received first.
+    async fn privacy_requests(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<PrivacyRequestRecord>>;
+    async fn request_obligations(&self, request_id: Uuid) -> StoreResult<Vec<ObligationRecord>>;
+
     /// The chain's last entry as an anchor (seq and MAC), None when empty.
     async fn audit_head(&self) -> StoreResult<Option<crate::audit::Anchor>>;
     /// Checks the whole chain with the store's audit key and anchor:

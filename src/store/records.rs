@@ -4,7 +4,7 @@
 use super::{StoreError, StoreResult};
 use crate::domain::incident::ReportedFacts;
 use crate::domain::placeholder::placeholders;
-use crate::domain::{ClockEvent, ObligationStatus, Party, Undated};
+use crate::domain::{ClockEvent, ObligationStatus, Party, Subject, Undated};
 use crate::rules::taxonomy::Classification;
 use crate::rules::DueKind;
 use crate::rules::SourcePlan;
@@ -43,7 +43,8 @@ pub struct IncidentRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObligationRecord {
     pub id: Uuid,
-    pub incident_id: Uuid,
+    /// The incident or the privacy request it is owed about.
+    pub subject: Subject,
     pub kind: String,
     pub title: String,
     pub party: Party,
@@ -150,6 +151,8 @@ pub struct ObligationFilter {
 #[derive(Debug, Clone)]
 pub struct ObligationWithIncident {
     pub obligation: ObligationRecord,
+    /// The title of its subject: the incident's, or the request's (its
+    /// kind and reference in words, never the requester's name).
     pub incident_title: String,
 }
 

@@ -9,7 +9,8 @@ use super::{
     RosterImportRecord, StoreError, StoreResult, StoredResponse,
 };
 use crate::audit::AuditEntry;
-use crate::domain::{ClockEvent, Party};
+use crate::domain::request::{Reference, RequestKind, Via};
+use crate::domain::{ClockEvent, Party, Subject};
 use crate::rules::DueKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -129,10 +130,24 @@ pub(crate) fn incident(row: &impl Columns) -> StoreResult<IncidentRecord> {
     })
 }
 
+/// An obligation's subject: its incident, or its privacy request.
+fn subject(row: &impl Columns) -> StoreResult<Subject> {
+    match (
+        optional_uuid(row, "incident_id")?,
+        optional_uuid(row, "request_id")?,
+    ) {
+        (Some(incident), None) => Ok(Subject::Incident(incident)),
+        (None, Some(request)) => Ok(Subject::Request(request)),
+        _ => Err(StoreError::Corrupt(
+            "an obligation with neither or both of an incident and a request".into(),
+        )),
+    }
+}
+
 pub(crate) fn obligation(row: &impl Columns) -> StoreResult<ObligationRecord> {
     Ok(ObligationRecord {
         id: uuid(row, "id")?,
-        incident_id: uuid(row, "incident_id")?,
+        subject: subject(row)?,
         kind: row.read("kind")?,
         title: row.read("title")?,
         party: party(row)?,
@@ -155,9 +170,47 @@ pub(crate) fn obligation(row: &impl Columns) -> StoreResult<ObligationRecord> {
 }
 
 pub(crate) fn obligation_with_incident(row: &impl Columns) -> StoreResult<ObligationWithIncident> {
+    let incident_title: Option<String> = row.read("incident_title")?;
+    let title = match incident_title {
+        Some(title) => title,
+        None => {
+            let kind: Option<String> = row.read("request_kind")?;
+            let reference: Option<String> = row.read("request_reference")?;
+            match (kind.as_deref().map(RequestKind::parse), reference) {
+                (Some(Ok(kind)), Some(reference)) => format!("{} ({reference})", kind.label()),
+                _ => return Err(StoreError::Corrupt("an obligation without its subject".into())),
+            }
+        }
+    };
     Ok(ObligationWithIncident {
         obligation: obligation(row)?,
-        incident_title: row.read("incident_title")?,
+        incident_title: title,
+    })
+}
+
+pub(crate) fn privacy_request(row: &impl Columns) -> StoreResult<super::PrivacyRequestRecord> {
+    let kind: String = row.read("kind")?;
+    let via: String = row.read("via")?;
+    Ok(super::PrivacyRequestRecord {
+        id: uuid(row, "id")?,
+        reference: Reference::stored(row.read("reference")?),
+        kind: RequestKind::parse(&kind)
+            .map_err(|_| StoreError::Corrupt(format!("request kind {kind:?}")))?,
+        received_at: row.read("received_at")?,
+        requester_name: row.read("requester_name")?,
+        requester_email: row.read("requester_email")?,
+        summary: row.read("summary")?,
+        via: Via::parse(&via).ok_or_else(|| StoreError::Corrupt(format!("request via {via:?}")))?,
+        filed_by: row.read("filed_by")?,
+        assigned_to: row.read("assigned_to")?,
+        answer: row.read("answer")?,
+        answered_at: row.read("answered_at")?,
+        answered_by: row.read("answered_by")?,
+        closed_at: row.read("closed_at")?,
+        closed_by: row.read("closed_by")?,
+        close_note: row.read("close_note")?,
+        created_at: row.read("created_at")?,
+        version: row.read("version")?,
     })
 }
 

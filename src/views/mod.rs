@@ -16,6 +16,7 @@ pub mod json;
 mod letters;
 mod notice;
 mod obligation;
+mod request;
 mod roster;
 mod rules;
 mod taxonomy;
@@ -38,6 +39,7 @@ pub use obligation::{
     obligation, obligation_list, reminders, Obligation, ObligationList, Reminder, ReminderState,
     Source,
 };
+pub use request::{request, request_list, RequestList, RequestView, Requester};
 pub use roster::{
     roster_import_summary, roster_state, RejectedRow, RosterAnswer, RosterImportSummary,
     RosterState, Student,

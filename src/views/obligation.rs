@@ -22,6 +22,10 @@ pub struct Obligation {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Uuid, required = true)]
     pub incident_id: Option<Uuid>,
+    /// The privacy request it is owed about, instead of an incident (only
+    /// in the API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<Uuid>,
     #[schema(example = "contractor_notifies_board")]
     pub kind: String,
     pub title: String,
@@ -68,7 +72,8 @@ pub fn obligation(record: &ObligationRecord, now: DateTime<Utc>, zone: Tz, ids: 
     let shown = ids == Ids::Shown;
     Obligation {
         id: shown.then_some(record.id),
-        incident_id: shown.then_some(record.incident_id),
+        incident_id: record.subject.incident().filter(|_| shown),
+        request_id: record.subject.request().filter(|_| shown),
         kind: record.kind.clone(),
         title: record.title.clone(),
         party: record.party.to_string(),

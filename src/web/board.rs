@@ -27,7 +27,8 @@ const PENDING_LIMIT: i64 = 500;
 
 #[derive(Serialize)]
 struct Row {
-    incident_id: String,
+    /// The subject's staff page: its incident's or its request's.
+    page: String,
     incident_title: String,
     obligation_id: String,
     title: String,
@@ -104,7 +105,7 @@ fn row(item: &ObligationWithIncident, now: DateTime<Utc>, zone: Tz) -> Row {
     let status = record.status(now);
     let source = operative_source(record);
     Row {
-        incident_id: record.incident_id.to_string(),
+        page: record.subject.page_path(),
         incident_title: item.incident_title.clone(),
         obligation_id: record.id.to_string(),
         title: record.title.clone(),
@@ -139,7 +140,7 @@ async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWit
     let incidents: Vec<uuid::Uuid> = open
         .iter()
         .filter(|item| families(item))
-        .map(|item| item.obligation.incident_id)
+        .filter_map(|item| item.obligation.subject.incident())
         .collect();
     // The board still shows when coverage cannot be read; the incident page
     // names the problem.
@@ -152,7 +153,11 @@ async fn add_unreached(state: &AppState, rows: &mut [Row], open: &[ObligationWit
     };
     for (row, item) in rows.iter_mut().zip(open) {
         if families(item) {
-            row.unreached = counts.get(&item.obligation.incident_id).copied();
+            row.unreached = item
+                .obligation
+                .subject
+                .incident()
+                .and_then(|incident| counts.get(&incident).copied());
         }
     }
 }

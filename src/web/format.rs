@@ -99,6 +99,7 @@ pub fn event_label(kind: &str) -> String {
         "delay_requested" => "Law enforcement asked for a delay".into(),
         "delay_ended" => "Law enforcement delay ended".into(),
         "contract_executed" => "Contract executed".into(),
+        "received" => "Request received".into(),
         other => sentence(other),
     }
 }

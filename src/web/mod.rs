@@ -43,7 +43,9 @@ pub mod format;
 mod incident;
 mod incidents;
 mod oidc;
+mod privacy_form;
 mod report;
+mod requests;
 mod roster;
 mod rules;
 pub mod session;
@@ -67,7 +69,7 @@ use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 20] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -132,6 +134,22 @@ const TEMPLATES: [(&str, &str); 16] = [
         "moving_on.html",
         include_str!("../../config/templates/web/moving_on.html"),
     ),
+    (
+        "requests.html",
+        include_str!("../../config/templates/web/requests.html"),
+    ),
+    (
+        "request.html",
+        include_str!("../../config/templates/web/request.html"),
+    ),
+    (
+        "privacy_request.html",
+        include_str!("../../config/templates/web/privacy_request.html"),
+    ),
+    (
+        "privacy_request_sent.html",
+        include_str!("../../config/templates/web/privacy_request_sent.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
@@ -147,6 +165,9 @@ pub struct Web {
     templates: Environment<'static>,
     /// The identity providers, set up at first use (see `oidc`).
     oidc: std::sync::OnceLock<Option<Arc<crate::oidc::Oidc>>>,
+    /// The public request form's limit per address, set up at first use
+    /// from `[requests]` (see `privacy_form`).
+    form_limit: std::sync::OnceLock<crate::form_limit::FormLimit>,
 }
 
 impl Web {
@@ -166,6 +187,7 @@ impl Web {
             keys: Keys::random(),
             templates,
             oidc: std::sync::OnceLock::new(),
+            form_limit: std::sync::OnceLock::new(),
         }
     }
 
@@ -240,6 +262,16 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/sign-out-everywhere", post(sessions::everywhere))
         .route("/vendors", get(vendors::list))
         .route("/vendors/{id}", get(vendors::one))
+        .route("/requests", get(requests::list))
+        .route("/requests/{id}", get(requests::one))
+        .route("/requests/{id}/assign", post(requests::assign))
+        .route("/requests/{id}/answer", post(requests::answer))
+        .route("/requests/{id}/close", post(requests::close))
+        .route(
+            "/privacy/request",
+            get(privacy_form::form).post(privacy_form::submit),
+        )
+        .route("/privacy/request/sent", get(privacy_form::sent))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))

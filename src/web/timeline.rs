@@ -213,7 +213,7 @@ mod tests {
     fn obligation(start: Option<&str>, due: Option<&str>) -> ObligationRecord {
         ObligationRecord {
             id: uuid::Uuid::nil(),
-            incident_id: uuid::Uuid::nil(),
+            subject: crate::domain::Subject::Incident(uuid::Uuid::nil()),
             kind: "k".into(),
             title: "Contractor notifies the board".into(),
             party: crate::domain::Party::Contractor,

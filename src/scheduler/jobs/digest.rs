@@ -56,10 +56,12 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     let with_roster = worker.store.incidents_with_roster().await?;
     let mut unreached: std::collections::BTreeMap<uuid::Uuid, usize> = Default::default();
     for row in &rows {
-        let o = &row.obligation;
-        if with_roster.contains(&o.incident_id) && !unreached.contains_key(&o.incident_id) {
-            let report = worker.store.notice_coverage(o.incident_id).await?;
-            unreached.insert(o.incident_id, report.uncovered());
+        let Some(incident) = row.obligation.subject.incident() else {
+            continue;
+        };
+        if with_roster.contains(&incident) && !unreached.contains_key(&incident) {
+            let report = worker.store.notice_coverage(incident).await?;
+            unreached.insert(incident, report.uncovered());
         }
     }
     let rows: Vec<Value> = rows
@@ -68,7 +70,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             let o = &row.obligation;
             let due = o.due_at.unwrap_or(now);
             json!({
-                "unreached": unreached.get(&o.incident_id).copied().filter(|_| {
+                "unreached": o.subject.incident().and_then(|incident| unreached.get(&incident)).copied().filter(|_| {
                     worker.settings.engine.is_own_work(&o.kind, crate::rules::OwnWork::FamilyNotice)
                 }),
                 "status": o.status(now),
@@ -81,7 +83,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
                     .settings
                     .public_url
                     .as_ref()
-                    .map(|base| format!("{base}/incidents/{}", o.incident_id)),
+                    .map(|base| format!("{base}{}", o.subject.page_path())),
                 "citation": o.sources.iter().filter(|s| s.due_at.is_some()).min_by_key(|s| s.due_at).map(|s| s.citation.clone()),
             })
         })

@@ -12,6 +12,7 @@ pub mod fanout;
 pub(crate) mod publish;
 pub(crate) mod reminder;
 pub(crate) mod website_check;
+pub(crate) mod request_mail;
 
 use crate::rules::{Engine, OwnWork};
 use crate::store::{Settlement, Store, StoreError};

@@ -13,7 +13,7 @@
 
 use super::delivery::{deliver, Planned};
 use crate::domain::timestamp::readable_in_zone;
-use crate::domain::{ObligationStatus, Party};
+use crate::domain::{ObligationStatus, Party, Subject};
 use crate::email::message::KIND_REMINDER;
 use crate::scheduler::escalation::{self, LATE_AFTER};
 use crate::scheduler::planning;
@@ -173,7 +173,18 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     if !no_fixed_time {
         plan_next_repeat(worker, &obligation, &roles, now).await?;
     }
-    let Some(incident) = worker.store.incident(obligation.incident_id).await? else {
+    let subject = obligation.subject;
+    // What the duty is owed about, in words: a request's title is its kind
+    // and reference, never the requester's name.
+    let title = match subject {
+        Subject::Incident(id) => worker.store.incident(id).await?.map(|i| i.title),
+        Subject::Request(id) => worker
+            .store
+            .privacy_request(id)
+            .await?
+            .map(|r| r.title()),
+    };
+    let Some(title) = title else {
         return worker.finish(&job, JobState::Cancelled, None).await;
     };
     let zone = worker.settings.timezone;
@@ -233,13 +244,15 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             "overdue": items.iter().any(|o| o["overdue"] == true),
             "no_fixed_time": no_fixed_time,
             "time_text": first["time_text"],
-            "incident": { "id": incident.id, "title": incident.title },
-            // The page where the person acts (`server.public_url`), if known.
+            "incident": { "title": title },
+            "is_request": matches!(subject, Subject::Request(_)),
+            // The page where the person acts (`server.public_url`), if known:
+            // the incident's or the request's.
             "incident_url": worker
                 .settings
                 .public_url
                 .as_ref()
-                .map(|base| format!("{base}/incidents/{}", incident.id)),
+                .map(|base| format!("{base}{}", subject.page_path())),
             "has_contractor_duty": listed.iter().any(|&i| duties[i].0.party == Party::Contractor),
             "has_district_duty": listed.iter().any(|&i| duties[i].0.party != Party::Contractor),
             "obligation": first,
@@ -256,5 +269,5 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             obligations: listed.iter().map(|&i| duties[i].0.id).collect(),
         });
     }
-    deliver(worker, &job, KIND_REMINDER, Some(incident.id), planned).await
+    deliver(worker, &job, KIND_REMINDER, subject.incident(), planned).await
 }

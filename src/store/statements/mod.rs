@@ -17,6 +17,7 @@ pub(crate) mod notices;
 pub(crate) mod obligations;
 pub(crate) mod roster;
 pub(crate) mod site;
+pub(crate) mod requests;
 pub(crate) mod vendors;
 
 use chrono::{DateTime, Utc};

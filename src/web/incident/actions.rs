@@ -190,7 +190,16 @@ async fn settle(
         SettleAction::Waive => bounded_text(&mut form, "reason", fields.text("reason"), true)
             .map(|reason| Settlement::Waive { reason }),
     };
-    let incident_id = record.incident_id;
+    let Some(incident_id) = record.subject.incident() else {
+        // A request's duty is settled by answering or closing the request
+        // on its own page.
+        return Err(user.redirect_with(
+            state,
+            &record.subject.page_path(),
+            "error",
+            "This duty belongs to a privacy request: answer or close the request here.".into(),
+        ));
+    };
     let refused = |form: FormState| async move {
         let forms = Forms {
             event: None,
@@ -213,7 +222,7 @@ async fn settle(
             let status = format::status(settled.status(now), settled.due_at, now);
             Ok(user.redirect_with(
                 state,
-                &format!("/incidents/{}#obligation-{id}", settled.incident_id),
+                &format!("{}#obligation-{id}", settled.subject.page_path()),
                 "ok",
                 format!(
                     "“{}” is now: {}.",
