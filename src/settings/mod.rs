@@ -10,6 +10,7 @@
 
 mod audit;
 mod auth;
+mod bounces;
 mod contacts;
 mod database;
 mod digest;
@@ -93,6 +94,8 @@ impl ConfigErrors {
 
 pub use crate::auth::{ApiToken, Role};
 pub use auth::SessionLifetimes;
+pub use bounces::{BounceSettings, ImapSecurity};
+pub use email::VERP_TOKEN_LEN;
 pub use oidc::{Member, OidcProvider, RoleMap};
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
@@ -174,6 +177,9 @@ pub struct Settings {
     pub digest_recipients: Vec<String>,
     pub escalation: Policy,
     pub scheduler: SchedulerSettings,
+    /// `[bounces]`: the bounce mailbox read over IMAP; None when
+    /// `bounces.imap_url` is empty.
+    pub bounces: Option<BounceSettings>,
     pub log_format: LogFormat,
     pub log_level: String,
 }
@@ -197,6 +203,9 @@ pub struct EmailSettings {
     /// never printed, not even by `Debug`.
     pub password: Option<Secret>,
     pub templates: Option<PathBuf>,
+    /// `email.bounce_address`: every message's envelope sender becomes
+    /// `local+<token>@domain` (VERP), so a bounce names its message.
+    pub bounce_address: Option<lettre::Address>,
 }
 
 /// Written out so that a password inside `url` (smtp://user:pass@host) is
@@ -224,6 +233,7 @@ impl std::fmt::Debug for EmailSettings {
             .field("data_timeout", &self.data_timeout)
             .field("password", &self.password)
             .field("templates", &self.templates)
+            .field("bounce_address", &self.bounce_address)
             .finish()
     }
 }
@@ -446,6 +456,11 @@ impl Settings {
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
         let scheduler = scheduler::parse(raw.scheduler, &mut problems);
         let log = log::parse(raw.log, &mut problems);
+        let bounces = bounces::parse(
+            raw.bounces,
+            email.as_ref().map(|e| e.bounce_address.is_some()),
+            &mut problems,
+        );
 
         let assemble = || {
             let (server, district, log) = (server?, district?, log?);
@@ -479,6 +494,7 @@ impl Settings {
                 digest_recipients: digest.recipients,
                 escalation: escalation?,
                 scheduler: scheduler?,
+                bounces: bounces?,
                 log_format: log.format,
                 log_level: log.level,
             })

@@ -25,6 +25,7 @@ pub(crate) struct Raw {
     pub(crate) escalation: RawEscalation,
     pub(crate) scheduler: RawScheduler,
     pub(crate) notice: RawNotice,
+    pub(crate) bounces: RawBounces,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +99,14 @@ pub(crate) struct RawEmail {
     pub(crate) data_timeout: String,
     pub(crate) password_file: String,
     pub(crate) templates: String,
+    pub(crate) bounce_address: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawBounces {
+    pub(crate) imap_url: String,
+    pub(crate) password_file: String,
+    pub(crate) poll: String,
 }
 
 #[derive(Debug, Deserialize)]

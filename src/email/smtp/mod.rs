@@ -6,3 +6,6 @@ pub mod direct;
 mod error;
 pub mod session;
 mod wire;
+
+/// The same TLS client configuration serves the bounce mailbox's IMAP.
+pub(crate) use wire::tls_config;
