@@ -237,7 +237,7 @@ Original-Recipient: rfc822;gone@families.example\r\n\
 Action: failed\r\n\
 Status: 5.1.1\r\n\
 Diagnostic-Code: smtp; 550 5.1.1 <gone@families.example>: Recipient address\r\n\
-    rejected: User unknown\r\n\
+\x20   rejected: User unknown\r\n\
 \r\n\
 --B\r\n\
 Content-Type: text/rfc822-headers\r\n\
