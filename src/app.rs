@@ -80,6 +80,7 @@ impl Application {
             Arc::new(sends),
             Arc::clone(&templates),
             Arc::clone(&clock),
+            seal.key().derive("verp"),
         ));
         let state = AppState {
             settings: Arc::clone(&settings),
@@ -130,6 +131,7 @@ impl Application {
             .store
             .watch_jobs(self.scheduler.wake.clone(), shutdown.clone());
         let store = Arc::clone(&self.scheduler.worker.store);
+        let worker = Arc::clone(&self.scheduler.worker);
         tokio::spawn(log_audit_head(Arc::clone(&self.seal), shutdown.clone()));
         let limits = http::serve::Limits {
             header_read_timeout: self.state.settings.header_read_timeout,
@@ -142,6 +144,10 @@ impl Application {
             self.scheduler.run(shutdown.clone()),
             tracing::info_span!("scheduler", %instance),
         ));
+        let bounces = tokio::spawn(tracing::Instrument::instrument(
+            crate::scheduler::bounces::run(Arc::clone(&worker), shutdown.clone()),
+            tracing::info_span!("bounces", %instance),
+        ));
         let served = http::serve::serve(self.listener, router, limits, shutdown.clone())
             .await
             .context("serving HTTP");
@@ -149,6 +155,7 @@ impl Application {
         // sends finish before we return.
         shutdown.cancel();
         scheduler.await.context("the scheduler task panicked")?;
+        bounces.await.context("the bounce poller panicked")?;
         store.close().await;
         served?;
         tracing::info!("breachd stopped");

@@ -70,10 +70,19 @@ fn describe() {
         "breachd_access_total",
         "Sign-ins, failed sign-ins, sign-outs, revocations and tokens made, by event and method"
     );
+    describe_counter!(
+        "breachd_bounces_total",
+        "Messages read from the bounce mailbox, by outcome (recorded, duplicate, not_a_failure, unmatched, not_a_dsn, oversized, unreadable)"
+    );
     describe_gauge!(
         "breachd_instance_info",
         "1, labelled with this instance's name (breachd_instance)"
     );
+}
+
+/// One message read from the bounce mailbox, by what became of it.
+pub fn bounce_read(outcome: &'static str) {
+    metrics::counter!("breachd_bounces_total", "outcome" => outcome).increment(1);
 }
 
 pub fn incident_filed() {

@@ -100,6 +100,7 @@ conformance!(
     fan_out_chunks_are_claimed_apart_from_other_jobs,
     published_notices_newest_first,
     student_coverage_follows_deliveries_and_records,
+    bounces_turn_accepted_messages_bounced_once,
     vendors_are_stored_changed_and_listed,
     site_files_website_checks_and_delivery_attempts,
     privacy_requests_carry_their_own_duties,
@@ -2017,6 +2018,166 @@ async fn student_coverage_follows_deliveries_and_records(store: Arc<dyn Store>) 
             .count(),
         2
     );
+}
+
+async fn bounces_turn_accepted_messages_bounced_once(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let record = incident("bounces", now);
+    file(&store, &record, &[], &[]).await;
+    let mut pages = Pages {
+        recipients: vec![vec![
+            guardian("a@example.org", &["s1"]),
+            guardian("b@example.org", &["s2"]),
+            guardian("c@example.org", &["s3"]),
+        ]],
+        unreachable: vec![Vec::new()],
+    };
+    let import = RosterImportRecord {
+        id: Uuid::now_v7(),
+        incident_id: record.id,
+        format: "csv".into(),
+        students: 3,
+        recipients: 3,
+        unreachable: 0,
+        rejected_rows: 0,
+        imported_at: now,
+        imported_by: "admin".into(),
+    };
+    assert!(store.replace_roster(&import, &mut pages).await.unwrap());
+    store
+        .ensure_notice_draft(&draft(record.id, now))
+        .await
+        .unwrap();
+    store
+        .approve_notice(record.id, "admin", now, 10, "example.org")
+        .await
+        .unwrap();
+    let due = store
+        .family_deliveries_due(record.id, 0, now, None, 10)
+        .await
+        .unwrap();
+    let id_of = |address: &str| {
+        due.iter()
+            .find(|d| d.email.recipient == address)
+            .map(|d| d.email.id)
+            .expect("a delivery per guardian")
+    };
+    let sent_at = now + Duration::minutes(1);
+    let attempts: Vec<Attempt> = due
+        .iter()
+        .map(|d| Attempt {
+            email_id: d.email.id,
+            at: sent_at,
+            // c was refused at once: a refused message cannot bounce.
+            outcome: if d.email.recipient == "c@example.org" {
+                EmailStatus::Failed
+            } else {
+                EmailStatus::Sent
+            },
+            reply: Some("250 ok".into()),
+            next_attempt_at: None,
+            worker: "w1".into(),
+        })
+        .collect();
+    store.record_attempts(&attempts).await.unwrap();
+    assert!(store.follow_up_incidents().await.unwrap().is_empty());
+
+    let bounce = |address: &str, after_completion| NewBounce {
+        email_id: id_of(address),
+        incident_id: Some(record.id),
+        status: "5.1.1".into(),
+        diagnostic: Some(format!("550 5.1.1 <{address}>: User unknown")),
+        at: now + Duration::hours(1),
+        after_completion,
+    };
+    assert!(store
+        .record_bounce(&bounce("a@example.org", false))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .record_bounce(&bounce("a@example.org", false))
+            .await
+            .unwrap(),
+        "the same DSN read twice is recorded once"
+    );
+    assert!(
+        !store
+            .record_bounce(&bounce("c@example.org", false))
+            .await
+            .unwrap(),
+        "a message never accepted does not bounce"
+    );
+    let a = store
+        .email(id_of("a@example.org"))
+        .await
+        .unwrap()
+        .expect("a's message");
+    assert_eq!(a.status, EmailStatus::Bounced);
+    assert!(store.email(Uuid::now_v7()).await.unwrap().is_none());
+
+    let coverage = store.notice_coverage(record.id).await.unwrap();
+    let states: Vec<(&str, Coverage)> = coverage
+        .students
+        .iter()
+        .map(|s| (s.student_id.as_str(), s.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("s1", Coverage::LetterNeeded),
+            ("s2", Coverage::Reached),
+            ("s3", Coverage::LetterNeeded),
+        ],
+        "a bounced message reaches nobody"
+    );
+    assert_eq!(
+        coverage.students[0].letter_reason,
+        Some(LetterReason::EveryMessageFailed)
+    );
+
+    // Read after the duty was complete: a follow-up.
+    assert!(store
+        .record_bounce(&bounce("b@example.org", true))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.follow_up_incidents().await.unwrap(),
+        BTreeSet::from([record.id])
+    );
+    let bounces = store.incident_bounces(record.id).await.unwrap();
+    let listed: Vec<(&str, &str, bool)> = bounces
+        .iter()
+        .map(|b| (b.recipient.as_str(), b.status.as_str(), b.after_completion))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("a@example.org", "5.1.1", false),
+            ("b@example.org", "5.1.1", true)
+        ]
+    );
+    assert_eq!(
+        bounces[0].diagnostic.as_deref(),
+        Some("550 5.1.1 <a@example.org>: User unknown")
+    );
+    assert_eq!(bounces[0].bounced_at, now + Duration::hours(1));
+    let bounced = store
+        .deliveries(record.id, Some(EmailStatus::Bounced), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(bounced.len(), 2);
+    let counts = store.delivery_counts(record.id).await.unwrap();
+    assert!(counts.contains(&(EmailStatus::Bounced, 2)), "{counts:?}");
+    let actions: Vec<String> = store
+        .incident_audit(record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a.contains("bounce"))
+        .collect();
+    assert_eq!(actions, ["email_bounced", "bounce_follow_up"]);
 }
 
 async fn published_notices_newest_first(store: Arc<dyn Store>) {

@@ -99,6 +99,16 @@ impl AuditKey {
         hex::decode(mac).is_ok_and(|given| self.keyed(seq, hash).verify_slice(&given).is_ok())
     }
 
+    /// A key of its own for another use of the same secret (the VERP
+    /// tokens), so that no MAC made for one use is valid for another.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(b"breachd derived key v1\n");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn keyed(&self, seq: i64, hash: &str) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");

@@ -41,6 +41,7 @@ pub async fn document(
     let coverage = cases.coverage(id).await?;
     let mut document = views::evidence(incident, records, now, zone);
     document.coverage = (!coverage.students.is_empty()).then(|| views::letters(&coverage, zone));
+    document.bounces = views::evidence_bounces(&cases.bounces(id).await?, zone);
     Ok((document, coverage))
 }
 

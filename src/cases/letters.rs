@@ -45,6 +45,13 @@ impl Context {
         Ok(counts)
     }
 
+    /// Completed families' duties that a later bounce left owing letters.
+    pub async fn follow_ups(
+        &self,
+    ) -> Result<Vec<crate::scheduler::jobs::coverage::FollowUp>, ServiceError> {
+        Ok(crate::scheduler::jobs::coverage::follow_ups(self.store.as_ref()).await?)
+    }
+
     /// Records letters mailed on `at` and re-judges the families' obligation.
     pub async fn record_letters_mailed(
         &self,

@@ -89,6 +89,11 @@ impl Context {
         self.store.delivery_counts(incident_id).await
     }
 
+    /// The incident's bounces (DSNs read from the bounce mailbox).
+    pub async fn bounces(&self, incident_id: Uuid) -> StoreResult<Vec<crate::store::BounceRecord>> {
+        self.store.incident_bounces(incident_id).await
+    }
+
     /// The family notice's deliveries, a page after the address `after`.
     pub async fn deliveries(
         &self,

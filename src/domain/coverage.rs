@@ -14,7 +14,8 @@ use std::str::FromStr;
 /// Where one student stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Coverage {
-    /// At least one guardian's message was accepted by the mail server.
+    /// At least one guardian's message was accepted by the mail server and
+    /// not returned by a bounce.
     Reached,
     /// A message to a guardian is still queued or being retried.
     Pending,
@@ -52,7 +53,8 @@ impl Coverage {
 pub enum LetterReason {
     /// The roster gave no guardian with a usable email address.
     NoReachableGuardian,
-    /// Every message to the student's guardians failed permanently.
+    /// Every message to the student's guardians failed permanently or
+    /// bounced.
     EveryMessageFailed,
 }
 
@@ -68,7 +70,7 @@ impl LetterReason {
     pub fn words(self) -> &'static str {
         match self {
             LetterReason::NoReachableGuardian => "no guardian with a usable email address",
-            LetterReason::EveryMessageFailed => "every email to the family failed",
+            LetterReason::EveryMessageFailed => "every email to the family failed or came back",
         }
     }
 }
@@ -119,7 +121,7 @@ pub enum MessageOutcome {
     Pending,
     /// Accepted by the mail server at this time.
     Accepted(DateTime<Utc>),
-    /// Refused for good.
+    /// Refused for good, or returned by a bounce after acceptance.
     Failed,
 }
 

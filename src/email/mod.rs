@@ -2,12 +2,14 @@
 //! messages with the headers users filter on, and sending them over SMTP
 //! (lettre, pooled, rustls) or into `.eml` files.
 
+pub mod bounces;
 pub mod dates;
 pub mod mailer;
 pub mod message;
 pub mod permits;
 pub mod smtp;
 pub mod templates;
+pub mod verp;
 
 pub use mailer::{Mailer, SendOutcome};
 

@@ -132,11 +132,42 @@ fn archive(
         writer.start_file(name, options)?;
         writer.write_all(&bytes)?;
     }
+    if !document.bounces.is_empty() {
+        writer.start_file("bounces.csv", options)?;
+        writer.write_all(&bounces_csv(&document.bounces)?)?;
+    }
     if let Some(page) = &attachments.notice_page {
         writer.start_file("website-notice.html", options)?;
         writer.write_all(page)?;
     }
     Ok(writer.finish()?.into_inner())
+}
+
+/// The bounces as CSV: the address, the DSN's status and text, when it was
+/// read and whether it came after the families' duty was complete.
+fn bounces_csv(bounces: &[views::EvidenceBounce]) -> anyhow::Result<Vec<u8>> {
+    let mut rows = csv::Writer::from_writer(Vec::new());
+    rows.write_record([
+        "address",
+        "status",
+        "diagnostic",
+        "bounced_at",
+        "after_completion",
+    ])?;
+    for b in bounces {
+        rows.write_record([
+            b.address.as_str(),
+            b.bounce.status.as_str(),
+            b.bounce.diagnostic.as_deref().unwrap_or_default(),
+            b.bounce.bounced_at.as_str(),
+            if b.bounce.after_completion {
+                "yes"
+            } else {
+                "no"
+            },
+        ])?;
+    }
+    Ok(rows.into_inner()?)
 }
 
 /// The per-student proof as CSV, for a spreadsheet: every student's

@@ -211,7 +211,7 @@ pub async fn approve(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
-    /// `queued`, `sent`, `deferred` or `failed`; all when omitted.
+    /// `queued`, `sent`, `deferred`, `failed` or `bounced`; all when omitted.
     status: Option<String>,
     /// The `next_after` of the previous page: rows after this address.
     after: Option<String>,
@@ -254,7 +254,7 @@ pub async fn deliveries(
             Err(_) => {
                 errors.push(FieldError::new(
                     "status",
-                    "must be queued, sent, deferred or failed",
+                    "must be queued, sent, deferred, failed or bounced",
                 ));
                 None
             }
@@ -270,9 +270,11 @@ pub async fn deliveries(
         .deliveries(id, status, query.after.as_deref(), limit)
         .await?;
     let counts = state.cases.delivery_counts(id).await?;
+    let bounces = state.cases.bounces(id).await?;
     Ok(Json(views::deliveries(
         &rows,
         &counts,
+        &bounces,
         state.settings.timezone,
     )))
 }

@@ -206,6 +206,10 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(enum_values(&document, "ObligationStatus"), statuses);
+        assert_eq!(
+            enum_values(&document, "EmailStatus"),
+            ["queued", "sent", "deferred", "failed", "bounced"]
+        );
     }
 
     /// The report's schema lists the fields the parser accepts, with the

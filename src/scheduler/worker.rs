@@ -7,6 +7,7 @@ use super::backoff::Backoff;
 use super::jobs;
 use crate::clock::Clock;
 use crate::email::permits::SendPermits;
+use crate::email::verp::Verp;
 use crate::email::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
 use crate::site::{DirectoryPublisher, Publisher};
@@ -29,12 +30,16 @@ pub struct Worker {
     pub(crate) publisher: Arc<dyn Publisher>,
     /// Publications rebuild the index and feed: one at a time.
     pub(crate) publish_lock: tokio::sync::Mutex<()>,
+    /// Each message's VERP envelope sender (`email.bounce_address`).
+    pub(crate) verp: Option<Arc<Verp>>,
 }
 
 impl Worker {
     /// The one place `email.rate_per_second` and the publishing settings
     /// become the rate limiter and the publisher (`email.max_connections`
-    /// became the mailer and `sends` in `email::sending`).
+    /// became the mailer and `sends` in `email::sending`), and
+    /// `email.bounce_address` the VERP senders, keyed by `verp_key` (the
+    /// audit key's derivation, the same on every instance).
     pub(crate) fn new(
         store: Arc<dyn Store>,
         settings: Arc<Settings>,
@@ -42,7 +47,13 @@ impl Worker {
         sends: Arc<SendPermits>,
         templates: Arc<Templates>,
         clock: Arc<dyn Clock>,
+        verp_key: [u8; 32],
     ) -> Self {
+        let verp = settings
+            .email
+            .bounce_address
+            .as_ref()
+            .map(|address| Arc::new(Verp::new(address, verp_key)));
         let limiter = std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {
             Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
                 rate,
@@ -65,7 +76,14 @@ impl Worker {
             limiter,
             publisher,
             publish_lock: tokio::sync::Mutex::new(()),
+            verp,
         }
+    }
+
+    /// The envelope sender of the message `email_id`: its VERP address,
+    /// or None for the From address (no `email.bounce_address`).
+    pub fn envelope_sender(&self, email_id: uuid::Uuid) -> Option<lettre::Address> {
+        self.verp.as_ref().map(|verp| verp.sender(email_id))
     }
 
     pub fn id(&self) -> &str {

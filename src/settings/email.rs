@@ -77,6 +77,10 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
     }
     .map(super::Secret::new);
     let templates = optional_dir("email.templates", &raw.templates, problems);
+    let bounce_address = match raw.bounce_address.trim() {
+        "" => Some(None),
+        text => problems.parse("email.bounce_address", bounce_address(text).map(Some)),
+    };
     Some(EmailSettings {
         transport: transport?,
         from: from?,
@@ -93,6 +97,7 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
         max_parked_connections: max_parked_connections?,
         password,
         templates,
+        bounce_address: bounce_address?,
     })
 }
 
@@ -114,6 +119,32 @@ fn parse_stall_after(text: &str, data_timeout: Option<Duration>) -> Result<Stall
         )),
         _ => Ok(StallAfter::After(after)),
     }
+}
+
+/// The length of the token `email::verp` adds after the `+`: 22 bytes
+/// (the message's id and a 48-bit MAC) in unpadded base32.
+pub const VERP_TOKEN_LEN: usize = 36;
+
+/// A bare address whose local part has no `+` of its own: breachd adds
+/// `+<token>` to it for each message (VERP), and a second `+` would leave
+/// the bounce mailbox's server unable to tell where the tag starts.
+fn bounce_address(text: &str) -> Result<lettre::Address, String> {
+    let address: lettre::Address = text.parse().map_err(|_| {
+        format!("{text:?} is not a bare email address such as \"bounces@district.org\"")
+    })?;
+    if address.user().contains('+') {
+        return Err(format!(
+            "{text:?} already has a \"+\" in its local part: breachd adds \"+<token>\" itself"
+        ));
+    }
+    // RFC 5321 § 4.5.3.1.1: a local part is at most 64 octets, and the tag
+    // takes 37 of them.
+    if address.user().len() > 64 - 1 - VERP_TOKEN_LEN {
+        return Err(format!(
+            "{text:?}: the local part is too long to carry breachd's \"+<token>\""
+        ));
+    }
+    Ok(address)
 }
 
 pub(crate) fn read_secret(path: &Path) -> Result<String, String> {

@@ -10,6 +10,7 @@
 
 mod audit;
 mod auth;
+mod bounces;
 mod contacts;
 mod database;
 mod digest;
@@ -95,6 +96,8 @@ impl ConfigErrors {
 pub use crate::auth::{ApiToken, Role};
 pub use auth::SessionLifetimes;
 pub use requests::RequestSettings;
+pub use bounces::{BounceSettings, ImapSecurity};
+pub use email::VERP_TOKEN_LEN;
 pub use oidc::{Member, OidcProvider, RoleMap};
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
@@ -181,6 +184,9 @@ pub struct Settings {
     pub digest_recipients: Vec<String>,
     pub escalation: Policy,
     pub scheduler: SchedulerSettings,
+    /// `[bounces]`: the bounce mailbox read over IMAP; None when
+    /// `bounces.imap_url` is empty.
+    pub bounces: Option<BounceSettings>,
     pub log_format: LogFormat,
     pub log_level: String,
     /// `[requests]`: the public privacy-request form's limit per address.
@@ -212,6 +218,9 @@ pub struct EmailSettings {
     /// never printed, not even by `Debug`.
     pub password: Option<Secret>,
     pub templates: Option<PathBuf>,
+    /// `email.bounce_address`: every message's envelope sender becomes
+    /// `local+<token>@domain` (VERP), so a bounce names its message.
+    pub bounce_address: Option<lettre::Address>,
 }
 
 /// Written out so that a password inside `url` (smtp://user:pass@host) is
@@ -241,6 +250,7 @@ impl std::fmt::Debug for EmailSettings {
             .field("max_parked_connections", &self.max_parked_connections)
             .field("password", &self.password)
             .field("templates", &self.templates)
+            .field("bounce_address", &self.bounce_address)
             .finish()
     }
 }
@@ -486,6 +496,11 @@ impl Settings {
         let scheduler = scheduler::parse(raw.scheduler, &mut problems);
         let log = log::parse(raw.log, &mut problems);
         let requests = requests::parse(raw.requests, &mut problems);
+        let bounces = bounces::parse(
+            raw.bounces,
+            email.as_ref().map(|e| e.bounce_address.is_some()),
+            &mut problems,
+        );
 
         let assemble = || {
             let (server, district, log) = (server?, district?, log?);
@@ -521,6 +536,7 @@ impl Settings {
                 digest_recipients: digest.recipients,
                 escalation: escalation?,
                 scheduler: scheduler?,
+                bounces: bounces?,
                 log_format: log.format,
                 log_level: log.level,
                 requests: requests?,

@@ -32,6 +32,7 @@ pub(crate) struct Raw {
 pub(crate) struct RawRequests {
     pub(crate) form_burst: i64,
     pub(crate) form_refill: String,
+    pub(crate) bounces: RawBounces,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +108,14 @@ pub(crate) struct RawEmail {
     pub(crate) max_parked_connections: i64,
     pub(crate) password_file: String,
     pub(crate) templates: String,
+    pub(crate) bounce_address: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawBounces {
+    pub(crate) imap_url: String,
+    pub(crate) password_file: String,
+    pub(crate) poll: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -224,3 +224,23 @@ pub fn notice_published(incident_id: Uuid, url: &str, at: DateTime<Utc>) -> NewA
         json!({"url": url}),
     )
 }
+
+/// A message returned by a DSN: the message's id and the status code (the
+/// diagnostic text may name the recipient and stays in `email_bounces`).
+/// After the families' duty was complete it is a follow-up, its own action,
+/// so that the log shows plainly that a completed duty owes a letter again.
+pub fn email_bounced(bounce: &super::NewBounce) -> NewAudit {
+    let action = if bounce.after_completion {
+        "bounce_follow_up"
+    } else {
+        "email_bounced"
+    };
+    NewAudit::new(
+        bounce.at,
+        "breachd",
+        action,
+        bounce.incident_id,
+        Some(bounce.email_id.to_string()),
+        json!({"email": bounce.email_id, "status": bounce.status, "after_completion": bounce.after_completion}),
+    )
+}

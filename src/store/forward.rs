@@ -264,6 +264,25 @@ macro_rules! store_impl {
         $crate::store::reads::coverage::incidents_with_roster(self).await
     }
 
+    async fn email(&self, id: Uuid) -> StoreResult<Option<EmailRecord>> {
+        $crate::store::reads::bounces::email(self, id).await
+    }
+
+    async fn record_bounce(&self, bounce: &$crate::store::NewBounce) -> StoreResult<bool> {
+        $crate::store::writes::bounces::record(self, bounce).await
+    }
+
+    async fn incident_bounces(
+        &self,
+        incident_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::BounceRecord>> {
+        $crate::store::reads::bounces::of_incident(self, incident_id).await
+    }
+
+    async fn follow_up_incidents(&self) -> StoreResult<std::collections::BTreeSet<Uuid>> {
+        $crate::store::reads::bounces::follow_up_incidents(self).await
+    }
+
     async fn record_student_marks(
         &self,
         incident_id: Uuid,

@@ -24,6 +24,7 @@
 
 mod access;
 pub mod audit_entries;
+mod bounce_records;
 mod jobs;
 pub mod migrate_data;
 // The forwarding half of each backend's `impl Store`, declared before the
@@ -48,6 +49,7 @@ mod vendor_records;
 mod writes;
 
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
+pub use bounce_records::{BounceRecord, NewBounce};
 pub use jobs::{FoldedReminder, Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
@@ -309,6 +311,19 @@ pub trait Store: Send + Sync + 'static {
     /// every group commit read its pages again; one connection that is the
     /// only writer keeps them.
     async fn attempt_recorder(&self) -> StoreResult<Box<dyn AttemptRecorder>>;
+
+    // ---- bounces (DSNs read from the bounce mailbox) ----
+    /// One message by its id (a bounce's VERP token names it).
+    async fn email(&self, id: Uuid) -> StoreResult<Option<EmailRecord>>;
+    /// Marks a sent message bounced with what its DSN said, audited, in one
+    /// transaction; false (nothing written) when the message is not `sent`
+    /// (bounced already, or never accepted).
+    async fn record_bounce(&self, bounce: &NewBounce) -> StoreResult<bool>;
+    /// The incident's bounces with their addresses, oldest first.
+    async fn incident_bounces(&self, incident_id: Uuid) -> StoreResult<Vec<BounceRecord>>;
+    /// The incidents with a bounce read after their families' duty was
+    /// complete (a follow-up), for the board and the digest.
+    async fn follow_up_incidents(&self) -> StoreResult<std::collections::BTreeSet<Uuid>>;
 
     // ---- the notice to families ----
     /// Replaces the incident's roster (recipients and unreachable students)

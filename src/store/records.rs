@@ -176,7 +176,8 @@ pub enum SettleOutcome {
     AlreadySettled(ObligationRecord),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A message's delivery status (the OpenAPI document lists the values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailStatus {
     Queued,
@@ -185,6 +186,9 @@ pub enum EmailStatus {
     Deferred,
     /// A permanent failure, or temporary ones past the retry limit.
     Failed,
+    /// Accepted, then returned by a delivery status notification read
+    /// from the bounce mailbox (its status and text in `email_bounces`).
+    Bounced,
 }
 
 impl EmailStatus {
@@ -194,6 +198,7 @@ impl EmailStatus {
             EmailStatus::Sent => "sent",
             EmailStatus::Deferred => "deferred",
             EmailStatus::Failed => "failed",
+            EmailStatus::Bounced => "bounced",
         }
     }
 
@@ -203,6 +208,7 @@ impl EmailStatus {
             EmailStatus::Sent,
             EmailStatus::Deferred,
             EmailStatus::Failed,
+            EmailStatus::Bounced,
         ]
         .into_iter()
         .find(|status| status.as_str() == text)
@@ -210,7 +216,10 @@ impl EmailStatus {
     }
 
     pub fn is_final(self) -> bool {
-        matches!(self, EmailStatus::Sent | EmailStatus::Failed)
+        matches!(
+            self,
+            EmailStatus::Sent | EmailStatus::Failed | EmailStatus::Bounced
+        )
     }
 }
 

@@ -446,7 +446,8 @@ pub(crate) fn guardian_message(
     let outcome = match status.as_deref().map(EmailStatus::parse).transpose()? {
         None => MessageOutcome::Unplanned,
         Some(EmailStatus::Queued | EmailStatus::Deferred) => MessageOutcome::Pending,
-        Some(EmailStatus::Failed) => MessageOutcome::Failed,
+        // Returned after acceptance: it reached nobody.
+        Some(EmailStatus::Failed | EmailStatus::Bounced) => MessageOutcome::Failed,
         Some(EmailStatus::Sent) => match row.read::<Option<DateTime<Utc>>>("sent_at")? {
             Some(at) => MessageOutcome::Accepted(at),
             None => return Err(StoreError::Corrupt("a sent email without sent_at".into())),
@@ -483,4 +484,15 @@ pub(crate) fn student_address(
     row: &impl Columns,
 ) -> StoreResult<(String, crate::domain::coverage::MailingAddress)> {
     Ok((row.read("student_id")?, json(row, "address")?))
+}
+
+pub(crate) fn bounce(row: &impl Columns) -> StoreResult<super::BounceRecord> {
+    Ok(super::BounceRecord {
+        email_id: uuid(row, "email_id")?,
+        recipient: row.read("recipient")?,
+        status: row.read("status")?,
+        diagnostic: row.read("diagnostic")?,
+        bounced_at: row.read("bounced_at")?,
+        after_completion: row.read("after_completion")?,
+    })
 }

@@ -39,6 +39,29 @@ pub struct Evidence {
     /// letter and those covered by one or by an exception (null before a
     /// roster is imported). The zip adds it as CSV files.
     pub coverage: Option<super::Letters>,
+    /// Family notices the mail server accepted and a bounce (DSN) later
+    /// returned, with what the bounce said, oldest first. The zip adds
+    /// them as `bounces.csv`.
+    pub bounces: Vec<EvidenceBounce>,
+}
+
+/// One bounce: the address, the DSN's status code and diagnostic text.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvidenceBounce {
+    pub address: String,
+    #[serde(flatten)]
+    pub bounce: super::DeliveryBounce,
+}
+
+/// The incident's bounces as the evidence lists them.
+pub fn evidence_bounces(bounces: &[crate::store::BounceRecord], zone: Tz) -> Vec<EvidenceBounce> {
+    bounces
+        .iter()
+        .map(|b| EvidenceBounce {
+            address: b.recipient.clone(),
+            bounce: super::DeliveryBounce::new(b, zone),
+        })
+        .collect()
 }
 
 /// One entry of the hash-chained audit log.
@@ -196,5 +219,6 @@ pub fn evidence(
         deliveries: delivery_summary(&records.delivery_counts),
         publication,
         coverage: None,
+        bounces: Vec::new(),
     }
 }

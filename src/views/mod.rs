@@ -27,6 +27,7 @@ pub use evidence::{
     evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
     Publication,
 };
+pub use evidence::{evidence_bounces, EvidenceBounce};
 pub use health::{Health, HealthStatus};
 pub use incident::{incident, incident_list, Incident, IncidentList, IncidentSummary, OpenClosed};
 pub use job::{job_list, JobList, JobView};
@@ -34,7 +35,9 @@ pub use letters::{
     coverage_summary, letter_student, letters, CoverageSummary, LetterStudent, Letters,
     RecordedStudent,
 };
-pub use notice::{deliveries, notice, Approval, Deliveries, Delivery, Notice, NoticeState};
+pub use notice::{
+    deliveries, notice, Approval, Deliveries, Delivery, DeliveryBounce, Notice, NoticeState,
+};
 pub use obligation::{
     obligation, obligation_list, reminders, Obligation, ObligationList, Reminder, ReminderState,
     Source,

@@ -1,7 +1,7 @@
 //! The notice to families, what approving it planned, and its deliveries.
 
 use super::{maybe_time, time};
-use crate::store::{EmailRecord, EmailStatus, NoticeRecord, NoticeWording};
+use crate::store::{BounceRecord, EmailRecord, EmailStatus, NoticeRecord, NoticeWording};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -112,8 +112,8 @@ pub struct Deliveries {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Delivery {
     pub address: String,
-    /// `queued`, `sent`, `deferred` or `failed`.
-    #[schema(value_type = String, example = "sent")]
+    /// `queued`, `sent`, `deferred`, `failed` (refused by the mail server)
+    /// or `bounced` (accepted, then returned by a bounce: see `bounce`).
     pub status: EmailStatus,
     #[schema(minimum = 0)]
     pub attempts: i64,
@@ -124,6 +124,35 @@ pub struct Delivery {
     pub sent_at: Option<String>,
     #[schema(format = DateTime)]
     pub next_attempt_at: Option<String>,
+    /// What the bounce said, for a `bounced` delivery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounce: Option<DeliveryBounce>,
+}
+
+/// A delivery status notification (RFC 3464) read from the bounce mailbox.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryBounce {
+    /// The DSN's status code (RFC 3463), e.g. `5.1.1`.
+    #[schema(example = "5.1.1")]
+    pub status: String,
+    /// The DSN's Diagnostic-Code: the remote server's words.
+    pub diagnostic: Option<String>,
+    /// When breachd read it.
+    #[schema(format = DateTime)]
+    pub bounced_at: String,
+    /// Read after the families' duty was complete: a follow-up letter is due.
+    pub after_completion: bool,
+}
+
+impl DeliveryBounce {
+    pub fn new(bounce: &BounceRecord, zone: Tz) -> Self {
+        DeliveryBounce {
+            status: bounce.status.clone(),
+            diagnostic: bounce.diagnostic.clone(),
+            bounced_at: time(bounce.bounced_at, zone),
+            after_completion: bounce.after_completion,
+        }
+    }
 }
 
 /// Delivery status → how many, from the store's counts.
@@ -134,8 +163,14 @@ pub(super) fn delivery_summary(counts: &[(EmailStatus, i64)]) -> BTreeMap<String
         .collect()
 }
 
-/// One page of deliveries (`rows`) and the counts over all of them.
-pub fn deliveries(rows: &[EmailRecord], counts: &[(EmailStatus, i64)], zone: Tz) -> Deliveries {
+/// One page of deliveries (`rows`) and the counts over all of them, with
+/// what the incident's bounces said.
+pub fn deliveries(
+    rows: &[EmailRecord],
+    counts: &[(EmailStatus, i64)],
+    bounces: &[BounceRecord],
+    zone: Tz,
+) -> Deliveries {
     Deliveries {
         summary: delivery_summary(counts),
         deliveries: rows
@@ -148,6 +183,10 @@ pub fn deliveries(rows: &[EmailRecord], counts: &[(EmailStatus, i64)], zone: Tz)
                 message_id: e.message_id.clone(),
                 sent_at: maybe_time(e.sent_at, zone),
                 next_attempt_at: maybe_time(e.next_attempt_at, zone),
+                bounce: bounces
+                    .iter()
+                    .find(|b| b.email_id == e.id)
+                    .map(|b| DeliveryBounce::new(b, zone)),
             })
             .collect(),
         next_after: rows.last().map(|e| e.recipient.clone()),

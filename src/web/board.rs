@@ -64,6 +64,16 @@ struct BoardPage {
     pending: Vec<Row>,
     /// Administrators only: jobs parked as dead, most recent first.
     dead: Vec<DeadRow>,
+    /// Families' duties completed before a bounce came back: letters owed.
+    follow_ups: Vec<FollowUpRow>,
+}
+
+/// A follow-up in words: the incident by title and how many letters.
+#[derive(Serialize)]
+struct FollowUpRow {
+    incident_id: String,
+    incident_title: String,
+    letters_needed: usize,
 }
 
 /// A dead job in words: the work, its incident by title, when it stopped,
@@ -247,7 +257,24 @@ pub async fn page(
     } else {
         Vec::new()
     };
+    // The board still shows when they cannot be read; the incident page
+    // lists each student.
+    let follow_ups = match state.cases.follow_ups().await {
+        Ok(owed) => owed
+            .into_iter()
+            .map(|f| FollowUpRow {
+                incident_id: f.incident_id.to_string(),
+                incident_title: f.incident_title,
+                letters_needed: f.letters_needed,
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(error = %error, "reading the bounce follow-ups for the board failed");
+            Vec::new()
+        }
+    };
     let page = BoardPage {
+        follow_ups,
         now: format::local(now, zone),
         overdue,
         soon: soon.len(),

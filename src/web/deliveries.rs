@@ -18,8 +18,12 @@ pub struct DeliveryProgress {
     pub sent: u64,
     pub deferred: u64,
     pub failed: u64,
+    /// Accepted, then returned by a bounce.
+    pub bounced: u64,
     /// Permanent failures, for an administrator to follow up by other means.
     pub failed_recipients: Vec<FailedRecipient>,
+    /// Bounced messages with what the bounce said (administrators only).
+    pub bounced_recipients: Vec<FailedRecipient>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +72,15 @@ pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
     } else {
         Vec::new()
     };
+    let bounced = count(EmailStatus::Bounced);
+    let bounced_recipients = if bounced > 0 {
+        bounced_words(state, incident_id).await
+    } else {
+        Vec::new()
+    };
     DeliveryProgress {
+        bounced,
+        bounced_recipients,
         available: !counts.is_empty(),
         queued: count(EmailStatus::Queued),
         sent: count(EmailStatus::Sent),
@@ -76,4 +88,31 @@ pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
         failed,
         failed_recipients,
     }
+}
+
+/// The bounced addresses with the bounce's status and text in the place
+/// of the last reply, at most a page of them (the API lists them all).
+async fn bounced_words(state: &AppState, incident_id: Uuid) -> Vec<FailedRecipient> {
+    let bounces = state.cases.bounces(incident_id).await.unwrap_or_default();
+    state
+        .cases
+        .deliveries(incident_id, Some(EmailStatus::Bounced), None, 200)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            let said = bounces
+                .iter()
+                .find(|b| b.email_id == e.id)
+                .map(|b| match &b.diagnostic {
+                    Some(text) => format!("bounced ({}): {text}", b.status),
+                    None => format!("bounced ({})", b.status),
+                });
+            FailedRecipient {
+                address: e.recipient,
+                attempts: u64::try_from(e.attempts).unwrap_or(0),
+                last_reply: said.or(e.last_reply),
+            }
+        })
+        .collect()
 }

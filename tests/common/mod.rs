@@ -3,13 +3,15 @@
 //! token per role. The rest of the plumbing has a file each: `config`
 //! (the configuration builder), `daemon` (the real binary), `fan_out` (a
 //! family-notice fan-out over HTTP), `postgres`
-//! (a fresh PostgreSQL database per test) and `smtp` (a real SMTP server).
+//! (a fresh PostgreSQL database per test), `smtp` (a real SMTP server) and
+//! `imap` (a real IMAP server, Dovecot).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod config;
 pub mod daemon;
 pub mod fan_out;
+pub mod imap;
 pub mod pages;
 pub mod postgres;
 pub mod skip;

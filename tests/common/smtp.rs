@@ -18,6 +18,8 @@ pub struct SmtpServer {
 /// One accepted message.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The envelope sender (MAIL FROM).
+    pub mail_from: String,
     pub to: Vec<String>,
     /// The message as received (headers and encoded body).
     pub data: String,
@@ -96,6 +98,7 @@ impl SmtpServer {
         text.lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
             .map(|v| Received {
+                mail_from: v["mail_from"].as_str().unwrap_or_default().to_owned(),
                 to: v["rcpt_tos"]
                     .as_array()
                     .unwrap()

@@ -12,3 +12,6 @@ pub mod stalls;
 mod test_peers;
 mod transaction;
 mod wire;
+
+/// The same TLS client configuration serves the bounce mailbox's IMAP.
+pub(crate) use wire::tls_config;

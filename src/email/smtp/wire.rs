@@ -47,7 +47,7 @@ impl Stream {
 }
 
 /// The TLS client configuration: ring, the webpki roots, TLS 1.2 and 1.3.
-pub(super) fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+pub(crate) fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
     static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {

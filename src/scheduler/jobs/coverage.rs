@@ -66,3 +66,36 @@ fn completion_note(report: &CoverageReport) -> String {
     }
     parts.join(", ")
 }
+
+/// An incident whose families' duty was completed and then a bounce came
+/// back (a follow-up): how many students need a letter now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub incident_id: Uuid,
+    pub incident_title: String,
+    pub letters_needed: usize,
+}
+
+/// Every follow-up still owed: incidents with a bounce read after their
+/// families' duty was complete whose coverage still has students no email,
+/// letter or exception covers. Once their letters are recorded, the
+/// follow-up is gone.
+pub(crate) async fn follow_ups(store: &dyn Store) -> Result<Vec<FollowUp>, StoreError> {
+    let mut owed = Vec::new();
+    for incident_id in store.follow_up_incidents().await? {
+        let report = store.notice_coverage(incident_id).await?;
+        let letters_needed = report.uncovered();
+        if letters_needed == 0 {
+            continue;
+        }
+        let Some(incident) = store.incident(incident_id).await? else {
+            continue;
+        };
+        owed.push(FollowUp {
+            incident_id,
+            incident_title: incident.title,
+            letters_needed,
+        });
+    }
+    Ok(owed)
+}

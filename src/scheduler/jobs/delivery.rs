@@ -80,10 +80,27 @@ pub(super) async fn deliver(
         let mailer = Arc::clone(&worker.mailer);
         let from = from.clone();
         let timeout = worker.settings.email.timeout;
+        let sender = worker.envelope_sender(email.id);
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire().await;
             let outcome = match message::build(&from, &outgoing) {
-                Ok(built) => mailer.send(built, timeout).await,
+                Ok(built) => match sender {
+                    // The VERP sender: a bounce names this message.
+                    Some(sender) => match lettre::address::Envelope::new(
+                        Some(sender),
+                        built.envelope().to().to_vec(),
+                    ) {
+                        Ok(envelope) => {
+                            mailer
+                                .send_raw(&envelope, &built.formatted(), timeout)
+                                .await
+                        }
+                        Err(error) => SendOutcome::Permanent(format!(
+                            "the message cannot be addressed: {error}"
+                        )),
+                    },
+                    None => mailer.send(built, timeout).await,
+                },
                 Err(reason) => SendOutcome::Permanent(reason),
             };
             (email, outcome)

@@ -88,7 +88,23 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             })
         })
         .collect();
+    let follow_ups: Vec<Value> = super::coverage::follow_ups(worker.store.as_ref())
+        .await?
+        .into_iter()
+        .map(|f| {
+            json!({
+                "incident_title": f.incident_title,
+                "letters_needed": f.letters_needed,
+                "incident_url": worker
+                    .settings
+                    .public_url
+                    .as_ref()
+                    .map(|base| format!("{base}/incidents/{}", f.incident_id)),
+            })
+        })
+        .collect();
     let context = json!({
+        "follow_ups": follow_ups,
         "district": worker.settings.district_name,
         "district_zone": zone.name(),
         "now_local": readable_in_zone(now, zone),

@@ -15,6 +15,7 @@
 
 use super::context::PerGuardian;
 use crate::email::message::KIND_FAMILY_NOTICE;
+use crate::email::verp::Verp;
 use crate::email::Templates;
 use crate::store::FamilyDelivery;
 use lettre::address::Envelope;
@@ -31,6 +32,8 @@ pub struct Composer {
     /// X-Breachd-Incident, encoded.
     shared_headers: Vec<u8>,
     from: lettre::Address,
+    /// `email.bounce_address`'s VERP sender per message, when set.
+    verp: Option<Arc<Verp>>,
 }
 
 /// RFC 5322 § 2.1.1: a line is at most 998 octets, CRLF excluded.
@@ -68,7 +71,14 @@ impl Composer {
             contexts: PerGuardian::new(shared),
             shared_headers: headers.to_string().into_bytes(),
             from: from.email.clone(),
+            verp: None,
         }
+    }
+
+    /// Each message's envelope sender becomes its VERP address.
+    pub fn with_verp(mut self, verp: Option<Arc<Verp>>) -> Self {
+        self.verp = verp;
+        self
     }
 
     /// The message to one guardian address, naming all of its children.
@@ -94,7 +104,11 @@ impl Composer {
                 .parse::<lettre::Address>()
                 .map_err(|_| "the recipient address is not valid".to_owned())?,
         );
-        let envelope = Envelope::new(Some(self.from.clone()), vec![to.email.clone()])
+        let sender = match &self.verp {
+            Some(verp) => verp.sender(delivery.email.id),
+            None => self.from.clone(),
+        };
+        let envelope = Envelope::new(Some(sender), vec![to.email.clone()])
             .map_err(|error| format!("the message cannot be addressed: {error}"))?;
         let body = seven_bit(&rendered.body).unwrap_or_else(|| Body::new(rendered.body));
         let mut headers = Headers::with_capacity(5);
@@ -331,6 +345,28 @@ mod tests {
         assert!(
             !text.replace("\r\n", "").contains('\n'),
             "CRLF line ends only"
+        );
+    }
+
+    #[test]
+    fn with_a_bounce_address_the_envelope_sender_names_the_message() {
+        let verp = Arc::new(Verp::new(&"bounces@example.org".parse().unwrap(), [7; 32]));
+        let notice = delivery("g4@families.example", None, &["Ana"]);
+        let composed = composer(Uuid::now_v7())
+            .with_verp(Some(Arc::clone(&verp)))
+            .compose(&notice)
+            .unwrap();
+        let sender = composed.envelope.from().map(ToString::to_string).unwrap();
+        assert_eq!(sender, verp.sender(notice.email.id).to_string());
+        let token = sender
+            .strip_prefix("bounces+")
+            .and_then(|rest| rest.strip_suffix("@example.org"))
+            .unwrap();
+        assert_eq!(verp.email_id(token), Some(notice.email.id));
+        let text = String::from_utf8(composed.bytes).unwrap();
+        assert!(
+            text.contains("From: \"Data Privacy Team\" <dataprivacy@example.org>"),
+            "the From people see is unchanged: {text}"
         );
     }
 

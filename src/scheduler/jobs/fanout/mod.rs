@@ -231,12 +231,15 @@ impl Feeding<'_> {
             Some(composer) => Arc::clone(composer),
             None => match notice_context(worker, incident_id).await? {
                 Some(context) => {
-                    let composer = Arc::new(Composer::new(
-                        Arc::clone(&worker.templates),
-                        &worker.settings.email.from,
-                        incident_id,
-                        &context,
-                    ));
+                    let composer = Arc::new(
+                        Composer::new(
+                            Arc::clone(&worker.templates),
+                            &worker.settings.email.from,
+                            incident_id,
+                            &context,
+                        )
+                        .with_verp(worker.verp.clone()),
+                    );
                     composers.insert(incident_id, Arc::clone(&composer));
                     composer
                 }

@@ -101,7 +101,8 @@ impl Progress {
         match outcome {
             EmailStatus::Sent => chunk.finished.sent += 1,
             EmailStatus::Failed => chunk.finished.failed += 1,
-            EmailStatus::Queued | EmailStatus::Deferred => {}
+            // A send attempt never ends in a bounce: that is read later.
+            EmailStatus::Queued | EmailStatus::Deferred | EmailStatus::Bounced => {}
         }
         Self::take_if_finished(&mut chunks, job)
     }
