@@ -39,6 +39,10 @@ fn describe() {
         "Jobs parked as dead after their handler kept failing, by kind"
     );
     describe_counter!(
+        "breachd_email_rate_limited_total",
+        "Replies from the SMTP relay saying breachd sends too fast (each pauses and slows the senders)"
+    );
+    describe_counter!(
         "breachd_http_requests_total",
         "HTTP requests by route pattern and status"
     );
@@ -96,6 +100,11 @@ pub fn emails_recorded(kind: &str, attempts: &[crate::store::Attempt]) {
 /// A job whose handler kept failing, parked as dead.
 pub fn job_parked(kind: &str) {
     metrics::counter!("breachd_jobs_parked_total", "kind" => kind.to_owned()).increment(1);
+}
+
+/// The relay said breachd sends too fast (`email::quota`).
+pub fn email_rate_limited() {
+    metrics::counter!("breachd_email_rate_limited_total").increment(1);
 }
 
 /// How late a job started after its due time.

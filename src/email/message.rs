@@ -15,6 +15,8 @@ pub const KIND_FAMILY_NOTICE: &str = "family-notice";
 pub const KIND_DIGEST: &str = "digest";
 pub const KIND_DELIVERY_FAILURE: &str = "delivery-failure";
 pub const KIND_DEAD_JOB: &str = "dead-job";
+/// The privacy officer's alert that family notices could not be built.
+pub const KIND_NOTICE_FAULT: &str = "notice-fault";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {
