@@ -84,7 +84,8 @@ impl Application {
         ));
         let state = AppState {
             settings: Arc::clone(&settings),
-            cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone()),
+            cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone())
+                .with_templates(Arc::clone(&templates)),
             mailer,
             templates,
             probes: Arc::default(),

@@ -43,6 +43,10 @@ fn describe() {
         "Jobs parked as dead after their handler kept failing, by kind"
     );
     describe_counter!(
+        "breachd_email_rate_limited_total",
+        "Replies from the SMTP relay saying breachd sends too fast (each pauses and slows the senders)"
+    );
+    describe_counter!(
         "breachd_http_requests_total",
         "HTTP requests by route pattern and status"
     );
@@ -116,6 +120,11 @@ pub fn job_parked(kind: &str) {
 pub fn website_check(seen: bool) {
     let outcome = if seen { "seen" } else { "missed" };
     metrics::counter!("breachd_website_checks_total", "outcome" => outcome).increment(1);
+}
+
+/// The relay said breachd sends too fast (`email::quota`).
+pub fn email_rate_limited() {
+    metrics::counter!("breachd_email_rate_limited_total").increment(1);
 }
 
 /// How late a job started after its due time.

@@ -1592,6 +1592,16 @@ async fn roster_approval_fan_out_and_deliveries(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_none());
+    // Each language once, for the approval's preflight.
+    assert_eq!(
+        store.roster_languages(record.id).await.unwrap(),
+        [Some("en".to_owned())]
+    );
+    assert!(store
+        .roster_languages(Uuid::now_v7())
+        .await
+        .unwrap()
+        .is_empty());
 
     // The draft: kept once stored; its wording is editable until approval.
     assert!(store.notice(record.id).await.unwrap().is_none());

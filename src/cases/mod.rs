@@ -10,12 +10,14 @@
 pub mod access;
 mod checks;
 pub mod evidence;
+pub mod forecast;
 pub mod incidents;
 pub mod jobs;
 pub mod letters;
 pub mod lifecycle;
 pub mod notice_wording;
 pub mod notices;
+pub mod preflight;
 pub mod preview;
 mod queries;
 pub mod requests;
@@ -24,6 +26,7 @@ mod website;
 
 use crate::clock::Clock;
 use crate::domain::FieldError;
+use crate::email::Templates;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 use crate::wake::Wake;
@@ -57,6 +60,9 @@ pub struct Context {
     clock: Arc<dyn Clock>,
     /// Told when new jobs are planned, so the scheduler need not poll.
     pub(crate) wake: Wake,
+    /// The message templates the fan-out sends with, for the approval's
+    /// preflight; none: loaded from `email.templates` when needed.
+    templates: Option<Arc<Templates>>,
 }
 
 impl Context {
@@ -71,6 +77,26 @@ impl Context {
             settings,
             clock,
             wake,
+            templates: None,
+        }
+    }
+
+    /// The templates the daemon sends with (the approval renders them first).
+    pub fn with_templates(mut self, templates: Arc<Templates>) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// The message templates: the daemon's, or the configured ones loaded
+    /// now (a command-line context that was given none).
+    pub(crate) fn templates(&self) -> Result<Arc<Templates>, ServiceError> {
+        match &self.templates {
+            Some(templates) => Ok(Arc::clone(templates)),
+            None => Templates::load(self.settings.email.templates.as_deref())
+                .map(Arc::new)
+                .map_err(|error| {
+                    ServiceError::Invalid(vec![FieldError::new("template", format!("{error:#}"))])
+                }),
         }
     }
 

@@ -7,6 +7,7 @@
 //! website notice (`publishing`). A crash anywhere resumes from the rows.
 
 use super::{Context, ServiceError};
+use crate::domain::timestamp::format_in_zone;
 use crate::domain::FieldError;
 use crate::roster::{RosterRejected, StagedRoster};
 use crate::rules::OwnWork;
@@ -309,6 +310,10 @@ pub async fn approve(
     store.ensure_notice_draft(&proposed).await?;
     if !approved_before {
         let notice = store.notice(incident_id).await?.unwrap_or(proposed);
+        // Every message variant and the website page render, or nothing is
+        // planned (`preflight`).
+        let templates = cases.templates()?;
+        super::preflight::check(cases, &templates, &incident, &notice).await?;
         let unfilled = notice.unfilled_placeholders();
         if !unfilled.is_empty() {
             return Err(ServiceError::Invalid(
@@ -340,6 +345,15 @@ pub async fn approve(
         tracing::info!(%incident_id, recipients = outcome.recipients, chunks = outcome.chunks, "family notice approved");
         cases.wake.wake();
     }
+    let forecast = if outcome.already {
+        super::forecast::remaining(cases, incident_id).await?
+    } else {
+        super::forecast::for_messages(cases, incident_id, outcome.recipients).await?
+    };
+    if !forecast.meets_deadline {
+        tracing::warn!(%incident_id, messages = forecast.messages, "the family notice's fan-out is projected to finish after the families' deadline");
+    }
+    let zone = cases.settings.timezone;
     Ok(Approval {
         recipients: outcome.recipients,
         chunks: outcome.chunks,
@@ -348,5 +362,8 @@ pub async fn approve(
             &cases.settings,
             incident_id,
         )),
+        projected_finish_at: format_in_zone(forecast.projected_finish_at, zone),
+        families_due_at: forecast.due_at.map(|due| format_in_zone(due, zone)),
+        meets_deadline: forecast.meets_deadline,
     })
 }

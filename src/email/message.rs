@@ -18,6 +18,8 @@ pub const KIND_DEAD_JOB: &str = "dead-job";
 /// To a family: the receipt of their privacy request, then its answer.
 pub const KIND_REQUEST_RECEIPT: &str = "request-receipt";
 pub const KIND_REQUEST_ANSWER: &str = "request-answer";
+/// The privacy officer's alert that family notices could not be built.
+pub const KIND_NOTICE_FAULT: &str = "notice-fault";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {

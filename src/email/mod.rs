@@ -7,6 +7,7 @@ pub mod dates;
 pub mod mailer;
 pub mod message;
 pub mod permits;
+pub mod quota;
 pub mod smtp;
 pub mod templates;
 pub mod verp;

@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 8] = [
+const EMBEDDED: [(&str, &str); 9] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -23,6 +23,10 @@ const EMBEDDED: [(&str, &str); 8] = [
     (
         "dead-job.txt",
         include_str!("../../config/templates/email/dead-job.txt"),
+    ),
+    (
+        "notice-fault.txt",
+        include_str!("../../config/templates/email/notice-fault.txt"),
     ),
     (
         "family-notice.txt",
@@ -110,13 +114,31 @@ impl Templates {
     }
 
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<Rendered, String> {
-        let template = self
-            .env
-            .get_template(name)
-            .map_err(|error| format!("template {name}: {error}"))?;
-        let text = template
-            .render(context)
-            .map_err(|error| format!("template {name}: {error}"))?;
+        self.render_with(name, context, |error| format!("template {name}: {error}"))
+    }
+
+    /// As `render`, but an error names only the template, its line and the
+    /// kind of error, never the detail (which may quote a value of the
+    /// context: a family's names): for messages to real families, whose
+    /// errors go to logs, jobs and the privacy officer's email.
+    pub fn render_private(&self, name: &str, context: impl Serialize) -> Result<Rendered, String> {
+        self.render_with(name, context, |error| {
+            let at = error.name().unwrap_or(name);
+            match error.line() {
+                Some(line) => format!("template {at}, line {line}: {}", error.kind()),
+                None => format!("template {at}: {}", error.kind()),
+            }
+        })
+    }
+
+    fn render_with(
+        &self,
+        name: &str,
+        context: impl Serialize,
+        describe: impl Fn(&minijinja::Error) -> String,
+    ) -> Result<Rendered, String> {
+        let template = self.env.get_template(name).map_err(|e| describe(&e))?;
+        let text = template.render(context).map_err(|e| describe(&e))?;
         let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
         let subject = first
             .strip_prefix("Subject:")

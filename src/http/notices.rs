@@ -189,6 +189,7 @@ pub async fn notice(
         (status = 403, description = "Only an administrator approves", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No roster was imported yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not approved, nothing planned: the draft still holds a placeholder, the roster has no guardian address, or a message template or the website page does not render (each failure under `template`, naming the template, the variant and the error)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn approve(

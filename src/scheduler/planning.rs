@@ -246,3 +246,27 @@ pub fn failure_report(
         late: false,
     }
 }
+
+/// The privacy officer's alert that an incident's family notices could not
+/// be built (`jobs::fault_report`): once per incident, whatever its chunks
+/// do; a chunk that keeps failing is reported again when it dies.
+pub fn fault_report(
+    incident_id: Uuid,
+    fault: &str,
+    retry_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::FailureReport,
+        key: format!("fault-report:family-notice:{incident_id}"),
+        payload: json!({ "fault": fault, "retry_at": retry_at }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id: Some(incident_id),
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}

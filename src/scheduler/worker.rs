@@ -8,9 +8,10 @@ use super::jobs;
 use crate::clock::Clock;
 use crate::email::permits::SendPermits;
 use crate::email::verp::Verp;
+use crate::email::quota::{Limits, SendQuota};
 use crate::email::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
-use crate::site::{DirectoryPublisher, Publisher};
+use crate::site::Publisher;
 use crate::store::{Attempt, EmailStatus, Job, JobKind, JobKinds, JobState, Store};
 use chrono::Duration;
 use lettre::message::Mailbox;
@@ -25,8 +26,9 @@ pub struct Worker {
     pub(crate) backoff: Backoff,
     /// Bounds concurrent sends to `email.max_connections`.
     pub(crate) sends: Arc<SendPermits>,
-    /// `email.rate_per_second`, when set.
-    pub(crate) limiter: Option<Arc<governor::DefaultDirectRateLimiter>>,
+    /// `email.rate_per_second`, `max_per_minute`, `max_per_day` and the
+    /// slowdown a rate-limited reply asks for, shared by every message.
+    pub(crate) quota: Arc<SendQuota>,
     pub(crate) publisher: Arc<dyn Publisher>,
     /// Publications rebuild the index and feed: one at a time.
     pub(crate) publish_lock: tokio::sync::Mutex<()>,
@@ -35,8 +37,8 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// The one place `email.rate_per_second` and the publishing settings
-    /// become the rate limiter and the publisher (`email.max_connections`
+    /// The one place the email quotas and the publishing settings
+    /// become the send quota and the publisher (`email.max_connections`
     /// became the mailer and `sends` in `email::sending`), and
     /// `email.bounce_address` the VERP senders, keyed by `verp_key` (the
     /// audit key's derivation, the same on every instance).
@@ -54,17 +56,8 @@ impl Worker {
             .bounce_address
             .as_ref()
             .map(|address| Arc::new(Verp::new(address, verp_key)));
-        let limiter = std::num::NonZeroU32::new(settings.email.rate_per_second).map(|rate| {
-            Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
-                rate,
-            )))
-        });
-        let publisher = Arc::new(DirectoryPublisher {
-            dir: settings.publish_dir.clone(),
-            base_url: settings.publish_base_url.clone(),
-            zone: settings.timezone,
-            templates: settings.publish_templates.clone(),
-        });
+        let quota = Arc::new(SendQuota::new(Limits::of(&settings.email)));
+        let publisher = Arc::new(jobs::publish::directory_publisher(&settings));
         Self {
             store,
             settings,
@@ -73,7 +66,7 @@ impl Worker {
             clock,
             backoff: Backoff::default(),
             sends,
-            limiter,
+            quota,
             publisher,
             publish_lock: tokio::sync::Mutex::new(()),
             verp,

@@ -37,6 +37,20 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
         "email.rate_per_second",
         u32::try_from(raw.rate_per_second).map_err(|_| "must be 0 (unlimited) or more".to_owned()),
     );
+    let quota = |key: &str, value: Option<i64>, problems: &mut Problems| match value {
+        None => Some(None),
+        Some(n) => problems
+            .parse(
+                key,
+                u32::try_from(n).ok().filter(|&n| n >= 1).ok_or_else(|| {
+                    "must be a whole number of messages, 1 or more (leave it out for no limit)"
+                        .to_owned()
+                }),
+            )
+            .map(Some),
+    };
+    let max_per_minute = quota("email.max_per_minute", raw.max_per_minute, problems);
+    let max_per_day = quota("email.max_per_day", raw.max_per_day, problems);
     if raw.dir.trim().is_empty() {
         problems.push("email.dir", "must not be empty".into());
     }
@@ -88,6 +102,8 @@ pub(crate) fn parse(raw: RawEmail, problems: &mut Problems) -> Option<EmailSetti
         url: raw.url,
         max_connections: max_connections?,
         rate_per_second: rate_per_second?,
+        max_per_minute: max_per_minute?,
+        max_per_day: max_per_day?,
         timeout: timeout?,
         connect_timeout: connect_timeout?,
         greeting_timeout: greeting_timeout?,

@@ -201,6 +201,9 @@ pub struct EmailSettings {
     pub url: String,
     pub max_connections: u32,
     pub rate_per_second: u32,
+    /// The relay's quotas (`email::quota`); none: no limit.
+    pub max_per_minute: Option<u32>,
+    pub max_per_day: Option<u32>,
     pub timeout: Duration,
     /// breachd's own SMTP sessions (`smtp://`): each step's limit, so that
     /// a stalled server is given up on quickly and its connection replaced.
@@ -241,6 +244,8 @@ impl std::fmt::Debug for EmailSettings {
             .field("url", &url)
             .field("max_connections", &self.max_connections)
             .field("rate_per_second", &self.rate_per_second)
+            .field("max_per_minute", &self.max_per_minute)
+            .field("max_per_day", &self.max_per_day)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("greeting_timeout", &self.greeting_timeout)

@@ -99,6 +99,10 @@ pub(crate) struct RawEmail {
     pub(crate) url: String,
     pub(crate) max_connections: i64,
     pub(crate) rate_per_second: i64,
+    #[serde(default)]
+    pub(crate) max_per_minute: Option<i64>,
+    #[serde(default)]
+    pub(crate) max_per_day: Option<i64>,
     pub(crate) timeout: String,
     pub(crate) connect_timeout: String,
     pub(crate) greeting_timeout: String,

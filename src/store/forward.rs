@@ -253,6 +253,10 @@ macro_rules! store_impl {
         $crate::store::reads::roster::unreachable(self, incident_id).await
     }
 
+    async fn roster_languages(&self, incident_id: Uuid) -> StoreResult<Vec<Option<String>>> {
+        $crate::store::reads::roster::languages(self, incident_id).await
+    }
+
     async fn notice_coverage(
         &self,
         incident_id: Uuid,

@@ -339,6 +339,9 @@ pub trait Store: Send + Sync + 'static {
         incident_id: Uuid,
     ) -> StoreResult<Option<RosterImportRecord>>;
     async fn unreachable_students(&self, incident_id: Uuid) -> StoreResult<Vec<(String, String)>>;
+    /// The distinct languages of the roster's guardians as imported (none
+    /// where a guardian gave none), for the approval's preflight.
+    async fn roster_languages(&self, incident_id: Uuid) -> StoreResult<Vec<Option<String>>>;
     /// Every affected student's coverage: reached by email, pending, a
     /// letter needed, a letter mailed or an exception.
     async fn notice_coverage(

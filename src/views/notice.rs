@@ -96,6 +96,18 @@ pub struct Approval {
     /// It was approved before: this answer repeats it.
     pub already_approved: bool,
     pub published_url: Option<String>,
+    /// When the fan-out is projected to finish (RFC 3339 in the district's
+    /// zone): the messages still to send at `email.max_per_minute`,
+    /// `email.max_per_day`, `email.rate_per_second` and an assumed 2
+    /// messages a second per connection, whichever is slowest.
+    #[schema(format = DateTime, example = "2026-04-21T14:05:00-04:00")]
+    pub projected_finish_at: String,
+    /// The families' obligation's due time; null when it has no fixed time.
+    #[schema(format = DateTime)]
+    pub families_due_at: Option<String>,
+    /// False when `projected_finish_at` is after `families_due_at`: add a
+    /// relay or start paper letters now. True when there is no fixed due time.
+    pub meets_deadline: bool,
 }
 
 /// The family notice's deliveries, one row per recipient.

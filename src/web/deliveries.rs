@@ -6,6 +6,7 @@
 
 use crate::state::AppState;
 use crate::store::EmailStatus;
+use crate::web::format::{self, LocalTime};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -24,6 +25,27 @@ pub struct DeliveryProgress {
     pub failed_recipients: Vec<FailedRecipient>,
     /// Bounced messages with what the bounce said (administrators only).
     pub bounced_recipients: Vec<FailedRecipient>,
+    /// When the messages still to send should be sent; none once nothing
+    /// is left to send.
+    pub forecast: Option<ForecastView>,
+}
+
+/// The fan-out's projected finish, in the district's zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastView {
+    pub finish: LocalTime,
+    pub due: Option<LocalTime>,
+    pub meets_deadline: bool,
+}
+
+impl ForecastView {
+    pub fn new(forecast: &crate::cases::forecast::Forecast, zone: chrono_tz::Tz) -> Self {
+        Self {
+            finish: format::local(forecast.projected_finish_at, zone),
+            due: forecast.due_at.map(|due| format::local(due, zone)),
+            meets_deadline: forecast.meets_deadline,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +100,21 @@ pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
     } else {
         Vec::new()
     };
+    let left = count(EmailStatus::Queued) + count(EmailStatus::Deferred);
+    let forecast = if left > 0 {
+        match crate::cases::forecast::remaining(&state.cases, incident_id).await {
+            Ok(forecast) => Some(ForecastView::new(&forecast, state.settings.timezone)),
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "forecasting the fan-out for the incident page failed"
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
     DeliveryProgress {
         bounced,
         bounced_recipients,
@@ -87,6 +124,7 @@ pub async fn progress(state: &AppState, incident_id: Uuid) -> DeliveryProgress {
         deferred: count(EmailStatus::Deferred),
         failed,
         failed_recipients,
+        forecast,
     }
 }
 

@@ -4,6 +4,10 @@ Accepts every message and appends it as one JSON line to --out, except:
   - a recipient whose local part starts with "reject" gets 550 at RCPT;
   - a recipient whose local part starts with "defer" gets 451 at RCPT
     (temporarily), for the first --defer-times attempts.
+--rate-limit N answers N RCPT commands (whoever they are for), after the
+first --rate-limit-after K, with Google's "421 4.7.28 ... unusual rate"
+reply, as a relay that rate-limits a burst does; --rate-log FILE appends
+each such address.
 Prints "READY <port>" once listening. Optional --delay-ms slows each DATA;
 --pipelining advertises PIPELINING (RFC 2920) in the EHLO reply (aiosmtpd
 reads commands in order from its stream, so it serves pipelined groups).
@@ -28,8 +32,13 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out, defer_times, delay_ms, pipelining, stall_first=0, stall_every=0, stall_log=None, stall_ms=0):
+    def __init__(self, out, defer_times, delay_ms, pipelining, stall_first=0, stall_every=0, stall_log=None, stall_ms=0,
+                 rate_limit=0, rate_limit_after=0, rate_log=None):
         self.stall_ms = stall_ms
+        self.rate_limit_left = rate_limit
+        self.rate_limit_after = rate_limit_after
+        self.rcpts_seen = 0
+        self.rate_log = rate_log
         self.stall_first = stall_first
         self.stall_every = stall_every
         self.stall_log = stall_log
@@ -50,6 +59,18 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
+        with self.lock:
+            self.rcpts_seen += 1
+            limited = self.rate_limit_left > 0 and self.rcpts_seen > self.rate_limit_after
+            if limited:
+                self.rate_limit_left -= 1
+                if self.rate_log:
+                    with open(self.rate_log, "a", encoding="utf8") as f:
+                        f.write(address + "\n")
+                        f.flush()
+        if limited:
+            return ("421 4.7.28 [127.0.0.1] Our system has detected an unusual rate of "
+                    "unsolicited mail originating from your IP address. Try again later.")
         if local.startswith("reject"):
             return "550 5.1.1 <%s>: mailbox unavailable" % address
         if local.startswith("defer"):
@@ -114,10 +135,14 @@ def main():
     parser.add_argument("--stall-every", type=int, default=0)
     parser.add_argument("--stall-log")
     parser.add_argument("--stall-ms", type=int, default=0)
+    parser.add_argument("--rate-limit", type=int, default=0)
+    parser.add_argument("--rate-limit-after", type=int, default=0)
+    parser.add_argument("--rate-log")
     args = parser.parse_args()
     controller = Controller(
         Handler(args.out, args.defer_times, args.delay_ms, args.pipelining,
-                args.stall_first, args.stall_every, args.stall_log, args.stall_ms),
+                args.stall_first, args.stall_every, args.stall_log, args.stall_ms,
+                args.rate_limit, args.rate_limit_after, args.rate_log),
         hostname="127.0.0.1",
         port=args.port,
         server_kwargs={"data_size_limit": 10 * 1024 * 1024},

@@ -77,6 +77,7 @@ pub(super) async fn deliver(
     let mut tasks = Vec::new();
     for (email, outgoing) in sends {
         let permits = Arc::clone(&worker.sends);
+        let quota = Arc::clone(&worker.quota);
         let mailer = Arc::clone(&worker.mailer);
         let from = from.clone();
         let timeout = worker.settings.email.timeout;
@@ -84,7 +85,10 @@ pub(super) async fn deliver(
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire().await;
             let outcome = match message::build(&from, &outgoing) {
-                Ok(built) => match sender {
+                Ok(built) => {
+                    // Within the relay's quotas, which the fan-out shares.
+                    quota.take_other().await;
+                    match sender {
                     // The VERP sender: a bounce names this message.
                     Some(sender) => match lettre::address::Envelope::new(
                         Some(sender),
@@ -100,9 +104,15 @@ pub(super) async fn deliver(
                         )),
                     },
                     None => mailer.send(built, timeout).await,
-                },
+                    }
+                }
                 Err(reason) => SendOutcome::Permanent(reason),
             };
+            if let SendOutcome::Temporary(reply) = &outcome {
+                if crate::email::quota::is_rate_limited(reply) {
+                    quota.rate_limited();
+                }
+            }
             (email, outcome)
         }));
     }

@@ -8,6 +8,10 @@ use crate::store::Job;
 use serde_json::json;
 
 pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+    // A fault alert rides on this job kind; it has its own wording.
+    if super::fault_report::is_fault_report(&job) {
+        return super::fault_report::run(worker, job).await;
+    }
     let failed: Vec<String> = job.payload["failed_recipients"]
         .as_array()
         .into_iter()

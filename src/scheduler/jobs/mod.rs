@@ -9,6 +9,7 @@ mod delivery;
 pub(crate) mod digest;
 pub(crate) mod failure_report;
 pub mod fanout;
+pub(crate) mod fault_report;
 pub(crate) mod publish;
 pub(crate) mod reminder;
 pub(crate) mod website_check;

@@ -10,8 +10,9 @@ use crate::rules::element_words::FALLBACK_LANGUAGE;
 use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
-use crate::site::PublicNotice;
-use crate::store::{Job, JobState, SiteFileRecord};
+use crate::site::{DirectoryPublisher, PublicNotice};
+use crate::store::{IncidentRecord, Job, JobState, NoticeRecord, SiteFileRecord};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -21,6 +22,62 @@ pub fn page_url(settings: &Settings, incident_id: Uuid) -> String {
         &settings.publish_base_url,
         &PublicNotice::slug_for(incident_id),
     )
+}
+
+/// The website notice as it is published at `now` (the approval's
+/// preflight renders it too, before anything is planned).
+pub fn public_notice(
+    settings: &Settings,
+    incident: &IncidentRecord,
+    notice: &NoticeRecord,
+    students: Option<u64>,
+    now: DateTime<Utc>,
+) -> PublicNotice {
+    let zone = settings.timezone;
+    let discovered = incident
+        .events
+        .iter()
+        .find(|e| e.kind.as_str() == crate::domain::ClockEvent::DISCOVERED)
+        .map(|e| e.at.with_timezone(&zone).date_naive())
+        .unwrap_or_else(|| incident.created_at.with_timezone(&zone).date_naive());
+    PublicNotice {
+        id: incident.id,
+        slug: PublicNotice::slug_for(incident.id),
+        // The administrator's public title, never the internal one.
+        title: notice.public_title.clone().unwrap_or_else(|| {
+            crate::site::default_public_title(
+                incident.contractor.as_deref(),
+                &settings.district_name,
+            )
+        }),
+        district_name: settings.district_name.clone(),
+        what_happened: notice.what_happened.clone(),
+        discovered_on: discovered,
+        // What leaked in words, grouped by class: "Student information (not
+        // directory information): grades, date of birth".
+        data_classes: crate::site::data_class_lines(
+            &settings
+                .engine
+                .taxonomy
+                .in_words(&incident.classification, FALLBACK_LANGUAGE),
+        ),
+        what_we_are_doing: notice.what_we_are_doing.clone(),
+        what_families_can_do: notice.what_families_can_do.clone(),
+        contact: notice.contact.clone(),
+        affected_students: students,
+        published_at: notice.published_at.unwrap_or(now),
+        updated_at: now,
+    }
+}
+
+/// The directory publisher the settings describe.
+pub fn directory_publisher(settings: &Settings) -> DirectoryPublisher {
+    DirectoryPublisher {
+        dir: settings.publish_dir.clone(),
+        base_url: settings.publish_base_url.clone(),
+        zone: settings.timezone,
+        templates: settings.publish_templates.clone(),
+    }
 }
 
 pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
@@ -49,13 +106,6 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
             .await?;
         return Ok(());
     };
-    let zone = worker.settings.timezone;
-    let discovered = incident
-        .events
-        .iter()
-        .find(|e| e.kind.as_str() == crate::domain::ClockEvent::DISCOVERED)
-        .map(|e| e.at.with_timezone(&zone).date_naive())
-        .unwrap_or_else(|| incident.created_at.with_timezone(&zone).date_naive());
     let students = match incident.affected_students {
         Some(count) => Some(count),
         None => store
@@ -63,35 +113,7 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
             .await?
             .map(|import| import.students),
     };
-    let public = PublicNotice {
-        id: incident.id,
-        slug: PublicNotice::slug_for(incident.id),
-        // The administrator's public title, never the internal one.
-        title: notice.public_title.clone().unwrap_or_else(|| {
-            crate::site::default_public_title(
-                incident.contractor.as_deref(),
-                &worker.settings.district_name,
-            )
-        }),
-        district_name: worker.settings.district_name.clone(),
-        what_happened: notice.what_happened.clone(),
-        discovered_on: discovered,
-        // What leaked in words, grouped by class: "Student information (not
-        // directory information): grades, date of birth".
-        data_classes: crate::site::data_class_lines(
-            &worker
-                .settings
-                .engine
-                .taxonomy
-                .in_words(&incident.classification, FALLBACK_LANGUAGE),
-        ),
-        what_we_are_doing: notice.what_we_are_doing.clone(),
-        what_families_can_do: notice.what_families_can_do.clone(),
-        contact: notice.contact.clone(),
-        affected_students: students,
-        published_at: notice.published_at.unwrap_or(now),
-        updated_at: now,
-    };
+    let public = public_notice(&worker.settings, &incident, &notice, students, now);
     let _one_at_a_time = worker.publish_lock.lock().await;
     let all: Vec<PublicNotice> = store
         .published_notices()

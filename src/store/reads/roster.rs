@@ -17,6 +17,22 @@ pub(crate) async fn latest_import<S: Reader>(
     row.as_ref().map(rows::roster_import).transpose()
 }
 
+/// The languages the roster's guardians asked for (none: not given), each
+/// once, for the preflight's message variants.
+pub(crate) async fn languages<S: Reader>(
+    store: &S,
+    incident_id: Uuid,
+) -> StoreResult<Vec<Option<String>>> {
+    let rows = store.fetch_all(&sql::languages(incident_id)).await?;
+    // Sorted here: the backends order NULL differently.
+    let mut languages = rows
+        .iter()
+        .map(|row| crate::store::rows::Columns::read(row, "language"))
+        .collect::<StoreResult<Vec<Option<String>>>>()?;
+    languages.sort();
+    Ok(languages)
+}
+
 pub(crate) async fn unreachable<S: Reader>(
     store: &S,
     incident_id: Uuid,

@@ -98,6 +98,12 @@ pub(crate) fn latest_import(incident_id: Uuid) -> Statement<'static> {
     .bind(incident_id)
 }
 
+/// The distinct `language` values of the roster's guardians, as imported.
+pub(crate) fn languages(incident_id: Uuid) -> Statement<'static> {
+    Statement::new("SELECT DISTINCT language FROM notice_recipients WHERE incident_id = $1")
+        .bind(incident_id)
+}
+
 pub(crate) fn unreachable(incident_id: Uuid) -> Statement<'static> {
     Statement::new(
         "SELECT student_id, name FROM unreachable_students WHERE incident_id = $1 ORDER BY student_id",

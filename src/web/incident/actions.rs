@@ -267,10 +267,11 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
             "The notice was not approved: tick the box to confirm it is ready to send.".to_owned(),
         ));
     }
-    let (level, text) = match crate::cases::notices::approve(&state.cases, id, &user.session.name).await {
-        Ok(approval) => (
-            "ok",
-            match approval.published_url {
+    let (level, text) = match crate::cases::notices::approve(&state.cases, id, &user.session.name)
+        .await
+    {
+        Ok(approval) => {
+            let queued = match approval.published_url {
                 Some(url) => format!(
                     "Notice approved: {} queued to guardians; the website notice is published at {url}.",
                     crate::words::count(approval.recipients, "message", "messages")
@@ -279,8 +280,20 @@ async fn approve_inner(state: &AppState, user: &User, id: &str, fields: Fields) 
                     "Notice approved: {} queued to guardians.",
                     crate::words::count(approval.recipients, "message", "messages")
                 ),
-            },
-        ),
+            };
+            if approval.meets_deadline {
+                ("ok", queued)
+            } else {
+                // The incident page's delivery progress shows the times.
+                (
+                    "error",
+                    format!(
+                        "{queued} At the email relay's limits they will not all be sent before \
+                         the families' deadline: add a relay or start paper letters now."
+                    ),
+                )
+            }
+        }
         Err(ServiceError::Invalid(errors)) => (
             "error",
             format!(

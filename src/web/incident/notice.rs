@@ -51,6 +51,7 @@ pub(super) fn label(field: &str) -> String {
         "to" => "The test's address",
         "roster" => "The roster",
         "language" => "The language",
+        "template" => "The message template",
         _ => "The notice",
     };
     match language {

@@ -39,6 +39,19 @@ pub struct Composer {
 /// RFC 5322 § 2.1.1: a line is at most 998 octets, CRLF excluded.
 const MAX_LINE: usize = 998;
 
+/// Why a message was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComposeError {
+    /// This recipient's address cannot be written to: a permanent delivery
+    /// failure of this message alone.
+    Address(String),
+    /// The message could not be built (its template failed to render):
+    /// breachd's fault, not the family's. The chunk stops, the privacy
+    /// officer is told, and nobody is marked failed. The text names the
+    /// template and the kind of error, never a family's names.
+    Build(String),
+}
+
 /// A message ready to send.
 pub struct Composed {
     pub envelope: Envelope,
@@ -82,8 +95,7 @@ impl Composer {
     }
 
     /// The message to one guardian address, naming all of its children.
-    /// An error is permanent: the message cannot be made.
-    pub fn compose(&self, delivery: &FamilyDelivery) -> Result<Composed, String> {
+    pub fn compose(&self, delivery: &FamilyDelivery) -> Result<Composed, ComposeError> {
         let recipient = &delivery.recipient;
         let children: Vec<&str> = recipient.children.iter().map(|c| c.name.as_str()).collect();
         let context = self.contexts.for_guardian(
@@ -94,7 +106,10 @@ impl Composer {
         let template = self
             .templates
             .family_notice_for(recipient.language.as_deref());
-        let rendered = self.templates.render(&template, context)?;
+        let rendered = self
+            .templates
+            .render_private(&template, context)
+            .map_err(ComposeError::Build)?;
         // A bare address (the roster's), not lettre's full mailbox syntax.
         let to = Mailbox::new(
             None,
@@ -102,14 +117,16 @@ impl Composer {
                 .email
                 .recipient
                 .parse::<lettre::Address>()
-                .map_err(|_| "the recipient address is not valid".to_owned())?,
+                .map_err(|_| ComposeError::Address("the recipient address is not valid".into()))?,
         );
         let sender = match &self.verp {
             Some(verp) => verp.sender(delivery.email.id),
             None => self.from.clone(),
         };
         let envelope = Envelope::new(Some(sender), vec![to.email.clone()])
-            .map_err(|error| format!("the message cannot be addressed: {error}"))?;
+            .map_err(|error| {
+                ComposeError::Address(format!("the message cannot be addressed: {error}"))
+            })?;
         let body = seven_bit(&rendered.body).unwrap_or_else(|| Body::new(rendered.body));
         let mut headers = Headers::with_capacity(5);
         headers.set(header::To::from(Mailboxes::from(to)));
@@ -376,6 +393,30 @@ mod tests {
             .compose(&delivery("not an address", None, &["Ana"]))
             .err()
             .unwrap();
-        assert_eq!(error, "the recipient address is not valid");
+        assert_eq!(
+            error,
+            ComposeError::Address("the recipient address is not valid".into())
+        );
+    }
+
+    #[test]
+    fn a_template_that_fails_for_one_family_is_a_build_error_naming_no_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("family-notice.txt"),
+            "Subject: Notice\n\nDear {{ guardian }}\n{% if guardian == \"Pat Guardian\" %}{{ guardian | no_such_filter }}{% endif %}\n",
+        )
+        .unwrap();
+        let mut composer = composer(Uuid::now_v7());
+        composer.templates = Arc::new(Templates::load(Some(dir.path())).unwrap());
+        let error = composer
+            .compose(&delivery("g1@families.example", None, &["Ana"]))
+            .err()
+            .unwrap();
+        let ComposeError::Build(text) = error else {
+            panic!("{error:?}")
+        };
+        assert!(text.starts_with("template family-notice.txt"), "{text}");
+        assert!(!text.contains("Pat") && !text.contains("Ana"), "{text}");
     }
 }

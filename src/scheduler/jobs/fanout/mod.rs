@@ -46,6 +46,7 @@ use recorder::{Finished, Progress, Senders};
 use sender::Work;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -120,6 +121,7 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
                 senders: Arc::clone(&busy),
                 index,
                 shutdown: shutdown.clone(),
+                again: Default::default(),
             };
             tokio::spawn(sender.run())
         })
@@ -253,6 +255,8 @@ impl Feeding<'_> {
             },
         };
         let job_id = job.id;
+        // Set by a sender when one of this chunk's messages cannot be built.
+        let halt = Arc::new(AtomicBool::new(false));
         self.progress.open(job, incident_id, chunk);
         let mut after: Option<String> = None;
         let mut fed_all = true;
@@ -270,10 +274,16 @@ impl Feeding<'_> {
                         fed_all = false;
                         return anyhow::Ok(());
                     }
+                    if halt.load(Ordering::SeqCst) {
+                        // A fault stopped the chunk: nothing more is fed.
+                        return Ok(());
+                    }
                     let work = Work {
                         delivery,
                         job: job_id,
                         composer: Arc::clone(&composer),
+                        halt: Arc::clone(&halt),
+                        rate_limited: 0,
                     };
                     if self.work.send_async(work).await.is_err() {
                         (fed_all, senders_alive) = (false, false);
@@ -334,8 +344,12 @@ async fn finish_chunk(worker: &Worker, chunk: Finished) -> anyhow::Result<()> {
         sent,
         failed,
         interrupted,
+        fault,
     } = chunk;
     let now = worker.clock.now();
+    if let Some(fault) = fault {
+        return super::fault_report::chunk_faulted(worker, &job, incident_id, chunk, &fault).await;
+    }
     let (pending, next_retry) = worker
         .store
         .family_chunk_pending(incident_id, chunk)

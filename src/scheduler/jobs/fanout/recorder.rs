@@ -1,7 +1,9 @@
 //! Recording outcomes in groups: one transaction for the outcomes of half
 //! the senders or more (`run`), then each sender is told its message is on
 //! disk, and each chunk whose messages are all recorded is handed on to be
-//! finished.
+//! finished. A message that could not be built (breachd's fault) and the
+//! messages of its chunk skipped after it are counted without a write: they
+//! stay planned.
 
 use crate::email::message::KIND_FAMILY_NOTICE;
 use crate::store::{Attempt, EmailStatus, Job, Store};
@@ -13,9 +15,20 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::Instant;
 use uuid::Uuid;
 
+/// What became of one message handed to a sender.
+pub enum Outcome {
+    /// Sent, deferred or failed: written with its attempt.
+    Attempt(Attempt),
+    /// It could not be built: the chunk stops with this fault, and the
+    /// message stays planned.
+    Fault(String),
+    /// Not sent because its chunk stopped on a fault: it stays planned.
+    Skipped,
+}
+
 /// One outcome to record; `committed` fires once it is.
 pub struct Record {
-    pub attempt: Attempt,
+    pub outcome: Outcome,
     pub job: Uuid,
     /// The sender's index (see `Senders`).
     pub sender: usize,
@@ -32,6 +45,9 @@ pub struct Finished {
     pub failed: u64,
     /// Feeding stopped early (shutdown): messages may still be queued.
     pub interrupted: bool,
+    /// A message could not be built (the first such error): the chunk
+    /// stopped, its remaining messages still planned.
+    pub fault: Option<String>,
 }
 
 struct InProgress {
@@ -68,6 +84,7 @@ impl Progress {
                     sent: 0,
                     failed: 0,
                     interrupted: false,
+                    fault: None,
                 },
                 fed: 0,
                 recorded: 0,
@@ -94,15 +111,19 @@ impl Progress {
     }
 
     /// One outcome of `job` is committed; the chunk, if that was its last.
-    fn recorded(&self, job: Uuid, outcome: EmailStatus) -> Option<Finished> {
+    fn recorded(&self, job: Uuid, outcome: Counted) -> Option<Finished> {
         let mut chunks = self.chunks();
         let chunk = chunks.get_mut(&job)?;
         chunk.recorded += 1;
         match outcome {
-            EmailStatus::Sent => chunk.finished.sent += 1,
-            EmailStatus::Failed => chunk.finished.failed += 1,
+            Counted::Status(EmailStatus::Sent) => chunk.finished.sent += 1,
+            Counted::Status(EmailStatus::Failed) => chunk.finished.failed += 1,
             // A send attempt never ends in a bounce: that is read later.
-            EmailStatus::Queued | EmailStatus::Deferred | EmailStatus::Bounced => {}
+            Counted::Status(EmailStatus::Queued | EmailStatus::Deferred | EmailStatus::Bounced)
+            | Counted::Skipped => {}
+            Counted::Fault(reason) => {
+                chunk.finished.fault.get_or_insert(reason);
+            }
         }
         Self::take_if_finished(&mut chunks, job)
     }
@@ -131,6 +152,13 @@ impl Progress {
             })
             .collect()
     }
+}
+
+/// An outcome as the chunk's counts see it.
+enum Counted {
+    Status(EmailStatus),
+    Fault(String),
+    Skipped,
 }
 
 /// The longest a group commit waits for the senders still sending; one
@@ -219,8 +247,16 @@ pub async fn run(
                 if let Some(slot) = in_group.get_mut(record.sender) {
                     *slot = true;
                 }
-                attempts.push(record.attempt);
-                waiting.push((record.job, record.committed));
+                let counted = match record.outcome {
+                    Outcome::Attempt(attempt) => {
+                        let status = attempt.outcome;
+                        attempts.push(attempt);
+                        Counted::Status(status)
+                    }
+                    Outcome::Fault(reason) => Counted::Fault(reason),
+                    Outcome::Skipped => Counted::Skipped,
+                };
+                waiting.push((record.job, counted, record.committed));
                 next = records.try_recv().ok();
             }
             if senders.half_in(&in_group) {
@@ -243,10 +279,11 @@ pub async fn run(
         done.outcomes += attempts.len() as u64;
         recorder.record(&attempts).await?;
         crate::metrics::emails_recorded(KIND_FAMILY_NOTICE, &attempts);
-        for (attempt, (job, committed)) in attempts.drain(..).zip(waiting.drain(..)) {
+        attempts.clear();
+        for (job, counted, committed) in waiting.drain(..) {
             // A sender that is gone needs no answer.
             let _ = committed.send(());
-            if let Some(chunk) = progress.recorded(job, attempt.outcome) {
+            if let Some(chunk) = progress.recorded(job, counted) {
                 let _ = finished.send(chunk);
             }
         }
@@ -286,9 +323,13 @@ mod tests {
         progress.open(job, Uuid::now_v7(), 0);
         progress.fed(id);
         progress.fed(id);
-        assert!(progress.recorded(id, EmailStatus::Sent).is_none());
+        assert!(progress
+            .recorded(id, Counted::Status(EmailStatus::Sent))
+            .is_none());
         // Recorded before the feed was done: not finished yet.
-        assert!(progress.recorded(id, EmailStatus::Failed).is_none());
+        assert!(progress
+            .recorded(id, Counted::Status(EmailStatus::Failed))
+            .is_none());
         assert_eq!(progress.held(), vec![id]);
         let finished = progress.feed_done(id, false).unwrap();
         assert_eq!((finished.sent, finished.failed), (1, 1));
@@ -303,7 +344,9 @@ mod tests {
         progress.open(job, Uuid::now_v7(), 3);
         progress.fed(id);
         assert!(progress.feed_done(id, true).is_none());
-        let finished = progress.recorded(id, EmailStatus::Deferred).unwrap();
+        let finished = progress
+            .recorded(id, Counted::Status(EmailStatus::Deferred))
+            .unwrap();
         assert_eq!(
             (finished.chunk, finished.sent, finished.interrupted),
             (3, 0, true)
@@ -331,6 +374,27 @@ mod tests {
             senders.half_in(&[true, false, false, false]),
             "the only one"
         );
+    }
+
+    #[test]
+    fn a_fault_finishes_the_chunk_with_its_first_error_and_counts_nobody_failed() {
+        let progress = Progress::default();
+        let job = job();
+        let id = job.id;
+        progress.open(job, Uuid::now_v7(), 0);
+        for _ in 0..3 {
+            progress.fed(id);
+        }
+        assert!(progress.feed_done(id, false).is_none());
+        assert!(progress
+            .recorded(id, Counted::Fault("template a: first".into()))
+            .is_none());
+        assert!(progress
+            .recorded(id, Counted::Fault("template a: second".into()))
+            .is_none());
+        let finished = progress.recorded(id, Counted::Skipped).unwrap();
+        assert_eq!(finished.fault.as_deref(), Some("template a: first"));
+        assert_eq!((finished.sent, finished.failed), (0, 0));
     }
 
     #[test]

@@ -22,16 +22,31 @@
 //! its slot up between messages when anything else (a reminder) waits for
 //! one. Other transports (files, `smtps://`) send one message at a time,
 //! each after the previous commit.
+//!
+//! Every message waits for the relay's quotas (`email::quota`) before its
+//! sender takes a send slot; a message pipelined behind another goes only
+//! if the quota lets it go at once. A reply saying the relay limits
+//! breachd's rate slows every sender down and puts the message back in this
+//! sender's hands unrecorded, so it does not spend one of its retries (at
+//! most `RATE_LIMITED_TRIES` times; then it is deferred like any 4xx).
+//!
+//! A message that cannot be built (its template fails) is breachd's fault:
+//! nothing is recorded for it, its chunk is halted (the feeder stops, the
+//! senders skip the chunk's other messages, which stay planned) and the
+//! chunk is handed back as faulted (`finish_chunk`).
 
-use super::compose::{Composed, Composer};
+use super::compose::{ComposeError, Composed, Composer};
 use super::parked::{self, Parked};
-use super::recorder::{Record, Senders};
+use super::recorder::{Outcome, Record, Senders};
+use crate::email::quota::is_rate_limited;
 use crate::email::smtp::direct::DirectSmtp;
 use crate::email::smtp::session::{Ended, Session};
 use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
 use crate::store::FamilyDelivery;
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -41,6 +56,25 @@ pub struct Work {
     pub delivery: FamilyDelivery,
     pub job: Uuid,
     pub composer: Arc<Composer>,
+    /// Set once a message of this chunk could not be built: the chunk's
+    /// other messages are skipped (and stay planned).
+    pub halt: Arc<AtomicBool>,
+    /// How many times the relay said "too fast" to this message.
+    pub rate_limited: u8,
+}
+
+/// How many rate-limited replies a message is put back for before the next
+/// one counts as an ordinary temporary failure (deferred with backoff).
+const RATE_LIMITED_TRIES: u8 = 8;
+
+/// Why a message taken was not made.
+enum Unmade {
+    /// Its address cannot be written to: a permanent failure of its own.
+    Refused(String),
+    /// Its template failed: breachd's fault, the chunk halts.
+    Fault(String),
+    /// Its chunk halted on a fault before it.
+    Halted,
 }
 
 /// The previous outcome's commit, awaited before the next dot.
@@ -65,6 +99,8 @@ pub struct Sender {
     /// Once it fires, no new message is taken (those queued stay planned
     /// and are released with their chunks).
     pub shutdown: CancellationToken,
+    /// Messages the relay said "too fast" to, to send again after the pause.
+    pub again: Mutex<VecDeque<Work>>,
 }
 
 /// Why a sender stopped early: the recorder is gone (nothing more may be
@@ -92,9 +128,23 @@ impl Sender {
         self.senders.done(self.index);
     }
 
+    fn again(&self) -> std::sync::MutexGuard<'_, VecDeque<Work>> {
+        self.again
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The next message, waiting for one; None once the feed is closed.
     async fn next_work(&self) -> Option<Work> {
         self.senders.done(self.index);
+        if self.shutdown.is_cancelled() {
+            return None;
+        }
+        let again = self.again().pop_front();
+        if let Some(item) = again {
+            self.senders.working(self.index);
+            return Some(item);
+        }
         let next = tokio::select! {
             next = self.work.recv_async() => next.ok(),
             () = self.shutdown.cancelled() => None,
@@ -135,15 +185,87 @@ impl Sender {
         if self.shutdown.is_cancelled() {
             return None;
         }
-        self.work.try_recv().ok()
+        let again = self.again().pop_front();
+        again.or_else(|| self.work.try_recv().ok())
+    }
+
+    /// Waits for the relay's quotas; stopped by shutdown (the message in
+    /// hand is not recorded: it stays planned).
+    async fn quota(&self) -> Result<(), Stopped> {
+        tokio::select! {
+            () = self.worker.quota.take() => Ok(()),
+            () = self.shutdown.cancelled() => Err(Stopped),
+        }
+    }
+
+    /// The message's bytes, unless its chunk halted or it cannot be made.
+    fn make(&self, item: &Work) -> Result<Composed, Unmade> {
+        if item.halt.load(Ordering::SeqCst) {
+            return Err(Unmade::Halted);
+        }
+        match item.composer.compose(&item.delivery) {
+            Ok(composed) => Ok(composed),
+            Err(ComposeError::Address(reason)) => Err(Unmade::Refused(reason)),
+            Err(ComposeError::Build(reason)) => {
+                item.halt.store(true, Ordering::SeqCst);
+                tracing::error!(
+                    job_id = %item.job,
+                    error = reason,
+                    "a family notice could not be built: its chunk stops, nobody is marked failed"
+                );
+                Err(Unmade::Fault(reason))
+            }
+        }
+    }
+
+    /// Records why a message was not made.
+    async fn unmade(&self, item: Work, why: Unmade, previous: &mut Commit) -> Result<(), Stopped> {
+        match why {
+            Unmade::Refused(reason) => {
+                self.record(item, SendOutcome::Permanent(reason), previous)
+                    .await
+            }
+            Unmade::Fault(reason) => {
+                self.record_outcome(item.job, Outcome::Fault(reason), previous)
+                    .await
+            }
+            Unmade::Halted => {
+                self.record_outcome(item.job, Outcome::Skipped, previous)
+                    .await
+            }
+        }
+    }
+
+    /// Hands a send's outcome to the recorder; a rate-limited reply slows
+    /// every sender down and keeps the message to send again instead.
+    async fn record(
+        &self,
+        item: Work,
+        outcome: SendOutcome,
+        previous: &mut Commit,
+    ) -> Result<(), Stopped> {
+        if let SendOutcome::Temporary(reply) = &outcome {
+            if is_rate_limited(reply) {
+                self.worker.quota.rate_limited();
+                if item.rate_limited < RATE_LIMITED_TRIES {
+                    let mut item = item;
+                    item.rate_limited += 1;
+                    self.again().push_back(item);
+                    return Ok(());
+                }
+            }
+        }
+        let attempt = self.worker.attempt_for(&item.delivery.email, outcome);
+        self.record_outcome(item.job, Outcome::Attempt(attempt), previous)
+            .await
     }
 
     /// Hands an outcome to the recorder, once the previous one is
     /// committed (one commit pending per sender).
-    async fn record(
+    async fn record_outcome(
         &self,
-        item: &Work,
-        outcome: SendOutcome,
+        job: Uuid,
+        outcome: Outcome,
         previous: &mut Commit,
     ) -> Result<(), Stopped> {
         if !committed(previous).await {
@@ -151,8 +273,8 @@ impl Sender {
         }
         let (done, commit) = oneshot::channel();
         let record = Record {
-            attempt: self.worker.attempt_for(&item.delivery.email, outcome),
-            job: item.job,
+            outcome,
+            job,
             sender: self.index,
             committed: done,
         };
@@ -163,28 +285,29 @@ impl Sender {
 
     async fn one_by_one(&self, previous: &mut Commit) -> Result<(), Stopped> {
         while let Some(item) = self.next_work().await {
-            let _slot = self.worker.sends.acquire_for_fanout().await;
-            let outcome = match item.composer.compose(&item.delivery) {
-                Err(reason) => SendOutcome::Permanent(reason),
-                Ok(composed) => {
-                    if let Some(limiter) = &self.worker.limiter {
-                        limiter.until_ready().await;
-                    }
-                    if !committed(previous).await {
-                        return Err(Stopped);
-                    }
-                    let timeout = self.worker.settings.email.timeout;
-                    let sending =
-                        self.worker
-                            .mailer
-                            .send_raw(&composed.envelope, &composed.bytes, timeout);
-                    match self.unless_stopping(sending).await {
-                        Some(outcome) => outcome,
-                        None => return Err(Stopped),
-                    }
+            let composed = match self.make(&item) {
+                Ok(composed) => composed,
+                Err(why) => {
+                    self.unmade(item, why, previous).await?;
+                    continue;
                 }
             };
-            self.record(&item, outcome, previous).await?;
+            // The quota before the slot: a sender waiting for the relay's
+            // next minute or day holds no slot a reminder could use.
+            self.quota().await?;
+            let _slot = self.worker.sends.acquire_for_fanout().await;
+            if !committed(previous).await {
+                return Err(Stopped);
+            }
+            let timeout = self.worker.settings.email.timeout;
+            let sending = self
+                .worker
+                .mailer
+                .send_raw(&composed.envelope, &composed.bytes, timeout);
+            let Some(outcome) = self.unless_stopping(sending).await else {
+                return Err(Stopped);
+            };
+            self.record(item, outcome, previous).await?;
         }
         Ok(())
     }
@@ -201,13 +324,24 @@ impl Sender {
                     None => return Ok(()),
                 },
             };
+            let composed = match self.make(&item) {
+                Ok(composed) => composed,
+                Err(why) => {
+                    self.unmade(item, why, previous).await?;
+                    continue;
+                }
+            };
+            // The quota before the slot (see `one_by_one`).
+            self.quota().await?;
             let slot = self.worker.sends.acquire_for_fanout().await;
             let mut run = Run {
                 direct,
                 session: None,
                 _slot: slot,
             };
-            pending = self.run_of_messages(&mut run, item, previous).await?;
+            pending = self
+                .run_of_messages(&mut run, Made { item, composed }, previous)
+                .await?;
             if let Some(session) = run.session.take() {
                 direct.checkin(session).await;
             }
@@ -220,7 +354,7 @@ impl Sender {
     async fn run_of_messages(
         &self,
         run: &mut Run<'_>,
-        first: Work,
+        first: Made,
         previous: &mut Commit,
     ) -> Result<Option<Work>, Stopped> {
         let Some(mut current) = self.begin(run, first, previous).await? else {
@@ -231,23 +365,25 @@ impl Sender {
             let mut next = None;
             if !self.worker.sends.others_waiting() {
                 if let Some(item) = self.waiting_work() {
-                    match item.composer.compose(&item.delivery) {
-                        Ok(composed) => next = Some((item, composed)),
-                        Err(reason) => {
+                    match self.make(&item) {
+                        // Pipelined only if the quota lets it go at once:
+                        // the message in hand must not wait for its dot.
+                        Ok(composed) if self.worker.quota.try_take() => {
+                            next = Some((item, composed))
+                        }
+                        Ok(_) => {
+                            self.finish(run, current, None, previous).await?;
+                            return Ok(Some(item));
+                        }
+                        Err(why) => {
                             // Recorded after the current one (one commit
                             // pending at a time); nothing was sent. The run
                             // ends with the current message.
                             self.finish(run, current, None, previous).await?;
-                            self.record(&item, SendOutcome::Permanent(reason), previous)
-                                .await?;
+                            self.unmade(item, why, previous).await?;
                             return Ok(None);
                         }
                     }
-                }
-            }
-            if next.is_some() {
-                if let Some(limiter) = &self.worker.limiter {
-                    limiter.until_ready().await;
                 }
             }
             match self.finish(run, current, next, previous).await? {
@@ -257,32 +393,23 @@ impl Sender {
         }
     }
 
-    /// Begins a message on the run's session (connecting if needed); None
-    /// if it could not be begun (its outcome is recorded).
+    /// Begins a message (made, its quota taken) on the run's session,
+    /// connecting if needed; None if it could not be begun (its outcome is
+    /// recorded).
     async fn begin(
         &self,
         run: &mut Run<'_>,
-        item: Work,
+        first: Made,
         previous: &mut Commit,
     ) -> Result<Option<Begun>, Stopped> {
-        let composed = match item.composer.compose(&item.delivery) {
-            Ok(composed) => composed,
-            Err(reason) => {
-                self.record(&item, SendOutcome::Permanent(reason), previous)
-                    .await?;
-                return Ok(None);
-            }
-        };
-        if let Some(limiter) = &self.worker.limiter {
-            limiter.until_ready().await;
-        }
+        let Made { item, composed } = first;
         let session = match run.session.as_mut() {
             Some(session) => session,
             None => match self.unless_stopping(run.direct.checkout()).await {
                 None => return Err(Stopped),
                 Some(Ok(session)) => run.session.insert(session),
                 Some(Err(error)) => {
-                    self.record(&item, SendOutcome::from(Err(error)), previous)
+                    self.record(item, SendOutcome::from(Err(error)), previous)
                         .await?;
                     return Ok(None);
                 }
@@ -299,7 +426,7 @@ impl Sender {
                 if session.is_broken() {
                     run.session = None;
                 }
-                self.record(&item, SendOutcome::from(Err(error)), previous)
+                self.record(item, SendOutcome::from(Err(error)), previous)
                     .await?;
                 Ok(None)
             }
@@ -319,7 +446,7 @@ impl Sender {
             // A begun message keeps its session; should that ever not hold,
             // the message is retried rather than lost.
             let lost = SendOutcome::Temporary("the SMTP session was lost".into());
-            self.record(&current.item, lost, previous).await?;
+            self.record(current.item, lost, previous).await?;
             return Ok(Carry::Pending(next.map(|(item, _)| item)));
         };
         if !committed(previous).await {
@@ -399,7 +526,7 @@ impl Sender {
         if run.session.as_ref().is_some_and(Session::is_broken) {
             run.session = None;
         }
-        self.record(&current.item, SendOutcome::from(done), previous)
+        self.record(current.item, SendOutcome::from(done), previous)
             .await?;
         Ok(match (next, begun) {
             (None, _) => Carry::Pending(None),
@@ -407,7 +534,7 @@ impl Sender {
             (Some((item, _)), Some(Err(error))) if run.session.is_some() => {
                 // Refused (this address, this server): recorded; the run
                 // goes on with the next message.
-                self.record(&item, SendOutcome::from(Err(error)), previous)
+                self.record(item, SendOutcome::from(Err(error)), previous)
                     .await?;
                 Carry::Pending(self.waiting_work())
             }
@@ -415,6 +542,12 @@ impl Sender {
             (Some((item, _)), _) => Carry::Pending(Some(item)),
         })
     }
+}
+
+/// A message made and within the quota, not yet begun.
+struct Made {
+    item: Work,
+    composed: Composed,
 }
 
 /// A message whose MAIL, RCPT and DATA were accepted: the server waits for
