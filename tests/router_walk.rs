@@ -52,6 +52,11 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/vendors"),
     ("GET", "/api/v1/vendors/{id}"),
     ("PUT", "/api/v1/vendors/{id}"),
+    ("POST", "/api/v1/vendors/{id}/document"),
+    ("GET", "/api/v1/vendors/{id}/document"),
+    ("GET", "/api/v1/contracts"),
+    ("POST", "/api/v1/contracts"),
+    ("GET", "/api/v1/contracts/{id}"),
     ("GET", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/retry"),
 ];

@@ -15,6 +15,7 @@ pub const KIND_FAMILY_NOTICE: &str = "family-notice";
 pub const KIND_DIGEST: &str = "digest";
 pub const KIND_DELIVERY_FAILURE: &str = "delivery-failure";
 pub const KIND_DEAD_JOB: &str = "dead-job";
+pub const KIND_AGREEMENT_EXPIRY: &str = "agreement-expiry";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {

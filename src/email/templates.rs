@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 6] = [
+const EMBEDDED: [(&str, &str); 7] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -23,6 +23,10 @@ const EMBEDDED: [(&str, &str); 6] = [
     (
         "dead-job.txt",
         include_str!("../../config/templates/email/dead-job.txt"),
+    ),
+    (
+        "agreement-expiry.txt",
+        include_str!("../../config/templates/email/agreement-expiry.txt"),
     ),
     (
         "family-notice.txt",

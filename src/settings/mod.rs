@@ -29,6 +29,7 @@ mod shape;
 mod timezone;
 mod unknown;
 mod values;
+mod vendors;
 
 #[cfg(test)]
 mod tests;
@@ -174,6 +175,8 @@ pub struct Settings {
     pub digest_recipients: Vec<String>,
     pub escalation: Policy,
     pub scheduler: SchedulerSettings,
+    /// `vendors.expiry_reminder` in calendar days; `None`: no reminders.
+    pub vendor_expiry_reminder: Option<u32>,
     pub log_format: LogFormat,
     pub log_level: String,
 }
@@ -446,6 +449,7 @@ impl Settings {
         let escalation = escalation::parse(raw.escalation, &contacts, &mut problems);
         let scheduler = scheduler::parse(raw.scheduler, &mut problems);
         let log = log::parse(raw.log, &mut problems);
+        let vendor_expiry_reminder = vendors::parse(raw.vendors, &mut problems);
 
         let assemble = || {
             let (server, district, log) = (server?, district?, log?);
@@ -479,6 +483,7 @@ impl Settings {
                 digest_recipients: digest.recipients,
                 escalation: escalation?,
                 scheduler: scheduler?,
+                vendor_expiry_reminder,
                 log_format: log.format,
                 log_level: log.level,
             })

@@ -25,6 +25,12 @@ pub(crate) struct Raw {
     pub(crate) escalation: RawEscalation,
     pub(crate) scheduler: RawScheduler,
     pub(crate) notice: RawNotice,
+    pub(crate) vendors: RawVendors,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawVendors {
+    pub(crate) expiry_reminder: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,8 +14,10 @@
 //! reader never sees a torn page.
 
 mod agreements;
+mod contracts;
 
-pub use agreements::{PublicAgreement, AGREEMENTS_DIR};
+pub use agreements::{document_extension, PublicAgreement, PublicDocument, AGREEMENTS_DIR};
+pub use contracts::{contract_url, PublicContract, CONTRACTS_DIR};
 
 use crate::rules::element_words::ClassInWords;
 use std::io::Write;
@@ -379,6 +381,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "agreements.html",
         include_str!("../../config/templates/site/agreements.html"),
+    ),
+    (
+        "contract.html",
+        include_str!("../../config/templates/site/contract.html"),
+    ),
+    (
+        "contracts.html",
+        include_str!("../../config/templates/site/contracts.html"),
     ),
 ];
 

@@ -72,17 +72,28 @@ pub enum JobKind {
     Publish,
     /// A job that died, reported to the privacy officer.
     DeadJobReport,
+    /// A contract's notice published in the website's contracts section
+    /// (the contract's id in the payload).
+    PublishContract,
+    /// The day's look at the vendor registry: the public list of agreements
+    /// rewritten (one may have expired overnight) and expiry reminders planned.
+    AgreementsDaily,
+    /// One reminder to the privacy officer that an agreement expires soon.
+    AgreementExpiry,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 6] = [
+    const KNOWN: [JobKind; 9] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
         JobKind::FamilyNotice,
         JobKind::Publish,
         JobKind::DeadJobReport,
+        JobKind::PublishContract,
+        JobKind::AgreementsDaily,
+        JobKind::AgreementExpiry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +104,9 @@ impl JobKind {
             JobKind::FamilyNotice => "family_notice",
             JobKind::Publish => "publish",
             JobKind::DeadJobReport => "dead_job_report",
+            JobKind::PublishContract => "publish_contract",
+            JobKind::AgreementsDaily => "agreements_daily",
+            JobKind::AgreementExpiry => "agreement_expiry",
             JobKind::Unknown => "unknown",
         }
     }
@@ -116,6 +130,9 @@ impl JobKind {
             JobKind::FamilyNotice => "a batch of notices to families",
             JobKind::Publish => "the website notice",
             JobKind::DeadJobReport => "a report of work that stopped",
+            JobKind::PublishContract => "a contract's website notice",
+            JobKind::AgreementsDaily => "the daily update of the list of agreements",
+            JobKind::AgreementExpiry => "a reminder that an agreement expires",
             JobKind::Unknown => "work of a kind this version does not know",
         }
     }
