@@ -79,8 +79,8 @@ struct Item {
     kind: String,
     signed: DateView,
     expires: Option<DateView>,
-    /// `documents/<file>`, relative to the list.
-    document_href: Option<String>,
+    /// The file's name under `documents/`, beside the list.
+    document_file: Option<String>,
     document_sha256: Option<String>,
 }
 
@@ -115,10 +115,7 @@ impl DirectoryPublisher {
                         kind: a.kind.clone(),
                         signed: date(a.signed_on),
                         expires: a.expires_on.map(date),
-                        document_href: a
-                            .document
-                            .as_ref()
-                            .map(|d| format!("{DOCUMENTS_DIR}/{}", d.file_name(a.id))),
+                        document_file: a.document.as_ref().map(|d| d.file_name(a.id)),
                         document_sha256: a.document.as_ref().map(|d| d.sha256.clone()),
                     })
                     .collect(),
