@@ -29,9 +29,15 @@ fn main() {
             .file_name()
             .and_then(|name| name.to_str())
             .expect("pack file names are UTF-8 (us-xx.toml)");
-        let full = path.to_str().expect("the checkout path is UTF-8");
-        writeln!(out, "    ({name:?}, include_str!({full:?})),")
-            .expect("writing to a String cannot fail");
+        // The path is joined when the crate compiles, from its own
+        // CARGO_MANIFEST_DIR: checkouts that share one target folder may
+        // share this file too (cargo hashes a path package by its path
+        // relative to the workspace), and each must embed its own packs.
+        writeln!(
+            out,
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/config/rules/{name}\"))),"
+        )
+        .expect("writing to a String cannot fail");
     }
     out.push_str("];\n");
     let target =

@@ -104,6 +104,7 @@ conformance!(
     vendors_are_stored_changed_and_listed,
     site_files_website_checks_and_delivery_attempts,
     privacy_requests_carry_their_own_duties,
+    contracts_their_duties_and_publication,
 );
 
 // ---------------------------------------------------------------- data
@@ -2673,6 +2674,143 @@ async fn privacy_requests_carry_their_own_duties(store: Arc<dyn Store>) {
     assert!(matches!(late, Err(StoreError::Conflict)), "{late:?}");
     // Every write was audited.
     assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 3);
+}
+
+fn contract_record(
+    vendor_id: Uuid,
+    title: &str,
+    executed: (i32, u32, u32),
+    now: DateTime<Utc>,
+) -> ContractRecord {
+    ContractRecord {
+        id: Uuid::now_v7(),
+        created_at: now,
+        filed_by: "admin".into(),
+        contract: Contract {
+            vendor_id,
+            title: title.into(),
+            purpose: "Reading assessments".into(),
+            executed_on: chrono::NaiveDate::from_ymd_opt(executed.0, executed.1, executed.2)
+                .expect("a valid date"),
+            data_elements: vec!["grades".into()],
+            provisions: BTreeMap::from([(1, true), (2, false)]),
+        },
+        published_at: None,
+        published_url: None,
+    }
+}
+
+async fn contracts_their_duties_and_publication(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let acme = vendor("Acme Learning", now);
+    store
+        .create_vendor(&acme, &vendor_audit(now))
+        .await
+        .unwrap();
+    let older = contract_record(acme.id, "Older", (2026, 1, 5), now);
+    let newer = contract_record(acme.id, "Newer", (2026, 3, 2), now);
+    let posting = obligation(
+        newer.id,
+        "board_posts_contract_notice",
+        Some(now + Duration::days(7)),
+        now,
+    );
+    let amend = obligation(
+        newer.id,
+        "board_requests_contract_amendment",
+        Some(now + Duration::days(14)),
+        now,
+    );
+    let audit =
+        breachd::audit::NewAudit::new(now, "admin", "contract_filed", None, None, json!({}));
+    store
+        .create_contract(&older, &[], &[], &audit)
+        .await
+        .expect("a contract without duties is stored");
+    let publication = planning::contract_publish_job(newer.id, now);
+    store
+        .create_contract(
+            &newer,
+            &[amend.clone(), posting.clone()],
+            &[publication.clone()],
+            &audit,
+        )
+        .await
+        .expect("a contract with its duties and job is stored");
+    assert_eq!(store.contract(newer.id).await.unwrap(), Some(newer.clone()));
+    assert_eq!(store.contract(Uuid::now_v7()).await.unwrap(), None);
+    let titles: Vec<String> = store
+        .contracts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.contract.title)
+        .collect();
+    assert_eq!(titles, ["Newer", "Older"], "most recently executed first");
+    let duties = store.contract_obligations(newer.id).await.unwrap();
+    assert_eq!(
+        duties,
+        [posting.clone(), amend.clone()],
+        "soonest first, ids kept"
+    );
+    assert!(store
+        .contract_obligations(older.id)
+        .await
+        .unwrap()
+        .is_empty());
+    // The publication job is planned (once: its key is the contract's).
+    assert_eq!(
+        store
+            .enqueue(&[planning::contract_publish_job(newer.id, now)], now)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let later = now + Duration::hours(1);
+    store
+        .mark_contract_published(
+            newer.id,
+            "https://example.org/notices/contracts/c.html",
+            later,
+        )
+        .await
+        .unwrap();
+    let stored = store.contract(newer.id).await.unwrap().expect("stored");
+    assert_eq!(stored.published_at, Some(later));
+    assert_eq!(
+        stored.published_url.as_deref(),
+        Some("https://example.org/notices/contracts/c.html")
+    );
+
+    let done = Settlement::Complete {
+        at: later,
+        note: Some("published".into()),
+    };
+    assert!(store
+        .settle_contract_obligation(newer.id, posting.id, &done, "breachd", later)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .settle_contract_obligation(newer.id, posting.id, &done, "breachd", later)
+            .await
+            .unwrap(),
+        "settled once"
+    );
+    assert!(
+        !store
+            .settle_contract_obligation(older.id, amend.id, &done, "breachd", later)
+            .await
+            .unwrap(),
+        "not another contract's duty"
+    );
+    let duties = store.contract_obligations(newer.id).await.unwrap();
+    assert_eq!(duties[0].completed_at, Some(later));
+    assert_eq!(duties[0].completed_by.as_deref(), Some("breachd"));
+    assert_eq!(duties[1].completed_at, None);
+    // vendor, two filings, the publication and one settlement.
+    assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 5);
 }
 
 struct Filled {

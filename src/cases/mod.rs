@@ -9,6 +9,7 @@
 
 pub mod access;
 mod checks;
+pub mod contracts;
 pub mod evidence;
 pub mod forecast;
 pub mod incidents;

@@ -89,6 +89,10 @@ impl ClockEvent {
         Self(Self::DELAY_ENDED.to_owned())
     }
 
+    pub fn contract_executed() -> Self {
+        Self(Self::CONTRACT_EXECUTED.to_owned())
+    }
+
     /// Whether breachd knows this event's meaning without a pack (see `STANDARD`).
     pub fn is_standard(&self) -> bool {
         Self::STANDARD.contains(&self.0.as_str())

@@ -20,6 +20,7 @@ pub const KIND_REQUEST_RECEIPT: &str = "request-receipt";
 pub const KIND_REQUEST_ANSWER: &str = "request-answer";
 /// The privacy officer's alert that family notices could not be built.
 pub const KIND_NOTICE_FAULT: &str = "notice-fault";
+pub const KIND_AGREEMENT_EXPIRY: &str = "agreement-expiry";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {

@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 9] = [
+const EMBEDDED: [(&str, &str); 10] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -27,6 +27,10 @@ const EMBEDDED: [(&str, &str); 9] = [
     (
         "notice-fault.txt",
         include_str!("../../config/templates/email/notice-fault.txt"),
+    ),
+    (
+        "agreement-expiry.txt",
+        include_str!("../../config/templates/email/agreement-expiry.txt"),
     ),
     (
         "family-notice.txt",

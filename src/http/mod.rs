@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body;
 pub mod closing;
+pub mod contracts;
 pub mod data_elements;
 pub mod evidence;
 mod evidence_csv;
@@ -28,6 +29,7 @@ pub mod security;
 pub mod serve;
 mod strict_json;
 pub mod timeout;
+pub mod vendor_documents;
 pub mod vendors;
 
 pub use crate::state::AppState;
@@ -86,6 +88,16 @@ pub fn api_routes() -> Router<AppState> {
         .route("/incidents/{id}/evidence", get(evidence::evidence))
         .route("/vendors", post(vendors::register).get(vendors::list))
         .route("/vendors/{id}", get(vendors::get).put(vendors::update))
+        .route(
+            "/vendors/{id}/document",
+            post(vendor_documents::upload)
+                .get(vendor_documents::download)
+                .layer(DefaultBodyLimit::max(
+                    crate::cases::vendors::document::MAX_DOCUMENT_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/contracts", post(contracts::file).get(contracts::list))
+        .route("/contracts/{id}", get(contracts::get))
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/requests", post(requests::file).get(requests::list))

@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod clause;
+pub mod contract;
 pub mod deadline;
 pub mod element_words;
 pub mod engine;
@@ -20,9 +21,10 @@ pub mod within;
 
 pub use calendar::BusinessCalendar;
 pub use clause::{Comparison, DelayShape, DueKind, Relation};
+pub use contract::{ContractFacts, ContractPlan};
 pub use engine::{Engine, IncidentFacts, ObligationPlan, Overlay, SourcePlan};
 pub use lint::{lint, LintProblem};
-pub use pack::{OwnWork, RulePack};
+pub use pack::{OwnWork, Provision, RulePack};
 pub use plan::{Assumption, DelayOutcome, ExtensionPlan, NotHeldReason};
 pub use taxonomy::{Classification, Taxonomy};
 pub use within::Within;

@@ -26,6 +26,9 @@ pub enum OwnWork {
     FamilyNotice,
     /// The website notice published (`website_posted`).
     WebsitePosting,
+    /// A contract's notice published in the website's contracts section
+    /// (`contract_notice_posted`).
+    ContractNoticePosting,
 }
 
 impl OwnWork {
@@ -34,6 +37,7 @@ impl OwnWork {
         match self {
             OwnWork::FamilyNotice => "families_notified",
             OwnWork::WebsitePosting => "website_posted",
+            OwnWork::ContractNoticePosting => "contract_notice_posted",
         }
     }
 }
@@ -91,15 +95,54 @@ pub struct Kind {
     pub breach_at: BreachAtCondition,
     #[serde(default)]
     pub scope: Scope,
+    /// A contract-scope duty that only some contracts bring (a contract
+    /// missing a required provision must be amended).
+    pub when: Option<ContractCondition>,
+}
+
+/// When a contract-scope kind applies; absent, to every contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractCondition {
+    /// The contract lacks one of the pack's `[contract_provisions]`.
+    ProvisionsMissing,
+}
+
+/// The provisions every student-data contract must include (Conn. Gen.
+/// Stat. § 10-234bb(a): eleven), as a checklist the contract's filing
+/// answers item by item.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionList {
+    pub citation: String,
+    pub source_url: String,
+    pub verified: bool,
+    /// What was and was not read, where `verified` is false.
+    pub note: Option<String>,
+    #[serde(rename = "item")]
+    pub items: Vec<Provision>,
+}
+
+/// One required provision: its number in the statute's list and what it
+/// says, in words.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provision {
+    pub number: u32,
+    pub text: String,
 }
 
 impl Kind {
     /// Which of breachd's own work fulfils this kind, if any.
     pub fn own_work(&self) -> Option<OwnWork> {
         let event = self.completed_by.as_ref()?.as_str();
-        [OwnWork::FamilyNotice, OwnWork::WebsitePosting]
-            .into_iter()
-            .find(|work| work.event() == event)
+        [
+            OwnWork::FamilyNotice,
+            OwnWork::WebsitePosting,
+            OwnWork::ContractNoticePosting,
+        ]
+        .into_iter()
+        .find(|work| work.event() == event)
     }
 }
 
@@ -158,6 +201,11 @@ pub struct Rule {
     /// call the two an overlap.
     #[serde(default)]
     pub overlay: bool,
+    /// For a contract: the same deadline also bound the board to notify
+    /// the affected students and parents electronically (CT until P.A.
+    /// 18-125); the contract's page says so.
+    #[serde(default)]
+    pub family_notice: bool,
     #[serde(default)]
     pub breach_at: BreachAtCondition,
     #[serde(default)]
@@ -235,6 +283,7 @@ struct RawPack {
     rule: Vec<Rule>,
     #[serde(default)]
     holiday: Vec<RawHoliday>,
+    contract_provisions: Option<ProvisionList>,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +296,9 @@ pub struct RulePack {
     pub kinds: Vec<Kind>,
     pub rules: Vec<Rule>,
     pub holidays: Vec<Holiday>,
+    /// The provisions a student-data contract must include, where the
+    /// jurisdiction has such a list.
+    pub provisions: Option<ProvisionList>,
 }
 
 impl RulePack {
@@ -265,6 +317,7 @@ impl RulePack {
             kinds: raw.kind,
             rules: raw.rule,
             holidays,
+            provisions: raw.contract_provisions,
         };
         pack.check()?;
         Ok(pack)
@@ -277,6 +330,27 @@ impl RulePack {
                 return Err(format!("kind {:?} is defined twice", kind.id));
             }
         }
+        for kind in &self.kinds {
+            if kind.when.is_some() && kind.scope != Scope::Contract {
+                return Err(format!(
+                    "kind {:?}: when belongs to scope = \"contract\" kinds",
+                    kind.id
+                ));
+            }
+            if kind.when == Some(ContractCondition::ProvisionsMissing) && self.provisions.is_none()
+            {
+                return Err(format!(
+                    "kind {:?} applies when provisions are missing, but the pack has no [contract_provisions]",
+                    kind.id
+                ));
+            }
+        }
+        if let Some(list) = &self.provisions {
+            let mut numbers = BTreeSet::new();
+            if list.items.is_empty() || !list.items.iter().all(|item| numbers.insert(item.number)) {
+                return Err("[contract_provisions] needs items with distinct numbers".into());
+            }
+        }
         let mut rule_ids = BTreeSet::new();
         for rule in &self.rules {
             if !rule_ids.insert(rule.id.as_str()) {
@@ -286,6 +360,21 @@ impl RulePack {
                 return Err(format!(
                     "rule {:?} names unknown kind {:?}",
                     rule.id, rule.kind
+                ));
+            }
+            if self
+                .kind(&rule.kind)
+                .is_some_and(|kind| kind.scope != rule.scope)
+            {
+                return Err(format!(
+                    "rule {:?} has another scope than its kind {:?}",
+                    rule.id, rule.kind
+                ));
+            }
+            if rule.family_notice && rule.scope != Scope::Contract {
+                return Err(format!(
+                    "rule {:?}: family_notice belongs to scope = \"contract\" rules",
+                    rule.id
                 ));
             }
             if rule.website_posting && !kind_ids.contains(WEBSITE_KIND) {

@@ -270,3 +270,68 @@ pub fn fault_report(
         late: false,
     }
 }
+
+/// The publication of a contract's notice, planned as the contract is
+/// filed (one per contract: filing twice plans nothing more).
+pub fn contract_publish_job(contract_id: Uuid, now: DateTime<Utc>) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::PublishContract,
+        key: format!("publish-contract:{contract_id}"),
+        payload: json!({ "contract_id": contract_id }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id: None,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}
+
+/// The day's look at the vendor registry, just after local midnight of
+/// `day` (the first instant of the day that exists in the zone).
+pub fn agreements_daily_job(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> NewJob {
+    use chrono::TimeZone;
+    let start = day.and_hms_opt(0, 1, 0).expect("00:01 is a valid time");
+    let due_at = zone
+        .from_local_datetime(&start)
+        .earliest()
+        .unwrap_or_else(|| zone.from_utc_datetime(&start))
+        .with_timezone(&Utc);
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::AgreementsDaily,
+        key: format!("agreements-daily:{day}"),
+        payload: json!({ "day": day }),
+        due_at,
+        state: JobState::Scheduled,
+        incident_id: None,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}
+
+/// One reminder that a vendor's agreement expires on `expires_on`: one per
+/// vendor and expiry date, however many days look at it.
+pub fn agreement_expiry_job(
+    vendor_id: Uuid,
+    expires_on: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::AgreementExpiry,
+        key: format!("agreement-expiry:{vendor_id}:{expires_on}"),
+        payload: json!({ "vendor_id": vendor_id, "expires_on": expires_on }),
+        due_at: now,
+        state: JobState::Scheduled,
+        incident_id: None,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}

@@ -32,6 +32,13 @@ impl Scheduler {
                 jobs.push(planning::digest_job(schedule.expression(), next));
             }
         }
+        // Today's look at the registry, in case the daemon was down at
+        // midnight (once a day: the key is the date).
+        let today = crate::rules::deadline::local_date(now, self.worker.settings.timezone);
+        jobs.push(planning::agreements_daily_job(
+            today,
+            self.worker.settings.timezone,
+        ));
         let added = self.worker.store.enqueue(&jobs, now).await?;
         tracing::info!(
             obligations = obligations.len(),

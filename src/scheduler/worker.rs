@@ -192,6 +192,9 @@ impl Worker {
             JobKind::WebsiteCheck => jobs::website_check::run(self, job).await,
             JobKind::DeadJobReport => jobs::dead_job_report::run(self, job).await,
             JobKind::RequestMail => jobs::request_mail::run(self, job).await,
+            JobKind::PublishContract => jobs::publish_contract::run(self, job).await,
+            JobKind::AgreementsDaily => jobs::agreements::run_daily(self, job).await,
+            JobKind::AgreementExpiry => jobs::agreements::run_expiry(self, job).await,
             JobKind::Unknown => {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))

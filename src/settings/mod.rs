@@ -31,6 +31,7 @@ mod shape;
 mod timezone;
 mod unknown;
 mod values;
+mod vendors;
 
 #[cfg(test)]
 mod tests;
@@ -187,6 +188,8 @@ pub struct Settings {
     /// `[bounces]`: the bounce mailbox read over IMAP; None when
     /// `bounces.imap_url` is empty.
     pub bounces: Option<BounceSettings>,
+    /// `vendors.expiry_reminder` in calendar days; `None`: no reminders.
+    pub vendor_expiry_reminder: Option<u32>,
     pub log_format: LogFormat,
     pub log_level: String,
     /// `[requests]`: the public privacy-request form's limit per address.
@@ -506,6 +509,7 @@ impl Settings {
             email.as_ref().map(|e| e.bounce_address.is_some()),
             &mut problems,
         );
+        let vendor_expiry_reminder = vendors::parse(raw.vendors, &mut problems);
 
         let assemble = || {
             let (server, district, log) = (server?, district?, log?);
@@ -542,6 +546,7 @@ impl Settings {
                 escalation: escalation?,
                 scheduler: scheduler?,
                 bounces: bounces?,
+                vendor_expiry_reminder,
                 log_format: log.format,
                 log_level: log.level,
                 requests: requests?,

@@ -33,6 +33,12 @@ pub(crate) struct RawRequests {
     pub(crate) form_burst: i64,
     pub(crate) form_refill: String,
     pub(crate) bounces: RawBounces,
+    pub(crate) vendors: RawVendors,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawVendors {
+    pub(crate) expiry_reminder: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -18,6 +18,8 @@ use uuid::Uuid;
 
 /// The folder under the site's directory.
 pub const AGREEMENTS_DIR: &str = "agreements";
+/// The published documents' folder, under `AGREEMENTS_DIR`.
+const DOCUMENTS_DIR: &str = "documents";
 
 /// One agreement as the public sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,38 @@ pub struct PublicAgreement {
     pub expires_on: Option<NaiveDate>,
     /// When the registration last changed (the feed entry's time).
     pub updated_at: DateTime<Utc>,
+    /// The signed agreement, where the district marked it publishable.
+    pub document: Option<PublicDocument>,
+}
+
+/// A signed agreement published beside the list: written under
+/// `agreements/documents/` by a name made from the vendor's id and the
+/// file's hash (never the uploaded name), with its SHA-256 shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicDocument {
+    /// "pdf", from the uploaded name when it is a plain extension.
+    pub extension: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+}
+
+impl PublicDocument {
+    fn file_name(&self, vendor: Uuid) -> String {
+        let short: String = self.sha256.chars().take(16).collect();
+        format!("{vendor}-{short}.{}", self.extension)
+    }
+}
+
+/// The extension a published document keeps: the uploaded name's, when it
+/// is a few letters or digits, else "bin".
+pub fn document_extension(file_name: &str) -> String {
+    file_name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .filter(|ext| {
+            (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        .unwrap_or_else(|| "bin".to_owned())
 }
 
 #[derive(Serialize)]
@@ -48,6 +82,9 @@ struct Item {
     kind: String,
     signed: DateView,
     expires: Option<DateView>,
+    /// The file's name under `documents/`, beside the list.
+    document_file: Option<String>,
+    document_sha256: Option<String>,
 }
 
 fn date(day: NaiveDate) -> DateView {
@@ -81,6 +118,8 @@ impl DirectoryPublisher {
                         kind: a.kind.clone(),
                         signed: date(a.signed_on),
                         expires: a.expires_on.map(date),
+                        document_file: a.document.as_ref().map(|d| d.file_name(a.id)),
+                        document_sha256: a.document.as_ref().map(|d| d.sha256.clone()),
                     })
                     .collect(),
             },
@@ -89,10 +128,24 @@ impl DirectoryPublisher {
         let dir = self.dir.join(AGREEMENTS_DIR);
         create_public_dir(&self.dir)?;
         create_public_dir(&dir)?;
-        let files = vec![
-            write_atomically(&dir, "feed.atom", &feed)?,
-            write_atomically(&dir, "index.html", page.as_bytes())?,
-        ];
+        let mut files = Vec::new();
+        let documents = dir.join(DOCUMENTS_DIR);
+        for agreement in agreements {
+            if let Some(document) = &agreement.document {
+                create_public_dir(&documents)?;
+                files.push(write_atomically(
+                    &documents,
+                    &document.file_name(agreement.id),
+                    &document.content,
+                )?);
+            }
+        }
+        if !files.is_empty() {
+            sync_dir(&documents)?;
+        }
+        // The documents before the list that links them.
+        files.push(write_atomically(&dir, "feed.atom", &feed)?);
+        files.push(write_atomically(&dir, "index.html", page.as_bytes())?);
         sync_dir(&dir)?;
         Ok(files)
     }

@@ -15,8 +15,10 @@
 
 mod agreements;
 mod files;
+mod contracts;
 
-pub use agreements::{PublicAgreement, AGREEMENTS_DIR};
+pub use agreements::{document_extension, PublicAgreement, PublicDocument, AGREEMENTS_DIR};
+pub use contracts::{contract_url, PublicContract, CONTRACTS_DIR};
 pub use files::{content_type_of, sha256_hex, SiteFile, MAX_FILE_BYTES};
 use files::{create_public_dir, sync_dir, write_atomically};
 
@@ -411,6 +413,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "agreements.html",
         include_str!("../../config/templates/site/agreements.html"),
+    ),
+    (
+        "contract.html",
+        include_str!("../../config/templates/site/contract.html"),
+    ),
+    (
+        "contracts.html",
+        include_str!("../../config/templates/site/contracts.html"),
     ),
 ];
 

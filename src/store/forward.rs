@@ -569,6 +569,68 @@ macro_rules! store_impl {
         $crate::store::reads::requests::obligations(self, request_id).await
     }
 
+    async fn put_vendor_document(
+        &self,
+        document: &$crate::store::VendorDocument,
+        content: &[u8],
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::vendors::put_document(self, document, content, audit).await
+    }
+
+    async fn vendor_documents(&self) -> StoreResult<Vec<$crate::store::VendorDocument>> {
+        $crate::store::reads::vendors::documents(self).await
+    }
+
+    async fn vendor_document(
+        &self,
+        vendor_id: Uuid,
+    ) -> StoreResult<Option<($crate::store::VendorDocument, Vec<u8>)>> {
+        $crate::store::reads::vendors::document(self, vendor_id).await
+    }
+
+    async fn create_contract(
+        &self,
+        record: &$crate::store::ContractRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+        audit: &NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::contracts::create(self, record, obligations, jobs, audit).await
+    }
+
+    async fn contract(&self, id: Uuid) -> StoreResult<Option<$crate::store::ContractRecord>> {
+        $crate::store::reads::contracts::contract(self, id).await
+    }
+
+    async fn contracts(&self) -> StoreResult<Vec<$crate::store::ContractRecord>> {
+        $crate::store::reads::contracts::all(self).await
+    }
+
+    async fn contract_obligations(&self, contract_id: Uuid) -> StoreResult<Vec<ObligationRecord>> {
+        $crate::store::reads::contracts::obligations(self, contract_id).await
+    }
+
+    async fn mark_contract_published(
+        &self,
+        contract_id: Uuid,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        $crate::store::writes::contracts::mark_published(self, contract_id, url, at).await
+    }
+
+    async fn settle_contract_obligation(
+        &self,
+        contract_id: Uuid,
+        obligation_id: Uuid,
+        settlement: &Settlement,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        $crate::store::writes::contracts::settle(self, contract_id, obligation_id, settlement, by, now).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
         $crate::store::reads::audit::head(self).await
     }

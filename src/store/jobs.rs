@@ -78,11 +78,19 @@ pub enum JobKind {
     /// The receipt or the answer of a family's privacy request, emailed to
     /// its requester.
     RequestMail,
+    /// A contract's notice published in the website's contracts section
+    /// (the contract's id in the payload).
+    PublishContract,
+    /// The day's look at the vendor registry: the public list of agreements
+    /// rewritten (one may have expired overnight) and expiry reminders planned.
+    AgreementsDaily,
+    /// One reminder to the privacy officer that an agreement expires soon.
+    AgreementExpiry,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 7] = [
+    const KNOWN: [JobKind; 10] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
@@ -91,6 +99,9 @@ impl JobKind {
         JobKind::DeadJobReport,
         JobKind::WebsiteCheck,
         JobKind::RequestMail,
+        JobKind::PublishContract,
+        JobKind::AgreementsDaily,
+        JobKind::AgreementExpiry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +114,9 @@ impl JobKind {
             JobKind::WebsiteCheck => "website_check",
             JobKind::DeadJobReport => "dead_job_report",
             JobKind::RequestMail => "request_mail",
+            JobKind::PublishContract => "publish_contract",
+            JobKind::AgreementsDaily => "agreements_daily",
+            JobKind::AgreementExpiry => "agreement_expiry",
             JobKind::Unknown => "unknown",
         }
     }
@@ -128,6 +142,9 @@ impl JobKind {
             JobKind::WebsiteCheck => "the check that the website notice is online",
             JobKind::DeadJobReport => "a report of work that stopped",
             JobKind::RequestMail => "an email to a family about their privacy request",
+            JobKind::PublishContract => "a contract's website notice",
+            JobKind::AgreementsDaily => "the daily update of the list of agreements",
+            JobKind::AgreementExpiry => "a reminder that an agreement expires",
             JobKind::Unknown => "work of a kind this version does not know",
         }
     }

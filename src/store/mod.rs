@@ -37,6 +37,7 @@ mod forward;
 mod tx;
 #[macro_use]
 mod read;
+mod contract_records;
 pub mod postgres;
 mod reads;
 mod records;
@@ -50,6 +51,7 @@ mod writes;
 
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
 pub use bounce_records::{BounceRecord, NewBounce};
+pub use contract_records::{Contract, ContractRecord};
 pub use jobs::{FoldedReminder, Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
@@ -58,9 +60,9 @@ pub use records::{
     ObligationWithIncident, RosterImportRecord, SettleOutcome, Settlement, StoredResponse,
     EVENT_COMPLETION_NOTE,
 };
-pub use site_records::{DeliveryAttemptRecord, SiteFileRecord, WebsiteCheckRecord};
 pub use request_records::PrivacyRequestRecord;
-pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorRecord};
+pub use site_records::{DeliveryAttemptRecord, SiteFileRecord, WebsiteCheckRecord};
+pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorDocument, VendorRecord};
 
 use crate::domain::incident::ReportedFacts;
 use crate::domain::ObligationStatus;
@@ -552,6 +554,57 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<PrivacyRequestRecord>>;
     async fn request_obligations(&self, request_id: Uuid) -> StoreResult<Vec<ObligationRecord>>;
 
+
+    /// Stores a vendor's agreement document (replacing any earlier one)
+    /// with its audit entry.
+    async fn put_vendor_document(
+        &self,
+        document: &VendorDocument,
+        content: &[u8],
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    /// Every vendor's document, without the bytes.
+    async fn vendor_documents(&self) -> StoreResult<Vec<VendorDocument>>;
+    /// One vendor's document with its bytes.
+    async fn vendor_document(
+        &self,
+        vendor_id: Uuid,
+    ) -> StoreResult<Option<(VendorDocument, Vec<u8>)>>;
+
+    // ---- contracts with vendors ----
+    /// Stores a contract, its duties (each record's `incident_id` is the
+    /// contract's id), the jobs it plans and its audit entry, in one
+    /// transaction.
+    async fn create_contract(
+        &self,
+        record: &ContractRecord,
+        obligations: &[ObligationRecord],
+        jobs: &[NewJob],
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    async fn contract(&self, id: Uuid) -> StoreResult<Option<ContractRecord>>;
+    /// Every contract, most recently executed first.
+    async fn contracts(&self) -> StoreResult<Vec<ContractRecord>>;
+    /// A contract's duties, soonest first; `incident_id` holds the
+    /// contract's id.
+    async fn contract_obligations(&self, contract_id: Uuid) -> StoreResult<Vec<ObligationRecord>>;
+    /// Records where the contract's notice was published, and audits it.
+    async fn mark_contract_published(
+        &self,
+        contract_id: Uuid,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Settles one of a contract's duties (never one already settled);
+    /// false when it was settled already or is not the contract's.
+    async fn settle_contract_obligation(
+        &self,
+        contract_id: Uuid,
+        obligation_id: Uuid,
+        settlement: &Settlement,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// The chain's last entry as an anchor (seq and MAC), None when empty.
     async fn audit_head(&self) -> StoreResult<Option<crate::audit::Anchor>>;
     /// Checks the whole chain with the store's audit key and anchor:

@@ -290,6 +290,30 @@ pub(crate) fn vendor(row: &impl Columns) -> StoreResult<super::VendorRecord> {
     })
 }
 
+pub(crate) fn vendor_document(row: &impl Columns) -> StoreResult<super::VendorDocument> {
+    Ok(super::VendorDocument {
+        vendor_id: uuid(row, "vendor_id")?,
+        file_name: row.read("file_name")?,
+        content_type: row.read("content_type")?,
+        size: row.read("size")?,
+        sha256: row.read("sha256")?,
+        publishable: row.read("publishable")?,
+        uploaded_by: row.read("uploaded_by")?,
+        uploaded_at: row.read("uploaded_at")?,
+    })
+}
+
+pub(crate) fn contract(row: &impl Columns) -> StoreResult<super::ContractRecord> {
+    Ok(super::ContractRecord {
+        id: uuid(row, "id")?,
+        created_at: row.read("created_at")?,
+        filed_by: row.read("filed_by")?,
+        contract: json(row, "body")?,
+        published_at: row.read("published_at")?,
+        published_url: row.read("published_url")?,
+    })
+}
+
 pub(crate) fn notice(row: &impl Columns) -> StoreResult<NoticeRecord> {
     Ok(NoticeRecord {
         incident_id: uuid(row, "incident_id")?,

@@ -7,6 +7,7 @@
 //! A folder per resource; the functions here only reshape records already
 //! read, they do no I/O.
 
+mod contract;
 mod evidence;
 pub mod evidence_html;
 mod health;
@@ -23,6 +24,7 @@ mod taxonomy;
 mod vendor;
 mod website;
 
+pub use contract::{contract, ContractList, ContractView, MissingProvision};
 pub use evidence::{
     evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
     Publication,

@@ -100,6 +100,8 @@ pub fn event_label(kind: &str) -> String {
         "delay_ended" => "Law enforcement delay ended".into(),
         "contract_executed" => "Contract executed".into(),
         "received" => "Request received".into(),
+        "contract_notice_posted" => "Contract notice posted".into(),
+        "contract_amendment_requested" => "Contractor asked to amend the contract".into(),
         other => sentence(other),
     }
 }

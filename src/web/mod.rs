@@ -34,10 +34,13 @@
 //! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
 //! | `POST /sessions/sign-out-everywhere` | viewer | end all of one's sign-ins |
 //! | `GET /vendors`, `GET /vendors/{id}` | viewer | the vendor registry |
+//! | `GET /vendors/{id}/edit`, `POST /vendors/{id}/edit` | admin | change a vendor's registration (replaced whole) |
+//! | `GET /contracts`, `GET /contracts/{id}` | viewer | contracts and their duties |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
 mod board;
+mod contracts;
 pub mod deliveries;
 pub mod format;
 mod incident;
@@ -51,6 +54,7 @@ mod rules;
 pub mod session;
 mod sessions;
 pub mod timeline;
+mod vendor_edit;
 mod vendors;
 
 use crate::auth::Permission;
@@ -69,7 +73,7 @@ use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 23] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -117,6 +121,18 @@ const TEMPLATES: [(&str, &str); 20] = [
     (
         "vendor.html",
         include_str!("../../config/templates/web/vendor.html"),
+    ),
+    (
+        "vendor_edit.html",
+        include_str!("../../config/templates/web/vendor_edit.html"),
+    ),
+    (
+        "contracts.html",
+        include_str!("../../config/templates/web/contracts.html"),
+    ),
+    (
+        "contract.html",
+        include_str!("../../config/templates/web/contract.html"),
     ),
     (
         "notice.html",
@@ -272,6 +288,12 @@ pub fn routes() -> Router<AppState> {
             get(privacy_form::form).post(privacy_form::submit),
         )
         .route("/privacy/request/sent", get(privacy_form::sent))
+        .route(
+            "/vendors/{id}/edit",
+            get(vendor_edit::form).post(vendor_edit::save),
+        )
+        .route("/contracts", get(contracts::list))
+        .route("/contracts/{id}", get(contracts::one))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))

@@ -4,13 +4,12 @@
 //! the contractor's notice to the district.
 
 mod clause;
+pub mod document;
 pub mod input;
 
 use super::{Context, ServiceError};
 use crate::audit::NewAudit;
 use crate::domain::FieldError;
-use crate::rules::deadline::local_date;
-use crate::site::{DirectoryPublisher, PublicAgreement};
 use crate::store::{StoreError, Vendor, VendorRecord};
 use uuid::Uuid;
 
@@ -78,48 +77,18 @@ impl Context {
 
     /// Rewrites the public list of agreements in force
     /// (`/notices/agreements/`). The registration is stored already, so a
-    /// failure is logged rather than undoing it; the next change retries.
+    /// failure is logged rather than undoing it; the next change or the
+    /// daily run (`scheduler::jobs::agreements`) retries.
     pub async fn publish_agreements(&self) {
-        let today = local_date(self.clock.now(), self.settings.timezone);
-        let vendors = match self.store.vendors().await {
-            Ok(vendors) => vendors,
-            Err(error) => {
-                tracing::error!(%error, "the list of agreements was not published");
-                return;
-            }
-        };
-        let agreements: Vec<PublicAgreement> = vendors
-            .iter()
-            .filter_map(|record| {
-                let agreement = &record.vendor.agreement;
-                Some(PublicAgreement {
-                    id: record.id,
-                    vendor: record.vendor.name.clone(),
-                    services: record.vendor.services.clone(),
-                    kind: agreement.kind?.label().to_owned(),
-                    signed_on: agreement.signed_at?,
-                    expires_on: agreement.expires_at,
-                    updated_at: record.updated_at,
-                })
-                .filter(|_| agreement.in_force(today))
-            })
-            .collect();
-        let publisher = DirectoryPublisher {
-            dir: self.settings.publish_dir.clone(),
-            base_url: self.settings.publish_base_url.clone(),
-            zone: self.settings.timezone,
-            templates: self.settings.publish_templates.clone(),
-        };
-        let district = self.settings.district_name.clone();
-        let count = agreements.len();
-        match tokio::task::spawn_blocking(move || {
-            publisher.publish_agreements(&district, &agreements)
-        })
+        let now = self.clock.now();
+        if let Err(error) = crate::scheduler::jobs::agreements::publish_agreements(
+            self.store.as_ref(),
+            &self.settings,
+            now,
+        )
         .await
         {
-            Ok(Ok(_)) => tracing::info!(agreements = count, "list of agreements published"),
-            Ok(Err(error)) => tracing::error!(%error, "the list of agreements was not published"),
-            Err(error) => tracing::error!(%error, "the list of agreements was not published"),
+            tracing::error!(%error, "the list of agreements was not published");
         }
     }
 

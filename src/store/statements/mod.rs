@@ -10,6 +10,7 @@
 pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod bounces;
+pub(crate) mod contracts;
 pub(crate) mod coverage;
 pub(crate) mod emails;
 pub(crate) mod incidents;
@@ -39,6 +40,14 @@ pub(crate) enum Param<'a> {
     Flag(bool),
     Instant(DateTime<Utc>),
     OptionalInstant(Option<DateTime<Utc>>),
+    /// A file's bytes (a vendor's agreement document).
+    Bytes(&'a [u8]),
+}
+
+impl<'a> From<&'a [u8]> for Param<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Param::Bytes(bytes)
+    }
 }
 
 impl<'a> From<&'a str> for Param<'a> {
@@ -197,6 +206,7 @@ impl<'a> Statement<'a> {
         bool: Encode<'q, DB> + Type<DB>,
         DateTime<Utc>: Encode<'q, DB> + Type<DB>,
         Option<DateTime<Utc>>: Encode<'q, DB> + Type<DB>,
+        &'q [u8]: Encode<'q, DB> + Type<DB>,
     {
         self.params
             .iter()
@@ -208,6 +218,7 @@ impl<'a> Statement<'a> {
                 Param::Flag(flag) => query.bind(*flag),
                 Param::Instant(at) => query.bind(*at),
                 Param::OptionalInstant(at) => query.bind(*at),
+                Param::Bytes(bytes) => query.bind(*bytes),
             })
     }
 }

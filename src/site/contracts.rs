@@ -1,0 +1,198 @@
+//! The contracts section of the public website (`/notices/contracts/`): a
+//! page per contract the board executed with a contractor (the date it was
+//! executed, a brief description and its purpose, what student data may be
+//! collected), an index and an Atom feed, as Conn. Gen. Stat. § 10-234bb
+//! has the board post notice of each new contract.
+//!
+//! [`PublicContract`] holds the contract's public facts and the company's
+//! name only: nothing a vendor's contacts or a student could be named in.
+
+use super::{render, sync_dir, write_atomically, DateView, DirectoryPublisher, PublishError};
+use atom_syndication::{Entry, Feed, Link, Person, Text};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// The folder under the site's directory.
+pub const CONTRACTS_DIR: &str = "contracts";
+
+/// One contract's notice as the public sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicContract {
+    /// The contract's id: its page's name and its feed entry's id.
+    pub id: Uuid,
+    pub title: String,
+    /// The contractor, a company.
+    pub vendor: String,
+    /// Plain text; paragraphs are separated by blank lines.
+    pub purpose: String,
+    pub executed_on: NaiveDate,
+    /// What may be collected, one line per class in words.
+    pub data_lines: Vec<String>,
+    pub published_at: DateTime<Utc>,
+}
+
+impl PublicContract {
+    /// The page's file name stem: from the id only, so no title steers a
+    /// file name.
+    pub fn slug_for(id: Uuid) -> String {
+        format!("contract-{id}")
+    }
+}
+
+/// The public address of a contract's notice page.
+pub fn contract_url(base_url: &str, id: Uuid) -> String {
+    format!(
+        "{}/{CONTRACTS_DIR}/{}.html",
+        base_url.trim_end_matches('/'),
+        PublicContract::slug_for(id)
+    )
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    lang: &'a str,
+    district_name: &'a str,
+    contract: Item,
+}
+
+#[derive(Serialize)]
+struct IndexContext<'a> {
+    lang: &'a str,
+    district_name: &'a str,
+    contracts: Vec<Item>,
+}
+
+#[derive(Serialize)]
+struct Item {
+    title: String,
+    vendor: String,
+    href: String,
+    purpose: Vec<String>,
+    executed: DateView,
+    data_lines: Vec<String>,
+}
+
+fn item(contract: &PublicContract) -> Item {
+    Item {
+        title: contract.title.clone(),
+        vendor: contract.vendor.clone(),
+        href: format!("{}.html", PublicContract::slug_for(contract.id)),
+        purpose: super::paragraphs(&contract.purpose),
+        executed: DateView {
+            iso: contract.executed_on.format("%Y-%m-%d").to_string(),
+            text: contract.executed_on.format(super::DATE_FORMAT).to_string(),
+        },
+        data_lines: contract.data_lines.clone(),
+    }
+}
+
+impl DirectoryPublisher {
+    /// Writes `contract`'s page, then rewrites the section's index and feed
+    /// from `all` (every published contract, `contract` among them or not:
+    /// it replaces any older copy). Rendered first, so a template error
+    /// writes nothing. Blocking: it writes files. Answers the page's URL.
+    pub fn publish_contract(
+        &self,
+        district_name: &str,
+        contract: &PublicContract,
+        all: &[PublicContract],
+    ) -> Result<(String, Vec<PathBuf>), PublishError> {
+        let mut list: Vec<PublicContract> = all
+            .iter()
+            .filter(|c| c.id != contract.id)
+            .cloned()
+            .collect();
+        list.push(contract.clone());
+        list.sort_by_key(|c| std::cmp::Reverse((c.executed_on, c.published_at)));
+        let env = super::environment(self.templates.clone());
+        let page = render(
+            &env,
+            "contract.html",
+            &PageContext {
+                lang: super::LANG,
+                district_name,
+                contract: item(contract),
+            },
+        )?;
+        let index = render(
+            &env,
+            "contracts.html",
+            &IndexContext {
+                lang: super::LANG,
+                district_name,
+                contracts: list.iter().map(item).collect(),
+            },
+        )?;
+        let feed = self.contracts_feed(district_name, &list)?;
+        let dir = self.dir.join(CONTRACTS_DIR);
+        std::fs::create_dir_all(&dir).map_err(|source| PublishError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let slug = PublicContract::slug_for(contract.id);
+        let files = vec![
+            write_atomically(&dir, &format!("{slug}.html"), page.as_bytes())?,
+            write_atomically(&dir, "feed.atom", &feed)?,
+            write_atomically(&dir, "index.html", index.as_bytes())?,
+        ];
+        sync_dir(&dir)?;
+        Ok((contract_url(&self.base_url, contract.id), files))
+    }
+
+    fn contracts_feed(
+        &self,
+        district_name: &str,
+        contracts: &[PublicContract],
+    ) -> Result<Vec<u8>, PublishError> {
+        let base = format!("{}/{CONTRACTS_DIR}", self.base());
+        let mut author = Person::default();
+        author.set_name(district_name);
+        let entries: Vec<Entry> = contracts
+            .iter()
+            .map(|c| {
+                let mut link = Link::default();
+                link.set_href(format!("{base}/{}.html", PublicContract::slug_for(c.id)));
+                link.set_rel("alternate");
+                link.set_mime_type(Some("text/html".to_owned()));
+                let mut entry = Entry::default();
+                entry.set_id(format!("urn:uuid:{}", c.id));
+                entry.set_title(Text::plain(format!("{}: {}", c.vendor, c.title)));
+                entry.set_updated(self.feed_time(c.published_at));
+                entry.set_published(Some(self.feed_time(c.published_at)));
+                entry.set_links(vec![link]);
+                entry.set_authors(vec![author.clone()]);
+                entry.set_summary(Some(Text::plain(format!(
+                    "Contract executed {}.",
+                    c.executed_on.format(super::DATE_FORMAT)
+                ))));
+                entry
+            })
+            .collect();
+        let mut self_link = Link::default();
+        self_link.set_href(format!("{base}/feed.atom"));
+        self_link.set_rel("self");
+        self_link.set_mime_type(Some("application/atom+xml".to_owned()));
+        let mut site_link = Link::default();
+        site_link.set_href(format!("{base}/index.html"));
+        site_link.set_rel("alternate");
+        site_link.set_mime_type(Some("text/html".to_owned()));
+        let mut feed = Feed::default();
+        feed.set_id(format!("{base}/feed.atom"));
+        feed.set_title(Text::plain(format!(
+            "{district_name}: contracts with access to student data"
+        )));
+        let updated = contracts
+            .iter()
+            .map(|c| c.published_at)
+            .max()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        feed.set_updated(self.feed_time(updated));
+        feed.set_links(vec![self_link, site_link]);
+        feed.set_authors(vec![author]);
+        feed.set_lang(Some(super::LANG.to_owned()));
+        feed.set_entries(entries);
+        Ok(feed.write_to(Vec::new())?)
+    }
+}
