@@ -214,9 +214,24 @@ pub async fn import_roster(
         after_address: None,
         addresses_done: false,
     };
-    let replaced = store.replace_roster(&record, &mut pages).await?;
+    let copying = std::time::Instant::now();
+    let replaced = store.replace_roster(&record, &mut pages).await;
+    tracing::debug!(
+        stage = "copy into the database",
+        elapsed_ms = copying.elapsed().as_millis() as u64,
+        "roster stage"
+    );
     drop(pages);
     staged.close().await;
+    let replaced = match replaced {
+        Err(crate::store::StoreError::Conflict) => {
+            return Err(ServiceError::Conflict(
+                "a roster uploaded for this incident after this one was imported first; it is the one kept"
+                    .into(),
+            ))
+        }
+        other => other?,
+    };
     if !replaced {
         return Err(ServiceError::Conflict(
             "the notice was already approved; its recipients can no longer change".into(),
