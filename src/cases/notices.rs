@@ -173,7 +173,9 @@ pub async fn import_roster(
     let staged = match StagedRoster::stage_as(path, upload_name).await {
         Ok(staged) => staged,
         Err(rejected) if rejected.is_internal() => {
-            tracing::error!(error = %rejected, "staging a roster failed");
+            // The cause (the scratch database's or the disk's error) is what
+            // an operator needs; it names tables and files, not people.
+            tracing::error!(error = ?rejected, "staging a roster failed");
             return Err(ServiceError::Store(crate::store::StoreError::NotReady(
                 "staging the roster failed".into(),
             )));
