@@ -19,57 +19,17 @@
 
 mod common;
 
-use common::daemon::Daemon;
 use common::fan_out::{is_family, per_address, FanOut};
+use common::instances::{start_instance, CONNECTIONS, READY_WITHIN, TOKEN};
 use common::postgres::PgTestDb;
 use common::smtp::SmtpServer;
-use common::TestConfig;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const GUARDIANS: usize = 5000;
-/// SMTP connections per instance: the bound on a dead instance's duplicates.
-const CONNECTIONS: usize = 4;
-const TOKEN: &str = "multi-instance-admin";
-/// How long an instance may take to migrate and listen.
-const READY_WITHIN: Duration = Duration::from_secs(60);
 /// How long the deliveries listing may lag behind the SMTP server.
 const SENT_WITHIN: Duration = Duration::from_secs(20);
-
-// -------------------------------------------------------------- daemons
-
-/// An instance named `name` on `database`, sending to `smtp`, in its own
-/// folder under `dir`.
-fn start_instance(dir: &Path, name: &str, database: &str, smtp: &SmtpServer) -> Daemon {
-    let config = TestConfig::new()
-        .database_url(database)
-        .smtp(&smtp.url())
-        .max_connections(CONNECTIONS)
-        .no_escalation()
-        .instance_id(name)
-        .admin_only(TOKEN)
-        // Instances sharing a database share the audit key (each keeps
-        // its own anchor).
-        .layer(&format!(
-            "[audit]\nkey_file = {:?}\n",
-            dir.join("audit-key").display().to_string()
-        ))
-        .layer(
-            r#"
-[notice]
-chunk_size = 250
-[scheduler]
-# A short lease so that a dead instance's chunk is taken over quickly; one
-# job at a time so that the instances share the chunks and a dead one has
-# at most max_connections messages in flight.
-lease = "4s"
-batch = 1
-"#,
-        );
-    Daemon::start(&dir.join(name), name, config)
-}
 
 // ------------------------------------------------------------ the work
 
@@ -235,55 +195,4 @@ async fn a_killed_instance_s_chunk_is_taken_over_and_nobody_is_lost() {
         drop(a);
     })
     .await;
-}
-
-/// The fan-out rate of one instance against two (run by hand:
-/// `cargo test --release --test multi_instance -- --ignored --nocapture`;
-/// the README's Performance section records the figures). Timed from the
-/// approval to the last message accepted by the SMTP server.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "a measurement, not a check: run by hand"]
-async fn fan_out_rate_one_instance_against_two() {
-    let mut rates = Vec::new();
-    for instances in [1usize, 2] {
-        let name = format!("fan_out_rate_{instances}");
-        let rate = std::sync::Arc::new(std::sync::Mutex::new(0f64));
-        let measured = std::sync::Arc::clone(&rate);
-        with_database(&name, move |url| async move {
-            let smtp = SmtpServer::start();
-            let dir = tempfile::tempdir().unwrap();
-            let fan_out = FanOut::new(TOKEN, GUARDIANS);
-            let mut daemons = Vec::new();
-            for n in 0..instances {
-                let daemon = start_instance(dir.path(), &format!("instance-{n}"), &url, &smtp);
-                daemon.wait_ready(READY_WITHIN).await;
-                daemons.push(daemon);
-            }
-            let first = &daemons[0];
-            // File and import (not timed), then time from the approval.
-            let id = fan_out.file_and_import(first).await;
-            let started = Instant::now();
-            fan_out.approve(first, &id).await;
-            let counts = fan_out.wait_all_delivered(&smtp, Duration::from_secs(300)).await;
-            let seconds = started.elapsed().as_secs_f64();
-            assert_eq!(counts.len(), GUARDIANS);
-            *measured.lock().unwrap() = GUARDIANS as f64 / seconds;
-            let _ = writeln!(
-                std::io::stderr(),
-                "{instances} instance(s): {GUARDIANS} family notices in {seconds:.1} s = {:.0} messages/s",
-                GUARDIANS as f64 / seconds
-            );
-            drop(daemons);
-        })
-        .await;
-        let value = *rate.lock().unwrap();
-        rates.push(value);
-    }
-    if rates.iter().all(|r| *r > 0.0) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "two instances / one: {:.2}x",
-            rates[1] / rates[0]
-        );
-    }
 }

@@ -105,6 +105,8 @@ conformance!(
     site_files_website_checks_and_delivery_attempts,
     privacy_requests_carry_their_own_duties,
     contracts_their_duties_and_publication,
+    a_roster_import_lets_other_writers_in_and_lands_whole,
+    a_roster_import_refused_at_its_end_changes_nothing,
 );
 
 // ---------------------------------------------------------------- data
@@ -3081,4 +3083,256 @@ async fn assert_same_reads(source: &Arc<dyn Store>, target: &Arc<dyn Store>, fil
         .await
         .unwrap();
     assert!(!taken.is_empty());
+}
+
+// ------------------------------------------------- roster import versions
+
+/// What a roster source does between two of its pages, while the import
+/// is part way through its copy.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Midway {
+    /// Files another incident and reads the roster: the filing must get
+    /// its turn and the reader must still see the roster being replaced.
+    FileAndRead,
+    /// Approves the notice: the import must then be refused at its end.
+    Approve,
+}
+
+/// Pages like [`Pages`], doing `midway` once, before its second page.
+struct Interleaved {
+    pages: Pages,
+    store: Arc<dyn Store>,
+    incident: Uuid,
+    midway: Midway,
+    served: usize,
+    /// The incident filed midway.
+    filed: Option<Uuid>,
+}
+
+#[async_trait::async_trait]
+impl RosterPages for Interleaved {
+    async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>> {
+        if self.served == 1 {
+            let within = std::time::Duration::from_secs(5);
+            match self.midway {
+                Midway::FileAndRead => {
+                    let other = incident("filed during an import", at(NOW));
+                    let filed = tokio::time::timeout(
+                        within,
+                        self.store.create_incident(&other, &[], &[], None),
+                    )
+                    .await
+                    .expect("a filing during a roster import gets its turn within 5 s")
+                    .expect("a filing during a roster import succeeds");
+                    assert!(matches!(filed, CreateOutcome::Created));
+                    self.filed = Some(other.id);
+                    assert_eq!(
+                        self.store.unreachable_students(self.incident).await?,
+                        [("s0".to_owned(), "Old".to_owned())],
+                        "readers see the roster in place until the import ends"
+                    );
+                    let coverage = self.store.notice_coverage(self.incident).await?;
+                    let mut students: Vec<&str> = coverage
+                        .students
+                        .iter()
+                        .map(|s| s.student_id.as_str())
+                        .collect();
+                    students.sort();
+                    assert_eq!(students, ["s0", "s00"], "nothing of the new roster yet");
+                }
+                Midway::Approve => {
+                    tokio::time::timeout(
+                        within,
+                        self.store.approve_notice(
+                            self.incident,
+                            "admin",
+                            at(NOW),
+                            10,
+                            "example.org",
+                        ),
+                    )
+                    .await
+                    .expect("an approval during a roster import gets its turn within 5 s")?;
+                }
+            }
+        }
+        self.served += 1;
+        self.pages.next_recipients().await
+    }
+    async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>> {
+        self.pages.next_unreachable().await
+    }
+}
+
+fn import_record(incident_id: Uuid, id: Uuid, recipients: u64) -> RosterImportRecord {
+    RosterImportRecord {
+        id,
+        incident_id,
+        format: "plain-csv".into(),
+        students: recipients,
+        recipients,
+        unreachable: 1,
+        rejected_rows: 0,
+        imported_at: at(NOW),
+        imported_by: "admin".into(),
+    }
+}
+
+/// The first roster of these tests: one guardian, one unreachable student.
+fn old_roster() -> Pages {
+    Pages {
+        recipients: vec![vec![guardian("old@example.org", &["s00"])]],
+        unreachable: vec![vec![("s0".into(), "Old".into())]],
+    }
+}
+
+/// Three pages of two guardians (s1–s6) and one unreachable student.
+fn new_roster() -> Pages {
+    Pages {
+        recipients: (0..3)
+            .map(|page| {
+                (1..=2)
+                    .map(|n| {
+                        let student = format!("s{}", page * 2 + n);
+                        guardian(&format!("g{student}@example.org"), &[student.as_str()])
+                    })
+                    .collect()
+            })
+            .collect(),
+        unreachable: vec![vec![("s9".into(), "New".into())]],
+    }
+}
+
+async fn a_roster_import_lets_other_writers_in_and_lands_whole(store: Arc<dyn Store>) {
+    let record = incident("a large roster", at(NOW));
+    file(&store, &record, &[], &[]).await;
+    let mut old = old_roster();
+    assert!(store
+        .replace_roster(&import_record(record.id, Uuid::now_v7(), 1), &mut old)
+        .await
+        .unwrap());
+    store
+        .ensure_notice_draft(&draft(record.id, at(NOW)))
+        .await
+        .unwrap();
+
+    let new = import_record(record.id, Uuid::now_v7(), 6);
+    let mut source = Interleaved {
+        pages: new_roster(),
+        store: Arc::clone(&store),
+        incident: record.id,
+        midway: Midway::FileAndRead,
+        served: 0,
+        filed: None,
+    };
+    assert!(store.replace_roster(&new, &mut source).await.unwrap());
+    assert_eq!(
+        source.served, 4,
+        "every page was read (3 and the empty one)"
+    );
+    let filed = source.filed.expect("the filing ran midway");
+    assert!(
+        store.incident(filed).await.unwrap().is_some(),
+        "the filing made during the import is stored"
+    );
+
+    // The new roster, complete; nothing of the old one.
+    assert_eq!(
+        store
+            .latest_roster_import(record.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        new.id
+    );
+    assert_eq!(
+        store.unreachable_students(record.id).await.unwrap(),
+        [("s9".to_owned(), "New".to_owned())]
+    );
+    let coverage = store.notice_coverage(record.id).await.unwrap();
+    let mut students: Vec<&str> = coverage
+        .students
+        .iter()
+        .map(|s| s.student_id.as_str())
+        .collect();
+    students.sort();
+    assert_eq!(students, ["s1", "s2", "s3", "s4", "s5", "s6", "s9"]);
+    let approved = store
+        .approve_notice(record.id, "admin", at(NOW), 10, "example.org")
+        .await
+        .unwrap();
+    assert_eq!(approved.recipients, 6, "the approval counts the new roster");
+}
+
+async fn a_roster_import_refused_at_its_end_changes_nothing(store: Arc<dyn Store>) {
+    let record = incident("approved mid-import", at(NOW));
+    file(&store, &record, &[], &[]).await;
+    let mut old = old_roster();
+    assert!(store
+        .replace_roster(&import_record(record.id, Uuid::now_v7(), 1), &mut old)
+        .await
+        .unwrap());
+    store
+        .ensure_notice_draft(&draft(record.id, at(NOW)))
+        .await
+        .unwrap();
+    let mut source = Interleaved {
+        pages: new_roster(),
+        store: Arc::clone(&store),
+        incident: record.id,
+        midway: Midway::Approve,
+        served: 0,
+        filed: None,
+    };
+    let late = import_record(record.id, Uuid::now_v7(), 6);
+    assert!(
+        !store.replace_roster(&late, &mut source).await.unwrap(),
+        "approved while it was copied: refused at the switch"
+    );
+    assert_eq!(
+        store.notice(record.id).await.unwrap().unwrap().recipients,
+        Some(1)
+    );
+    assert_eq!(
+        store.unreachable_students(record.id).await.unwrap(),
+        [("s0".to_owned(), "Old".to_owned())]
+    );
+    assert_ne!(
+        store
+            .latest_roster_import(record.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        late.id
+    );
+
+    // Of two imports, the one started later is kept, whichever ends last.
+    let other = incident("two uploads", at(NOW));
+    file(&store, &other, &[], &[]).await;
+    let mut ids = [Uuid::now_v7(), Uuid::now_v7()];
+    ids.sort_by_key(|id| id.to_string());
+    let [earlier, later] = ids;
+    assert!(store
+        .replace_roster(&import_record(other.id, later, 6), &mut new_roster())
+        .await
+        .unwrap());
+    let refused = store
+        .replace_roster(&import_record(other.id, earlier, 1), &mut old_roster())
+        .await;
+    assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
+    assert_eq!(
+        store
+            .latest_roster_import(other.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        later
+    );
+    assert_eq!(
+        store.unreachable_students(other.id).await.unwrap(),
+        [("s9".to_owned(), "New".to_owned())]
+    );
 }

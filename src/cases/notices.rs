@@ -174,7 +174,9 @@ pub async fn import_roster(
     let staged = match StagedRoster::stage_as(path, upload_name).await {
         Ok(staged) => staged,
         Err(rejected) if rejected.is_internal() => {
-            tracing::error!(error = %rejected, "staging a roster failed");
+            // The cause (the scratch database's or the disk's error) is what
+            // an operator needs; it names tables and files, not people.
+            tracing::error!(error = ?rejected, "staging a roster failed");
             return Err(ServiceError::Store(crate::store::StoreError::NotReady(
                 "staging the roster failed".into(),
             )));
@@ -215,9 +217,24 @@ pub async fn import_roster(
         after_address: None,
         addresses_done: false,
     };
-    let replaced = store.replace_roster(&record, &mut pages).await?;
+    let copying = std::time::Instant::now();
+    let replaced = store.replace_roster(&record, &mut pages).await;
+    tracing::debug!(
+        stage = "copy into the database",
+        elapsed_ms = copying.elapsed().as_millis() as u64,
+        "roster stage"
+    );
     drop(pages);
     staged.close().await;
+    let replaced = match replaced {
+        Err(crate::store::StoreError::Conflict) => {
+            return Err(ServiceError::Conflict(
+                "a roster uploaded for this incident after this one was imported first; it is the one kept"
+                    .into(),
+            ))
+        }
+        other => other?,
+    };
     if !replaced {
         return Err(ServiceError::Conflict(
             "the notice was already approved; its recipients can no longer change".into(),

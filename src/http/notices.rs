@@ -51,7 +51,7 @@ pub const ROSTER_LIMIT: u64 = crate::roster::UPLOAD_LIMIT;
         (status = 200, description = "Imported: counts and rejected rows", body = views::RosterAnswer),
         (status = 403, description = "Only an administrator imports rosters", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The notice was already approved", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The notice was already approved, or a roster uploaded later for this incident was imported first", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The roster is over 2 GiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a roster: bad zip, not UTF-8, missing columns", body = Problem, content_type = "application/problem+json"),
     )

@@ -279,11 +279,23 @@ impl StagedRoster {
             return Err(RosterRejected::Internal(error));
         }
         let (format, skipped) = parsed??;
+        // Per-stage timings for profiling (`breachd::roster=debug`).
+        tracing::debug!(
+            stage = "parse and load",
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "roster stage"
+        );
 
+        let resolving = Instant::now();
         let report = staging
             .resolve(format, skipped)
             .await
             .map_err(RosterRejected::Internal)?;
+        tracing::debug!(
+            stage = "resolve",
+            elapsed_ms = resolving.elapsed().as_millis() as u64,
+            "roster stage"
+        );
         tracing::info!(
             format = format.as_str(),
             students = report.students,
@@ -326,12 +338,7 @@ impl StagedRoster {
         after: Option<&str>,
         limit: u32,
     ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
-        self.staging
-            .addresses(after.unwrap_or(""), limit)
-            .await?
-            .into_iter()
-            .map(|(id, json)| Ok((id, serde_json::from_str(&json)?)))
-            .collect()
+        self.staging.addresses(after.unwrap_or(""), limit).await
     }
 
     /// Closes the scratch database and deletes it. Dropping does the same,

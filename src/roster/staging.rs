@@ -11,22 +11,20 @@ use super::{
     Child, ImportReport, Recipient, RejectedRow, RosterFormat, UnreachableStudent,
     MAX_LISTED_REJECTIONS,
 };
+use crate::domain::coverage::MailingAddress;
 use anyhow::Context;
-use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
-
-/// Rows per INSERT statement: 1000 rows of at most 7 columns stays far below
-/// SQLite's limit of 32766 bound parameters.
-const ROWS_PER_STATEMENT: usize = 1000;
+use sqlx::Row;
 
 /// SQLite page cache of the scratch database, in KiB (negative = KiB in
-/// SQLite's pragma): big enough for the index builds to run mostly in memory,
-/// small enough to leave the 150 MB budget alone.
-const CACHE_KIB: i64 = 16 * 1024;
+/// SQLite's pragma): big enough for the index builds and the address-keyed
+/// inserts of a million-guardian roster to run mostly in memory (16 MiB
+/// made the guardian inserts read pages back from the file), small enough
+/// to leave the 150 MB budget alone (measured by `benches/roster/run.sh`).
+const CACHE_KIB: i64 = 32 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE ou_user (
@@ -93,6 +91,23 @@ const RESOLVE_ONEROSTER: &[&str] = &[
     "INSERT OR IGNORE INTO link (student_id, guardian_id)
      SELECT a.agent_id, a.user_id FROM ou_agent a
      JOIN guardian g ON g.id = a.user_id JOIN student s ON s.id = a.agent_id",
+];
+
+/// The same answer for a plain CSV, where less is left to find out: a
+/// guardian is its (valid) address, so `guardian.id` is the address key and
+/// every guardian staged has a link and a valid address. Each table is then
+/// written in its key's order (a sort, then appends) instead of joined back
+/// row by row: on a large roster the joins and the window function were most
+/// of the import's time (`breachd::roster=debug` times each step).
+const RESOLVE_PLAIN: &[&str] = &[
+    "INSERT INTO recipient_child (email_key, student_id)
+     SELECT guardian_id, student_id FROM link ORDER BY guardian_id, student_id",
+    // The guardian table holds the first row naming each address already.
+    "INSERT INTO recipient (email_key, email, name, language)
+     SELECT email_key, email, name, language FROM guardian ORDER BY id",
+    "INSERT INTO unreachable (id, name)
+     SELECT s.id, s.name FROM student s
+     WHERE NOT EXISTS (SELECT 1 FROM link l WHERE l.student_id = s.id)",
 ];
 
 /// Turns students, guardians and links (from either format) into the answer:
@@ -230,92 +245,73 @@ impl Staging {
         // Plain CSV rows go straight to the resolved tables (first row wins
         // a student's or an address's details); OneRoster rows go to the raw
         // tables that `resolve` joins once every user is known.
-        insert(
-            &mut tx,
-            "INSERT OR IGNORE INTO student (id, name) ",
-            &students,
-            |b, (id, name)| {
-                b.push_bind(*id).push_bind(*name);
-            },
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT OR IGNORE INTO student_address (id, address) ",
-            &addresses,
-            |b, (id, address)| {
-                b.push_bind(*id).push_bind(address.as_str());
-            },
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT OR IGNORE INTO guardian (id, email, email_key, name, language, line, email_state) ",
-            &guardians,
-            |b, g| {
-                b.push_bind(g.id)
-                    .push_bind(g.email)
-                    .push_bind(g.key)
-                    .push_bind(g.name)
-                    .push_bind(g.language)
-                    .push_bind(g.line)
-                    .push_bind(g.state);
-            },
-        )
-        .await?;
         let (plain_links, agents): (Vec<_>, Vec<_>) =
             links.into_iter().partition(|(_, _, line)| line.is_none());
+        let plain_links: Vec<(&str, &str)> =
+            plain_links.into_iter().map(|(s, g, _)| (s, g)).collect();
+        let guardians: Vec<_> = guardians
+            .iter()
+            .map(|g| (g.id, g.email, g.key, g.name, g.language, g.line, g.state))
+            .collect();
+        let users: Vec<_> = users
+            .iter()
+            .map(|u| (u.line, u.id, u.name, u.email, u.key, u.state))
+            .collect();
         insert(
             &mut tx,
-            "INSERT OR IGNORE INTO link (student_id, guardian_id) ",
+            "INSERT OR IGNORE INTO student (id, name) SELECT value->>0, value->>1 FROM json_each(?)",
+            &students,
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO student_address (id, address)
+             SELECT value->>0, value->>1 FROM json_each(?)",
+            &addresses,
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO guardian (id, email, email_key, name, language, line, email_state)
+             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
+             FROM json_each(?)",
+            &guardians,
+        )
+        .await?;
+        insert(
+            &mut tx,
+            "INSERT OR IGNORE INTO link (student_id, guardian_id)
+             SELECT value->>0, value->>1 FROM json_each(?)",
             &plain_links,
-            |b, (student, guardian, _)| {
-                b.push_bind(*student).push_bind(*guardian);
-            },
         )
         .await?;
         insert(
             &mut tx,
-            "INSERT INTO ou_user (line, id, name, email, email_key, email_state) ",
+            "INSERT INTO ou_user (line, id, name, email, email_key, email_state)
+             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5
+             FROM json_each(?)",
             &users,
-            |b, u| {
-                b.push_bind(u.line)
-                    .push_bind(u.id)
-                    .push_bind(u.name)
-                    .push_bind(u.email)
-                    .push_bind(u.key)
-                    .push_bind(u.state);
-            },
         )
         .await?;
         insert(
             &mut tx,
-            "INSERT INTO ou_agent (user_id, agent_id, user_line) ",
+            "INSERT INTO ou_agent (user_id, agent_id, user_line)
+             SELECT value->>0, value->>1, value->>2 FROM json_each(?)",
             &agents,
-            |b, (user, agent, line)| {
-                b.push_bind(*user).push_bind(*agent).push_bind(*line);
-            },
         )
         .await?;
         insert(
             &mut tx,
-            "INSERT INTO ou_role (user_id, role, user_line) ",
+            "INSERT INTO ou_role (user_id, role, user_line)
+             SELECT value->>0, value->>1, value->>2 FROM json_each(?)",
             &roles,
-            |b, (user, role, line)| {
-                b.push_bind(*user).push_bind(*role).push_bind(*line);
-            },
         )
         .await?;
         insert(
             &mut tx,
-            "INSERT INTO rejected (file_rank, file, line, reason) ",
+            "INSERT INTO rejected (file_rank, file, line, reason)
+             SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)",
             &rejected,
-            |b, (rank, file, line, reason)| {
-                b.push_bind(*rank)
-                    .push_bind(*file)
-                    .push_bind(*line)
-                    .push_bind(*reason);
-            },
         )
         .await?;
         tx.commit().await?;
@@ -331,15 +327,18 @@ impl Staging {
         let mut tx = self.pool.begin().await?;
         if format != RosterFormat::PlainCsv {
             for statement in RESOLVE_ONEROSTER {
-                sqlx::query(statement)
-                    .execute(&mut *tx)
+                timed(sqlx::query(statement).execute(&mut *tx), statement)
                     .await
                     .context("resolving OneRoster users")?;
             }
         }
-        for statement in RESOLVE_COMMON {
-            sqlx::query(statement)
-                .execute(&mut *tx)
+        let common = if format == RosterFormat::PlainCsv {
+            RESOLVE_PLAIN
+        } else {
+            RESOLVE_COMMON
+        };
+        for statement in common {
+            timed(sqlx::query(statement).execute(&mut *tx), statement)
                 .await
                 .context("resolving recipients")?;
         }
@@ -384,98 +383,83 @@ impl Staging {
         })
     }
 
-    /// One page of recipients after the address key `after`.
+    /// One page of recipients after the address key `after`, each with its
+    /// children. The page comes back as one JSON value built by SQLite: a
+    /// row through sqlx costs more than the row itself (a channel hop and
+    /// allocations per column), and a large roster has a million of them.
     pub async fn recipients(&self, after: &str, limit: u32) -> anyhow::Result<Vec<Recipient>> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(
-            "SELECT email_key, email, name, language FROM recipient
-             WHERE email_key > ? ORDER BY email_key LIMIT ?",
+        // json(): a subquery's value loses its JSON subtype, which would
+        // make json_array quote the children as one string.
+        let page: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(r.email, r.name, r.language, json((
+                        SELECT json_group_array(json_array(s.id, s.name) ORDER BY rc.student_id)
+                        FROM recipient_child rc JOIN student s ON s.id = rc.student_id
+                        WHERE rc.email_key = r.email_key))) ORDER BY r.email_key)
+             FROM (SELECT email_key, email, name, language FROM recipient
+                   WHERE email_key > ? ORDER BY email_key LIMIT ?) r",
         )
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        let mut page = Vec::with_capacity(rows.len());
-        let mut keys = Vec::with_capacity(rows.len());
-        for row in &rows {
-            keys.push(row.try_get::<String, _>("email_key")?);
-            page.push(Recipient {
-                email: row.try_get("email")?,
-                name: row.try_get("name")?,
-                language: row.try_get("language")?,
-                children: Vec::new(),
-            });
-        }
-        let Some(last) = keys.last() else {
-            return Ok(page);
-        };
-        // The children of the whole page in one range scan of the key.
-        let children = sqlx::query(
-            "SELECT rc.email_key, s.id, s.name FROM recipient_child rc
-             JOIN student s ON s.id = rc.student_id
-             WHERE rc.email_key > ? AND rc.email_key <= ?
-             ORDER BY rc.email_key, rc.student_id",
-        )
-        .bind(after)
-        .bind(last)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut at = 0;
-        for row in &children {
-            let key: &str = row.try_get("email_key")?;
-            while at < keys.len() && keys[at] != key {
-                at += 1;
-            }
-            let Some(recipient) = page.get_mut(at) else {
-                anyhow::bail!("recipient children out of order");
-            };
-            recipient.children.push(Child {
-                student_id: row.try_get("id")?,
-                name: row.try_get("name")?,
-            });
-        }
-        Ok(page)
+        let rows: Vec<(String, String, Option<String>, Vec<(String, String)>)> =
+            serde_json::from_str(&page).context("reading a page of recipients")?;
+        Ok(rows
+            .into_iter()
+            .map(|(email, name, language, children)| Recipient {
+                email,
+                name,
+                language,
+                children: children
+                    .into_iter()
+                    .map(|(student_id, name)| Child { student_id, name })
+                    .collect(),
+            })
+            .collect())
     }
 
-    /// One page of unreachable students after the student id `after`.
+    /// One page of unreachable students after the student id `after` (one
+    /// JSON value, as for recipients).
     pub async fn unreachable(
         &self,
         after: &str,
         limit: u32,
     ) -> anyhow::Result<Vec<UnreachableStudent>> {
-        let rows = sqlx::query("SELECT id, name FROM unreachable WHERE id > ? ORDER BY id LIMIT ?")
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(UnreachableStudent {
-                    student_id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                })
-            })
-            .collect()
+        let page: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(id, name) ORDER BY id)
+             FROM (SELECT id, name FROM unreachable WHERE id > ? ORDER BY id LIMIT ?)",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<(String, String)> =
+            serde_json::from_str(&page).context("reading a page of unreachable students")?;
+        Ok(rows
+            .into_iter()
+            .map(|(student_id, name)| UnreachableStudent { student_id, name })
+            .collect())
     }
 
-    /// Students' mailing addresses (JSON), ordered by student id, strictly
-    /// after `after`, at most `limit`.
+    /// Students' mailing addresses, ordered by student id, strictly after
+    /// `after`, at most `limit` (one JSON value, as for recipients).
     pub async fn addresses(
         &self,
         after: &str,
         limit: u32,
-    ) -> anyhow::Result<Vec<(String, String)>> {
-        let rows =
-            sqlx::query("SELECT id, address FROM student_address WHERE id > ? ORDER BY id LIMIT ?")
-                .bind(after)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("id")?, row.try_get("address")?)))
-            .collect()
+    ) -> anyhow::Result<Vec<(String, MailingAddress)>> {
+        let page: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(id, json(address)) ORDER BY id)
+             FROM (SELECT id, address FROM student_address WHERE id > ? ORDER BY id LIMIT ?)",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_one(&self.pool)
+        .await?;
+        serde_json::from_str(&page).context("reading a page of addresses")
     }
 
     pub async fn close(self) {
@@ -505,23 +489,42 @@ struct UserRow<'a> {
     state: i64,
 }
 
+/// Runs one resolving statement, its time in the debug log (profiling: which
+/// join costs what on a large roster).
+async fn timed<T>(run: impl std::future::Future<Output = T>, statement: &str) -> T {
+    let started = std::time::Instant::now();
+    let outcome = run.await;
+    tracing::debug!(
+        statement = statement
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" "),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "roster resolve step"
+    );
+    outcome
+}
+
 /// Line numbers fit SQLite's signed integers for any file that fits a disk.
 fn sql_int(line: u64) -> i64 {
     i64::try_from(line).unwrap_or(i64::MAX)
 }
 
-/// Inserts `rows` with multi-row INSERT statements of at most
-/// [`ROWS_PER_STATEMENT`] rows; `push` binds one row's values.
-async fn insert<'r, T>(
+/// Inserts `rows` with one statement: the rows go to SQLite as one JSON
+/// array (of arrays, in the column order of `sql`), which `json_each` walks
+/// in order, so "first row wins" still holds. Binding each value through
+/// sqlx costs an allocation and a copy per value, which on a million-row
+/// roster was a large share of the staging time.
+async fn insert<T: serde::Serialize>(
     conn: &mut SqliteConnection,
-    head: &'static str,
-    rows: &'r [T],
-    push: impl Fn(&mut Separated<'_, 'r, Sqlite, &'static str>, &'r T),
+    sql: &'static str,
+    rows: &[T],
 ) -> anyhow::Result<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut builder = QueryBuilder::<'r, Sqlite>::new(head);
-        builder.push_values(chunk, |mut b, row| push(&mut b, row));
-        builder.build().execute(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(());
     }
+    let json = serde_json::to_string(rows)?;
+    sqlx::query(sql).bind(json).execute(&mut *conn).await?;
     Ok(())
 }

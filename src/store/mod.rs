@@ -328,9 +328,12 @@ pub trait Store: Send + Sync + 'static {
     async fn follow_up_incidents(&self) -> StoreResult<std::collections::BTreeSet<Uuid>>;
 
     // ---- the notice to families ----
-    /// Replaces the incident's roster (recipients and unreachable students)
-    /// with the pages of `source`, in one transaction. Refused (false) once
-    /// the notice has been approved.
+    /// Replaces the incident's roster (recipients, unreachable students and
+    /// addresses) with the pages of `source`: copied in short transactions
+    /// (other writers are served meanwhile), visible all at once when the
+    /// import is recorded (`store::writes::roster`). Refused (false) once the
+    /// notice has been approved; `Conflict` when an import of the incident
+    /// that started later finished first.
     async fn replace_roster(
         &self,
         record: &RosterImportRecord,

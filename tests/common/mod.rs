@@ -2,7 +2,8 @@
 //! against a fresh SQLite file, with a clock the test controls and one API
 //! token per role. The rest of the plumbing has a file each: `config`
 //! (the configuration builder), `daemon` (the real binary), `fan_out` (a
-//! family-notice fan-out over HTTP), `postgres`
+//! family-notice fan-out over HTTP), `instances` (several daemons on one
+//! PostgreSQL database), `postgres`
 //! (a fresh PostgreSQL database per test), `smtp` (a real SMTP server) and
 //! `imap` (a real IMAP server, Dovecot).
 
@@ -12,6 +13,7 @@ pub mod config;
 pub mod daemon;
 pub mod fan_out;
 pub mod imap;
+pub mod instances;
 pub mod pages;
 pub mod postgres;
 pub mod skip;

@@ -44,7 +44,8 @@ pub(super) async fn plan_family(
                 NULL, 'family-notice', $1, email,
                 '<' || replace(gen_random_uuid()::text, '-', '') || '@' || $2 || '>', 'queued', 0, $3, $3,
                 (rn - 1) / $4
-         FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients WHERE incident_id = $1) AS r",
+         FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients
+               WHERE incident_id = $1 AND roster_import = (SELECT import_id FROM roster_current WHERE incident_id = $1)) AS r",
     )
     .bind(incident)
     .bind(message_domain)
@@ -75,6 +76,7 @@ pub(super) async fn deliveries_due(
                     'r_children', r_children::json) ORDER BY recipient), '[]')::text
          FROM (SELECT e.*, r.email AS r_email, r.name AS r_name, r.language AS r_language, r.children AS r_children
                FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
+                 AND r.roster_import = (SELECT import_id FROM roster_current WHERE incident_id = $1)
                WHERE e.incident_id = $1 AND e.kind = 'family-notice' AND e.chunk = $2
                  AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= $3))
                  AND e.recipient > $4

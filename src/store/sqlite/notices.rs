@@ -27,7 +27,8 @@ pub(super) async fn plan_family(
                 NULL, 'family-notice', ?1, email,
                 '<' || lower(hex(randomblob(16))) || '@' || ?2 || '>', 'queued', 0, ?3, ?3,
                 (rn - 1) / ?4
-         FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients WHERE incident_id = ?1)",
+         FROM (SELECT ROW_NUMBER() OVER (ORDER BY email_key) AS rn, email FROM notice_recipients
+               WHERE incident_id = ?1 AND roster_import = (SELECT import_id FROM roster_current WHERE incident_id = ?1))",
     )
     .bind(incident)
     .bind(message_domain)
@@ -58,6 +59,7 @@ pub(super) async fn deliveries_due(
                     'r_children', json(r_children)) ORDER BY recipient)
          FROM (SELECT e.*, r.email AS r_email, r.name AS r_name, r.language AS r_language, r.children AS r_children
                FROM emails e JOIN notice_recipients r ON r.incident_id = e.incident_id AND r.email_key = lower(e.recipient)
+                 AND r.roster_import = (SELECT import_id FROM roster_current WHERE incident_id = ?1)
                WHERE e.incident_id = ?1 AND e.kind = 'family-notice' AND e.chunk = ?2
                  AND (e.status = 'queued' OR (e.status = 'deferred' AND e.next_attempt_at <= ?3))
                  AND e.recipient > ?4

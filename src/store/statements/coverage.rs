@@ -1,6 +1,7 @@
 //! Per-student coverage of the family notice: the guardians' messages with
 //! their outcomes, and what administrators recorded (letters, exceptions).
 
+use super::roster::CURRENT;
 use super::{Placeholders, Statement};
 use crate::domain::coverage::StudentMark;
 use uuid::Uuid;
@@ -9,12 +10,12 @@ use uuid::Uuid;
 /// before approval). `emails.recipient` is the roster's address as planned,
 /// so the join walks the deliveries index.
 pub(crate) fn guardian_messages(incident_id: Uuid) -> Statement<'static> {
-    Statement::new(
+    Statement::new(format!(
         "SELECT r.name, r.language, r.children, e.status, e.sent_at
          FROM notice_recipients r
          LEFT JOIN emails e ON e.incident_id = r.incident_id AND e.kind = 'family-notice' AND e.recipient = r.email
-         WHERE r.incident_id = $1",
-    )
+         WHERE r.incident_id = $1 AND r.roster_import = {CURRENT}"
+    ))
     .bind(incident_id)
 }
 
@@ -25,8 +26,10 @@ pub(crate) fn incidents_with_roster() -> Statement<'static> {
 }
 
 pub(crate) fn addresses(incident_id: Uuid) -> Statement<'static> {
-    Statement::new("SELECT student_id, address FROM student_addresses WHERE incident_id = $1")
-        .bind(incident_id)
+    Statement::new(format!(
+        "SELECT student_id, address FROM student_addresses WHERE incident_id = $1 AND roster_import = {CURRENT}"
+    ))
+    .bind(incident_id)
 }
 
 pub(crate) fn marks(incident_id: Uuid) -> Statement<'static> {

@@ -61,7 +61,8 @@ pub(crate) fn by_incident(incident_id: Uuid) -> Statement<'static> {
 pub(crate) fn approve<'a>(incident: &'a str, by: &'a str, now: DateTime<Utc>) -> Statement<'a> {
     Statement::new(
         "UPDATE notices SET approved_at = $1, approved_by = $2,
-                recipients = (SELECT COUNT(*) FROM notice_recipients WHERE incident_id = $3)
+                recipients = (SELECT COUNT(*) FROM notice_recipients WHERE incident_id = $3
+                              AND roster_import = (SELECT import_id FROM roster_current WHERE incident_id = $3))
          WHERE incident_id = $3 AND approved_at IS NULL",
     )
     .bind(now)

@@ -1,35 +1,85 @@
-//! A roster import's statements: clearing the roster, the multi-row
-//! inserts of its pages (placeholders spelled each backend's way, see
-//! `Placeholders`) and the import's record.
+//! A roster import's statements: the multi-row inserts of its pages
+//! under the import's own version (placeholders spelled each backend's
+//! way, see `Placeholders`), the pointer to the version readers see, the
+//! bounded deletes of versions no longer seen, and the import's record.
+//!
+//! Every reader of the three roster tables keeps to the current version
+//! with [`CURRENT`]'s condition.
 
 use super::{Placeholders, Statement};
 use crate::store::{rows, NoticeRecipient, RosterImportRecord};
 use uuid::Uuid;
 
-/// Empties the incident's roster before a replacement.
-pub(crate) fn clear(incident: &str) -> [Statement<'_>; 3] {
-    [
-        "notice_recipients",
-        "unreachable_students",
-        "student_addresses",
-    ]
-    .map(|table| {
-        Statement::new(format!("DELETE FROM {table} WHERE incident_id = $1")).bind(incident)
-    })
+/// The roster tables, each keyed (incident, version, key column).
+pub(crate) const TABLES: [(&str, &str); 3] = [
+    ("notice_recipients", "email_key"),
+    ("unreachable_students", "student_id"),
+    ("student_addresses", "student_id"),
+];
+
+/// The version of an incident's roster that readers see, as a scalar
+/// subquery on the incident id bound as `$1`.
+pub(crate) const CURRENT: &str = "(SELECT import_id FROM roster_current WHERE incident_id = $1)";
+
+/// The version readers see now (none before the first import).
+pub(crate) fn current(incident: &str) -> Statement<'_> {
+    Statement::new("SELECT import_id FROM roster_current WHERE incident_id = $1").bind(incident)
+}
+
+/// Points readers at `version`: the one statement that makes an import
+/// visible, all of it at once.
+pub(crate) fn set_current<'a>(incident: &'a str, version: &'a str) -> Statement<'a> {
+    Statement::new(
+        "INSERT INTO roster_current (incident_id, import_id) VALUES ($1, $2)
+         ON CONFLICT (incident_id) DO UPDATE SET import_id = excluded.import_id",
+    )
+    .bind(incident)
+    .bind(version)
+}
+
+/// The versions of the incident's rows in `table` that sort before
+/// `before` (import ids are UUIDv7: earlier imports sort first), which no
+/// reader sees any more.
+pub(crate) fn older_versions<'a>(table: &str, incident: &'a str, before: &'a str) -> Statement<'a> {
+    Statement::new(format!(
+        "SELECT DISTINCT roster_import FROM {table} WHERE incident_id = $1 AND roster_import < $2"
+    ))
+    .bind(incident)
+    .bind(before)
+}
+
+/// Deletes at most `limit` rows of one version: a bounded transaction,
+/// however large the roster (the keyed subquery works alike on both
+/// backends, which have no common `DELETE … LIMIT`).
+pub(crate) fn delete_some<'a>(
+    (table, key): (&str, &str),
+    incident: &'a str,
+    version: &'a str,
+    limit: i64,
+) -> Statement<'a> {
+    Statement::new(format!(
+        "DELETE FROM {table} WHERE incident_id = $1 AND roster_import = $2 AND {key} IN (
+             SELECT {key} FROM {table} WHERE incident_id = $1 AND roster_import = $2 LIMIT $3)"
+    ))
+    .bind(incident)
+    .bind(version)
+    .bind(limit)
 }
 
 /// A page of recipients; an address already listed (in any case) is kept.
 pub(crate) fn insert_recipients<'a>(
     incident: &'a str,
+    version: &'a str,
     recipients: &'a [NoticeRecipient],
     placeholders: Placeholders,
 ) -> Statement<'a> {
     let mut statement = Statement::new(
-        "INSERT INTO notice_recipients (incident_id, email_key, email, name, language, children) ",
+        "INSERT INTO notice_recipients (incident_id, roster_import, email_key, email, name, language, children) ",
     );
     statement.push_values(recipients, placeholders, |recipient| {
         vec![
             incident.into(),
+            version.into(),
             recipient.email.to_lowercase().into(),
             (&recipient.email).into(),
             (&recipient.name).into(),
@@ -37,41 +87,51 @@ pub(crate) fn insert_recipients<'a>(
             rows::to_json(&recipient.children).into(),
         ]
     });
-    statement.push(" ON CONFLICT (incident_id, email_key) DO NOTHING");
+    statement.push(" ON CONFLICT (incident_id, roster_import, email_key) DO NOTHING");
     statement
 }
 
 /// A page of (student id, name) with no reachable guardian.
 pub(crate) fn insert_unreachable<'a>(
     incident: &'a str,
+    version: &'a str,
     students: &'a [(String, String)],
     placeholders: Placeholders,
 ) -> Statement<'a> {
-    let mut statement =
-        Statement::new("INSERT INTO unreachable_students (incident_id, student_id, name) ");
+    let mut statement = Statement::new(
+        "INSERT INTO unreachable_students (incident_id, roster_import, student_id, name) ",
+    );
     statement.push_values(students, placeholders, |(student_id, name)| {
-        vec![incident.into(), student_id.into(), name.into()]
+        vec![
+            incident.into(),
+            version.into(),
+            student_id.into(),
+            name.into(),
+        ]
     });
-    statement.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
+    statement.push(" ON CONFLICT (incident_id, roster_import, student_id) DO NOTHING");
     statement
 }
 
 /// A page of (student id, mailing address as JSON).
 pub(crate) fn insert_addresses<'a>(
     incident: &'a str,
+    version: &'a str,
     addresses: &'a [(String, crate::domain::coverage::MailingAddress)],
     placeholders: Placeholders,
 ) -> Statement<'a> {
-    let mut statement =
-        Statement::new("INSERT INTO student_addresses (incident_id, student_id, address) ");
+    let mut statement = Statement::new(
+        "INSERT INTO student_addresses (incident_id, roster_import, student_id, address) ",
+    );
     statement.push_values(addresses, placeholders, |(student_id, address)| {
         vec![
             incident.into(),
+            version.into(),
             student_id.into(),
             rows::to_json(address).into(),
         ]
     });
-    statement.push(" ON CONFLICT (incident_id, student_id) DO NOTHING");
+    statement.push(" ON CONFLICT (incident_id, roster_import, student_id) DO NOTHING");
     statement
 }
 
@@ -105,8 +165,9 @@ pub(crate) fn languages(incident_id: Uuid) -> Statement<'static> {
 }
 
 pub(crate) fn unreachable(incident_id: Uuid) -> Statement<'static> {
-    Statement::new(
-        "SELECT student_id, name FROM unreachable_students WHERE incident_id = $1 ORDER BY student_id",
-    )
+    Statement::new(format!(
+        "SELECT student_id, name FROM unreachable_students
+         WHERE incident_id = $1 AND roster_import = {CURRENT} ORDER BY student_id"
+    ))
     .bind(incident_id)
 }
