@@ -26,14 +26,14 @@ pub(crate) struct Raw {
     pub(crate) scheduler: RawScheduler,
     pub(crate) notice: RawNotice,
     pub(crate) requests: RawRequests,
+    pub(crate) bounces: RawBounces,
+    pub(crate) vendors: RawVendors,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawRequests {
     pub(crate) form_burst: i64,
     pub(crate) form_refill: String,
-    pub(crate) bounces: RawBounces,
-    pub(crate) vendors: RawVendors,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,8 +14,8 @@
 //! reader never sees a torn page.
 
 mod agreements;
-mod files;
 mod contracts;
+mod files;
 
 pub use agreements::{document_extension, PublicAgreement, PublicDocument, AGREEMENTS_DIR};
 pub use contracts::{contract_url, PublicContract, CONTRACTS_DIR};

@@ -90,7 +90,7 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 10] = [
+    const KNOWN: [JobKind; 11] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,

@@ -557,7 +557,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<PrivacyRequestRecord>>;
     async fn request_obligations(&self, request_id: Uuid) -> StoreResult<Vec<ObligationRecord>>;
 
-
     /// Stores a vendor's agreement document (replacing any earlier one)
     /// with its audit entry.
     async fn put_vendor_document(

@@ -89,21 +89,21 @@ pub(super) async fn deliver(
                     // Within the relay's quotas, which the fan-out shares.
                     quota.take_other().await;
                     match sender {
-                    // The VERP sender: a bounce names this message.
-                    Some(sender) => match lettre::address::Envelope::new(
-                        Some(sender),
-                        built.envelope().to().to_vec(),
-                    ) {
-                        Ok(envelope) => {
-                            mailer
-                                .send_raw(&envelope, &built.formatted(), timeout)
-                                .await
-                        }
-                        Err(error) => SendOutcome::Permanent(format!(
-                            "the message cannot be addressed: {error}"
-                        )),
-                    },
-                    None => mailer.send(built, timeout).await,
+                        // The VERP sender: a bounce names this message.
+                        Some(sender) => match lettre::address::Envelope::new(
+                            Some(sender),
+                            built.envelope().to().to_vec(),
+                        ) {
+                            Ok(envelope) => {
+                                mailer
+                                    .send_raw(&envelope, &built.formatted(), timeout)
+                                    .await
+                            }
+                            Err(error) => SendOutcome::Permanent(format!(
+                                "the message cannot be addressed: {error}"
+                            )),
+                        },
+                        None => mailer.send(built, timeout).await,
                     }
                 }
                 Err(reason) => SendOutcome::Permanent(reason),

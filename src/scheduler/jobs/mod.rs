@@ -14,8 +14,8 @@ pub(crate) mod fault_report;
 pub(crate) mod publish;
 pub(crate) mod publish_contract;
 pub(crate) mod reminder;
-pub(crate) mod website_check;
 pub(crate) mod request_mail;
+pub(crate) mod website_check;
 
 use crate::rules::{Engine, OwnWork};
 use crate::store::{Settlement, Store, StoreError};

@@ -15,7 +15,7 @@ pub(crate) mod incidents;
 pub(crate) mod jobs;
 pub(crate) mod notices;
 pub(crate) mod obligations;
+pub(crate) mod requests;
 pub(crate) mod roster;
 pub(crate) mod site;
-pub(crate) mod requests;
 pub(crate) mod vendors;

@@ -123,10 +123,9 @@ impl Composer {
             Some(verp) => verp.sender(delivery.email.id),
             None => self.from.clone(),
         };
-        let envelope = Envelope::new(Some(sender), vec![to.email.clone()])
-            .map_err(|error| {
-                ComposeError::Address(format!("the message cannot be addressed: {error}"))
-            })?;
+        let envelope = Envelope::new(Some(sender), vec![to.email.clone()]).map_err(|error| {
+            ComposeError::Address(format!("the message cannot be addressed: {error}"))
+        })?;
         let body = seven_bit(&rendered.body).unwrap_or_else(|| Body::new(rendered.body));
         let mut headers = Headers::with_capacity(5);
         headers.set(header::To::from(Mailboxes::from(to)));

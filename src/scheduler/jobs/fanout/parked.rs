@@ -16,7 +16,7 @@
 //! On shutdown a parked connection is abandoned at once, unrecorded: its
 //! message stays planned and goes out after the restart, as after a crash.
 
-use super::recorder::Record;
+use super::recorder::{Outcome, Record};
 use super::sender::Work;
 use crate::email::smtp::session::{Session, Stalled};
 use crate::email::smtp::stalls::ParkPermit;
@@ -64,7 +64,9 @@ pub(super) fn park(
         // Nobody waits for this commit: the sender went on long ago.
         let (committed, _) = oneshot::channel();
         let record = Record {
-            attempt: worker.attempt_for(&item.delivery.email, SendOutcome::from(outcome)),
+            outcome: Outcome::Attempt(
+                worker.attempt_for(&item.delivery.email, SendOutcome::from(outcome)),
+            ),
             job: item.job,
             sender: PARKED,
             committed,
