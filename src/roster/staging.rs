@@ -405,7 +405,7 @@ impl Staging {
         .bind(i64::from(limit))
         .fetch_one(&self.pool)
         .await?;
-        let rows: Vec<(String, String, Option<String>, Vec<(String, String)>)> =
+        let rows: Vec<PageRecipient> =
             serde_json::from_str(&page).context("reading a page of recipients")?;
         Ok(rows
             .into_iter()
@@ -467,6 +467,10 @@ impl Staging {
         drop(self.dir);
     }
 }
+
+/// A recipient as a page of `recipients` spells it: address, name,
+/// language, and the children as (student id, name).
+type PageRecipient = (String, String, Option<String>, Vec<(String, String)>);
 
 /// A guardian row of the `guardian` table, borrowed from a batch.
 struct GuardianRow<'a> {
