@@ -65,13 +65,13 @@ pub struct SendQuota {
 
 impl SendQuota {
     pub fn new(limits: Limits) -> Self {
-        let limiter = |quota: Quota| RateLimiter::direct(quota);
         Self {
-            per_second: NonZeroU32::new(limits.per_second).map(|n| limiter(Quota::per_second(n))),
+            per_second: NonZeroU32::new(limits.per_second)
+                .map(|n| RateLimiter::direct(Quota::per_second(n))),
             per_minute: limits
                 .per_minute
                 .and_then(NonZeroU32::new)
-                .map(|n| limiter(Quota::per_minute(n))),
+                .map(|n| RateLimiter::direct(Quota::per_minute(n))),
             day: limits
                 .per_day
                 .filter(|&n| n > 0)
