@@ -183,3 +183,68 @@ async fn wait_for_outbox(app: &TestApp, kind: &str, count: usize) -> String {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn an_administrator_changes_a_vendor_from_its_page_and_bad_input_saves_nothing() {
+    let app = spawn_app_at("2026-04-20T12:00:00-04:00").await;
+    let id = register(&app, "Acme Learning", "2027-06-30").await;
+    let path = format!("/vendors/{id}/edit");
+    let viewer = common::pages::sign_in(&app, VIEWER).await;
+    let (status, _) = common::pages::get_page(&app, &viewer, &path).await;
+    assert_eq!(status, 403, "only an administrator changes vendors");
+    let admin = common::pages::sign_in(&app, ADMIN).await;
+    let (status, form) = common::pages::get_page(&app, &admin, &path).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("value=\"2027-06-30\""), "{form}");
+
+    let send = |fields: Vec<(&'static str, String)>| {
+        let mut fields = fields;
+        fields.push(("csrf", admin.csrf.clone()));
+        common::pages::client()
+            .post(app.url(&path))
+            .header(reqwest::header::COOKIE, &admin.cookie)
+            .form(&fields)
+            .send()
+    };
+    let good = |expires: &str| {
+        vec![
+            ("name", "Acme Learning".to_owned()),
+            ("aliases", "ACME SIS\nAcme Reading".to_owned()),
+            ("services", "Reading assessments".to_owned()),
+            ("data_elements", "student_name, grades".to_owned()),
+            ("agreement.kind", "dpa".to_owned()),
+            ("agreement.status", "signed".to_owned()),
+            ("agreement.signed_at", "2025-08-01".to_owned()),
+            ("agreement.expires_at", expires.to_owned()),
+            ("agreement.breach_notice.within", "48h".to_owned()),
+            ("agreement.breach_notice.citation", "DPA § 7".to_owned()),
+        ]
+    };
+    // Expiry before signing: refused beside the field, nothing saved.
+    let response = send(good("2024-01-01")).await.expect("request sent");
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.expect("a page");
+    assert!(page.contains("Nothing was saved"), "{page}");
+    assert!(page.contains("must not be before"), "{page}");
+    let (_, vendor) = app.get(&format!("/api/v1/vendors/{id}"), VIEWER).await;
+    assert_eq!(vendor["agreement"]["expires_at"], "2027-06-30");
+    assert_eq!(vendor["aliases"], json!([]));
+
+    let response = send(good("2028-06-30")).await.expect("request sent");
+    assert_eq!(response.status(), 303);
+    let (_, vendor) = app.get(&format!("/api/v1/vendors/{id}"), VIEWER).await;
+    assert_eq!(vendor["agreement"]["expires_at"], "2028-06-30");
+    assert_eq!(vendor["aliases"], json!(["ACME SIS", "Acme Reading"]));
+    assert_eq!(vendor["data_elements"], json!(["student_name", "grades"]));
+    assert_eq!(vendor["agreement"]["breach_notice"]["within"], "48h");
+    // A form without this session's token changes nothing.
+    let response = common::pages::client()
+        .post(app.url(&path))
+        .header(reqwest::header::COOKIE, &admin.cookie)
+        .form(&[("name", "Renamed"), ("csrf", "00")])
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), 403);
+    app.stop().await;
+}
