@@ -177,6 +177,6 @@ mod tests {
         assert!(
             matches!(sections.get("escalation"), Some(Shape::Struct(escalation)) if escalation.contains_key("steps"))
         );
-        assert_eq!(sections.len(), 15);
+        assert_eq!(sections.len(), 17);
     }
 }
