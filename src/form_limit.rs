@@ -42,7 +42,9 @@ impl FormLimit {
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Limiter> {
         // A panic while holding the lock leaves the limiter itself sound.
-        self.limiter.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.limiter
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Counts a submission from `address`; `Err` with how long to wait once

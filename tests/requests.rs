@@ -87,8 +87,15 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
     let app = spawn_app_with(MONDAY, &config(&smtp, "")).await;
 
     let form = app.get_text("/privacy/request").await;
-    assert!(form.contains("Ask Example Public Schools about student data privacy") || form.contains("about student data privacy"), "{form}");
-    assert!(form.contains(r#"class="hp""#), "the honeypot is hidden by the stylesheet");
+    assert!(
+        form.contains("Ask Example Public Schools about student data privacy")
+            || form.contains("about student data privacy"),
+        "{form}"
+    );
+    assert!(
+        form.contains(r#"class="hp""#),
+        "the honeypot is hidden by the stylesheet"
+    );
 
     let response = submit_form(&app, &dispute_form()).await;
     assert_eq!(response.status().as_u16(), 303);
@@ -99,8 +106,14 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
     let listed = requests(&app).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     let id = listed[0]["id"].as_str().expect("an id").to_owned();
-    let reference = listed[0]["reference"].as_str().expect("a reference").to_owned();
-    assert!(reference.starts_with("PR-") && reference.len() == 12, "{reference}");
+    let reference = listed[0]["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_owned();
+    assert!(
+        reference.starts_with("PR-") && reference.len() == 12,
+        "{reference}"
+    );
     assert_eq!(listed[0]["via"], "public_form");
 
     // The receipt: the reference, the deadline in words, no id, no route.
@@ -108,11 +121,26 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         .wait_for("the receipt", |m| !to(m, FAMILY).is_empty())
         .await;
     let receipt = to(&messages, FAMILY)[0];
-    assert_eq!(receipt.header("X-Breachd-Kind").as_deref(), Some("request-receipt"));
+    assert_eq!(
+        receipt.header("X-Breachd-Kind").as_deref(),
+        Some("request-receipt")
+    );
     assert!(receipt.subject.contains(&reference), "{}", receipt.subject);
-    assert!(receipt.body.contains(&format!("Dear {NAME}")), "{}", receipt.body);
-    assert!(receipt.body.contains("Mon 23 Mar 2026"), "the 21-day deadline in words: {}", receipt.body);
-    assert!(!receipt.body.contains(&id) && !receipt.body.contains("/api/"), "{}", receipt.body);
+    assert!(
+        receipt.body.contains(&format!("Dear {NAME}")),
+        "{}",
+        receipt.body
+    );
+    assert!(
+        receipt.body.contains("Mon 23 Mar 2026"),
+        "the 21-day deadline in words: {}",
+        receipt.body
+    );
+    assert!(
+        !receipt.body.contains(&id) && !receipt.body.contains("/api/"),
+        "{}",
+        receipt.body
+    );
 
     // The duty: 21 days from the policy, counted from `received`.
     let (status, request) = app.get(&format!("/api/v1/requests/{id}"), VIEWER).await;
@@ -121,8 +149,14 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
     assert_eq!(duty["request_id"], id.as_str());
     assert!(duty.get("incident_id").is_none(), "{duty}");
     assert_eq!(duty["status"], "open");
-    assert!(duty["due_at"].as_str().unwrap().starts_with("2026-03-23"), "{duty}");
-    assert_eq!(duty["sources"][0]["citation"], "Natick Public Schools Student Data Privacy Policy § VII");
+    assert!(
+        duty["due_at"].as_str().unwrap().starts_with("2026-03-23"),
+        "{duty}"
+    );
+    assert_eq!(
+        duty["sources"][0]["citation"],
+        "Natick Public Schools Student Data Privacy Policy § VII"
+    );
     let duty_id = duty["id"].as_str().unwrap().to_owned();
 
     // It is on the board with the other duties, named by kind and reference.
@@ -133,8 +167,14 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         .iter()
         .find(|o| o["id"] == duty_id.as_str())
         .unwrap_or_else(|| panic!("the duty is listed: {board}"));
-    assert!(row["incident_title"].as_str().unwrap().contains(&reference), "{row}");
-    assert!(!row["incident_title"].as_str().unwrap().contains(NAME), "{row}");
+    assert!(
+        row["incident_title"].as_str().unwrap().contains(&reference),
+        "{row}"
+    );
+    assert!(
+        !row["incident_title"].as_str().unwrap().contains(NAME),
+        "{row}"
+    );
 
     // Reminders: the opening one at once, the 50% one past mid-window; each
     // links to the request's staff page and never names the requester.
@@ -155,12 +195,18 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         .find(|r| r.header("X-Breachd-Kind").as_deref() == Some("reminder"))
         .expect("a reminder to the privacy officer");
     assert!(
-        opening.body.contains(&format!("https://breachd.district.example/requests/{id}")),
+        opening
+            .body
+            .contains(&format!("https://breachd.district.example/requests/{id}")),
         "{}",
         opening.body
     );
     assert!(opening.body.contains("Request:"), "{}", opening.body);
-    assert!(!opening.body.contains(NAME) && !opening.body.contains(FAMILY), "{}", opening.body);
+    assert!(
+        !opening.body.contains(NAME) && !opening.body.contains(FAMILY),
+        "{}",
+        opening.body
+    );
     app.advance_to("2026-03-14T12:00:00-04:00");
     smtp.wait_for("the 50% reminder", |m| reminders(m, CTO) >= 1)
         .await;
@@ -176,7 +222,10 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         .await;
     assert_eq!(status, 200, "{answered}");
     assert_eq!(answered["status"], "answered");
-    assert_eq!(obligation(&answered, "district_responds_to_dispute")["status"], "done");
+    assert_eq!(
+        obligation(&answered, "district_responds_to_dispute")["status"],
+        "done"
+    );
     let messages = smtp
         .wait_for("the answer", |m| to(m, FAMILY).len() >= 2)
         .await;
@@ -184,7 +233,11 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         .into_iter()
         .find(|m| m.header("X-Breachd-Kind").as_deref() == Some("request-answer"))
         .expect("the answer email");
-    assert!(sent_answer.body.contains("corrected two days"), "{}", sent_answer.body);
+    assert!(
+        sent_answer.body.contains("corrected two days"),
+        "{}",
+        sent_answer.body
+    );
     assert!(sent_answer.subject.contains(&reference));
 
     // A second answer is refused; closing ends it.
@@ -193,7 +246,11 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         .await;
     assert_eq!(status, 409);
     let (status, closed) = app
-        .post(&format!("/api/v1/requests/{id}/close"), REPORTER, &json!({}))
+        .post(
+            &format!("/api/v1/requests/{id}/close"),
+            REPORTER,
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 200, "{closed}");
     assert_eq!(closed["status"], "closed");
@@ -267,7 +324,10 @@ async fn the_public_form_survives_a_flood_and_a_honeypot_stores_nothing() {
     let response = submit_form(&app, &robot).await;
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(response.headers()["location"], "/privacy/request/sent");
-    assert!(requests(&app).await.is_empty(), "a honeypot hit stores nothing");
+    assert!(
+        requests(&app).await.is_empty(),
+        "a honeypot hit stores nothing"
+    );
 
     // Two more are accepted (the burst is three, the robot's counted)...
     for _ in 0..2 {
@@ -286,7 +346,8 @@ async fn the_public_form_survives_a_flood_and_a_honeypot_stores_nothing() {
 
     // The form still works for someone else: an invalid one is refused
     // naming the fields, without repeating the address in the message.
-    smtp.wait_for("two receipts", |m| to(m, FAMILY).len() >= 2).await;
+    smtp.wait_for("two receipts", |m| to(m, FAMILY).len() >= 2)
+        .await;
     assert_eq!(
         to(&smtp.messages(), FAMILY).len(),
         2,
@@ -312,7 +373,12 @@ async fn a_bad_form_names_its_fields_and_stores_nothing() {
     .await;
     assert_eq!(response.status().as_u16(), 422);
     let page = response.text().await.unwrap();
-    for label in ["What you are asking for", "Your name", "Your email address", "Your request"] {
+    for label in [
+        "What you are asking for",
+        "Your name",
+        "Your email address",
+        "Your request",
+    ] {
         assert!(page.contains(label), "{label}: {page}");
     }
     assert!(requests(&app).await.is_empty());
@@ -351,17 +417,33 @@ async fn roles_and_bad_bodies_through_the_api() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    for field in ["kind", "received_at", "requester.email", "summary", "priority"] {
+    for field in [
+        "kind",
+        "received_at",
+        "requester.email",
+        "summary",
+        "priority",
+    ] {
         assert!(fields.contains(&field), "{field}: {problem}");
     }
-    assert!(!problem.to_string().contains("jane-at-example"), "{problem}");
-    assert!(requests(&app).await.is_empty(), "a rejected request stores nothing");
+    assert!(
+        !problem.to_string().contains("jane-at-example"),
+        "{problem}"
+    );
+    assert!(
+        requests(&app).await.is_empty(),
+        "a rejected request stores nothing"
+    );
 
     let (status, filed) = app.post("/api/v1/requests", ADMIN, &good).await;
     assert_eq!(status, 201, "{filed}");
     let id = filed["id"].as_str().unwrap();
     let (status, _) = app
-        .post(&format!("/api/v1/requests/{id}/assign"), REPORTER, &json!({"to": "nobody"}))
+        .post(
+            &format!("/api/v1/requests/{id}/assign"),
+            REPORTER,
+            &json!({"to": "nobody"}),
+        )
         .await;
     assert_eq!(status, 422);
     let (status, assigned) = app

@@ -477,7 +477,11 @@ fn the_coverage_table_lists_all_51_jurisdictions_and_the_shipped_packs() {
         let pack = RulePack::embedded(row[0])
             .unwrap_or_else(|| panic!("{}: no such embedded pack", row[0]))
             .expect("the embedded packs parse");
-        assert!(pack.federal, "{}: a federal row names a federal pack", row[0]);
+        assert!(
+            pack.federal,
+            "{}: a federal row names a federal pack",
+            row[0]
+        );
     }
     let listed: BTreeSet<String> = all_rows
         .iter()
@@ -491,7 +495,10 @@ fn the_coverage_table_lists_all_51_jurisdictions_and_the_shipped_packs() {
             .to_string_lossy()
             .into_owned();
         if name.ends_with(".toml") {
-            assert!(listed.contains(&name), "{name} has no row in docs/rules-coverage.md");
+            assert!(
+                listed.contains(&name),
+                "{name} has no row in docs/rules-coverage.md"
+            );
         }
     }
     let codes: Vec<&str> = rows.iter().map(|row| row[0]).collect();

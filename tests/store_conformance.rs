@@ -2313,22 +2313,39 @@ async fn privacy_requests_carry_their_own_duties(store: Arc<dyn Store>) {
     let now = at(NOW);
     let older = privacy_request("PR-AAAA-0001", now - Duration::days(2));
     let newer = privacy_request("PR-AAAA-0002", now);
-    let audit = |action: &str| breachd::audit::NewAudit::new(now, "tester", action, None, None, json!({}));
-    let mut duty = obligation(Uuid::nil(), "district_responds_to_dispute", Some(now + Duration::days(21)), now);
+    let audit =
+        |action: &str| breachd::audit::NewAudit::new(now, "tester", action, None, None, json!({}));
+    let mut duty = obligation(
+        Uuid::nil(),
+        "district_responds_to_dispute",
+        Some(now + Duration::days(21)),
+        now,
+    );
     duty.subject = Subject::Request(newer.id);
     duty.clock_started_at = Some(now);
     let step = reminder(&duty, 1, now + Duration::days(10));
-    assert_eq!(step.incident_id, None, "a request's reminder names no incident");
+    assert_eq!(
+        step.incident_id, None,
+        "a request's reminder names no incident"
+    );
     store
         .create_privacy_request(&older, &[], &[], &audit("request_received"))
         .await
         .expect("a request without a duty is stored");
     store
-        .create_privacy_request(&newer, std::slice::from_ref(&duty), &[step], &audit("request_received"))
+        .create_privacy_request(
+            &newer,
+            std::slice::from_ref(&duty),
+            &[step],
+            &audit("request_received"),
+        )
         .await
         .expect("a request and its duty are stored");
 
-    assert_eq!(store.privacy_request(newer.id).await.unwrap(), Some(newer.clone()));
+    assert_eq!(
+        store.privacy_request(newer.id).await.unwrap(),
+        Some(newer.clone())
+    );
     assert_eq!(store.privacy_request(Uuid::now_v7()).await.unwrap(), None);
     let listed: Vec<Uuid> = store
         .privacy_requests(10, 0)
@@ -2343,7 +2360,10 @@ async fn privacy_requests_carry_their_own_duties(store: Arc<dyn Store>) {
     let duties = store.request_obligations(newer.id).await.unwrap();
     assert_eq!(duties.len(), 1);
     assert_eq!(duties[0].subject, Subject::Request(newer.id));
-    assert_eq!(store.obligation(duty.id).await.unwrap().unwrap().subject, Subject::Request(newer.id));
+    assert_eq!(
+        store.obligation(duty.id).await.unwrap().unwrap().subject,
+        Subject::Request(newer.id)
+    );
     let board = store
         .list_obligations(&ObligationFilter {
             statuses: vec![ObligationStatus::Open],
@@ -2355,9 +2375,20 @@ async fn privacy_requests_carry_their_own_duties(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let row = board.iter().find(|r| r.obligation.id == duty.id).expect("on the board");
-    assert!(row.incident_title.contains("PR-AAAA-0002"), "{}", row.incident_title);
-    assert!(!row.incident_title.contains("Jane"), "{}", row.incident_title);
+    let row = board
+        .iter()
+        .find(|r| r.obligation.id == duty.id)
+        .expect("on the board");
+    assert!(
+        row.incident_title.contains("PR-AAAA-0002"),
+        "{}",
+        row.incident_title
+    );
+    assert!(
+        !row.incident_title.contains("Jane"),
+        "{}",
+        row.incident_title
+    );
 
     // Answered: the duty is completed and its reminder cancelled, at once.
     let mut answered = newer.clone();
@@ -2370,14 +2401,28 @@ async fn privacy_requests_carry_their_own_duties(store: Arc<dyn Store>) {
         note: Some("answered".into()),
     };
     store
-        .update_privacy_request(&answered, Some(&settle), &[job("request_mail:answer", now)], &audit("request_answered"), now + Duration::days(1))
+        .update_privacy_request(
+            &answered,
+            Some(&settle),
+            &[job("request_mail:answer", now)],
+            &audit("request_answered"),
+            now + Duration::days(1),
+        )
         .await
         .expect("the answer lands");
-    assert_eq!(store.privacy_request(newer.id).await.unwrap(), Some(answered.clone()));
+    assert_eq!(
+        store.privacy_request(newer.id).await.unwrap(),
+        Some(answered.clone())
+    );
     let done = store.obligation(duty.id).await.unwrap().unwrap();
     assert_eq!(done.completed_at, Some(now + Duration::days(1)));
     assert_eq!(done.completed_by.as_deref(), Some("reporter"));
-    assert!(store.unsettled_obligations().await.unwrap().iter().all(|o| o.id != duty.id));
+    assert!(store
+        .unsettled_obligations()
+        .await
+        .unwrap()
+        .iter()
+        .all(|o| o.id != duty.id));
     let late = store
         .update_privacy_request(&answered, None, &[], &audit("request_answered"), now)
         .await;

@@ -5,7 +5,7 @@
 
 use super::auth::{Caller, Permission, Reporter};
 use super::body::JsonBody;
-use super::params::{parse_id, paging, Params};
+use super::params::{paging, parse_id, Params};
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::requests::input;
@@ -59,7 +59,10 @@ pub async fn file(
     body: JsonBody,
 ) -> Result<Response, Problem> {
     let new = input::parse(&body.value).map_err(Problem::invalid)?;
-    let filed = state.cases.file_request(new, Via::Api, &caller.name).await?;
+    let filed = state
+        .cases
+        .file_request(new, Via::Api, &caller.name)
+        .await?;
     let view = views::request(
         &filed.request,
         &filed.obligations,
@@ -192,7 +195,10 @@ fn action_text(body: &JsonBody, field: &'static str, required: bool) -> Result<S
     Ok(text.unwrap_or_default())
 }
 
-fn answer_view(state: &AppState, found: crate::cases::requests::RequestWithDuties) -> Json<RequestView> {
+fn answer_view(
+    state: &AppState,
+    found: crate::cases::requests::RequestWithDuties,
+) -> Json<RequestView> {
     Json(views::request(
         &found.request,
         &found.obligations,

@@ -94,8 +94,8 @@ impl ConfigErrors {
 
 pub use crate::auth::{ApiToken, Role};
 pub use auth::SessionLifetimes;
-pub use requests::RequestSettings;
 pub use oidc::{Member, OidcProvider, RoleMap};
+pub use requests::RequestSettings;
 
 /// A credential read from a file: usable, but `Debug` shows only that it is
 /// set, so a settings dump in a log or a panic never carries it.

@@ -178,7 +178,11 @@ pub(crate) fn obligation_with_incident(row: &impl Columns) -> StoreResult<Obliga
             let reference: Option<String> = row.read("request_reference")?;
             match (kind.as_deref().map(RequestKind::parse), reference) {
                 (Some(Ok(kind)), Some(reference)) => format!("{} ({reference})", kind.label()),
-                _ => return Err(StoreError::Corrupt("an obligation without its subject".into())),
+                _ => {
+                    return Err(StoreError::Corrupt(
+                        "an obligation without its subject".into(),
+                    ))
+                }
             }
         }
     };

@@ -120,7 +120,10 @@ pub async fn submit(
     if let Some(Extension(ConnectInfo(address))) = peer {
         if let Err(wait) = limit(&web, &state).submitted(address.ip()) {
             let seconds = wait.as_secs().max(1);
-            tracing::info!(wait_seconds = seconds, "public request form: too many from one address");
+            tracing::info!(
+                wait_seconds = seconds,
+                "public request form: too many from one address"
+            );
             let mut response = super::message(
                 &web,
                 &state,

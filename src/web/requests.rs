@@ -184,15 +184,24 @@ async fn act(state: AppState, user: User, id: String, fields: Fields, action: Ac
     let by = user.session.name.clone();
     let (outcome, done) = match action {
         Action::Assign => (
-            state.cases.assign_request(id, &fields.text("to"), &by).await,
+            state
+                .cases
+                .assign_request(id, &fields.text("to"), &by)
+                .await,
             "The request is assigned.",
         ),
         Action::Answer => (
-            state.cases.answer_request(id, &fields.text("answer"), &by).await,
+            state
+                .cases
+                .answer_request(id, &fields.text("answer"), &by)
+                .await,
             "The answer is on its way to the requester, and the duty is done.",
         ),
         Action::Close => (
-            state.cases.close_request(id, &fields.text("note"), &by).await,
+            state
+                .cases
+                .close_request(id, &fields.text("note"), &by)
+                .await,
             "The request is closed.",
         ),
     };
@@ -206,11 +215,19 @@ async fn act(state: AppState, user: User, id: String, fields: Fields, action: Ac
                 .map(|e| format!("{}: {}", e.field, e.reason))
                 .collect::<Vec<_>>()
                 .join("; ");
-            user.redirect_with(&state, &page, "error", format!("Nothing was changed. {text}"))
+            user.redirect_with(
+                &state,
+                &page,
+                "error",
+                format!("Nothing was changed. {text}"),
+            )
         }
-        Err(ServiceError::Conflict(reason)) => {
-            user.redirect_with(&state, &page, "error", format!("Nothing was changed: {reason}"))
-        }
+        Err(ServiceError::Conflict(reason)) => user.redirect_with(
+            &state,
+            &page,
+            "error",
+            format!("Nothing was changed: {reason}"),
+        ),
         Err(error) => user.internal(&state, error),
     }
 }

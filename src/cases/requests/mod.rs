@@ -173,7 +173,10 @@ impl Context {
         if answer.is_empty() || answer.chars().count() > input::MAX_ANSWER_CHARS {
             return Err(ServiceError::Invalid(vec![FieldError::new(
                 "answer",
-                format!("is required, at most {} characters", input::MAX_ANSWER_CHARS),
+                format!(
+                    "is required, at most {} characters",
+                    input::MAX_ANSWER_CHARS
+                ),
             )]));
         }
         let current = self.open_request(id).await?;
@@ -198,7 +201,9 @@ impl Context {
             "request_answered",
             json!({"answer_chars": answer.chars().count()}),
         );
-        let saved = self.save_request(record, Some(&settle), &jobs, &audit).await?;
+        let saved = self
+            .save_request(record, Some(&settle), &jobs, &audit)
+            .await?;
         self.wake.wake();
         Ok(saved)
     }

@@ -145,8 +145,17 @@ mod tests {
     #[test]
     fn closed_beats_answered_beats_assigned() {
         assert_eq!(RequestStatus::of(true, true, true), RequestStatus::Closed);
-        assert_eq!(RequestStatus::of(true, true, false), RequestStatus::Answered);
-        assert_eq!(RequestStatus::of(true, false, false), RequestStatus::Assigned);
-        assert_eq!(RequestStatus::of(false, false, false), RequestStatus::Received);
+        assert_eq!(
+            RequestStatus::of(true, true, false),
+            RequestStatus::Answered
+        );
+        assert_eq!(
+            RequestStatus::of(true, false, false),
+            RequestStatus::Assigned
+        );
+        assert_eq!(
+            RequestStatus::of(false, false, false),
+            RequestStatus::Received
+        );
     }
 }

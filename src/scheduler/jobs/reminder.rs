@@ -178,11 +178,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     // and reference, never the requester's name.
     let title = match subject {
         Subject::Incident(id) => worker.store.incident(id).await?.map(|i| i.title),
-        Subject::Request(id) => worker
-            .store
-            .privacy_request(id)
-            .await?
-            .map(|r| r.title()),
+        Subject::Request(id) => worker.store.privacy_request(id).await?.map(|r| r.title()),
     };
     let Some(title) = title else {
         return worker.finish(&job, JobState::Cancelled, None).await;

@@ -20,7 +20,11 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     let mail = job.payload["mail"].as_str().and_then(RequestMail::parse);
     let (Some(request_id), Some(mail)) = (request_id, mail) else {
         return worker
-            .finish(&job, JobState::Failed, Some("a request email without its request"))
+            .finish(
+                &job,
+                JobState::Failed,
+                Some("a request email without its request"),
+            )
             .await;
     };
     let Some(request) = worker.store.privacy_request(request_id).await? else {
@@ -30,7 +34,11 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         // Checked when the request was filed; a stored address that no
         // longer parses cannot be sent to. The address is not logged.
         return worker
-            .finish(&job, JobState::Failed, Some("the requester's address does not parse"))
+            .finish(
+                &job,
+                JobState::Failed,
+                Some("the requester's address does not parse"),
+            )
             .await;
     };
     let zone = worker.settings.timezone;

@@ -15,8 +15,8 @@ pub(crate) mod incidents;
 pub(crate) mod jobs;
 pub(crate) mod notices;
 pub(crate) mod obligations;
-pub(crate) mod roster;
 pub(crate) mod requests;
+pub(crate) mod roster;
 pub(crate) mod vendors;
 
 use chrono::{DateTime, Utc};

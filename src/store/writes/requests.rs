@@ -4,7 +4,9 @@
 use crate::audit::NewAudit;
 use crate::store::statements::{jobs as jobs_sql, obligations as obligations_sql, requests as sql};
 use crate::store::tx::{Cells, WriteTx, Writer};
-use crate::store::{NewJob, ObligationRecord, PrivacyRequestRecord, Settlement, StoreError, StoreResult};
+use crate::store::{
+    NewJob, ObligationRecord, PrivacyRequestRecord, Settlement, StoreError, StoreResult,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
