@@ -6,7 +6,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules");
+    // Read when the script runs, not baked in when it is compiled
+    // (`env!`): a target folder shared by several checkouts of this package
+    // may run one compiled script for all of them, and each must embed its
+    // own packs.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("config/rules");
     // A directory here is watched for any file added, removed or changed in it.
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)

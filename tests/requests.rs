@@ -176,7 +176,7 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         "{row}"
     );
 
-    // Reminders: the opening one at once, the 50% one at day 10.5; each
+    // Reminders: the opening one at once, the 50% one past mid-window; each
     // links to the request's staff page and never names the requester.
     let reminders = |m: &[Received], address: &str| {
         to(m, address)
@@ -207,7 +207,7 @@ async fn a_public_request_gets_a_receipt_a_21_day_duty_with_reminders_and_an_ans
         "{}",
         opening.body
     );
-    app.advance_to("2026-03-12T23:00:00-04:00");
+    app.advance_to("2026-03-14T12:00:00-04:00");
     smtp.wait_for("the 50% reminder", |m| reminders(m, CTO) >= 1)
         .await;
 
