@@ -74,6 +74,7 @@ run() {
   smtp_port=$(free_port)
   # The server lives until its stdin closes: hold it open with a pipe.
   mkfifo "$dir/smtp-stdin"
+  : >"$dir/stalls.txt"
   /usr/bin/python3 "$ROOT/tests/support/smtp_server.py" --port "$smtp_port" \
     --out "$dir/messages.jsonl" --pipelining --stall-log "$dir/stalls.txt" "$@" \
     <"$dir/smtp-stdin" >"$dir/smtp.out" 2>&1 &
@@ -98,6 +99,9 @@ dir = "$dir/outbox"
 $( [[ -n ${DATA_TIMEOUT:-} ]] && printf 'data_timeout = "%s"\n' "$DATA_TIMEOUT" )
 $( [[ -n ${STALL_AFTER:-} ]] && printf 'stall_after = "%s"\n' "$STALL_AFTER" )
 $( [[ -n ${MAX_PARKED:-} ]] && printf 'max_parked_connections = %s\n' "$MAX_PARKED" )
+[notice]
+what_we_are_doing = "We are working with the vendor."
+what_families_can_do = "Nothing more is needed."
 [publish]
 dir = "$dir/site"
 [escalation]
@@ -120,6 +124,7 @@ TOML
   local id
   id=$(call POST /api/v1/incidents -H 'Content-Type: application/json' --data-binary @- <<JSON | jq -r .id
 {"title": "Vendor breach (benchmark)", "contractor": "Vendor Inc.",
+ "description": "An unauthorized party accessed the vendor's gradebook export.",
  "discovered_at": "$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)",
  "board_notified_at": "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)",
  "data_elements": ["grades"]}
@@ -138,7 +143,7 @@ JSON
   while ((done < GUARDIANS)); do
     sleep 0.2
     sent=$(call GET "/api/v1/incidents/$id/deliveries?limit=1" | jq '(.summary.sent // 0) + (.summary.failed // 0)')
-    stalled=$(wc -l <"$dir/stalls.txt" 2>/dev/null || echo 0)
+    stalled=$(wc -l <"$dir/stalls.txt")
     done=$((sent + stalled))
   done
   t1=$(now)

@@ -108,7 +108,7 @@ impl Stalls {
         let at = (recent.seen % WINDOW as u64) as usize;
         recent.samples[at] = micros;
         recent.seen += 1;
-        if recent.seen % EVERY != 0 {
+        if !recent.seen.is_multiple_of(EVERY) {
             return;
         }
         let filled = recent.seen.min(WINDOW as u64) as usize;
