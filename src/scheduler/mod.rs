@@ -2,6 +2,7 @@
 //! reminders, local-time cron digests, and the loop that runs due jobs.
 
 pub mod backoff;
+pub mod completions;
 pub mod cron;
 pub mod escalation;
 pub mod jobs;

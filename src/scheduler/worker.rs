@@ -4,13 +4,14 @@
 //! in `jobs/`.
 
 use super::backoff::Backoff;
+use super::completions::Completions;
 use super::jobs;
 use crate::clock::Clock;
 use crate::email::permits::SendPermits;
 use crate::email::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
 use crate::site::{DirectoryPublisher, Publisher};
-use crate::store::{Attempt, EmailStatus, Job, JobKind, JobKinds, JobState, Store};
+use crate::store::{Attempt, EmailStatus, Job, JobEnd, JobKind, JobKinds, JobState, Store};
 use chrono::Duration;
 use lettre::message::Mailbox;
 use std::sync::Arc;
@@ -29,6 +30,10 @@ pub struct Worker {
     pub(crate) publisher: Arc<dyn Publisher>,
     /// Publications rebuild the index and feed: one at a time.
     pub(crate) publish_lock: tokio::sync::Mutex<()>,
+    /// Job completions, committed in groups (`completions`).
+    pub(crate) completions: Completions,
+    /// Staff messages' senders and recorder (`jobs::fanout::staff`).
+    pub(crate) staff: jobs::fanout::staff::StaffLane,
 }
 
 impl Worker {
@@ -55,6 +60,8 @@ impl Worker {
             templates: settings.publish_templates.clone(),
         });
         Self {
+            completions: Completions::new(Arc::clone(&store), Arc::clone(&clock)),
+            staff: Default::default(),
             store,
             settings,
             mailer,
@@ -199,8 +206,13 @@ impl Worker {
         let parked = attempts >= self.settings.scheduler.max_attempts;
         let recorded = if parked {
             crate::metrics::job_parked(kind);
-            self.store
-                .finish_job(id, self.id(), JobState::Dead, Some(&text), now)
+            self.completions
+                .finish(JobEnd {
+                    id,
+                    worker: self.id().to_owned(),
+                    state: JobState::Dead,
+                    error: Some(text.clone()),
+                })
                 .await
         } else {
             let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
@@ -228,8 +240,15 @@ impl Worker {
         state: JobState,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
-        self.store
-            .finish_job(job.id, self.id(), state, error, self.clock.now())
+        // With the other completions of the moment: one transaction, one
+        // turn at the audit chain for all of them.
+        self.completions
+            .finish(JobEnd {
+                id: job.id,
+                worker: self.id().to_owned(),
+                state,
+                error: error.map(str::to_owned),
+            })
             .await?;
         Ok(())
     }

@@ -10,8 +10,9 @@ use crate::scheduler::Worker;
 use crate::store::{Job, JobKind};
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::sync::Arc;
 
-pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+pub(crate) async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     // People read this: the work in words, the incident by its title and
     // page, the time in the district's zone, never raw ids or kind names.
     let what = JobKind::parse(job.payload["kind"].as_str().unwrap_or_default()).in_words();

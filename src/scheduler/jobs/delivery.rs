@@ -1,12 +1,14 @@
 //! Staff email (reminders, digests, failure reports): each message is
 //! planned in the database, one row per recipient with its Message-ID,
-//! before it is sent, and every attempt is recorded. A temporary failure is
+//! before it is sent (through the staff lane, `fanout::staff`), and every
+//! attempt is recorded before the job hears of it. A temporary failure is
 //! retried with backoff; a permanent one is recorded, reported to the
 //! privacy officer and never retried. One failing recipient never holds up
 //! the others: each recipient gets a message of its own.
 
+use super::fanout::staff::StaffMessage;
+use super::fanout::Composed;
 use crate::email::message::{self, Outgoing};
-use crate::email::SendOutcome;
 use crate::scheduler::planning::failure_report_job;
 use crate::scheduler::Worker;
 use crate::store::{EmailStatus, Job, JobKind, JobState, NewEmail};
@@ -24,10 +26,12 @@ pub(super) struct Planned {
     pub(super) obligations: Vec<Uuid>,
 }
 
-/// Plans one message per recipient, sends those not yet final, records
-/// every attempt, and finishes or reschedules the job.
+/// Plans one message per recipient, sends those not yet final through the
+/// staff lane (the fan-out's pipelined sessions and group commits,
+/// `fanout::staff`), whose attempts are recorded before they are told here,
+/// and finishes or reschedules the job.
 pub(super) async fn deliver(
-    worker: &Worker,
+    worker: &Arc<Worker>,
     job: &Job,
     kind: &'static str,
     incident_id: Option<Uuid>,
@@ -71,30 +75,21 @@ pub(super) async fn deliver(
             body: content.body.clone(),
             message_id: email.message_id.clone(),
         };
-        sends.push((email.clone(), outgoing));
+        let composed = message::build(from, &outgoing).map(|built| Composed {
+            envelope: built.envelope().clone(),
+            bytes: built.formatted(),
+        });
+        sends.push(StaffMessage {
+            email: email.clone(),
+            kind,
+            composed,
+        });
     }
-    let mut attempts = Vec::new();
-    let mut tasks = Vec::new();
-    for (email, outgoing) in sends {
-        let permits = Arc::clone(&worker.sends);
-        let mailer = Arc::clone(&worker.mailer);
-        let from = from.clone();
-        let timeout = worker.settings.email.timeout;
-        tasks.push(tokio::spawn(async move {
-            let _permit = permits.acquire().await;
-            let outcome = match message::build(&from, &outgoing) {
-                Ok(built) => mailer.send(built, timeout).await,
-                Err(reason) => SendOutcome::Permanent(reason),
-            };
-            (email, outcome)
-        }));
-    }
-    for task in tasks {
-        let (email, outcome) = task.await?;
-        attempts.push(worker.attempt_for(&email, outcome));
-    }
-    worker.store.record_attempts(&attempts).await?;
-    crate::metrics::emails_recorded(kind, &attempts);
+    let attempts = if sends.is_empty() {
+        Vec::new()
+    } else {
+        worker.staff.send(worker, job.id, sends).await?
+    };
     let sent = attempts
         .iter()
         .filter(|a| a.outcome == EmailStatus::Sent)

@@ -11,8 +11,9 @@ use crate::scheduler::Worker;
 use crate::store::{Job, ObligationFilter};
 use crate::views::time_left;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
-pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+pub(crate) async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let now = worker.clock.now();
     // The next fire time is planned first: one digest per fire time,
     // and the chain survives a crash in the middle of this one.

@@ -6,8 +6,9 @@ use crate::email::message::KIND_DELIVERY_FAILURE;
 use crate::scheduler::Worker;
 use crate::store::Job;
 use serde_json::json;
+use std::sync::Arc;
 
-pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+pub(crate) async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let failed: Vec<String> = job.payload["failed_recipients"]
         .as_array()
         .into_iter()

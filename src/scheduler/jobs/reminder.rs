@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::Mailbox;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// What one step's checks decided.
 enum Check {
@@ -131,7 +132,7 @@ fn duty(obligation: &ObligationRecord, no_fixed_time: bool, now: DateTime<Utc>, 
     })
 }
 
-pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+pub(crate) async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let now = worker.clock.now();
     let (Some(obligation_id), Some(order)) = (job.obligation_id, job.step_order) else {
         return worker

@@ -37,6 +37,7 @@ pub struct Composer {
 const MAX_LINE: usize = 998;
 
 /// A message ready to send.
+#[derive(Clone)]
 pub struct Composed {
     pub envelope: Envelope,
     pub bytes: Vec<u8>,

@@ -27,6 +27,7 @@ pub(crate) mod compose;
 pub(crate) mod context;
 mod recorder;
 mod sender;
+pub(crate) mod staff;
 
 pub use compose::{Composed, Composer};
 
@@ -36,7 +37,7 @@ use crate::scheduler::{Wake, Worker};
 use crate::store::{EmailStatus, Job, JobKinds, JobState};
 use chrono::Duration;
 use recorder::{Finished, Progress, Senders};
-use sender::Work;
+use sender::{Lane, Message, Work};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -99,6 +100,7 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
     let finisher = tokio::spawn(finish_chunks(Arc::clone(&worker), finished_rx));
     let recorder = tokio::spawn(recorder::run(
         Arc::clone(&worker.store),
+        recorder::Connection::Held,
         record_rx,
         Arc::clone(&busy),
         Arc::clone(&progress),
@@ -112,6 +114,7 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
                 records: record_tx.clone(),
                 senders: Arc::clone(&busy),
                 index,
+                lane: Lane::FanOut,
                 shutdown: shutdown.clone(),
             };
             tokio::spawn(sender.run())
@@ -261,9 +264,12 @@ impl Feeding<'_> {
                         return anyhow::Ok(());
                     }
                     let work = Work {
-                        delivery,
+                        message: Message::Family {
+                            delivery,
+                            composer: Arc::clone(&composer),
+                        },
                         job: job_id,
-                        composer: Arc::clone(&composer),
+                        told: None,
                     };
                     if self.work.send_async(work).await.is_err() {
                         (fed_all, senders_alive) = (false, false);

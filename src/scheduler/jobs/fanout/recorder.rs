@@ -3,8 +3,7 @@
 //! disk, and each chunk whose messages are all recorded is handed on to be
 //! finished.
 
-use crate::email::message::KIND_FAMILY_NOTICE;
-use crate::store::{Attempt, EmailStatus, Job, Store};
+use crate::store::{Attempt, AttemptRecorder, EmailStatus, Job, Store};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,13 +12,36 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-/// One outcome to record; `committed` fires once it is.
+/// One outcome to record; `committed` fires once it is, and `told` (the
+/// staff message's job) gets the attempt.
 pub struct Record {
     pub attempt: Attempt,
     pub job: Uuid,
+    /// The message's kind, for the metrics.
+    pub kind: &'static str,
     /// The sender's index (see `Senders`).
     pub sender: usize,
     pub committed: oneshot::Sender<()>,
+    pub told: Option<oneshot::Sender<Attempt>>,
+}
+
+/// How a recorder reaches the database: the fan-out's holds a connection
+/// while it runs (`Store::attempt_recorder`); the staff lane's, which lives
+/// as long as the process and is idle most of the time, takes one per commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Held,
+    PerCommit,
+}
+
+/// `Store::record_attempts` as a recorder: a pool connection per commit.
+struct PerCommit(Arc<dyn Store>);
+
+#[async_trait::async_trait]
+impl AttemptRecorder for PerCommit {
+    async fn record(&mut self, attempts: &[Attempt]) -> crate::store::StoreResult<()> {
+        self.0.record_attempts(attempts).await
+    }
 }
 
 /// A chunk whose messages have all been tried and recorded.
@@ -199,13 +221,18 @@ pub struct Commits {
 /// loop; the senders waiting on it then send nothing more.
 pub async fn run(
     store: Arc<dyn Store>,
+    connection: Connection,
     mut records: mpsc::Receiver<Record>,
     senders: Arc<Senders>,
     progress: Arc<Progress>,
     finished: mpsc::UnboundedSender<Finished>,
 ) -> anyhow::Result<Commits> {
     let mut done = Commits::default();
-    let mut recorder = store.attempt_recorder().await?;
+    let mut recorder: Box<dyn AttemptRecorder> = match connection {
+        Connection::Held => store.attempt_recorder().await?,
+        Connection::PerCommit => Box::new(PerCommit(store)),
+    };
+    let mut kinds = Vec::new();
     let mut attempts = Vec::new();
     let mut waiting = Vec::new();
     let mut in_group = vec![false; senders.busy.len()];
@@ -219,7 +246,8 @@ pub async fn run(
                     *slot = true;
                 }
                 attempts.push(record.attempt);
-                waiting.push((record.job, record.committed));
+                kinds.push(record.kind);
+                waiting.push((record.job, record.committed, record.told));
                 next = records.try_recv().ok();
             }
             if senders.half_in(&in_group) {
@@ -241,16 +269,45 @@ pub async fn run(
         done.commits += 1;
         done.outcomes += attempts.len() as u64;
         recorder.record(&attempts).await?;
-        crate::metrics::emails_recorded(KIND_FAMILY_NOTICE, &attempts);
-        for (attempt, (job, committed)) in attempts.drain(..).zip(waiting.drain(..)) {
-            // A sender that is gone needs no answer.
+        metrics(&kinds, &attempts);
+        kinds.clear();
+        for (attempt, (job, committed, told)) in attempts.drain(..).zip(waiting.drain(..)) {
+            // A sender (or a job) that is gone needs no answer.
             let _ = committed.send(());
-            if let Some(chunk) = progress.recorded(job, attempt.outcome) {
+            let outcome = attempt.outcome;
+            if let Some(told) = told {
+                let _ = told.send(attempt);
+            }
+            if let Some(chunk) = progress.recorded(job, outcome) {
                 let _ = finished.send(chunk);
             }
         }
     }
     Ok(done)
+}
+
+/// The committed attempts counted by kind: a group is nearly always of
+/// one kind, counted without copying; a mixed one, kind by kind.
+fn metrics(kinds: &[&'static str], attempts: &[Attempt]) {
+    let Some(first) = kinds.first() else { return };
+    if kinds.iter().all(|kind| kind == first) {
+        crate::metrics::emails_recorded(first, attempts);
+        return;
+    }
+    let mut seen: Vec<&'static str> = Vec::new();
+    for kind in kinds {
+        if seen.contains(kind) {
+            continue;
+        }
+        seen.push(kind);
+        let of_kind: Vec<Attempt> = kinds
+            .iter()
+            .zip(attempts)
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, attempt)| attempt.clone())
+            .collect();
+        crate::metrics::emails_recorded(kind, &of_kind);
+    }
 }
 
 #[cfg(test)]

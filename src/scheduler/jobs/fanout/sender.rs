@@ -19,21 +19,72 @@
 
 use super::compose::{Composed, Composer};
 use super::recorder::{Record, Senders};
+use crate::email::message::KIND_FAMILY_NOTICE;
 use crate::email::smtp::direct::DirectSmtp;
 use crate::email::smtp::session::Session;
 use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
-use crate::store::FamilyDelivery;
+use crate::store::{Attempt, EmailRecord, FamilyDelivery};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// A message to send, with the chunk job it belongs to.
+/// A message to send, with the job it belongs to.
 pub struct Work {
-    pub delivery: FamilyDelivery,
+    pub message: Message,
     pub job: Uuid,
-    pub composer: Arc<Composer>,
+    /// Told the attempt once it is committed (a staff message's job waits
+    /// for its outcomes; a family notice's chunk is followed by `Progress`).
+    pub told: Option<oneshot::Sender<Attempt>>,
+}
+
+/// What a sender sends: a family notice, composed as it is sent, or a
+/// staff message (a reminder, a digest, a report) composed by its job.
+pub enum Message {
+    Family {
+        delivery: FamilyDelivery,
+        composer: Arc<Composer>,
+    },
+    Staff {
+        email: EmailRecord,
+        kind: &'static str,
+        composed: Result<Composed, String>,
+    },
+}
+
+impl Work {
+    /// The bytes and envelope to send; an error is permanent.
+    fn compose(&self) -> Result<Composed, String> {
+        match &self.message {
+            Message::Family { delivery, composer } => composer.compose(delivery),
+            Message::Staff { composed, .. } => composed.clone(),
+        }
+    }
+
+    fn email(&self) -> &EmailRecord {
+        match &self.message {
+            Message::Family { delivery, .. } => &delivery.email,
+            Message::Staff { email, .. } => email,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match &self.message {
+            Message::Family { .. } => KIND_FAMILY_NOTICE,
+            Message::Staff { kind, .. } => kind,
+        }
+    }
+}
+
+/// Whose messages a sender carries, which decides how it takes a send
+/// slot: the fan-out's give theirs up to anyone waiting; the staff lane's
+/// (reminders, digests, reports) count as waiting, so a fan-out yields to
+/// them (`SendPermits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    FanOut,
+    Staff,
 }
 
 /// The previous outcome's commit, awaited before the next dot.
@@ -55,6 +106,7 @@ pub struct Sender {
     pub records: mpsc::Sender<Record>,
     pub senders: Arc<Senders>,
     pub index: usize,
+    pub lane: Lane,
     /// Once it fires, no new message is taken (those queued stay planned
     /// and are released with their chunks).
     pub shutdown: CancellationToken,
@@ -109,6 +161,14 @@ impl Sender {
         }
     }
 
+    /// A send slot, taken the lane's way.
+    async fn slot(&self) -> OwnedSemaphorePermit {
+        match self.lane {
+            Lane::FanOut => self.worker.sends.acquire_for_fanout().await,
+            Lane::Staff => self.worker.sends.acquire().await,
+        }
+    }
+
     /// The next message if one is waiting right now.
     fn waiting_work(&self) -> Option<Work> {
         if self.shutdown.is_cancelled() {
@@ -121,7 +181,7 @@ impl Sender {
     /// committed (one commit pending per sender).
     async fn record(
         &self,
-        item: &Work,
+        item: &mut Work,
         outcome: SendOutcome,
         previous: &mut Commit,
     ) -> Result<(), Stopped> {
@@ -130,10 +190,12 @@ impl Sender {
         }
         let (done, commit) = oneshot::channel();
         let record = Record {
-            attempt: self.worker.attempt_for(&item.delivery.email, outcome),
+            attempt: self.worker.attempt_for(item.email(), outcome),
             job: item.job,
+            kind: item.kind(),
             sender: self.index,
             committed: done,
+            told: item.told.take(),
         };
         self.records.send(record).await.map_err(|_| Stopped)?;
         *previous = Some(commit);
@@ -141,9 +203,9 @@ impl Sender {
     }
 
     async fn one_by_one(&self, previous: &mut Commit) -> Result<(), Stopped> {
-        while let Some(item) = self.next_work().await {
-            let _slot = self.worker.sends.acquire_for_fanout().await;
-            let outcome = match item.composer.compose(&item.delivery) {
+        while let Some(mut item) = self.next_work().await {
+            let _slot = self.slot().await;
+            let outcome = match item.compose() {
                 Err(reason) => SendOutcome::Permanent(reason),
                 Ok(composed) => {
                     if let Some(limiter) = &self.worker.limiter {
@@ -163,7 +225,7 @@ impl Sender {
                     }
                 }
             };
-            self.record(&item, outcome, previous).await?;
+            self.record(&mut item, outcome, previous).await?;
         }
         Ok(())
     }
@@ -180,7 +242,7 @@ impl Sender {
                     None => return Ok(()),
                 },
             };
-            let slot = self.worker.sends.acquire_for_fanout().await;
+            let slot = self.slot().await;
             let mut run = Run {
                 direct,
                 session: None,
@@ -209,15 +271,15 @@ impl Sender {
             // The next message, composed while the previous outcome commits.
             let mut next = None;
             if !self.worker.sends.others_waiting() {
-                if let Some(item) = self.waiting_work() {
-                    match item.composer.compose(&item.delivery) {
+                if let Some(mut item) = self.waiting_work() {
+                    match item.compose() {
                         Ok(composed) => next = Some((item, composed)),
                         Err(reason) => {
                             // Recorded after the current one (one commit
                             // pending at a time); nothing was sent. The run
                             // ends with the current message.
                             self.finish(run, current, None, previous).await?;
-                            self.record(&item, SendOutcome::Permanent(reason), previous)
+                            self.record(&mut item, SendOutcome::Permanent(reason), previous)
                                 .await?;
                             return Ok(None);
                         }
@@ -241,13 +303,13 @@ impl Sender {
     async fn begin(
         &self,
         run: &mut Run<'_>,
-        item: Work,
+        mut item: Work,
         previous: &mut Commit,
     ) -> Result<Option<Begun>, Stopped> {
-        let composed = match item.composer.compose(&item.delivery) {
+        let composed = match item.compose() {
             Ok(composed) => composed,
             Err(reason) => {
-                self.record(&item, SendOutcome::Permanent(reason), previous)
+                self.record(&mut item, SendOutcome::Permanent(reason), previous)
                     .await?;
                 return Ok(None);
             }
@@ -261,7 +323,7 @@ impl Sender {
                 None => return Err(Stopped),
                 Some(Ok(session)) => run.session.insert(session),
                 Some(Err(error)) => {
-                    self.record(&item, SendOutcome::from(Err(error)), previous)
+                    self.record(&mut item, SendOutcome::from(Err(error)), previous)
                         .await?;
                     return Ok(None);
                 }
@@ -278,7 +340,7 @@ impl Sender {
                 if session.is_broken() {
                     run.session = None;
                 }
-                self.record(&item, SendOutcome::from(Err(error)), previous)
+                self.record(&mut item, SendOutcome::from(Err(error)), previous)
                     .await?;
                 Ok(None)
             }
@@ -290,7 +352,7 @@ impl Sender {
     async fn finish(
         &self,
         run: &mut Run<'_>,
-        current: Begun,
+        mut current: Begun,
         next: Option<(Work, Composed)>,
         previous: &mut Commit,
     ) -> Result<Carry, Stopped> {
@@ -298,7 +360,7 @@ impl Sender {
             // A begun message keeps its session; should that ever not hold,
             // the message is retried rather than lost.
             let lost = SendOutcome::Temporary("the SMTP session was lost".into());
-            self.record(&current.item, lost, previous).await?;
+            self.record(&mut current.item, lost, previous).await?;
             return Ok(Carry::Pending(next.map(|(item, _)| item)));
         };
         if !committed(previous).await {
@@ -321,15 +383,15 @@ impl Sender {
         if session.is_broken() {
             run.session = None;
         }
-        self.record(&current.item, SendOutcome::from(done), previous)
+        self.record(&mut current.item, SendOutcome::from(done), previous)
             .await?;
         Ok(match (next, begun) {
             (None, _) => Carry::Pending(None),
             (Some((item, composed)), Some(Ok(()))) => Carry::Begun(Begun { item, composed }),
-            (Some((item, _)), Some(Err(error))) if run.session.is_some() => {
+            (Some((mut item, _)), Some(Err(error))) if run.session.is_some() => {
                 // Refused (this address, this server): recorded; the run
                 // goes on with the next message.
-                self.record(&item, SendOutcome::from(Err(error)), previous)
+                self.record(&mut item, SendOutcome::from(Err(error)), previous)
                     .await?;
                 Carry::Pending(self.waiting_work())
             }
