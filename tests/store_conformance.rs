@@ -1335,7 +1335,9 @@ async fn jobs_are_finished_together_with_their_audit_entries(store: Arc<dyn Stor
         .unwrap();
     assert_eq!(answers, [true, true, true, true, false, false]);
     assert!(store.finish_jobs(&[], later).await.unwrap().is_empty());
-    let states: BTreeMap<Uuid, (JobState, Option<String>, Option<DateTime<Utc>>)> = store
+    // (state, last error, finished at) by job.
+    type Ending = (JobState, Option<String>, Option<DateTime<Utc>>);
+    let states: BTreeMap<Uuid, Ending> = store
         .incident_jobs(record.id)
         .await
         .unwrap()
