@@ -94,6 +94,8 @@ conformance!(
     concurrent_claimers_never_share_a_job,
     only_the_lease_holder_finishes_or_reschedules,
     a_dead_job_is_reported_once_listed_and_retried,
+    jobs_are_finished_together_with_their_audit_entries,
+    concurrent_batched_completions_keep_one_chain,
     later_reminder_due_and_obligation_jobs,
     emails_and_attempts,
     roster_approval_fan_out_and_deliveries,
@@ -1280,6 +1282,174 @@ async fn a_dead_job_is_reported_once_listed_and_retried(store: Arc<dyn Store>) {
         .filter(|j| j.kind == breachd::store::JobKind::DeadJobReport)
         .count();
     assert_eq!(reports, 1);
+}
+
+async fn jobs_are_finished_together_with_their_audit_entries(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let lease = Duration::seconds(30);
+    let record = incident("batch", now);
+    file(&store, &record, &[], &[]).await;
+    let mut jobs: Vec<NewJob> = (0..4).map(|n| job(&format!("batch-{n}"), now)).collect();
+    for job in &mut jobs {
+        job.incident_id = Some(record.id);
+    }
+    store.enqueue(&jobs, now).await.unwrap();
+    let mine = store.claim_jobs(now, now + lease, "w", 4).await.unwrap();
+    assert_eq!(mine.len(), 4);
+    store.enqueue(&[job("theirs", now)], now).await.unwrap();
+    let theirs = store
+        .claim_jobs(now, now + lease, "other", 1)
+        .await
+        .unwrap();
+    // The first job sent two messages: its entry counts them.
+    store
+        .ensure_emails(
+            &["a@example.org", "b@example.org"].map(|to| NewEmail {
+                id: Uuid::now_v7(),
+                job_id: Some(mine[0].id),
+                kind: "reminder".into(),
+                incident_id: Some(record.id),
+                recipient: to.into(),
+                message_id: format!("<{to}>"),
+            }),
+            now,
+        )
+        .await
+        .unwrap();
+    let before = store.audit_entries(0, 1000).await.unwrap().len();
+    let end = |id: Uuid, worker: &str, state: JobState, error: Option<&str>| JobEnd {
+        id,
+        worker: worker.into(),
+        state,
+        error: error.map(str::to_owned),
+    };
+    let later = now + Duration::seconds(5);
+    let answers = store
+        .finish_jobs(
+            &[
+                end(mine[0].id, "w", JobState::Done, None),
+                end(mine[1].id, "w", JobState::Done, None),
+                end(mine[2].id, "w", JobState::Skipped, None),
+                end(mine[3].id, "w", JobState::Dead, Some("boom")),
+                // Not this worker's job, and a job named twice.
+                end(theirs[0].id, "w", JobState::Done, None),
+                end(mine[0].id, "w", JobState::Done, None),
+            ],
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answers, [true, true, true, true, false, false]);
+    assert!(store.finish_jobs(&[], later).await.unwrap().is_empty());
+    // (state, last error, finished at) by job.
+    type Ending = (JobState, Option<String>, Option<DateTime<Utc>>);
+    let states: BTreeMap<Uuid, Ending> = store
+        .incident_jobs(record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.id, (j.state, j.last_error, j.finished_at)))
+        .collect();
+    assert_eq!(states[&mine[0].id], (JobState::Done, None, Some(later)));
+    assert_eq!(states[&mine[2].id].0, JobState::Skipped);
+    assert_eq!(
+        states[&mine[3].id],
+        (JobState::Dead, Some("boom".into()), Some(later))
+    );
+    // The other worker's job is still its own.
+    assert!(store
+        .finish_job(theirs[0].id, "other", JobState::Done, None, later)
+        .await
+        .unwrap());
+    // One entry per done or dead job, in the order given, one chain.
+    let log = store.audit_entries(0, 1000).await.unwrap();
+    breachd::audit::verify(&log, (0, breachd::audit::GENESIS)).expect("the chain is intact");
+    let added: Vec<(&str, Option<&str>)> = log[before..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.subject.as_deref()))
+        .collect();
+    let (first, second, dead, other) = (
+        mine[0].id.to_string(),
+        mine[1].id.to_string(),
+        mine[3].id.to_string(),
+        theirs[0].id.to_string(),
+    );
+    assert_eq!(
+        added,
+        [
+            ("unknown_done", Some(first.as_str())),
+            ("unknown_done", Some(second.as_str())),
+            ("job_dead", Some(dead.as_str())),
+            ("unknown_done", Some(other.as_str())),
+        ]
+    );
+    assert_eq!(log[before].details["emails"], json!({"queued": 2}));
+    assert_eq!(log[before + 1].details["emails"], json!({}));
+    assert_eq!(log[before].actor, "breachd:w");
+    // The dead job's report was planned with it.
+    let reports = store
+        .incident_jobs(record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == JobKind::DeadJobReport)
+        .count();
+    assert_eq!(reports, 1);
+}
+
+async fn concurrent_batched_completions_keep_one_chain(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let jobs: Vec<NewJob> = (0..240)
+        .map(|n| job(&format!("chain-{n:03}"), now))
+        .collect();
+    store.enqueue(&jobs, now).await.unwrap();
+    let mut finishers = Vec::new();
+    for n in 0..6 {
+        let store = Arc::clone(&store);
+        finishers.push(tokio::spawn(async move {
+            let worker = format!("instance-{n}");
+            let mut finished = 0;
+            loop {
+                let batch = store
+                    .claim_jobs(now, now + Duration::seconds(60), &worker, 9)
+                    .await
+                    .expect("claiming works under contention");
+                if batch.is_empty() {
+                    return finished;
+                }
+                let ends: Vec<JobEnd> = batch
+                    .iter()
+                    .map(|job| JobEnd {
+                        id: job.id,
+                        worker: worker.clone(),
+                        state: JobState::Done,
+                        error: None,
+                    })
+                    .collect();
+                let answers = store
+                    .finish_jobs(&ends, now)
+                    .await
+                    .expect("finishing works under contention");
+                assert!(answers.iter().all(|&ended| ended));
+                finished += answers.len();
+            }
+        }));
+    }
+    let mut finished = 0;
+    for finisher in finishers {
+        finished += finisher.await.expect("a finisher does not panic");
+    }
+    assert_eq!(finished, 240);
+    let log = store.audit_entries(0, 1000).await.unwrap();
+    let (last, _) =
+        breachd::audit::verify(&log, (0, breachd::audit::GENESIS)).expect("one linear chain");
+    assert_eq!(last as usize, log.len());
+    let subjects: BTreeSet<&str> = log
+        .iter()
+        .filter(|e| e.action == "unknown_done")
+        .filter_map(|e| e.subject.as_deref())
+        .collect();
+    assert_eq!(subjects.len(), 240, "every completion has its own entry");
 }
 
 async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {

@@ -1,7 +1,8 @@
 //! Queue throughput of breachd's PostgreSQL store: no-op jobs claimed and
 //! completed per second by K concurrent claim/finish loops, each claiming
 //! the way the scheduler does (`claim_jobs` with FOR UPDATE SKIP LOCKED and a
-//! lease, then `finish_job` per job). benches/queue/run.sh runs it next to
+//! lease, then each job ended through the worker's completion queue, which
+//! commits the completions of the moment in one transaction). benches/queue/run.sh runs it next to
 //! graphile-worker on the same server with the same concurrency and prints
 //! the ratio; see the README's Performance section.
 //!
@@ -11,8 +12,10 @@
 //! finishes them as skipped instead, to show the queue's own cost. The database should be empty (it is
 //! migrated here); run.sh creates a fresh one.
 
+use breachd::clock::SystemClock;
+use breachd::scheduler::completions::Completions;
 use breachd::store::postgres::PgStore;
-use breachd::store::{JobState, NewJob, Store};
+use breachd::store::{JobEnd, JobState, NewJob, Store};
 use chrono::{Duration, Utc};
 use std::sync::Arc;
 use std::time::Instant;
@@ -121,6 +124,7 @@ async fn main() {
 
     let started = Instant::now();
     let mut loops = Vec::new();
+    let store: Arc<dyn Store> = store;
     for k in 0..options.concurrency {
         let store = Arc::clone(&store);
         let batch = options.batch;
@@ -130,6 +134,9 @@ async fn main() {
             JobState::Done
         };
         loops.push(tokio::spawn(async move {
+            // Each loop stands for an instance: its own worker id and its
+            // own completion queue, as the scheduler's worker has.
+            let completions = Completions::new(Arc::clone(&store), Arc::new(SystemClock));
             let worker = format!("bench-{k}");
             let mut done = 0usize;
             loop {
@@ -141,12 +148,20 @@ async fn main() {
                 if claimed.is_empty() {
                     return done;
                 }
-                for job in claimed {
-                    // The no-op job, then its completion as the worker records it.
-                    let finished = store
-                        .finish_job(job.id, &worker, state, None, Utc::now())
-                        .await
-                        .expect("finishing works");
+                // The no-op jobs of the batch run side by side, as the
+                // scheduler runs a batch's jobs, and each ends as the
+                // worker ends it: through the completion queue, which
+                // commits the completions of the moment together.
+                let finishing = claimed.iter().map(|job| {
+                    completions.finish(JobEnd {
+                        id: job.id,
+                        worker: worker.clone(),
+                        state,
+                        error: None,
+                    })
+                });
+                for finished in futures_util::future::join_all(finishing).await {
+                    let finished = finished.expect("finishing works");
                     assert!(finished, "a claimed job is finished by its holder");
                     done += 1;
                 }

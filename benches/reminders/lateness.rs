@@ -525,33 +525,40 @@ async fn burst(reminders: usize) -> Burst {
     }
 
     let window = (due - Span::seconds(1), due + Span::seconds(1));
-    let expected_messages = incidents * 2 * 2;
     let deadline = Instant::now() + Duration::from_secs(3600);
     let mut last_report = Instant::now();
     loop {
-        // A cheap count while the burst runs; the rows are read once at the end.
-        let finished: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM emails WHERE kind = 'reminder' AND status IN ('sent', 'failed')
-               AND job_id IN (SELECT id FROM jobs WHERE kind = 'reminder' AND due_at >= ? AND due_at <= ?)",
+        // Cheap counts while the burst runs; the rows are read once at the
+        // end. Done once no job of the burst is left to run and every
+        // message it planned is final: the steps of an incident due at
+        // once are folded into one message per person, so the number of
+        // messages is the daemon's to decide, not this bench's.
+        let (finished, unfinished, jobs_left): (i64, i64, i64) = sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM emails WHERE kind = 'reminder' AND status IN ('sent', 'failed')
+                  AND job_id IN (SELECT id FROM jobs WHERE kind = 'reminder' AND due_at >= ?1 AND due_at <= ?2)),
+               (SELECT COUNT(*) FROM emails WHERE kind = 'reminder' AND status NOT IN ('sent', 'failed')
+                  AND job_id IN (SELECT id FROM jobs WHERE kind = 'reminder' AND due_at >= ?1 AND due_at <= ?2)),
+               (SELECT COUNT(*) FROM jobs WHERE kind = 'reminder' AND state = 'scheduled'
+                  AND due_at >= ?1 AND due_at <= ?2)",
         )
         .bind(window.0)
         .bind(window.1)
         .fetch_one(&daemon.db)
         .await
         .expect("counting sent reminders");
-        let finished = finished as usize;
-        if finished >= expected_messages {
+        if Utc::now() > due && finished > 0 && unfinished == 0 && jobs_left == 0 {
             break;
         }
         if Instant::now() > deadline {
-            println!("    WARNING: only {finished} of {expected_messages} messages finished within an hour");
+            println!("    WARNING: only {finished} messages finished within an hour ({unfinished} not, {jobs_left} jobs left)");
             break;
         }
         if Utc::now() > due && last_report.elapsed() > Duration::from_secs(10) {
-            println!("    … {finished}/{expected_messages} messages sent");
+            println!("    … {finished} messages sent, {jobs_left} jobs left");
             last_report = Instant::now();
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let messages = daemon.half_way_messages(window.0, window.1).await;
     let jobs = daemon.half_way_jobs(window.0, window.1).await;
@@ -633,7 +640,7 @@ async fn run() {
             verdict,
         );
         row(
-            &format!("(b) {n} due at once: per message (2 per job)"),
+            &format!("(b) {n} due at once: per message"),
             &b.messages,
             verdict,
         );

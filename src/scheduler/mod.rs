@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod bounces;
+pub mod completions;
 pub mod cron;
 pub mod escalation;
 pub mod jobs;

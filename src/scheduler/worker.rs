@@ -4,6 +4,7 @@
 //! in `jobs/`.
 
 use super::backoff::Backoff;
+use super::completions::Completions;
 use super::jobs;
 use crate::clock::Clock;
 use crate::email::permits::SendPermits;
@@ -12,7 +13,7 @@ use crate::email::verp::Verp;
 use crate::email::{Mailer, SendOutcome, Templates};
 use crate::settings::Settings;
 use crate::site::Publisher;
-use crate::store::{Attempt, EmailStatus, Job, JobKind, JobKinds, JobState, Store};
+use crate::store::{Attempt, EmailStatus, Job, JobEnd, JobKind, JobKinds, JobState, Store};
 use chrono::Duration;
 use lettre::message::Mailbox;
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub struct Worker {
     pub(crate) publisher: Arc<dyn Publisher>,
     /// Publications rebuild the index and feed: one at a time.
     pub(crate) publish_lock: tokio::sync::Mutex<()>,
+    /// Job completions, committed in groups (`completions`).
+    pub(crate) completions: Completions,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
 }
@@ -59,6 +62,7 @@ impl Worker {
         let quota = Arc::new(SendQuota::new(Limits::of(&settings.email)));
         let publisher = Arc::new(jobs::publish::directory_publisher(&settings));
         Self {
+            completions: Completions::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             settings,
             mailer,
@@ -215,8 +219,13 @@ impl Worker {
         let parked = attempts >= self.settings.scheduler.max_attempts;
         let recorded = if parked {
             crate::metrics::job_parked(kind);
-            self.store
-                .finish_job(id, self.id(), JobState::Dead, Some(&text), now)
+            self.completions
+                .finish(JobEnd {
+                    id,
+                    worker: self.id().to_owned(),
+                    state: JobState::Dead,
+                    error: Some(text.clone()),
+                })
                 .await
         } else {
             let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
@@ -244,8 +253,15 @@ impl Worker {
         state: JobState,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
-        self.store
-            .finish_job(job.id, self.id(), state, error, self.clock.now())
+        // With the other completions of the moment: one transaction, one
+        // turn at the audit chain for all of them.
+        self.completions
+            .finish(JobEnd {
+                id: job.id,
+                worker: self.id().to_owned(),
+                state,
+                error: error.map(str::to_owned),
+            })
             .await?;
         Ok(())
     }

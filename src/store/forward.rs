@@ -152,6 +152,10 @@ macro_rules! store_impl {
         $crate::store::writes::jobs::finish(self, id, worker, state, error, now).await
     }
 
+    async fn finish_jobs(&self, ends: &[JobEnd], now: DateTime<Utc>) -> StoreResult<Vec<bool>> {
+        $crate::store::writes::jobs::finish_many(self, ends, now).await
+    }
+
     async fn reschedule_job(
         &self,
         id: Uuid,

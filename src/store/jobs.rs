@@ -220,6 +220,16 @@ impl NewJob {
     }
 }
 
+/// One job to end, as `Store::finish_jobs` takes them: which, by whom
+/// (only its lease holder may end it), how, and the error it ended with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobEnd {
+    pub id: Uuid,
+    pub worker: String,
+    pub state: JobState,
+    pub error: Option<String>,
+}
+
 /// A reminder step folded into another's message (same incident, same
 /// step, same planned instant): what its own run would have needed, kept in
 /// the message's job so that a crash before sending loses none of it.

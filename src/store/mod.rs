@@ -52,7 +52,7 @@ mod writes;
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
 pub use bounce_records::{BounceRecord, NewBounce};
 pub use contract_records::{Contract, ContractRecord};
-pub use jobs::{FoldedReminder, Job, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
+pub use jobs::{FoldedReminder, Job, JobEnd, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
     IdempotencyRecord, IncidentRecord, IncidentStatusFilter, IncidentSummary, NewEmail,
@@ -237,6 +237,11 @@ pub trait Store: Send + Sync + 'static {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Ends many jobs in one transaction, each as `finish_job` would, their
+    /// audit entries appended together in one turn at the chain (so that
+    /// completions do not take a turn each); for each, in order, whether
+    /// its worker still held it.
+    async fn finish_jobs(&self, ends: &[JobEnd], now: DateTime<Utc>) -> StoreResult<Vec<bool>>;
     /// Releases a job the worker holds to run again at `due_at`.
     async fn reschedule_job(
         &self,

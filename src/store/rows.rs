@@ -51,7 +51,7 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("records serialize to JSON: no maps with non-string keys")
 }
 
-fn uuid(row: &impl Columns, column: &str) -> StoreResult<Uuid> {
+pub(crate) fn uuid(row: &impl Columns, column: &str) -> StoreResult<Uuid> {
     let text: String = row.read(column)?;
     Uuid::parse_str(&text)
         .map_err(|_| StoreError::Corrupt(format!("{column} {text:?} is not a UUID")))
@@ -347,7 +347,7 @@ pub(crate) fn public_notices(texts: &[String]) -> StoreResult<Vec<serde_json::Va
         .collect()
 }
 
-/// An audit entry; its instant is text (see `statements::audit::insert`).
+/// An audit entry; its instant is text (see `statements::audit::insert_many`).
 pub(crate) fn audit(row: &impl Columns) -> StoreResult<AuditEntry> {
     let at: String = row.read("at")?;
     Ok(AuditEntry {

@@ -7,8 +7,11 @@ use crate::store::read::Reader;
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
 use crate::store::tx::{Cells, WriteTx, Writer};
-use crate::store::{audit_entries, FoldedReminder, Job, JobKind, JobState, NewJob, StoreResult};
+use crate::store::{
+    audit_entries, FoldedReminder, Job, JobEnd, JobKind, JobState, NewJob, StoreResult,
+};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Plans jobs; a key that exists already is left alone. How many were new.
@@ -36,6 +39,7 @@ pub(crate) fn claimed(rows: &[impl Columns]) -> StoreResult<Vec<Job>> {
     Ok(jobs)
 }
 
+/// Ends one job the worker holds (`finish_many` of one).
 pub(crate) async fn finish<S: Writer>(
     store: &S,
     id: Uuid,
@@ -44,43 +48,136 @@ pub(crate) async fn finish<S: Writer>(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let mut tx = store.begin_write().await?;
-    let statement = sql::finish(id, worker, state, error, now);
-    let Some(row) = tx.fetch_optional(&statement).await? else {
-        return Ok(false);
+    let end = JobEnd {
+        id,
+        worker: worker.to_owned(),
+        state,
+        error: error.map(str::to_owned),
     };
-    // Work done (a reminder or digest sent, a chunk of notices sent, a
-    // notice published) is audited; skips and cancellations are not state
-    // changes anyone acted on.
-    if state == JobState::Done {
-        let kind: String = row.read("kind")?;
-        let key: String = row.read("key")?;
-        let incident = rows::optional_uuid(&row, "incident_id")?;
-        let counts = tx
-            .fetch_all(&sql::email_counts(id))
-            .await?
-            .iter()
-            .map(|row| Ok((row.read_at(0)?, row.read_at(1)?)))
-            .collect::<StoreResult<Vec<(String, i64)>>>()?;
-        let entry = audit_entries::job_done(id, &kind, &key, incident, worker, counts, now);
-        audit::append(&mut tx, &entry).await?;
+    Ok(finish_many(store, &[end], now).await?[0])
+}
+
+/// What a finished job's audit entry needs, from the row it ended.
+struct Ended {
+    kind: String,
+    key: String,
+    incident: Option<Uuid>,
+}
+
+/// Ends the jobs their workers still hold, in one transaction: one UPDATE
+/// per (worker, state, error) among them (a batch is nearly always one),
+/// one read of the done jobs' message counts, and their audit entries
+/// appended together in one turn at the chain, so the entries commit with
+/// the state changes they record. For each end, in order, whether it ended
+/// its job (false when the worker no longer held it, or it was named twice).
+pub(crate) async fn finish_many<S: Writer>(
+    store: &S,
+    ends: &[JobEnd],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<bool>> {
+    if ends.is_empty() {
+        return Ok(Vec::new());
     }
-    // A job that died is audited and reported to the privacy officer in
-    // the same transaction, so it is reported exactly once; a report that
-    // itself dies is not reported again (no loops), only logged and shown.
-    if state == JobState::Dead {
-        let kind: String = row.read("kind")?;
-        let key: String = row.read("key")?;
-        let incident = rows::optional_uuid(&row, "incident_id")?;
-        let entry = audit_entries::job_dead(id, &kind, &key, incident, worker, now);
-        audit::append(&mut tx, &entry).await?;
-        if JobKind::parse(&kind) != JobKind::DeadJobReport {
-            tx.insert_jobs(&[dead_job_report(id, &kind, error, incident, now)], now)
-                .await?;
+    let mut tx = store.begin_write().await?;
+    let mut groups: Vec<(&str, JobState, Option<&str>, Vec<Uuid>)> = Vec::new();
+    for end in ends {
+        let key = (end.worker.as_str(), end.state, end.error.as_deref());
+        match groups
+            .iter_mut()
+            .find(|(worker, state, error, _)| (*worker, *state, *error) == key)
+        {
+            Some(group) => group.3.push(end.id),
+            None => groups.push((key.0, key.1, key.2, vec![end.id])),
         }
     }
+    let mut ended: HashMap<Uuid, Ended> = HashMap::new();
+    for (worker, state, error, ids) in &groups {
+        for row in tx
+            .fetch_all(&sql::finish_many(ids, worker, *state, *error, now))
+            .await?
+        {
+            ended.insert(
+                rows::uuid(&row, "id")?,
+                Ended {
+                    kind: row.read("kind")?,
+                    key: row.read("key")?,
+                    incident: rows::optional_uuid(&row, "incident_id")?,
+                },
+            );
+        }
+    }
+    // Work done (a reminder or digest sent, a chunk of notices sent, a
+    // notice published) is audited with its message counts; skips and
+    // cancellations are not state changes anyone acted on.
+    let done: Vec<Uuid> = ends
+        .iter()
+        .filter(|end| end.state == JobState::Done && ended.contains_key(&end.id))
+        .map(|end| end.id)
+        .collect();
+    let mut counts: HashMap<Uuid, Vec<(String, i64)>> = HashMap::new();
+    if !done.is_empty() {
+        for row in tx.fetch_all(&sql::email_counts_of(&done)).await? {
+            let job: String = row.read_at(0)?;
+            let job = Uuid::parse_str(&job)
+                .map_err(|e| crate::store::StoreError::Corrupt(format!("job id {job:?}: {e}")))?;
+            counts
+                .entry(job)
+                .or_default()
+                .push((row.read_at(1)?, row.read_at(2)?));
+        }
+    }
+    let mut entries = Vec::new();
+    let mut reports = Vec::new();
+    let mut answers = Vec::with_capacity(ends.len());
+    let mut seen = std::collections::HashSet::new();
+    for end in ends {
+        let Some(row) = ended.get(&end.id).filter(|_| seen.insert(end.id)) else {
+            answers.push(false);
+            continue;
+        };
+        answers.push(true);
+        match end.state {
+            JobState::Done => entries.push(audit_entries::job_done(
+                end.id,
+                &row.kind,
+                &row.key,
+                row.incident,
+                &end.worker,
+                counts.remove(&end.id).unwrap_or_default(),
+                now,
+            )),
+            // A job that died is audited and reported to the privacy
+            // officer in the same transaction, so it is reported exactly
+            // once; a report that itself dies is not reported again (no
+            // loops), only logged and shown.
+            JobState::Dead => {
+                entries.push(audit_entries::job_dead(
+                    end.id,
+                    &row.kind,
+                    &row.key,
+                    row.incident,
+                    &end.worker,
+                    now,
+                ));
+                if JobKind::parse(&row.kind) != JobKind::DeadJobReport {
+                    reports.push(dead_job_report(
+                        end.id,
+                        &row.kind,
+                        end.error.as_deref(),
+                        row.incident,
+                        now,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    audit::append_all(&mut tx, &entries).await?;
+    if !reports.is_empty() {
+        tx.insert_jobs(&reports, now).await?;
+    }
     tx.commit().await?;
-    Ok(true)
+    Ok(answers)
 }
 
 /// Puts a dead job back as due now with its attempts reset, audited as
