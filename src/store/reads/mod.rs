@@ -16,5 +16,4 @@ pub(crate) mod obligations;
 pub(crate) mod requests;
 pub(crate) mod roster;
 pub(crate) mod site;
-pub(crate) mod roster;
 pub(crate) mod vendors;

@@ -20,7 +20,6 @@ pub(crate) mod obligations;
 pub(crate) mod requests;
 pub(crate) mod roster;
 pub(crate) mod site;
-pub(crate) mod roster;
 pub(crate) mod vendors;
 
 use chrono::{DateTime, Utc};
