@@ -2949,7 +2949,7 @@ async fn contracts_their_duties_and_publication(store: Arc<dyn Store>) {
         .create_contract(
             &newer,
             &[amend.clone(), posting.clone()],
-            &[publication.clone()],
+            std::slice::from_ref(&publication),
             &audit,
         )
         .await
