@@ -7,7 +7,7 @@ mod common;
 
 use breachd::app::Application;
 use breachd::audit::{entry_hash, Anchor, AuditEntry, NewAudit, GENESIS};
-use breachd::clock::ManualClock;
+use breachd::clock::{Clock, ManualClock};
 use breachd::settings::Settings;
 use common::daemon::breachd;
 use common::*;
@@ -48,6 +48,33 @@ async fn app_with_entries(config: &TestConfig) -> TestApp {
         )
         .await;
     assert_eq!(status, 200);
+    // The jobs due now (reminders, the agreements list) append audit
+    // entries as they end: tampering starts once they have, or the daemon
+    // could chain an entry onto the original while a test rewrites it.
+    // (The tampering tests run on SQLite; the PostgreSQL one only tries.)
+    if !app.dir.join("breachd.db").exists() {
+        return app;
+    }
+    let pool = sqlite_pool(&app).await;
+    let now = app.clock.now();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let due: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE state = 'scheduled' AND julianday(due_at) <= julianday($1)",
+        )
+        .bind(now)
+        .fetch_one(&pool)
+        .await
+        .expect("the jobs table reads");
+        if due == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{due} jobs due at start never ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     app
 }
 

@@ -299,14 +299,23 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
     .unwrap();
     assert_eq!(feed.entries().len(), 1);
     assert_eq!(feed.entries()[0].id(), format!("urn:uuid:{id}"));
-    for file in std::fs::read_dir(&site).unwrap().flatten() {
-        let text = std::fs::read_to_string(file.path()).unwrap();
-        for personal in ["Kid0", "Parent1", "families.example"] {
-            assert!(
-                !text.contains(personal),
-                "{personal} in {}",
-                file.path().display()
-            );
+    // Every file of the site, in its folders too (the agreements list has
+    // one of its own).
+    let mut folders = vec![site.clone()];
+    while let Some(folder) = folders.pop() {
+        for file in std::fs::read_dir(&folder).unwrap().flatten() {
+            if file.path().is_dir() {
+                folders.push(file.path());
+                continue;
+            }
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            for personal in ["Kid0", "Parent1", "families.example"] {
+                assert!(
+                    !text.contains(personal),
+                    "{personal} in {}",
+                    file.path().display()
+                );
+            }
         }
     }
     let response = app
@@ -319,6 +328,7 @@ async fn fan_out_end_to_end(smtp: SmtpServer) {
     let page = std::fs::read_dir(&site)
         .unwrap()
         .flatten()
+        .filter(|file| file.path().is_file())
         .map(|file| std::fs::read_to_string(file.path()).unwrap())
         .find(|text| text.contains("What information was involved"))
         .unwrap_or_default();

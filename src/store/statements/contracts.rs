@@ -1,5 +1,5 @@
 //! Contracts with vendors and their duties. A contract's duties are read
-//! with `contract_id AS incident_id` so that `rows::obligation` maps them
+//! with `contract_id AS incident_id` (and no request) so that `rows::obligation` maps them
 //! as it maps an incident's.
 
 use super::Statement;
@@ -63,7 +63,7 @@ pub(crate) fn all() -> Statement<'static> {
 
 pub(crate) fn obligations_of(contract_id: Uuid) -> Statement<'static> {
     Statement::new(
-        "SELECT *, contract_id AS incident_id FROM contract_obligations WHERE contract_id = $1
+        "SELECT *, contract_id AS incident_id, NULL AS request_id FROM contract_obligations WHERE contract_id = $1
          ORDER BY due_at IS NULL, due_at, kind",
     )
     .bind(contract_id)
