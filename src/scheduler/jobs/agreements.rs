@@ -4,7 +4,8 @@
 //! agreement that expires within `vendors.expiry_reminder` gets one reminder
 //! to the privacy officer (one per vendor and expiry date: the job's key).
 
-use super::delivery::{deliver, Planned};
+use super::delivery::deliver;
+use super::officer::to_privacy_officer;
 use crate::email::message::KIND_AGREEMENT_EXPIRY;
 use crate::rules::deadline::local_date;
 use crate::scheduler::planning;
@@ -71,7 +72,10 @@ pub(crate) async fn publish_agreements(
     match tokio::task::spawn_blocking(move || publisher.publish_agreements(&district, &agreements))
         .await
     {
-        Ok(Ok(_)) => tracing::info!(agreements = count, "list of agreements published"),
+        Ok(Ok(written)) => {
+            super::publish::keep_in_database(store, &settings.publish_dir, &written, now).await?;
+            tracing::info!(agreements = count, "list of agreements published");
+        }
         Ok(Err(error)) => tracing::error!(%error, "the list of agreements was not published"),
         Err(error) => tracing::error!(%error, "the list of agreements was not published"),
     }
@@ -155,20 +159,7 @@ pub(crate) async fn run_expiry(worker: &Worker, job: Job) -> anyhow::Result<()> 
             .as_ref()
             .map(|base| format!("{base}/vendors/{vendor_id}")),
     });
-    let rendered = worker
-        .templates
-        .render("agreement-expiry.txt", &context)
-        .map_err(anyhow::Error::msg)?;
-    let planned: Vec<Planned> = worker
-        .addresses(&["privacy_officer".to_owned()])
-        .into_iter()
-        .map(|recipient| Planned {
-            recipient,
-            subject: rendered.subject.clone(),
-            body: rendered.body.clone(),
-            obligations: Vec::new(),
-        })
-        .collect();
+    let planned = to_privacy_officer(worker, "agreement-expiry.txt", &context, |_| true)?;
     if planned.is_empty() {
         tracing::warn!(%vendor_id, "an agreement expiry reminder has no privacy officer to go to");
     }

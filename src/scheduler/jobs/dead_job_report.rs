@@ -4,7 +4,8 @@
 //! The store plans this report in the transaction that parks the job, so a
 //! death is reported once; a report that itself dies is not reported.
 
-use super::delivery::{deliver, Planned};
+use super::delivery::deliver;
+use super::officer::{incident_fields, to_privacy_officer};
 use crate::email::message::KIND_DEAD_JOB;
 use crate::scheduler::Worker;
 use crate::store::{Job, JobKind};
@@ -26,34 +27,16 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         Some(id) => worker.store.incident(id).await?,
         None => None,
     };
+    let (incident_title, incident_url) = incident_fields(worker, incident.as_ref());
     let context = json!({
         "district": worker.settings.district_name,
         "what": what,
         "died_at": died_at,
         "error": job.payload["error"].as_str().unwrap_or("(none recorded)"),
-        "incident_title": incident.as_ref().map(|i| i.title.clone()),
-        "incident_url": incident.as_ref().and_then(|i| {
-            worker
-                .settings
-                .public_url
-                .as_ref()
-                .map(|base| format!("{base}/incidents/{}", i.id))
-        }),
+        "incident_title": incident_title,
+        "incident_url": incident_url,
     });
-    let rendered = worker
-        .templates
-        .render("dead-job.txt", &context)
-        .map_err(anyhow::Error::msg)?;
-    let planned: Vec<Planned> = worker
-        .addresses(&["privacy_officer".to_owned()])
-        .into_iter()
-        .map(|recipient| Planned {
-            recipient,
-            subject: rendered.subject.clone(),
-            body: rendered.body.clone(),
-            obligations: Vec::new(),
-        })
-        .collect();
+    let planned = to_privacy_officer(worker, "dead-job.txt", &context, |_| true)?;
     if planned.is_empty() {
         tracing::error!(job_id = %job.id, "a job that stopped could not be reported: no privacy officer is configured");
     }

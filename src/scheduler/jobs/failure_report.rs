@@ -1,7 +1,8 @@
 //! Reporting permanent delivery failures to the privacy officer, never to
 //! the address that failed (no loops), and never naming a family's address.
 
-use super::delivery::{deliver, Planned};
+use super::delivery::deliver;
+use super::officer::{incident_fields, to_privacy_officer};
 use crate::email::message::KIND_DELIVERY_FAILURE;
 use crate::scheduler::Worker;
 use crate::store::Job;
@@ -41,34 +42,17 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             })
         })
         .collect();
+    let (incident_title, incident_url) = incident_fields(worker, incident.as_ref());
     let context = json!({
         "district": worker.settings.district_name,
         "failures": failures,
-        "incident_title": incident.as_ref().map(|i| i.title.clone()),
-        "incident_url": incident.as_ref().and_then(|i| {
-            worker
-                .settings
-                .public_url
-                .as_ref()
-                .map(|base| format!("{base}/incidents/{}", i.id))
-        }),
+        "incident_title": incident_title,
+        "incident_url": incident_url,
     });
-    let rendered = worker
-        .templates
-        .render("delivery-failure.txt", &context)
-        .map_err(anyhow::Error::msg)?;
     // Never report a failure to the address that failed: no loops.
-    let planned: Vec<Planned> = worker
-        .addresses(&["privacy_officer".to_owned()])
-        .into_iter()
-        .filter(|m| !failed.contains(&m.email.to_string().to_lowercase()))
-        .map(|recipient| Planned {
-            recipient,
-            subject: rendered.subject.clone(),
-            body: rendered.body.clone(),
-            obligations: Vec::new(),
-        })
-        .collect();
+    let planned = to_privacy_officer(worker, "delivery-failure.txt", &context, |m| {
+        !failed.contains(&m.email.to_string().to_lowercase())
+    })?;
     if planned.is_empty() {
         tracing::error!(job_id = %job.id, "a delivery failure could not be reported: the privacy officer's own address failed");
     }

@@ -7,7 +7,8 @@
 //! first fault of an incident's notice, by email, with the error (which
 //! names the template and its line, never a family).
 
-use super::delivery::{deliver, Planned};
+use super::delivery::deliver;
+use super::officer::{incident_fields, to_privacy_officer};
 use crate::email::message::KIND_NOTICE_FAULT;
 use crate::scheduler::{planning, Worker};
 use crate::store::{Job, JobState};
@@ -59,33 +60,15 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         .as_str()
         .and_then(|at| at.parse::<chrono::DateTime<chrono::Utc>>().ok())
         .map(|at| crate::domain::timestamp::readable_in_zone(at, worker.settings.timezone));
+    let (incident_title, incident_url) = incident_fields(worker, incident.as_ref());
     let context = json!({
         "district": worker.settings.district_name,
         "error": job.payload["fault"].as_str().unwrap_or("(none recorded)"),
         "retry_local": retry_local,
-        "incident_title": incident.as_ref().map(|i| i.title.clone()),
-        "incident_url": incident.as_ref().and_then(|i| {
-            worker
-                .settings
-                .public_url
-                .as_ref()
-                .map(|base| format!("{base}/incidents/{}", i.id))
-        }),
+        "incident_title": incident_title,
+        "incident_url": incident_url,
     });
-    let rendered = worker
-        .templates
-        .render("notice-fault.txt", &context)
-        .map_err(anyhow::Error::msg)?;
-    let planned: Vec<Planned> = worker
-        .addresses(&["privacy_officer".to_owned()])
-        .into_iter()
-        .map(|recipient| Planned {
-            recipient,
-            subject: rendered.subject.clone(),
-            body: rendered.body.clone(),
-            obligations: Vec::new(),
-        })
-        .collect();
+    let planned = to_privacy_officer(worker, "notice-fault.txt", &context, |_| true)?;
     if planned.is_empty() {
         tracing::error!(job_id = %job.id, "a family notice that could not be built was not reported: no privacy officer is configured");
     }

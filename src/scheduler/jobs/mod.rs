@@ -11,6 +11,7 @@ pub(crate) mod digest;
 pub(crate) mod failure_report;
 pub mod fanout;
 pub(crate) mod fault_report;
+mod officer;
 pub(crate) mod publish;
 pub(crate) mod publish_contract;
 pub(crate) mod reminder;
