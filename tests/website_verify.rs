@@ -280,9 +280,34 @@ async fn notices_are_served_from_the_database_by_every_instance() {
         "{notice}"
     );
 
+    // A vendor with a signed agreement: the public list of agreements is
+    // rewritten at once, in the folder and in the database.
+    let vendor = json!({
+        "name": "Acme Learning, Inc.",
+        "services": "Student information system",
+        "data_elements": ["grades"],
+        "agreement": {"kind": "dpa", "status": "signed", "signed_at": "2025-08-01"}
+    });
+    let (status, created) = app.post("/api/v1/vendors", ADMIN, &vendor).await;
+    assert_eq!(status, 201, "{created}");
+
     // The folder gone (another instance never had it): the site still
     // answers, from the database, byte for byte.
     std::fs::remove_dir_all(app.dir.join("site")).unwrap();
+    let agreements = app.get_text("/notices/agreements/").await;
+    assert!(agreements.contains("Acme Learning"), "{agreements}");
+    let agreements_feed = app.get_text("/notices/agreements/feed.atom").await;
+    assert!(
+        agreements_feed.contains("Acme Learning"),
+        "{agreements_feed}"
+    );
+    let section = common::pages::client()
+        .get(app.url("/notices/agreements"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(section.status(), 308);
+    assert_eq!(section.headers()["location"], "/notices/agreements/");
     let response = app.client.get(app.url(&page)).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response

@@ -1,8 +1,10 @@
 //! `/notices/`: the published website notices, public like the real site,
 //! served from the database so that every instance serves the same site
-//! without sharing `publish.dir`. A file the database does not hold (the
-//! agreements list, a district's own addition to the folder) is served from
-//! `publish.dir`, and a missing one gets `notices::not_published`'s page.
+//! without sharing `publish.dir`: the notices, the agreements list and the
+//! contract notices (their pages and feeds). A file the database does not
+//! hold (an agreement's signed document, a district's own addition to the
+//! folder) is served from `publish.dir`, and a missing one gets
+//! `notices::not_published`'s page.
 
 use super::AppState;
 use crate::store::SiteFileRecord;
@@ -31,8 +33,16 @@ async fn serve(
         return Redirect::permanent(&format!("{MOUNT}/")).into_response();
     }
     if matches!(*request.method(), Method::GET | Method::HEAD) {
-        if let Some(name) = stored_name(request.uri().path()) {
-            match state.cases.site_file(name).await {
+        let path = request.uri().path();
+        // A section's index links relatively: it needs the trailing slash.
+        if let Some(section) = SECTIONS
+            .iter()
+            .find(|s| path.strip_prefix('/') == Some(**s))
+        {
+            return Redirect::permanent(&format!("{MOUNT}/{section}/")).into_response();
+        }
+        if let Some(name) = stored_name(path) {
+            match state.cases.site_file(&name).await {
                 Ok(Some(file)) => return answer(&file, request.headers()),
                 Ok(None) => {}
                 Err(error) => {
@@ -54,17 +64,29 @@ async fn serve(
     }
 }
 
-/// The stored file a path names: only plain names at the top of the site
-/// (what a publication stores), the folder itself being its index.
-fn stored_name(path: &str) -> Option<&str> {
+/// The stored file a path names: plain names at the top of the site or in
+/// one of its sections (the agreements list, the contract notices), which
+/// is what a publication stores; a folder is its index.
+fn stored_name(path: &str) -> Option<String> {
     let name = path.strip_prefix('/').unwrap_or(path);
-    let name = if name.is_empty() { "index.html" } else { name };
-    let plain = !name.starts_with('.')
-        && name
+    let (section, file) = match name.split_once('/') {
+        Some((section, file)) if SECTIONS.contains(&section) => (Some(section), file),
+        Some(_) => return None,
+        None => (None, name),
+    };
+    let file = if file.is_empty() { "index.html" } else { file };
+    let plain = !file.starts_with('.')
+        && file
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-    plain.then_some(name)
+    plain.then(|| match section {
+        Some(section) => format!("{section}/{file}"),
+        None => file.to_owned(),
+    })
 }
+
+/// The site's sections with files of their own in the database.
+const SECTIONS: [&str; 2] = [crate::site::AGREEMENTS_DIR, crate::site::CONTRACTS_DIR];
 
 /// The file with its type and a strong validator (its SHA-256), so that a
 /// reader's cache asks again and gets a 304 while it is unchanged.
@@ -96,12 +118,24 @@ mod tests {
     use super::stored_name;
 
     #[test]
-    fn only_plain_top_level_names_are_read_from_the_database() {
-        assert_eq!(stored_name("/"), Some("index.html"));
-        assert_eq!(stored_name("/notice-1.html"), Some("notice-1.html"));
-        assert_eq!(stored_name("/feed.atom"), Some("feed.atom"));
-        assert_eq!(stored_name("/agreements/index.html"), None);
-        assert_eq!(stored_name("/.breachd-x.tmp"), None);
-        assert_eq!(stored_name("/a%2Fb"), None);
+    fn only_plain_names_at_the_top_or_in_a_section_are_read_from_the_database() {
+        let name = |path| stored_name(path);
+        assert_eq!(name("/").as_deref(), Some("index.html"));
+        assert_eq!(name("/notice-1.html").as_deref(), Some("notice-1.html"));
+        assert_eq!(name("/feed.atom").as_deref(), Some("feed.atom"));
+        assert_eq!(
+            name("/agreements/").as_deref(),
+            Some("agreements/index.html")
+        );
+        assert_eq!(
+            name("/contracts/feed.atom").as_deref(),
+            Some("contracts/feed.atom")
+        );
+        // Documents and anything deeper stay in the folder.
+        assert_eq!(name("/agreements/documents/x.pdf"), None);
+        assert_eq!(name("/other/index.html"), None);
+        assert_eq!(name("/.breachd-x.tmp"), None);
+        assert_eq!(name("/agreements/.x"), None);
+        assert_eq!(name("/a%2Fb"), None);
     }
 }

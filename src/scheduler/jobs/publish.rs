@@ -11,7 +11,9 @@ use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
 use crate::site::{DirectoryPublisher, PublicNotice};
-use crate::store::{IncidentRecord, Job, JobState, NoticeRecord, SiteFileRecord};
+use crate::store::{
+    IncidentRecord, Job, JobState, NoticeRecord, SiteFileRecord, Store, StoreResult,
+};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -183,4 +185,43 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         .finish_job(job.id, worker.id(), JobState::Done, None, now)
         .await?;
     Ok(())
+}
+
+/// The pages and feeds a section's publication wrote under `dir` (the
+/// agreements list, the contract notices), kept in the database as well so
+/// that every instance serves them at `/notices/`; documents, which are not
+/// text, are served from the folder only.
+pub(crate) async fn keep_in_database(
+    store: &dyn Store,
+    dir: &std::path::Path,
+    written: &[std::path::PathBuf],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut files = Vec::new();
+    for path in written {
+        let Some(name) = path
+            .strip_prefix(dir)
+            .ok()
+            .and_then(|name| name.to_str())
+            .map(|name| name.replace(std::path::MAIN_SEPARATOR, "/"))
+        else {
+            continue;
+        };
+        if !(name.ends_with(".html") || name.ends_with(".atom")) {
+            continue;
+        }
+        match tokio::fs::read_to_string(path).await {
+            Ok(body) => files.push(SiteFileRecord {
+                content_type: crate::site::content_type_of(&name).to_owned(),
+                sha256: crate::site::sha256_hex(body.as_bytes()),
+                name,
+                body,
+                updated_at: now,
+            }),
+            Err(error) => {
+                tracing::error!(%error, file = %name, "a published page could not be read back for the database");
+            }
+        }
+    }
+    store.put_site_files(&files).await
 }

@@ -47,9 +47,13 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
         templates: worker.settings.publish_templates.clone(),
     };
     let district = worker.settings.district_name.clone();
-    let (url, _files) =
+    let (url, written) =
         tokio::task::spawn_blocking(move || publisher.publish_contract(&district, &public, &all))
             .await??;
+    // Before the contract is marked published, so that no instance links
+    // to a page the database does not hold yet.
+    super::publish::keep_in_database(store.as_ref(), &worker.settings.publish_dir, &written, now)
+        .await?;
     store
         .mark_contract_published(contract_id, &url, now)
         .await?;
