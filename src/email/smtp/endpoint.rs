@@ -43,3 +43,12 @@ impl Timeouts {
         }
     }
 }
+
+/// Which reply is awaited: each has its own limit and its own words when
+/// the limit passes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Awaiting {
+    Greeting,
+    Reply,
+    DataEnd,
+}

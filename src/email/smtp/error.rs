@@ -53,6 +53,15 @@ pub fn reply_text(response: &Response) -> String {
     text
 }
 
+/// A positive reply, or the refusal it is.
+pub(super) fn positive(response: Response) -> Result<Response, SmtpError> {
+    if response.is_positive() {
+        Ok(response)
+    } else {
+        Err(SmtpError::refused(&response))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,9 @@
 //! within the limit of the step they belong to, and the session marked
 //! broken when a step fails mid-exchange.
 
-use super::session::{Session, SmtpError};
+use super::endpoint::Awaiting;
+use super::error::{positive, SmtpError};
+use super::session::Session;
 use super::wire::reply_end;
 use lettre::transport::smtp::response::Response;
 use std::fmt::Display;
@@ -11,15 +13,6 @@ use tokio::time::Instant;
 
 /// A reply (all its lines) larger than this ends the session.
 const MAX_REPLY_BYTES: usize = 64 * 1024;
-
-/// Which reply is awaited: each has its own limit and its own words when
-/// the limit passes.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Awaiting {
-    Greeting,
-    Reply,
-    DataEnd,
-}
 
 impl Session {
     /// A command and its reply, which must be positive.
@@ -125,15 +118,6 @@ impl Session {
     pub(super) fn fail(&mut self, reason: String) -> SmtpError {
         self.broken = true;
         SmtpError::Connection(reason)
-    }
-}
-
-/// A positive reply, or the refusal it is.
-pub(super) fn positive(response: Response) -> Result<Response, SmtpError> {
-    if response.is_positive() {
-        Ok(response)
-    } else {
-        Err(SmtpError::refused(&response))
     }
 }
 

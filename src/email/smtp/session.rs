@@ -33,9 +33,10 @@ use lettre::transport::smtp::commands::{Auth, Ehlo, Noop, Quit, Starttls};
 use lettre::transport::smtp::extension::{ClientId, Extension, ServerInfo};
 use tokio_rustls::rustls;
 
+use super::endpoint::Awaiting;
 pub use super::endpoint::{Endpoint, Timeouts};
+use super::error::positive;
 pub use super::error::{reply_text, SmtpError};
-use super::exchange::{positive, Awaiting};
 pub use super::transaction::{Ended, Stalled};
 use super::wire::{tls_config, Stream};
 

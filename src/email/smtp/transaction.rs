@@ -2,7 +2,8 @@
 //! where the server offers it), the content and its closing dot, and the
 //! next message begun in the same write.
 
-use super::exchange::{positive, Awaiting};
+use super::endpoint::Awaiting;
+use super::error::positive;
 use super::session::{Session, SmtpError};
 use super::wire::{dot_stuff, push_transaction};
 use lettre::address::Envelope;

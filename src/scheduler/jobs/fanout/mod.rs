@@ -34,6 +34,7 @@ pub(crate) mod context;
 mod parked;
 mod recorder;
 mod sender;
+mod work;
 
 pub use compose::{Composed, Composer};
 
@@ -43,7 +44,6 @@ use crate::scheduler::{Wake, Worker};
 use crate::store::{EmailStatus, Job, JobKinds, JobState};
 use chrono::Duration;
 use recorder::{Finished, Progress, Senders};
-use sender::Work;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +51,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+use work::Work;
 
 /// Messages read from the database at a time.
 const PAGE: i64 = 512;

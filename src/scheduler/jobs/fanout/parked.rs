@@ -17,7 +17,7 @@
 //! message stays planned and goes out after the restart, as after a crash.
 
 use super::recorder::{Outcome, Record};
-use super::sender::Work;
+use super::work::Work;
 use crate::email::smtp::session::{Session, Stalled};
 use crate::email::smtp::stalls::ParkPermit;
 use crate::email::SendOutcome;

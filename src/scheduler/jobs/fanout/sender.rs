@@ -35,33 +35,22 @@
 //! senders skip the chunk's other messages, which stay planned) and the
 //! chunk is handed back as faulted (`finish_chunk`).
 
-use super::compose::{ComposeError, Composed, Composer};
+use super::compose::{ComposeError, Composed};
 use super::parked::{self, Parked};
 use super::recorder::{Outcome, Record, Senders};
+use super::work::Work;
 use crate::email::quota::is_rate_limited;
 use crate::email::smtp::direct::DirectSmtp;
 use crate::email::smtp::session::{Ended, Session};
 use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
-use crate::store::FamilyDelivery;
+
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-/// A message to send, with the chunk job it belongs to.
-pub struct Work {
-    pub delivery: FamilyDelivery,
-    pub job: Uuid,
-    pub composer: Arc<Composer>,
-    /// Set once a message of this chunk could not be built: the chunk's
-    /// other messages are skipped (and stay planned).
-    pub halt: Arc<AtomicBool>,
-    /// How many times the relay said "too fast" to this message.
-    pub rate_limited: u8,
-}
 
 /// How many rate-limited replies a message is put back for before the next
 /// one counts as an ordinary temporary failure (deferred with backoff).
