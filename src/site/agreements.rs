@@ -6,11 +6,12 @@
 //! people) or anything else personal: what the page can show is what the
 //! type holds.
 
+use super::feed::{author, page_link};
 use super::{
     create_public_dir, render, sync_dir, write_atomically, DateView, DirectoryPublisher,
     PublishError,
 };
-use atom_syndication::{Entry, Feed, Link, Person, Text};
+use atom_syndication::{Entry, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -156,21 +157,15 @@ impl DirectoryPublisher {
         agreements: &[PublicAgreement],
     ) -> Result<Vec<u8>, PublishError> {
         let base = format!("{}/{AGREEMENTS_DIR}", self.base());
-        let mut author = Person::default();
-        author.set_name(district_name);
         let entries: Vec<Entry> = agreements
             .iter()
             .map(|a| {
-                let mut link = Link::default();
-                link.set_href(format!("{base}/index.html"));
-                link.set_rel("alternate");
-                link.set_mime_type(Some("text/html".to_owned()));
                 let mut entry = Entry::default();
                 entry.set_id(format!("urn:uuid:{}", a.id));
                 entry.set_title(Text::plain(format!("{}: {}", a.vendor, a.kind)));
                 entry.set_updated(self.feed_time(a.updated_at));
-                entry.set_links(vec![link]);
-                entry.set_authors(vec![author.clone()]);
+                entry.set_links(vec![page_link(format!("{base}/index.html"))]);
+                entry.set_authors(vec![author(district_name)]);
                 let expires = a
                     .expires_on
                     .map(|day| format!(", expires {}", day.format(super::DATE_FORMAT)))
@@ -182,29 +177,17 @@ impl DirectoryPublisher {
                 entry
             })
             .collect();
-        let mut self_link = Link::default();
-        self_link.set_href(format!("{base}/feed.atom"));
-        self_link.set_rel("self");
-        self_link.set_mime_type(Some("application/atom+xml".to_owned()));
-        let mut site_link = Link::default();
-        site_link.set_href(format!("{base}/index.html"));
-        site_link.set_rel("alternate");
-        site_link.set_mime_type(Some("text/html".to_owned()));
-        let mut feed = Feed::default();
-        feed.set_id(format!("{base}/feed.atom"));
-        feed.set_title(Text::plain(format!(
-            "{district_name}: agreements with vendors"
-        )));
         let updated = agreements
             .iter()
             .map(|a| a.updated_at)
             .max()
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-        feed.set_updated(self.feed_time(updated));
-        feed.set_links(vec![self_link, site_link]);
-        feed.set_authors(vec![author]);
-        feed.set_lang(Some(super::LANG.to_owned()));
-        feed.set_entries(entries);
-        Ok(feed.write_to(Vec::new())?)
+        self.section_feed(
+            &base,
+            format!("{district_name}: agreements with vendors"),
+            district_name,
+            updated,
+            entries,
+        )
     }
 }

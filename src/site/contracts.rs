@@ -7,8 +7,9 @@
 //! [`PublicContract`] holds the contract's public facts and the company's
 //! name only: nothing a vendor's contacts or a student could be named in.
 
+use super::feed::{author, page_link};
 use super::{render, sync_dir, write_atomically, DateView, DirectoryPublisher, PublishError};
-use atom_syndication::{Entry, Feed, Link, Person, Text};
+use atom_syndication::{Entry, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -147,22 +148,17 @@ impl DirectoryPublisher {
         contracts: &[PublicContract],
     ) -> Result<Vec<u8>, PublishError> {
         let base = format!("{}/{CONTRACTS_DIR}", self.base());
-        let mut author = Person::default();
-        author.set_name(district_name);
         let entries: Vec<Entry> = contracts
             .iter()
             .map(|c| {
-                let mut link = Link::default();
-                link.set_href(format!("{base}/{}.html", PublicContract::slug_for(c.id)));
-                link.set_rel("alternate");
-                link.set_mime_type(Some("text/html".to_owned()));
+                let link = page_link(format!("{base}/{}.html", PublicContract::slug_for(c.id)));
                 let mut entry = Entry::default();
                 entry.set_id(format!("urn:uuid:{}", c.id));
                 entry.set_title(Text::plain(format!("{}: {}", c.vendor, c.title)));
                 entry.set_updated(self.feed_time(c.published_at));
                 entry.set_published(Some(self.feed_time(c.published_at)));
                 entry.set_links(vec![link]);
-                entry.set_authors(vec![author.clone()]);
+                entry.set_authors(vec![author(district_name)]);
                 entry.set_summary(Some(Text::plain(format!(
                     "Contract executed {}.",
                     c.executed_on.format(super::DATE_FORMAT)
@@ -170,29 +166,17 @@ impl DirectoryPublisher {
                 entry
             })
             .collect();
-        let mut self_link = Link::default();
-        self_link.set_href(format!("{base}/feed.atom"));
-        self_link.set_rel("self");
-        self_link.set_mime_type(Some("application/atom+xml".to_owned()));
-        let mut site_link = Link::default();
-        site_link.set_href(format!("{base}/index.html"));
-        site_link.set_rel("alternate");
-        site_link.set_mime_type(Some("text/html".to_owned()));
-        let mut feed = Feed::default();
-        feed.set_id(format!("{base}/feed.atom"));
-        feed.set_title(Text::plain(format!(
-            "{district_name}: contracts with access to student data"
-        )));
         let updated = contracts
             .iter()
             .map(|c| c.published_at)
             .max()
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-        feed.set_updated(self.feed_time(updated));
-        feed.set_links(vec![self_link, site_link]);
-        feed.set_authors(vec![author]);
-        feed.set_lang(Some(super::LANG.to_owned()));
-        feed.set_entries(entries);
-        Ok(feed.write_to(Vec::new())?)
+        self.section_feed(
+            &base,
+            format!("{district_name}: contracts with access to student data"),
+            district_name,
+            updated,
+            entries,
+        )
     }
 }

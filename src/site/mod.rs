@@ -15,6 +15,7 @@
 
 mod agreements;
 mod contracts;
+mod feed;
 mod files;
 
 pub use agreements::{document_extension, PublicAgreement, PublicDocument, AGREEMENTS_DIR};
@@ -25,7 +26,7 @@ use files::{create_public_dir, sync_dir, write_atomically};
 use crate::rules::element_words::ClassInWords;
 use std::path::{Path, PathBuf};
 
-use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use atom_syndication::{Entry, FixedDateTime, Text};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -255,25 +256,17 @@ impl DirectoryPublisher {
     ) -> Result<Vec<u8>, PublishError> {
         let base = self.base();
         let district = &notice.district_name;
-        let author = |name: &str| {
-            let mut person = Person::default();
-            person.set_name(name);
-            person
-        };
         let entries: Vec<Entry> = all
             .iter()
             .map(|n| {
-                let mut link = Link::default();
-                link.set_href(format!("{base}/{}.html", n.slug));
-                link.set_rel("alternate");
-                link.set_mime_type(Some("text/html".to_owned()));
+                let link = feed::page_link(format!("{base}/{}.html", n.slug));
                 let mut entry = Entry::default();
                 entry.set_id(entry_id(n.id));
                 entry.set_title(Text::plain(n.title.clone()));
                 entry.set_updated(self.feed_time(n.updated_at));
                 entry.set_published(Some(self.feed_time(n.published_at)));
                 entry.set_links(vec![link]);
-                entry.set_authors(vec![author(&n.district_name)]);
+                entry.set_authors(vec![feed::author(&n.district_name)]);
                 entry.set_summary(Some(Text::plain(
                     paragraphs(&n.what_happened)
                         .into_iter()
@@ -283,34 +276,18 @@ impl DirectoryPublisher {
                 entry
             })
             .collect();
-
-        let mut self_link = Link::default();
-        self_link.set_href(format!("{base}/feed.atom"));
-        self_link.set_rel("self");
-        self_link.set_mime_type(Some("application/atom+xml".to_owned()));
-        let mut site_link = Link::default();
-        site_link.set_href(format!("{base}/index.html"));
-        site_link.set_rel("alternate");
-        site_link.set_mime_type(Some("text/html".to_owned()));
-
-        let mut feed = Feed::default();
-        // The feed's own URL: stable for as long as the site stays where it is,
-        // which is what a subscriber's reader keys on anyway.
-        feed.set_id(format!("{base}/feed.atom"));
-        feed.set_title(Text::plain(format!("{district}: data security notices")));
-        feed.set_updated(
-            self.feed_time(
-                all.iter()
-                    .map(|n| n.updated_at)
-                    .max()
-                    .unwrap_or(notice.updated_at),
-            ),
-        );
-        feed.set_links(vec![self_link, site_link]);
-        feed.set_authors(vec![author(district)]);
-        feed.set_lang(Some(LANG.to_owned()));
-        feed.set_entries(entries);
-        Ok(feed.write_to(Vec::new())?)
+        let updated = all
+            .iter()
+            .map(|n| n.updated_at)
+            .max()
+            .unwrap_or(notice.updated_at);
+        self.section_feed(
+            base,
+            format!("{district}: data security notices"),
+            district,
+            updated,
+            entries,
+        )
     }
 
     /// Renders everything first, so that a template error writes nothing, then
