@@ -2,6 +2,7 @@
 //! `report`, `status` (in `status`), `migrate-data`, `token` (in `token`),
 //! `rules` (in `rules`), `vendors` and `jobs` (each in its file); docs/cli.md describes them.
 
+mod deadlines;
 mod jobs;
 mod rules;
 mod status;
@@ -9,15 +10,12 @@ mod token;
 mod vendors;
 
 use crate::app::{cancel_on_signals, Application};
-use crate::cases;
-use crate::domain::{NewIncident, Timestamp};
 use crate::settings::Settings;
-use crate::views::{self, Ids};
 use anyhow::{bail, Context};
+use deadlines::{deadlines, print_incident, read_input, text};
 
 use clap::{Parser, Subcommand};
 use serde_json::Value;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
@@ -396,117 +394,6 @@ async fn migrate_data(from: &str, to: &str) -> anyhow::Result<ExitCode> {
         report.total()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn read_input(input: &str) -> anyhow::Result<Vec<u8>> {
-    if input == "-" {
-        let mut buffer = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buffer)
-            .context("reading standard input")?;
-        Ok(buffer)
-    } else {
-        std::fs::read(input).with_context(|| format!("reading {input}"))
-    }
-}
-
-fn deadlines(
-    config: Option<&Path>,
-    input: &str,
-    json: bool,
-    now: Option<&str>,
-) -> anyhow::Result<ExitCode> {
-    let settings = load(config)?;
-    let now = match now {
-        Some(text) => Timestamp::parse(text)
-            .map_err(|e| anyhow::anyhow!("--now {e}"))?
-            .utc(),
-        None => chrono::Utc::now(),
-    };
-    let body: Value =
-        serde_json::from_slice(&read_input(input)?).context("the input is not JSON")?;
-    let incident = match NewIncident::from_json(&body) {
-        Ok(incident) => incident,
-        Err(errors) => {
-            for error in errors {
-                eprintln!("{}: {}", error.field, error.reason);
-            }
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    if let Err(errors) = cases::check(&settings.engine, &incident, now) {
-        for error in errors {
-            eprintln!("{}: {}", error.field, error.reason);
-        }
-        return Ok(ExitCode::FAILURE);
-    }
-    let (record, obligations) =
-        cases::draft(&settings.engine, &incident, uuid::Uuid::nil(), "cli", now);
-    let view = views::json::incident(
-        &record,
-        &obligations,
-        &[],
-        now,
-        settings.timezone,
-        Ids::Hidden,
-    );
-    if json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
-    } else {
-        print_incident(&view);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or("-")
-}
-
-fn print_incident(view: &Value) {
-    println!("{}", text(view, "title"));
-    let classes: Vec<&str> = view["classification"]["classes"]
-        .as_array()
-        .map(|classes| classes.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    println!("data classes: {}", classes.join(", "));
-    if let Some(review) = view["classification"]["needs_review"]
-        .as_array()
-        .filter(|r| !r.is_empty())
-    {
-        let names: Vec<&str> = review.iter().filter_map(Value::as_str).collect();
-        println!(
-            "needs review (treated as student information): {}",
-            names.join(", ")
-        );
-    }
-    println!();
-    println!(
-        "{:<36} {:<9} {:<26} {:<16} citation",
-        "obligation", "status", "due", "time left"
-    );
-    for obligation in view["obligations"].as_array().into_iter().flatten() {
-        let operative = obligation["sources"]
-            .as_array()
-            .and_then(|sources| {
-                sources
-                    .iter()
-                    .filter(|s| s["due_at"].is_string())
-                    .min_by_key(|s| s["due_at"].as_str().and_then(|d| Timestamp::parse(d).ok()))
-                    .or_else(|| sources.first())
-            })
-            .map(|s| text(s, "citation"))
-            .unwrap_or("-");
-        println!(
-            "{:<36} {:<9} {:<26} {:<16} {}",
-            text(obligation, "kind"),
-            text(obligation, "status"),
-            obligation["due_at"]
-                .as_str()
-                .unwrap_or("(clock not started)"),
-            obligation["time_left"].as_str().unwrap_or(""),
-            operative
-        );
-    }
 }
 
 /// `--url`, else `$BREACHD_URL`, else the configured listen address.
