@@ -107,6 +107,7 @@ conformance!(
     site_files_website_checks_and_delivery_attempts,
     privacy_requests_carry_their_own_duties,
     contracts_their_duties_and_publication,
+    a_contract_notice_to_amend_and_its_amendment_are_recorded,
     a_roster_import_lets_other_writers_in_and_lands_whole,
     a_roster_import_refused_at_its_end_changes_nothing,
 );
@@ -2914,6 +2915,21 @@ fn contract_record(
         },
         published_at: None,
         published_url: None,
+        amendment: Default::default(),
+        version: 0,
+    }
+}
+
+/// A duty of the contract `contract_id`.
+fn contract_duty(
+    contract_id: Uuid,
+    kind: &str,
+    due_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ObligationRecord {
+    ObligationRecord {
+        subject: Subject::Contract(contract_id),
+        ..obligation(contract_id, kind, due_at, now)
     }
 }
 
@@ -2926,13 +2942,13 @@ async fn contracts_their_duties_and_publication(store: Arc<dyn Store>) {
         .unwrap();
     let older = contract_record(acme.id, "Older", (2026, 1, 5), now);
     let newer = contract_record(acme.id, "Newer", (2026, 3, 2), now);
-    let posting = obligation(
+    let posting = contract_duty(
         newer.id,
         "board_posts_contract_notice",
         Some(now + Duration::days(7)),
         now,
     );
-    let amend = obligation(
+    let amend = contract_duty(
         newer.id,
         "board_requests_contract_amendment",
         Some(now + Duration::days(14)),
@@ -2975,6 +2991,29 @@ async fn contracts_their_duties_and_publication(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+    // They are obligations like the others: listed across subjects, with
+    // the contract's title, and found by id.
+    let listed = store
+        .list_obligations(&ObligationFilter {
+            statuses: vec![],
+            due_before: None,
+            incident_id: None,
+            now,
+            limit: 100,
+            offset: 0,
+        })
+        .await
+        .unwrap();
+    let row = listed
+        .iter()
+        .find(|row| row.obligation.id == posting.id)
+        .expect("the contract's duty is listed");
+    assert_eq!(row.incident_title, "Contract: Newer");
+    assert_eq!(row.obligation.subject, Subject::Contract(newer.id));
+    assert_eq!(
+        store.obligation(amend.id).await.unwrap(),
+        Some(amend.clone())
+    );
     // The publication job is planned (once: its key is the contract's).
     assert_eq!(
         store
@@ -3027,6 +3066,73 @@ async fn contracts_their_duties_and_publication(store: Arc<dyn Store>) {
     assert_eq!(duties[0].completed_by.as_deref(), Some("breachd"));
     assert_eq!(duties[1].completed_at, None);
     // vendor, two filings, the publication and one settlement.
+    assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 5);
+}
+
+async fn a_contract_notice_to_amend_and_its_amendment_are_recorded(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let acme = vendor("Acme Learning", now);
+    store
+        .create_vendor(&acme, &vendor_audit(now))
+        .await
+        .unwrap();
+    let record = contract_record(acme.id, "Amended", (2026, 3, 2), now);
+    let amend = contract_duty(
+        record.id,
+        "board_requests_contract_amendment",
+        Some(now + Duration::days(14)),
+        now,
+    );
+    let audit =
+        breachd::audit::NewAudit::new(now, "admin", "contract_filed", None, None, json!({}));
+    let reminders = [reminder(&amend, 0, now + Duration::hours(1))];
+    store
+        .create_contract(&record, std::slice::from_ref(&amend), &reminders, &audit)
+        .await
+        .unwrap();
+    let sent = now + Duration::days(1);
+    assert!(store
+        .request_contract_amendment(record.id, sent, Some("by email"), &[amend.id], "admin", now)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .request_contract_amendment(record.id, sent, None, &[amend.id], "admin", now)
+            .await
+            .unwrap(),
+        "recorded once"
+    );
+    let stored = store.contract(record.id).await.unwrap().expect("stored");
+    assert_eq!(stored.amendment.requested_at, Some(sent));
+    assert_eq!(stored.amendment.request_note.as_deref(), Some("by email"));
+    assert_eq!(stored.version, 1);
+    let duty = store.obligation(amend.id).await.unwrap().expect("stored");
+    assert_eq!(duty.completed_at, Some(sent), "completed when it was sent");
+    assert_eq!(
+        store.next_job_at().await.unwrap(),
+        None,
+        "its reminders are cancelled"
+    );
+
+    let mut amended = stored.clone();
+    amended.amendment.amended_on = chrono::NaiveDate::from_ymd_opt(2026, 3, 20);
+    amended.amendment.added.insert(2);
+    assert!(store
+        .amend_contract(&amended, &[], "moot", "admin", now)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .amend_contract(&amended, &[], "moot", "admin", now)
+            .await
+            .unwrap(),
+        "a change read at an older version is refused"
+    );
+    let stored = store.contract(record.id).await.unwrap().expect("stored");
+    assert_eq!(stored.amendment.amended_on, amended.amendment.amended_on);
+    assert_eq!(stored.provisions_now(), BTreeMap::from([(1, true), (2, true)]));
+    assert_eq!(stored.contract.provisions.get(&2), Some(&false), "as filed");
+    // vendor, filing, notice (and its completion), amendment.
     assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 5);
 }
 

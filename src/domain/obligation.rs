@@ -37,26 +37,35 @@ impl std::fmt::Display for Party {
     }
 }
 
-/// What an obligation is owed about: a breach (an incident) or a family's
-/// privacy request. Exactly one, so no obligation belongs to both or none.
+/// What an obligation is owed about: a breach (an incident), a family's
+/// privacy request or a contract with a vendor. Exactly one, so no
+/// obligation belongs to two or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     Incident(uuid::Uuid),
     Request(uuid::Uuid),
+    Contract(uuid::Uuid),
 }
 
 impl Subject {
     pub fn incident(self) -> Option<uuid::Uuid> {
         match self {
             Subject::Incident(id) => Some(id),
-            Subject::Request(_) => None,
+            Subject::Request(_) | Subject::Contract(_) => None,
         }
     }
 
     pub fn request(self) -> Option<uuid::Uuid> {
         match self {
             Subject::Request(id) => Some(id),
-            Subject::Incident(_) => None,
+            Subject::Incident(_) | Subject::Contract(_) => None,
+        }
+    }
+
+    pub fn contract(self) -> Option<uuid::Uuid> {
+        match self {
+            Subject::Contract(id) => Some(id),
+            Subject::Incident(_) | Subject::Request(_) => None,
         }
     }
 
@@ -65,6 +74,7 @@ impl Subject {
         match self {
             Subject::Incident(id) => format!("/incidents/{id}"),
             Subject::Request(id) => format!("/requests/{id}"),
+            Subject::Contract(id) => format!("/contracts/{id}"),
         }
     }
 }

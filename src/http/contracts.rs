@@ -1,12 +1,13 @@
 //! `/api/v1/contracts`: contracts with vendors and their duties (admin
-//! files, every role reads).
+//! files and records the notice to amend and the amendment, every role
+//! reads).
 
 use super::auth::{Admin, Caller, Permission};
 use super::body::JsonBody;
 use super::params::parse_id;
 use super::problem::Problem;
 use super::AppState;
-use crate::cases::contracts::{input, ContractWithDuties};
+use crate::cases::contracts::{amendment_input, input, ContractWithDuties};
 use crate::views::{self, ContractList, ContractView};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -99,6 +100,105 @@ pub async fn get(
     let contract = state
         .cases
         .contract(id)
+        .await
+        .map_err(|e| Problem::from_service(e, "contract"))?;
+    Ok(Json(view(&state, &contract)))
+}
+
+/// The board's notice to the contractor to amend.
+// Read by the OpenAPI document only: the handler parses the body field by
+// field (`cases::contracts::amendment_input`), so that each bad field is named.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentRequestBody {
+    /// When the notice was sent (RFC 3339 with an offset), not in the future.
+    #[schema(format = DateTime)]
+    pub sent_at: String,
+    #[schema(max_length = 5000)]
+    pub note: Option<String>,
+}
+
+/// The contractor's amendment.
+// Read by the OpenAPI document only, as `AmendmentRequestBody`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentBody {
+    /// `YYYY-MM-DD`, the district's date, not after today.
+    #[schema(example = "2026-09-18")]
+    pub amended_at: String,
+    /// Required provisions by number: `true` for each one the amended
+    /// contract now includes.
+    #[schema(value_type = Object)]
+    pub provisions: std::collections::BTreeMap<String, bool>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/contracts/{id}/amendment-request",
+    tag = "vendors",
+    operation_id = "request_contract_amendment",
+    summary = "Record the board's notice to the contractor to amend the contract (admin)",
+    description = "Completes the duty to give that notice (`completed_by = \"contract_amendment_requested\"`) \
+        at `sent_at`: done, or late after its due time. Audited.",
+    params(("id" = String, Path, description = "The contract's id")),
+    request_body = AmendmentRequestBody,
+    responses(
+        (status = 200, description = "The contract, as `GET /api/v1/contracts/{id}` answers it", body = ContractView),
+        (status = 403, description = "Only an admin records it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The contract misses no required provision, or the notice was recorded already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named; nothing is stored", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn request_amendment(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ContractView>, Problem> {
+    let id = parse_id(&id, "contract")?;
+    let request = amendment_input::parse_request(&body.value).map_err(Problem::invalid)?;
+    let contract = state
+        .cases
+        .request_contract_amendment(id, request, &caller.name)
+        .await
+        .map_err(|e| Problem::from_service(e, "contract"))?;
+    Ok(Json(view(&state, &contract)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/contracts/{id}/amendment",
+    tag = "vendors",
+    operation_id = "amend_contract",
+    summary = "Record the contractor's amendment: the provisions it now includes (admin)",
+    description = "`missing_provisions` shrinks by the provisions named `true`; once none is missing the \
+        contract is no longer void if not amended (`amended_at` says when) and a notice to amend still \
+        owed is waived as moot. Audited.",
+    params(("id" = String, Path, description = "The contract's id")),
+    request_body = AmendmentBody,
+    responses(
+        (status = 200, description = "The contract, as `GET /api/v1/contracts/{id}` answers it", body = ContractView),
+        (status = 403, description = "Only an admin records it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The contract misses no required provision, or it changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, every bad field named; nothing is stored", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn amend(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ContractView>, Problem> {
+    let id = parse_id(&id, "contract")?;
+    let amendment = amendment_input::parse_amendment(&body.value, &state.settings.engine)
+        .map_err(Problem::invalid)?;
+    let contract = state
+        .cases
+        .amend_contract(id, amendment, &caller.name)
         .await
         .map_err(|e| Problem::from_service(e, "contract"))?;
     Ok(Json(view(&state, &contract)))

@@ -35,7 +35,22 @@ pub struct ContractPlan {
     pub family_notice: Option<String>,
 }
 
+/// The event of the board's notice to the contractor to amend a contract
+/// missing a required provision: a kind `completed_by` it is completed when
+/// the notice is recorded.
+pub const AMENDMENT_REQUESTED: &str = "contract_amendment_requested";
+
 impl Engine {
+    /// Whether recording `event` completes the contract kind `kind_id` (its
+    /// `completed_by`): kinds are known by their event, never by their name.
+    pub fn completed_by_event(&self, kind_id: &str, event: &str) -> bool {
+        self.pack.kinds.iter().any(|kind| {
+            kind.id == kind_id
+                && kind.scope == Scope::Contract
+                && kind.completed_by.as_ref().is_some_and(|e| e.as_str() == event)
+        })
+    }
+
     /// The required provisions of the pack, if it has a list.
     pub fn provisions(&self) -> &[Provision] {
         self.pack

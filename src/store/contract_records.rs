@@ -1,10 +1,11 @@
 //! What the store keeps of a contract with a vendor: its title, purpose,
 //! date of execution, data elements and provision checklist (one document,
-//! `contracts.body`), and where its public notice was published.
+//! `contracts.body`), where its public notice was published, and the
+//! board's notice to amend it and the contractor's amendment.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +17,35 @@ pub struct ContractRecord {
     pub contract: Contract,
     pub published_at: Option<DateTime<Utc>>,
     pub published_url: Option<String>,
+    /// The notice to amend and the amendment, once recorded.
+    pub amendment: Amendment,
+    /// Bumped by every amendment: a concurrent one is refused.
+    pub version: i64,
+}
+
+impl ContractRecord {
+    /// Each required provision by number, as the contract stands now: as
+    /// filed, with those an amendment added.
+    pub fn provisions_now(&self) -> BTreeMap<u32, bool> {
+        let mut provisions = self.contract.provisions.clone();
+        for number in &self.amendment.added {
+            provisions.insert(*number, true);
+        }
+        provisions
+    }
+}
+
+/// The board's notice to the contractor to amend a contract missing a
+/// required provision, and the contractor's amendment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Amendment {
+    /// When the board gave the notice.
+    pub requested_at: Option<DateTime<Utc>>,
+    pub request_note: Option<String>,
+    /// The calendar date of the (latest) amendment, in the district's zone.
+    pub amended_on: Option<NaiveDate>,
+    /// The provisions amendments added, by number.
+    pub added: BTreeSet<u32>,
 }
 
 /// A contract as an administrator files it (`POST /api/v1/contracts`).

@@ -635,6 +635,29 @@ macro_rules! store_impl {
         $crate::store::writes::contracts::settle(self, contract_id, obligation_id, settlement, by, now).await
     }
 
+    async fn request_contract_amendment(
+        &self,
+        contract_id: Uuid,
+        at: DateTime<Utc>,
+        note: Option<&str>,
+        completes: &[Uuid],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        $crate::store::writes::contracts::request_amendment(self, contract_id, at, note, completes, by, now).await
+    }
+
+    async fn amend_contract(
+        &self,
+        record: &$crate::store::ContractRecord,
+        waives: &[Uuid],
+        reason: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        $crate::store::writes::contracts::amend(self, record, waives, reason, by, now).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<$crate::audit::Anchor>> {
         $crate::store::reads::audit::head(self).await
     }

@@ -51,7 +51,7 @@ mod writes;
 
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
 pub use bounce_records::{BounceRecord, NewBounce};
-pub use contract_records::{Contract, ContractRecord};
+pub use contract_records::{Amendment, Contract, ContractRecord};
 pub use jobs::{FoldedReminder, Job, JobEnd, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
@@ -579,9 +579,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<(VendorDocument, Vec<u8>)>>;
 
     // ---- contracts with vendors ----
-    /// Stores a contract, its duties (each record's `incident_id` is the
-    /// contract's id), the jobs it plans and its audit entry, in one
-    /// transaction.
+    /// Stores a contract, its duties (their subject is the contract), the
+    /// jobs it plans (their reminders, its publication) and its audit
+    /// entry, in one transaction.
     async fn create_contract(
         &self,
         record: &ContractRecord,
@@ -592,8 +592,7 @@ pub trait Store: Send + Sync + 'static {
     async fn contract(&self, id: Uuid) -> StoreResult<Option<ContractRecord>>;
     /// Every contract, most recently executed first.
     async fn contracts(&self) -> StoreResult<Vec<ContractRecord>>;
-    /// A contract's duties, soonest first; `incident_id` holds the
-    /// contract's id.
+    /// A contract's duties, soonest first.
     async fn contract_obligations(&self, contract_id: Uuid) -> StoreResult<Vec<ObligationRecord>>;
     /// Records where the contract's notice was published, and audits it.
     async fn mark_contract_published(
@@ -609,6 +608,30 @@ pub trait Store: Send + Sync + 'static {
         contract_id: Uuid,
         obligation_id: Uuid,
         settlement: &Settlement,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Records the board's notice to amend the contract (once), completes
+    /// the duties `completes` names at `at`, and audits it; false when a
+    /// notice was recorded already.
+    #[allow(clippy::too_many_arguments)] // the notice, what it completes, who and when
+    async fn request_contract_amendment(
+        &self,
+        contract_id: Uuid,
+        at: DateTime<Utc>,
+        note: Option<&str>,
+        completes: &[Uuid],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Stores the amendment `record` carries, if the contract is still at
+    /// `record.version`; waives `waives` with `reason`; audits it. False
+    /// when another change came first.
+    async fn amend_contract(
+        &self,
+        record: &ContractRecord,
+        waives: &[Uuid],
+        reason: &str,
         by: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;

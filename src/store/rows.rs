@@ -130,16 +130,19 @@ pub(crate) fn incident(row: &impl Columns) -> StoreResult<IncidentRecord> {
     })
 }
 
-/// An obligation's subject: its incident, or its privacy request.
+/// An obligation's subject: its incident, its privacy request or its
+/// contract.
 fn subject(row: &impl Columns) -> StoreResult<Subject> {
     match (
         optional_uuid(row, "incident_id")?,
         optional_uuid(row, "request_id")?,
+        optional_uuid(row, "contract_id")?,
     ) {
-        (Some(incident), None) => Ok(Subject::Incident(incident)),
-        (None, Some(request)) => Ok(Subject::Request(request)),
+        (Some(incident), None, None) => Ok(Subject::Incident(incident)),
+        (None, Some(request), None) => Ok(Subject::Request(request)),
+        (None, None, Some(contract)) => Ok(Subject::Contract(contract)),
         _ => Err(StoreError::Corrupt(
-            "an obligation with neither or both of an incident and a request".into(),
+            "an obligation without exactly one of an incident, a request and a contract".into(),
         )),
     }
 }
@@ -171,9 +174,11 @@ pub(crate) fn obligation(row: &impl Columns) -> StoreResult<ObligationRecord> {
 
 pub(crate) fn obligation_with_incident(row: &impl Columns) -> StoreResult<ObligationWithIncident> {
     let incident_title: Option<String> = row.read("incident_title")?;
-    let title = match incident_title {
-        Some(title) => title,
-        None => {
+    let contract_title: Option<String> = row.read("contract_title")?;
+    let title = match (incident_title, contract_title) {
+        (Some(title), _) => title,
+        (None, Some(title)) => format!("Contract: {title}"),
+        (None, None) => {
             let kind: Option<String> = row.read("request_kind")?;
             let reference: Option<String> = row.read("request_reference")?;
             match (kind.as_deref().map(RequestKind::parse), reference) {
@@ -315,6 +320,19 @@ pub(crate) fn contract(row: &impl Columns) -> StoreResult<super::ContractRecord>
         contract: json(row, "body")?,
         published_at: row.read("published_at")?,
         published_url: row.read("published_url")?,
+        amendment: super::Amendment {
+            requested_at: row.read("amendment_requested_at")?,
+            request_note: row.read("amendment_request_note")?,
+            amended_on: row
+                .read::<Option<String>>("amended_on")?
+                .map(|text| {
+                    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                        .map_err(|_| StoreError::Corrupt(format!("amended_on {text:?}")))
+                })
+                .transpose()?,
+            added: json(row, "amended_provisions")?,
+        },
+        version: row.read("version")?,
     })
 }
 

@@ -24,7 +24,8 @@ pub struct ContractView {
     pub executed_at: String,
     /// The taxonomy's names.
     pub data_elements: Vec<String>,
-    /// Each required provision by number: whether the contract includes it.
+    /// Each required provision by number: whether the contract includes it
+    /// now (as filed, with what an amendment added).
     #[schema(value_type = Object)]
     pub provisions: BTreeMap<String, bool>,
     /// The required provisions it lacks.
@@ -32,6 +33,14 @@ pub struct ContractView {
     /// It lacks a required provision: void unless amended after the
     /// board's notice to the contractor.
     pub void_if_not_amended: bool,
+    /// When the board gave the contractor notice to amend, once recorded.
+    #[schema(format = DateTime)]
+    pub amendment_requested_at: Option<String>,
+    pub amendment_request_note: Option<String>,
+    /// `YYYY-MM-DD`: the date of the contractor's amendment, once recorded.
+    pub amended_at: Option<String>,
+    /// The provisions the amendment added, by number.
+    pub amended_provisions: Vec<u32>,
     /// Where the rule in force when it was executed also required notice
     /// to the affected students and parents by email: its citation.
     pub family_notice_citation: Option<String>,
@@ -77,8 +86,8 @@ pub fn contract(
         purpose: contract.purpose.clone(),
         executed_at: contract.executed_on.format("%Y-%m-%d").to_string(),
         data_elements: contract.data_elements.clone(),
-        provisions: contract
-            .provisions
+        provisions: record
+            .provisions_now()
             .iter()
             .map(|(number, included)| (number.to_string(), *included))
             .collect(),
@@ -91,6 +100,13 @@ pub fn contract(
             })
             .collect(),
         void_if_not_amended: !plan.missing.is_empty(),
+        amendment_requested_at: maybe_time(record.amendment.requested_at, zone),
+        amendment_request_note: record.amendment.request_note.clone(),
+        amended_at: record
+            .amendment
+            .amended_on
+            .map(|on| on.format("%Y-%m-%d").to_string()),
+        amended_provisions: record.amendment.added.iter().copied().collect(),
         family_notice_citation: plan.family_notice.clone(),
         published_url: record.published_url.clone(),
         published_at: maybe_time(record.published_at, zone),
@@ -98,11 +114,7 @@ pub fn contract(
         created_at: format_in_zone(record.created_at, zone),
         obligations: obligations
             .iter()
-            .map(|o| Obligation {
-                // The contract is the owner: no incident to name.
-                incident_id: None,
-                ..obligation(o, now, zone, Ids::Shown)
-            })
+            .map(|o| obligation(o, now, zone, Ids::Shown))
             .collect(),
     }
 }

@@ -26,6 +26,10 @@ pub struct Obligation {
     /// in the API).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Uuid>,
+    /// The contract it is owed about, instead of an incident (only in the
+    /// API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract_id: Option<Uuid>,
     #[schema(example = "contractor_notifies_board")]
     pub kind: String,
     pub title: String,
@@ -74,6 +78,7 @@ pub fn obligation(record: &ObligationRecord, now: DateTime<Utc>, zone: Tz, ids: 
         id: shown.then_some(record.id),
         incident_id: record.subject.incident().filter(|_| shown),
         request_id: record.subject.request().filter(|_| shown),
+        contract_id: record.subject.contract().filter(|_| shown),
         kind: record.kind.clone(),
         title: record.title.clone(),
         party: record.party.to_string(),

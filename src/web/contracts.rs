@@ -75,7 +75,7 @@ fn row(state: &AppState, contract: &ContractWithDuties) -> ContractRow {
             .map(|p| ProvisionRow {
                 number: p.number,
                 text: p.text.clone(),
-                included: record.contract.provisions.get(&p.number) == Some(&true),
+                included: record.provisions_now().get(&p.number) == Some(&true),
             })
             .collect(),
         void_if_not_amended: !contract.plan.missing.is_empty(),
@@ -116,6 +116,23 @@ struct ListPage {
 #[derive(Serialize)]
 struct OnePage {
     contract: ContractRow,
+    /// The notice to amend and the amendment, and their forms.
+    amendment: super::contract_amendment::Forms,
+}
+
+/// One contract's page, with the amendment forms as given.
+pub(super) fn page_with(
+    state: &AppState,
+    user: &User,
+    status: StatusCode,
+    contract: &ContractWithDuties,
+    amendment: super::contract_amendment::Forms,
+) -> Response {
+    let page = OnePage {
+        contract: row(state, contract),
+        amendment,
+    };
+    user.page(state, status, "contract.html", "contracts", &page)
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Response {
@@ -143,10 +160,8 @@ pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<Strin
     };
     match state.cases.contract(id).await {
         Ok(contract) => {
-            let page = OnePage {
-                contract: row(&state, &contract),
-            };
-            user.page(&state, StatusCode::OK, "contract.html", "contracts", &page)
+            let forms = super::contract_amendment::Forms::blank(&state, &user, &contract);
+            page_with(&state, &user, StatusCode::OK, &contract, forms)
         }
         Err(ServiceError::NotFound) => not_found(&user),
         Err(error) => user.internal(&state, error),

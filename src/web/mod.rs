@@ -36,10 +36,12 @@
 //! | `GET /vendors`, `GET /vendors/{id}` | viewer | the vendor registry |
 //! | `GET /vendors/{id}/edit`, `POST /vendors/{id}/edit` | admin | change a vendor's registration (replaced whole) |
 //! | `GET /contracts`, `GET /contracts/{id}` | viewer | contracts and their duties |
+//! | `POST /contracts/{id}/amendment-request`, `.../amendment` | admin | record the notice to amend, the amendment |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
 mod board;
+mod contract_amendment;
 mod contracts;
 pub mod deliveries;
 pub mod format;
@@ -294,6 +296,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::one))
+        .route(
+            "/contracts/{id}/amendment-request",
+            post(contract_amendment::request),
+        )
+        .route("/contracts/{id}/amendment", post(contract_amendment::amend))
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))

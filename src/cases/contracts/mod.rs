@@ -2,14 +2,17 @@
 //! pack's `scope = "contract"` kinds (the contract notice on the website;
 //! notice to the contractor to amend a contract missing a required
 //! provision) and plans the publication of its public notice, which
-//! completes the posting duty when done.
+//! completes the posting duty when done, and the duties' reminders. The
+//! notice to amend and the amendment are recorded in `amendment`.
 
+mod amendment;
+pub mod amendment_input;
 pub mod input;
 
 use super::{Context, ServiceError};
 use crate::audit::NewAudit;
-use crate::cases::incidents::records_from_plans;
-use crate::domain::FieldError;
+use crate::cases::incidents::records_for;
+use crate::domain::{FieldError, Subject};
 use crate::rules::deadline::local_date;
 use crate::rules::{ContractFacts, ContractPlan};
 use crate::store::{Contract, ContractRecord, ObligationRecord};
@@ -23,7 +26,7 @@ pub struct ContractWithDuties {
     pub record: ContractRecord,
     /// The vendor's name (a company), for pages.
     pub vendor_name: Option<String>,
-    /// Each record's `incident_id` is the contract's id.
+    /// Its duties, soonest first.
     pub obligations: Vec<ObligationRecord>,
     /// The missing provisions and what the rule in force said of families.
     pub plan: ContractPlan,
@@ -57,12 +60,23 @@ impl Context {
             contract,
             published_at: None,
             published_url: None,
+            amendment: Default::default(),
+            version: 0,
         };
         let plan = self.contract_plan(&record);
-        let obligations = records_from_plans(record.id, &plan.obligations, &[], by, now);
-        let jobs = [crate::scheduler::planning::contract_publish_job(
+        let obligations = records_for(
+            Subject::Contract(record.id),
+            &plan.obligations,
+            &[],
+            by,
+            now,
+        );
+        // Its duties are reminded of like an incident's, step by step.
+        let mut jobs =
+            crate::scheduler::planning::reminder_jobs(&obligations, &self.settings.escalation, now);
+        jobs.push(crate::scheduler::planning::contract_publish_job(
             record.id, now,
-        )];
+        ));
         let audit = NewAudit::new(
             now,
             by,
@@ -128,12 +142,13 @@ impl Context {
         })
     }
 
-    /// What the engine makes of a contract (pure: the stored duties are the
-    /// record; this gives the missing provisions and the families' notice).
+    /// What the engine makes of a contract as it stands now, amendments
+    /// included (pure: the stored duties are the record; this gives the
+    /// missing provisions and the families' notice).
     fn contract_plan(&self, record: &ContractRecord) -> ContractPlan {
         self.settings.engine.evaluate_contract(&ContractFacts {
             executed_on: record.contract.executed_on,
-            provisions: record.contract.provisions.clone(),
+            provisions: record.provisions_now(),
             events: BTreeMap::new(),
         })
     }

@@ -175,10 +175,15 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     }
     let subject = obligation.subject;
     // What the duty is owed about, in words: a request's title is its kind
-    // and reference, never the requester's name.
+    // and reference, never the requester's name; a contract's, its title.
     let title = match subject {
         Subject::Incident(id) => worker.store.incident(id).await?.map(|i| i.title),
         Subject::Request(id) => worker.store.privacy_request(id).await?.map(|r| r.title()),
+        Subject::Contract(id) => worker
+            .store
+            .contract(id)
+            .await?
+            .map(|c| c.contract.title),
     };
     let Some(title) = title else {
         return worker.finish(&job, JobState::Cancelled, None).await;
@@ -242,8 +247,9 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
             "time_text": first["time_text"],
             "incident": { "title": title },
             "is_request": matches!(subject, Subject::Request(_)),
+            "is_contract": matches!(subject, Subject::Contract(_)),
             // The page where the person acts (`server.public_url`), if known:
-            // the incident's or the request's.
+            // the incident's, the request's or the contract's.
             "incident_url": worker
                 .settings
                 .public_url

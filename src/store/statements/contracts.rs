@@ -1,6 +1,5 @@
-//! Contracts with vendors and their duties. A contract's duties are read
-//! with `contract_id AS incident_id` (and no request) so that `rows::obligation` maps them
-//! as it maps an incident's.
+//! Contracts with vendors, their duties (rows of `obligations` under
+//! `contract_id`), the notice to amend and the amendment.
 
 use super::Statement;
 use crate::store::rows::to_json;
@@ -26,9 +25,9 @@ pub(crate) fn insert(record: &ContractRecord) -> Statement<'_> {
 
 pub(crate) fn insert_obligation(contract_id: Uuid, obligation: &ObligationRecord) -> Statement<'_> {
     Statement::new(
-        "INSERT INTO contract_obligations (id, contract_id, kind, title, party, recipient, clock, clock_started_at, due_at, sources,
-                                           completed_at, completion_note, completed_by, waived_at, waive_reason, waived_by, updated_at,
-                                           due_kind, on_hold, rolled_due_at)
+        "INSERT INTO obligations (id, contract_id, kind, title, party, recipient, clock, clock_started_at, due_at, sources,
+                                  completed_at, completion_note, completed_by, waived_at, waive_reason, waived_by, updated_at,
+                                  due_kind, on_hold, rolled_due_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(obligation.id)
@@ -63,8 +62,7 @@ pub(crate) fn all() -> Statement<'static> {
 
 pub(crate) fn obligations_of(contract_id: Uuid) -> Statement<'static> {
     Statement::new(
-        "SELECT *, contract_id AS incident_id, NULL AS request_id FROM contract_obligations WHERE contract_id = $1
-         ORDER BY due_at IS NULL, due_at, kind",
+        "SELECT * FROM obligations WHERE contract_id = $1 ORDER BY due_at IS NULL, due_at, kind",
     )
     .bind(contract_id)
 }
@@ -86,13 +84,13 @@ pub(crate) fn settle<'a>(
 ) -> Statement<'a> {
     match settlement {
         Settlement::Complete { at, note } => Statement::new(
-            "UPDATE contract_obligations SET completed_at = $1, completion_note = $2, completed_by = $3, updated_at = $4
+            "UPDATE obligations SET completed_at = $1, completion_note = $2, completed_by = $3, updated_at = $4
              WHERE id = $5 AND contract_id = $6 AND completed_at IS NULL AND waived_at IS NULL",
         )
         .bind(*at)
         .bind(note),
         Settlement::Waive { reason } => Statement::new(
-            "UPDATE contract_obligations SET waived_at = $1, waive_reason = $2, waived_by = $3, updated_at = $4
+            "UPDATE obligations SET waived_at = $1, waive_reason = $2, waived_by = $3, updated_at = $4
              WHERE id = $5 AND contract_id = $6 AND completed_at IS NULL AND waived_at IS NULL",
         )
         .bind(now)
@@ -102,4 +100,38 @@ pub(crate) fn settle<'a>(
     .bind(now)
     .bind(id)
     .bind(contract_id)
+}
+
+/// Records the board's notice to amend, once: rows affected 0 when one was
+/// recorded already (or the contract is missing).
+pub(crate) fn request_amendment<'a>(
+    contract_id: Uuid,
+    at: DateTime<Utc>,
+    note: Option<&'a str>,
+) -> Statement<'a> {
+    Statement::new(
+        "UPDATE contracts SET amendment_requested_at = $1, amendment_request_note = $2, version = version + 1
+         WHERE id = $3 AND amendment_requested_at IS NULL",
+    )
+    .bind(at)
+    .bind(note)
+    .bind(contract_id)
+}
+
+/// Stores `record`'s amendment if the contract is still at `record.version`:
+/// rows affected 0 when another change came first.
+pub(crate) fn amend(record: &ContractRecord) -> Statement<'_> {
+    Statement::new(
+        "UPDATE contracts SET amended_on = $1, amended_provisions = $2, version = version + 1
+         WHERE id = $3 AND version = $4",
+    )
+    .bind(super::Param::OptionalText(
+        record
+            .amendment
+            .amended_on
+            .map(|on| std::borrow::Cow::Owned(on.format("%Y-%m-%d").to_string())),
+    ))
+    .bind(to_json(&record.amendment.added))
+    .bind(record.id)
+    .bind(record.version)
 }

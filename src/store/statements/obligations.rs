@@ -117,14 +117,17 @@ pub(crate) fn push_status_clause(
     }
 }
 
-/// Obligations with their subject's title (an incident's, or a request's
-/// kind and reference), soonest due first, pending (no due time) last.
+/// Obligations with their subject's title (an incident's, a request's
+/// kind and reference, or a contract's), soonest due first, pending (no due
+/// time) last.
 pub(crate) fn list(filter: &ObligationFilter) -> Statement<'static> {
     let mut statement = Statement::new(
-        "SELECT o.*, i.title AS incident_title, r.kind AS request_kind, r.reference AS request_reference
+        "SELECT o.*, i.title AS incident_title, r.kind AS request_kind, r.reference AS request_reference,
+                c.title AS contract_title
          FROM obligations o
          LEFT JOIN incidents i ON i.id = o.incident_id
-         LEFT JOIN privacy_requests r ON r.id = o.request_id",
+         LEFT JOIN privacy_requests r ON r.id = o.request_id
+         LEFT JOIN contracts c ON c.id = o.contract_id",
     );
     let mut conjunction = " WHERE ";
     if !filter.statuses.is_empty() {

@@ -192,12 +192,18 @@ async fn settle(
     };
     let Some(incident_id) = record.subject.incident() else {
         // A request's duty is settled by answering or closing the request
-        // on its own page.
+        // on its own page; a contract's by what its page records.
+        let text = match record.subject {
+            crate::domain::Subject::Contract(_) => {
+                "This duty belongs to a contract: record what was done on the contract's page."
+            }
+            _ => "This duty belongs to a privacy request: answer or close the request here.",
+        };
         return Err(user.redirect_with(
             state,
             &record.subject.page_path(),
             "error",
-            "This duty belongs to a privacy request: answer or close the request here.".into(),
+            text.into(),
         ));
     };
     let refused = |form: FormState| async move {
