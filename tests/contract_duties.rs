@@ -113,7 +113,10 @@ fn about<'a>(messages: &'a [Received], obligation_id: &str) -> Vec<&'a Received>
 
 /// The reminder of the amendment duty names the contract and links its page.
 fn assert_reminder_names_the_contract(reminder: &Received, contract_id: &str) {
-    assert_eq!(reminder.header("X-Breachd-Kind").as_deref(), Some("reminder"));
+    assert_eq!(
+        reminder.header("X-Breachd-Kind").as_deref(),
+        Some("reminder")
+    );
     assert!(
         reminder.subject.contains(TITLE),
         "the subject names the contract: {}",
@@ -182,7 +185,9 @@ async fn a_contract_duty_is_on_the_board_in_the_api_and_its_reminder_links_the_c
     // Its reminder: the latest step already due (the opening one) goes out.
     let messages = smtp
         .wait_for("the amendment duty's reminder", |m| {
-            about(m, &amend_id).iter().any(|r| r.to.contains(&PO.to_owned()))
+            about(m, &amend_id)
+                .iter()
+                .any(|r| r.to.contains(&PO.to_owned()))
         })
         .await;
     let reminder = about(&messages, &amend_id)
@@ -373,38 +378,105 @@ async fn bad_bodies_are_refused_naming_the_field_and_store_nothing() {
     let amendment = format!("/api/v1/contracts/{id}/amendment");
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
         (&request, json!({}), vec!["sent_at"]),
-        (&request, json!({"sent_at": "yesterday", "colour": "blue"}), vec!["sent_at", "colour"]),
-        (&request, json!({"sent_at": "2026-09-08T09:00:00"}), vec!["sent_at"]),
-        (&request, json!({"sent_at": "2026-09-10T09:00:00-04:00"}), vec!["sent_at"]),
-        (&request, json!({"sent_at": "2026-09-03T09:00:00-04:00"}), vec!["sent_at"]),
-        (&request, json!({"sent_at": "2026-09-08T09:00:00-04:00", "note": 7}), vec!["note"]),
+        (
+            &request,
+            json!({"sent_at": "yesterday", "colour": "blue"}),
+            vec!["sent_at", "colour"],
+        ),
+        (
+            &request,
+            json!({"sent_at": "2026-09-08T09:00:00"}),
+            vec!["sent_at"],
+        ),
+        (
+            &request,
+            json!({"sent_at": "2026-09-10T09:00:00-04:00"}),
+            vec!["sent_at"],
+        ),
+        (
+            &request,
+            json!({"sent_at": "2026-09-03T09:00:00-04:00"}),
+            vec!["sent_at"],
+        ),
+        (
+            &request,
+            json!({"sent_at": "2026-09-08T09:00:00-04:00", "note": 7}),
+            vec!["note"],
+        ),
         (&request, json!([1]), vec!["body"]),
-        (&amendment, json!({"provisions": {"7": true}}), vec!["amended_at"]),
-        (&amendment, json!({"amended_at": "2026-09-08T10:00:00-04:00", "provisions": {"7": true}}), vec!["amended_at"]),
-        (&amendment, json!({"amended_at": "2026-09-30", "provisions": {"7": true}}), vec!["amended_at"]),
-        (&amendment, json!({"amended_at": "2026-09-01", "provisions": {"7": true}}), vec!["amended_at"]),
-        (&amendment, json!({"amended_at": "2026-09-08"}), vec!["provisions"]),
-        (&amendment, json!({"amended_at": "2026-09-08", "provisions": {}}), vec!["provisions"]),
-        (&amendment, json!({"amended_at": "2026-09-08", "provisions": {"12": true, "7": "yes"}}), vec!["provisions.12", "provisions.7"]),
-        (&amendment, json!({"amended_at": "2026-09-08", "provisions": {"1": false, "7": true}}), vec!["provisions.1"]),
-        (&amendment, json!({"amended_at": "2026-09-08", "provisions": {"7": false}}), vec!["provisions"]),
+        (
+            &amendment,
+            json!({"provisions": {"7": true}}),
+            vec!["amended_at"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-08T10:00:00-04:00", "provisions": {"7": true}}),
+            vec!["amended_at"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-30", "provisions": {"7": true}}),
+            vec!["amended_at"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-01", "provisions": {"7": true}}),
+            vec!["amended_at"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-08"}),
+            vec!["provisions"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-08", "provisions": {}}),
+            vec!["provisions"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-08", "provisions": {"12": true, "7": "yes"}}),
+            vec!["provisions.12", "provisions.7"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-08", "provisions": {"1": false, "7": true}}),
+            vec!["provisions.1"],
+        ),
+        (
+            &amendment,
+            json!({"amended_at": "2026-09-08", "provisions": {"7": false}}),
+            vec!["provisions"],
+        ),
     ];
     for (path, body, expected) in cases {
         let (status, problem) = app.post(path, ADMIN, &body).await;
         assert_eq!(status, 422, "{body} at {path}: {problem}");
         let named = fields_named(&problem);
         for field in expected {
-            assert!(named.contains(&field.to_owned()), "{field} not named for {body}: {problem}");
+            assert!(
+                named.contains(&field.to_owned()),
+                "{field} not named for {body}: {problem}"
+            );
         }
     }
     // Only an admin records them; an unknown contract is 404.
     for token in [VIEWER, REPORTER] {
         let (status, _) = app
-            .post(&request, token, &json!({"sent_at": "2026-09-08T09:00:00-04:00"}))
+            .post(
+                &request,
+                token,
+                &json!({"sent_at": "2026-09-08T09:00:00-04:00"}),
+            )
             .await;
         assert_eq!(status, 403);
         let (status, _) = app
-            .post(&amendment, token, &json!({"amended_at": "2026-09-08", "provisions": {"7": true}}))
+            .post(
+                &amendment,
+                token,
+                &json!({"amended_at": "2026-09-08", "provisions": {"7": true}}),
+            )
             .await;
         assert_eq!(status, 403);
     }
@@ -417,10 +489,17 @@ async fn bad_bodies_are_refused_naming_the_field_and_store_nothing() {
         .await;
     assert_eq!(status, 404);
     let (_, read) = app.get(&format!("/api/v1/contracts/{id}"), VIEWER).await;
-    assert_eq!(read["amendment_requested_at"], Value::Null, "nothing stored: {read}");
+    assert_eq!(
+        read["amendment_requested_at"],
+        Value::Null,
+        "nothing stored: {read}"
+    );
     assert_eq!(read["amended_at"], Value::Null);
     assert_eq!(read["void_if_not_amended"], true);
-    assert_eq!(duty(&read, "board_requests_contract_amendment")["status"], "open");
+    assert_eq!(
+        duty(&read, "board_requests_contract_amendment")["status"],
+        "open"
+    );
 
     // A contract that misses nothing has nothing to amend.
     let complete = file(&app, &[]).await;
@@ -473,7 +552,10 @@ async fn an_administrator_records_both_from_the_contract_page_and_a_refusal_save
     let html = response.text().await.expect("a page");
     assert!(html.contains("id=\"sent_at-error\""), "{html}");
     assert!(html.contains("Nothing was saved"), "{html}");
-    assert!(html.contains(">by post</textarea>"), "what was typed is kept: {html}");
+    assert!(
+        html.contains(">by post</textarea>"),
+        "what was typed is kept: {html}"
+    );
     // In the future: the API's reason, beside the field.
     let response = send(
         "amendment-request",
@@ -483,14 +565,26 @@ async fn an_administrator_records_both_from_the_contract_page_and_a_refusal_save
     .await
     .expect("sent");
     assert_eq!(response.status(), 422);
-    assert!(response.text().await.expect("a page").contains("must not be in the future"));
-    // Without this session's token: refused.
-    let response = send("amendment-request", vec![("sent_at", "2026-09-08T09:00".into())], "00")
+    assert!(response
+        .text()
         .await
-        .expect("sent");
+        .expect("a page")
+        .contains("must not be in the future"));
+    // Without this session's token: refused.
+    let response = send(
+        "amendment-request",
+        vec![("sent_at", "2026-09-08T09:00".into())],
+        "00",
+    )
+    .await
+    .expect("sent");
     assert_eq!(response.status(), 403);
     let (_, read) = app.get(&format!("/api/v1/contracts/{id}"), VIEWER).await;
-    assert_eq!(read["amendment_requested_at"], Value::Null, "nothing stored");
+    assert_eq!(
+        read["amendment_requested_at"],
+        Value::Null,
+        "nothing stored"
+    );
 
     let response = send(
         "amendment-request",
@@ -508,14 +602,25 @@ async fn an_administrator_records_both_from_the_contract_page_and_a_refusal_save
     assert_eq!(read["amendment_requested_at"], "2026-09-08T09:00:00-04:00");
 
     // The amendment: no provision ticked is refused; ticking 7 saves it.
-    let response = send("amendment", vec![("amended_at", "2026-09-08".into())], &admin.csrf)
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 422);
-    assert!(response.text().await.expect("a page").contains("id=\"provisions-error\""));
     let response = send(
         "amendment",
-        vec![("amended_at", "2026-09-08".into()), ("provision", "7".into())],
+        vec![("amended_at", "2026-09-08".into())],
+        &admin.csrf,
+    )
+    .await
+    .expect("sent");
+    assert_eq!(response.status(), 422);
+    assert!(response
+        .text()
+        .await
+        .expect("a page")
+        .contains("id=\"provisions-error\""));
+    let response = send(
+        "amendment",
+        vec![
+            ("amended_at", "2026-09-08".into()),
+            ("provision", "7".into()),
+        ],
         &admin.csrf,
     )
     .await
@@ -564,7 +669,9 @@ async fn the_binary_reminds_of_a_contract_duty_with_a_link_to_the_contract_page(
         .to_owned();
     let messages = smtp
         .wait_for("the amendment duty's reminder", |m| {
-            about(m, &amend_id).iter().any(|r| r.to.contains(&PO.to_owned()))
+            about(m, &amend_id)
+                .iter()
+                .any(|r| r.to.contains(&PO.to_owned()))
         })
         .await;
     let reminder = about(&messages, &amend_id)

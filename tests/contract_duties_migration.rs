@@ -45,7 +45,8 @@ const CONTRACT_BODY: &str = r#"{"vendor_id": "VENDOR", "title": "Reading assessm
 /// at schema 0019 (`$N` placeholders, which both backends take).
 const VENDOR: &str =
     "INSERT INTO vendors (id, name, body, created_at, updated_at) VALUES ($1, 'Acme', '{}', $2, $2)";
-const CONTRACT: &str = "INSERT INTO contracts (id, vendor_id, title, executed_on, body, filed_by, created_at)
+const CONTRACT: &str =
+    "INSERT INTO contracts (id, vendor_id, title, executed_on, body, filed_by, created_at)
      VALUES ($1, $2, 'Reading assessment platform', '2026-09-04', $3, 'admin', $4)";
 const DUTY: &str = "INSERT INTO contract_obligations (id, contract_id, kind, title, party, recipient, clock,
         clock_started_at, due_at, sources, completed_at, updated_at)

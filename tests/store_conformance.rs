@@ -3130,7 +3130,10 @@ async fn a_contract_notice_to_amend_and_its_amendment_are_recorded(store: Arc<dy
     );
     let stored = store.contract(record.id).await.unwrap().expect("stored");
     assert_eq!(stored.amendment.amended_on, amended.amendment.amended_on);
-    assert_eq!(stored.provisions_now(), BTreeMap::from([(1, true), (2, true)]));
+    assert_eq!(
+        stored.provisions_now(),
+        BTreeMap::from([(1, true), (2, true)])
+    );
     assert_eq!(stored.contract.provisions.get(&2), Some(&false), "as filed");
     // vendor, filing, notice (and its completion), amendment.
     assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 5);

@@ -98,7 +98,10 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route("/contracts", post(contracts::file).get(contracts::list))
         .route("/contracts/{id}", get(contracts::get))
-        .route("/contracts/{id}/amendment-request", post(contracts::request_amendment))
+        .route(
+            "/contracts/{id}/amendment-request",
+            post(contracts::request_amendment),
+        )
         .route("/contracts/{id}/amendment", post(contracts::amend))
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}/retry", post(jobs::retry))

@@ -47,7 +47,10 @@ impl Engine {
         self.pack.kinds.iter().any(|kind| {
             kind.id == kind_id
                 && kind.scope == Scope::Contract
-                && kind.completed_by.as_ref().is_some_and(|e| e.as_str() == event)
+                && kind
+                    .completed_by
+                    .as_ref()
+                    .is_some_and(|e| e.as_str() == event)
         })
     }
 

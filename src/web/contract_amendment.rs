@@ -131,13 +131,7 @@ fn body(state: &AppState, action: Action, fields: &Fields) -> Result<Value, Fiel
     }
 }
 
-async fn save(
-    state: AppState,
-    user: User,
-    id: String,
-    fields: Fields,
-    action: Action,
-) -> Response {
+async fn save(state: AppState, user: User, id: String, fields: Fields, action: Action) -> Response {
     if let Err(refused) = user.require(&state, Permission::Administer) {
         return refused.into();
     }

@@ -179,11 +179,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
     let title = match subject {
         Subject::Incident(id) => worker.store.incident(id).await?.map(|i| i.title),
         Subject::Request(id) => worker.store.privacy_request(id).await?.map(|r| r.title()),
-        Subject::Contract(id) => worker
-            .store
-            .contract(id)
-            .await?
-            .map(|c| c.contract.title),
+        Subject::Contract(id) => worker.store.contract(id).await?.map(|c| c.contract.title),
     };
     let Some(title) = title else {
         return worker.finish(&job, JobState::Cancelled, None).await;

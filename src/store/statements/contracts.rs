@@ -125,12 +125,9 @@ pub(crate) fn amend(record: &ContractRecord) -> Statement<'_> {
         "UPDATE contracts SET amended_on = $1, amended_provisions = $2, version = version + 1
          WHERE id = $3 AND version = $4",
     )
-    .bind(super::Param::OptionalText(
-        record
-            .amendment
-            .amended_on
-            .map(|on| std::borrow::Cow::Owned(on.format("%Y-%m-%d").to_string())),
-    ))
+    .bind(super::Param::OptionalText(record.amendment.amended_on.map(
+        |on| std::borrow::Cow::Owned(on.format("%Y-%m-%d").to_string()),
+    )))
     .bind(to_json(&record.amendment.added))
     .bind(record.id)
     .bind(record.version)

@@ -199,12 +199,7 @@ async fn settle(
             }
             _ => "This duty belongs to a privacy request: answer or close the request here.",
         };
-        return Err(user.redirect_with(
-            state,
-            &record.subject.page_path(),
-            "error",
-            text.into(),
-        ));
+        return Err(user.redirect_with(state, &record.subject.page_path(), "error", text.into()));
     };
     let refused = |form: FormState| async move {
         let forms = Forms {
