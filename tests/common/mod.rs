@@ -1,7 +1,8 @@
 //! Test helpers: `spawn_app` boots the real daemon in-process on port 0
 //! against a fresh SQLite file, with a clock the test controls and one API
 //! token per role. The rest of the plumbing has a file each: `config`
-//! (the configuration builder), `daemon` (the real binary), `fan_out` (a
+//! (the configuration builder), `contracts` (a contract filed as the
+//! contract tests file it), `daemon` (the real binary), `fan_out` (a
 //! family-notice fan-out over HTTP), `instances` (several daemons on one
 //! PostgreSQL database), `postgres`
 //! (a fresh PostgreSQL database per test), `smtp` (a real SMTP server) and
@@ -10,6 +11,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod config;
+pub mod contracts;
 pub mod daemon;
 pub mod fan_out;
 pub mod imap;

@@ -4,7 +4,7 @@
 
 use super::delivery::{deliver, Planned};
 use crate::domain::timestamp::readable_in_zone;
-use crate::domain::ObligationStatus;
+use crate::domain::{ObligationStatus, Subject};
 use crate::email::message::KIND_DIGEST;
 use crate::scheduler::planning;
 use crate::scheduler::Worker;
@@ -78,6 +78,12 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
                 "due_local": readable_in_zone(due, zone),
                 "time_text": time_left(due - now),
                 "incident_title": row.incident_title,
+                // What it is owed about, so the text can say so in words.
+                "owed_about": match o.subject {
+                    Subject::Incident(_) => "incident",
+                    Subject::Request(_) => "request",
+                    Subject::Contract(_) => "contract",
+                },
                 // The page where the person acts (`server.public_url`).
                 "incident_url": worker
                     .settings
