@@ -81,11 +81,13 @@ impl Application {
             Arc::clone(&templates),
             Arc::clone(&clock),
             seal.key().derive("verp"),
-        ));
+        )
+        .with_consent_key(seal.key().derive("consent")));
         let state = AppState {
             settings: Arc::clone(&settings),
             cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone())
-                .with_templates(Arc::clone(&templates)),
+                .with_templates(Arc::clone(&templates))
+                .with_consent_key(seal.key().derive("consent")),
             mailer,
             templates,
             probes: Arc::default(),
