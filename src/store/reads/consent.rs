@@ -78,7 +78,7 @@ pub(crate) async fn students<S: Reader>(
     let rows = store.fetch_all(&sql::students(campaign_id)).await?;
     rows.iter()
         .map(|row| {
-            Ok(ConsentStudent {
+            Ok::<_, StoreError>(ConsentStudent {
                 student_id: row.read("student_id")?,
                 name: row.read("name")?,
             })
