@@ -34,8 +34,12 @@ S3,Sam Green,Pat Green,pat.green@family.example,\n\
 S4,Kim Field,Jo Field,,\n\
 ,Nobody,X Y,x.y@family.example,\n";
 
-fn config(smtp: &SmtpServer) -> TestConfig {
-    TestConfig::new().smtp(&smtp.url()).layer(&format!(
+fn config(smtp: &SmtpServer, database: Option<&str>) -> TestConfig {
+    let config = match database {
+        Some(url) => TestConfig::new().database_url(url),
+        None => TestConfig::new(),
+    };
+    config.smtp(&smtp.url()).layer(&format!(
         r#"
 [server]
 public_url = "{PUBLIC}"
@@ -169,8 +173,21 @@ async fn staff_answer(app: &TestApp, token: &str, id: &str, body: Value) -> (u16
 
 #[tokio::test]
 async fn a_consent_campaign_records_answers_per_student() {
+    consent_campaign(None).await;
+}
+
+/// The same on PostgreSQL, whose schema and statements are its own.
+#[tokio::test]
+async fn a_consent_campaign_records_answers_per_student_on_postgres() {
+    common::postgres::PgTestDb::run("consent", |url| async move {
+        consent_campaign(Some(url)).await;
+    })
+    .await;
+}
+
+async fn consent_campaign(database: Option<String>) {
     let smtp = SmtpServer::start();
-    let app = spawn_app_with(MONDAY, &config(&smtp)).await;
+    let app = spawn_app_with(MONDAY, &config(&smtp, database.as_deref())).await;
     let refused = register(&app, "Quizzly", json!({"status": "refused"})).await;
     let signed = register(
         &app,
