@@ -200,18 +200,29 @@ async fn consent_campaign(database: Option<String>) {
     let (status, problem) = start_campaign(&app, ADMIN, &signed, &FIELDS, Some(ROSTER)).await;
     assert_eq!(status, 409, "{problem}");
     assert!(
-        problem["detail"].as_str().unwrap().contains("refused to sign"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("refused to sign"),
         "{problem}"
     );
     let (status, list) = app
-        .get(&format!("/api/v1/vendors/{signed}/consent-campaigns"), VIEWER)
+        .get(
+            &format!("/api/v1/vendors/{signed}/consent-campaigns"),
+            VIEWER,
+        )
         .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["campaigns"], json!([]));
     // Bad input names each field; only an admin starts one.
-    let (status, problem) =
-        start_campaign(&app, ADMIN, &refused, &[("privacy_policy_url", "quizzly.example")], None)
-            .await;
+    let (status, problem) = start_campaign(
+        &app,
+        ADMIN,
+        &refused,
+        &[("privacy_policy_url", "quizzly.example")],
+        None,
+    )
+    .await;
     assert_eq!(status, 422, "{problem}");
     let fields: Vec<&str> = problem["errors"]
         .as_array()
@@ -223,9 +234,16 @@ async fn consent_campaign(database: Option<String>) {
     let (status, _) = start_campaign(&app, REPORTER, &refused, &FIELDS, Some(ROSTER)).await;
     assert_eq!(status, 403);
     let (status, list) = app
-        .get(&format!("/api/v1/vendors/{refused}/consent-campaigns"), VIEWER)
+        .get(
+            &format!("/api/v1/vendors/{refused}/consent-campaigns"),
+            VIEWER,
+        )
         .await;
-    assert_eq!((status, &list["campaigns"]), (200, &json!([])), "nothing stored");
+    assert_eq!(
+        (status, &list["campaigns"]),
+        (200, &json!([])),
+        "nothing stored"
+    );
 
     // The campaign: four students (Kim with nobody to email), three
     // guardians, the bad row listed with its line.
@@ -261,7 +279,11 @@ async fn consent_campaign(database: Option<String>) {
     let ana = to(&requests, ANA);
     assert!(ana.subject.contains("Quizzly"), "{}", ana.subject);
     assert!(ana.body.contains("Maya, Leo"), "{}", ana.body);
-    assert!(ana.body.contains(RECEIVES) && ana.body.contains(POLICY), "{}", ana.body);
+    assert!(
+        ana.body.contains(RECEIVES) && ana.body.contains(POLICY),
+        "{}",
+        ana.body
+    );
     assert!(
         !ana.body.contains("S1") && !ana.body.contains("/api/") && !ana.body.contains(&id),
         "no raw ids or routes: {}",
@@ -270,36 +292,65 @@ async fn consent_campaign(database: Option<String>) {
     let luis = to(&requests, LUIS);
     assert!(luis.body.contains("your child Maya"), "{}", luis.body);
     assert!(!luis.body.contains("Leo"), "{}", luis.body);
-    let (ana_link, luis_link, pat_link) = (link_of(ana), link_of(luis), link_of(&to(&requests, PAT)));
-    assert!(ana_link != luis_link && luis_link != pat_link, "links are per guardian");
+    let (ana_link, luis_link, pat_link) =
+        (link_of(ana), link_of(luis), link_of(to(&requests, PAT)));
+    assert!(
+        ana_link != luis_link && luis_link != pat_link,
+        "links are per guardian"
+    );
 
     // The page: the vendor, what it receives, its policy, one choice per
     // child by first name, nobody else's child.
     let page = app.get_text(&ana_link).await;
     // The page escapes the address's slashes, which a browser reads back.
     let escaped = POLICY.replace('/', "&#x2f;");
-    assert!(page.contains("Quizzly") && page.contains(&escaped), "{page}");
-    assert!(page.contains("Your child Maya") && page.contains("Your child Leo"), "{page}");
+    assert!(
+        page.contains("Quizzly") && page.contains(&escaped),
+        "{page}"
+    );
+    assert!(
+        page.contains("Your child Maya") && page.contains("Your child Leo"),
+        "{page}"
+    );
     assert!(!page.contains("Sam") && !page.contains("Lopez"), "{page}");
 
     // Every child must be answered; a partial answer stores nothing.
-    let partial = answer(&app, &ana_link, &[("child_0", "consented"), ("website", "")]).await;
+    let partial = answer(
+        &app,
+        &ana_link,
+        &[("child_0", "consented"), ("website", "")],
+    )
+    .await;
     assert_eq!(partial.status(), 422);
-    assert!(partial.text().await.unwrap().contains("choose consent or decline"));
+    assert!(partial
+        .text()
+        .await
+        .unwrap()
+        .contains("choose consent or decline"));
     assert_eq!(campaign(&app, &id).await["counts"]["no_answer"], 4);
 
     // Ana consents for Maya and declines for Leo.
     let recorded = answer(
         &app,
         &ana_link,
-        &[("child_0", "consented"), ("child_1", "declined"), ("website", "")],
+        &[
+            ("child_0", "consented"),
+            ("child_1", "declined"),
+            ("website", ""),
+        ],
     )
     .await;
     assert_eq!(recorded.status(), 303);
     assert_eq!(recorded.headers()["location"], ana_link.as_str());
     let page = app.get_text(&ana_link).await;
-    assert!(page.contains("your answer was recorded on Mon 2 Mar 2026"), "{page}");
-    assert!(page.contains("cannot be used again") && !page.contains("<form"), "{page}");
+    assert!(
+        page.contains("your answer was recorded on Mon 2 Mar 2026"),
+        "{page}"
+    );
+    assert!(
+        page.contains("cannot be used again") && !page.contains("<form"),
+        "{page}"
+    );
     let now = campaign(&app, &id).await;
     assert_eq!(student(&now, "S1")["status"], "consented", "{now}");
     assert_eq!(student(&now, "S2")["status"], "declined", "{now}");
@@ -309,7 +360,11 @@ async fn consent_campaign(database: Option<String>) {
     let again = answer(
         &app,
         &ana_link,
-        &[("child_0", "declined"), ("child_1", "consented"), ("website", "")],
+        &[
+            ("child_0", "declined"),
+            ("child_1", "consented"),
+            ("website", ""),
+        ],
     )
     .await;
     assert_eq!(again.status(), 303);
@@ -323,20 +378,36 @@ async fn consent_campaign(database: Option<String>) {
     let last = altered.len() - 1;
     altered[last] = if altered[last] == b'a' { b'b' } else { b'a' };
     let altered = String::from_utf8(altered).unwrap();
-    for forged in [format!("/consent/{}", "a".repeat(52)), altered.clone(), "/consent/x".into()] {
+    for forged in [
+        format!("/consent/{}", "a".repeat(52)),
+        altered.clone(),
+        "/consent/x".into(),
+    ] {
         let response = client().get(app.url(&forged)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{forged}");
-        assert!(response.text().await.unwrap().contains("This link is not valid"));
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("This link is not valid"));
     }
     let forged = answer(&app, &altered, &[("child_0", "declined"), ("website", "")]).await;
     assert_eq!(forged.status(), 404);
     // A robot that fills the honeypot is answered as a person, and nothing
     // is stored.
-    let robot = answer(&app, &luis_link, &[("child_0", "declined"), ("website", "x")]).await;
+    let robot = answer(
+        &app,
+        &luis_link,
+        &[("child_0", "declined"), ("website", "x")],
+    )
+    .await;
     assert_eq!(robot.status(), 303);
     let now = campaign(&app, &id).await;
     assert_eq!(student(&now, "S1")["status"], "consented", "{now}");
-    assert!(app.get_text(&luis_link).await.contains("<form"), "Luis may still answer");
+    assert!(
+        app.get_text(&luis_link).await.contains("<form"),
+        "Luis may still answer"
+    );
 
     // Staff record Sam's consent received on paper; an answer for Leo does
     // not undo Ana's decline.
@@ -383,7 +454,11 @@ async fn consent_campaign(database: Option<String>) {
     )
     .await;
     assert_eq!(status, 200, "{now}");
-    assert_eq!(student(&now, "S2")["status"], "declined", "a decline wins: {now}");
+    assert_eq!(
+        student(&now, "S2")["status"],
+        "declined",
+        "a decline wins: {now}"
+    );
     assert_eq!(
         now["counts"],
         json!({"students": 4, "guardians": 3, "consented": 2, "declined": 1, "no_answer": 1})
@@ -397,19 +472,32 @@ async fn consent_campaign(database: Option<String>) {
     assert_eq!(onboardable, ["S1", "S3"]);
 
     // The vendor page (staff only): the counts and the onboardable students.
-    let (status, _) = (client().get(app.url(&format!("/vendors/{refused}"))).send().await.unwrap().status().as_u16(), ());
-    assert_eq!(status, 303, "the vendor page needs a sign-in");
+    let anonymous = client()
+        .get(app.url(&format!("/vendors/{refused}")))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(anonymous.status(), 303, "the vendor page needs a sign-in");
     let viewer = sign_in(&app, VIEWER).await;
     let (status, page) = get_page(&app, &viewer, &format!("/vendors/{refused}")).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("<dt>Consented</dt><dd>2</dd>"), "{page}");
     assert!(page.contains("<dt>Declined</dt><dd>1</dd>"), "{page}");
     assert!(page.contains("<dt>No answer</dt><dd>1</dd>"), "{page}");
-    assert!(page.contains("Maya Lopez") && page.contains("Sam Green"), "{page}");
-    assert!(!page.contains("Leo Lopez") && !page.contains("Kim Field"), "{page}");
+    assert!(
+        page.contains("Maya Lopez") && page.contains("Sam Green"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Leo Lopez") && !page.contains("Kim Field"),
+        "{page}"
+    );
     // The API lists it with the vendor's campaigns.
     let (_, list) = app
-        .get(&format!("/api/v1/vendors/{refused}/consent-campaigns"), VIEWER)
+        .get(
+            &format!("/api/v1/vendors/{refused}/consent-campaigns"),
+            VIEWER,
+        )
         .await;
     assert_eq!(list["campaigns"][0]["id"], id.as_str());
 

@@ -56,7 +56,10 @@ async fn receive(mut multipart: Multipart) -> Result<Upload, Problem> {
                     .unwrap_or("roster.csv")
                     .to_owned();
                 let spool = tempfile::NamedTempFile::new().map_err(|error| {
-                    tracing::error!(error = format!("{error:#}"), "cannot create a temporary file for a roster");
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        "cannot create a temporary file for a roster"
+                    );
                     Problem::internal()
                 })?;
                 let mut file = tokio::fs::File::create(spool.path())

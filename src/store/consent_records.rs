@@ -5,8 +5,8 @@
 //! counts only).
 
 use crate::domain::consent::{Answer, Received, StudentStatus};
-use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,4 +132,3 @@ pub fn standing(
         .collect();
     CampaignStanding { campaign, students }
 }
-

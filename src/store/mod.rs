@@ -585,10 +585,8 @@ pub trait Store: Send + Sync + 'static {
     /// A campaign's students, by student id.
     async fn consent_students(&self, campaign_id: Uuid) -> StoreResult<Vec<ConsentStudent>>;
     /// A campaign's guardians, by address, each with its students.
-    async fn consent_guardians(
-        &self,
-        campaign_id: Uuid,
-    ) -> StoreResult<Vec<ConsentGuardianRecord>>;
+    async fn consent_guardians(&self, campaign_id: Uuid)
+        -> StoreResult<Vec<ConsentGuardianRecord>>;
     async fn consent_guardian(&self, id: Uuid) -> StoreResult<Option<ConsentGuardianRecord>>;
     /// A campaign's answers, oldest first.
     async fn consent_answers(&self, campaign_id: Uuid) -> StoreResult<Vec<ConsentAnswerRecord>>;

@@ -3,8 +3,8 @@
 //! students (the consented ones only).
 
 use super::{time, RejectedRow};
-use crate::store::{CampaignStanding, StudentStanding};
 use crate::roster::ImportReport;
+use crate::store::{CampaignStanding, StudentStanding};
 use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -153,6 +153,11 @@ pub fn consent_roster_import(report: &ImportReport) -> ConsentRosterImport {
         recipients: report.recipients,
         students_without_reachable_guardian: report.students_without_reachable_guardian,
         rejected_rows: report.rejected_rows,
-        rejected: report.rejected.iter().cloned().map(RejectedRow::from).collect(),
+        rejected: report
+            .rejected
+            .iter()
+            .cloned()
+            .map(RejectedRow::from)
+            .collect(),
     }
 }

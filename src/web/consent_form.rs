@@ -224,13 +224,27 @@ pub async fn submit(
         }
     }
     if !errors.is_empty() {
-        return render(&web, &state, &token, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
+        return render(
+            &web,
+            &state,
+            &token,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+        )
+        .await;
     }
     match state.cases.answer_consent_link(&token, &choices).await {
         Ok(LinkAnswer::Recorded(_) | LinkAnswer::AlreadyAnswered(_)) => back,
         Err(ServiceError::NotFound) => not_found(&web, &state),
         Err(ServiceError::Invalid(errors)) => {
-            render(&web, &state, &token, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+            render(
+                &web,
+                &state,
+                &token,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
         }
         Err(error) => failed(&web, &state, &error),
     }

@@ -48,7 +48,11 @@ pub(super) async fn campaigns(
             consented: standing.count(StudentStatus::Consented),
             declined: standing.count(StudentStatus::Declined),
             no_answer: standing.count(StudentStatus::NoAnswer),
-            unreachable: standing.students.iter().filter(|s| s.guardians == 0).count(),
+            unreachable: standing
+                .students
+                .iter()
+                .filter(|s| s.guardians == 0)
+                .count(),
             onboardable: standing
                 .onboardable()
                 .map(|s| OnboardableRow {

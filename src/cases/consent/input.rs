@@ -131,15 +131,24 @@ mod tests {
 
     #[test]
     fn a_campaign_needs_an_address_and_a_description() {
-        let good = parse_campaign(Some(" https://vendor.example/privacy "), Some("Names and grades"))
-            .expect("valid");
+        let good = parse_campaign(
+            Some(" https://vendor.example/privacy "),
+            Some("Names and grades"),
+        )
+        .expect("valid");
         assert_eq!(good.privacy_policy_url, "https://vendor.example/privacy");
-        let fields = |errors: Vec<FieldError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        let fields =
+            |errors: Vec<FieldError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
         assert_eq!(
             fields(parse_campaign(None, None).unwrap_err()),
             ["privacy_policy_url", "description"]
         );
-        for bad in ["ftp://x.example", "https://", "https://a b.example", "vendor.example/privacy"] {
+        for bad in [
+            "ftp://x.example",
+            "https://",
+            "https://a b.example",
+            "vendor.example/privacy",
+        ] {
             assert_eq!(
                 fields(parse_campaign(Some(bad), Some("d")).unwrap_err()),
                 ["privacy_policy_url"],
@@ -150,10 +159,13 @@ mod tests {
 
     #[test]
     fn a_staff_answer_names_every_bad_field() {
-        let good = parse_staff_answer(&json!({"student_id": "S1", "answer": "declined", "received": "paper"}))
-            .expect("valid");
+        let good = parse_staff_answer(
+            &json!({"student_id": "S1", "answer": "declined", "received": "paper"}),
+        )
+        .expect("valid");
         assert_eq!(good.received, Received::Paper);
-        let errors = parse_staff_answer(&json!({"answer": "yes", "received": "link", "x": 1})).unwrap_err();
+        let errors =
+            parse_staff_answer(&json!({"answer": "yes", "received": "link", "x": 1})).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["x", "student_id", "answer", "received"]);
     }

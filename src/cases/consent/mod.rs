@@ -120,14 +120,19 @@ impl Context {
             } else {
                 format!("has more than {MAX_GUARDIANS} guardian addresses; split it into several campaigns")
             };
-            return Err(ServiceError::Invalid(vec![FieldError::new("roster", reason)]));
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "roster", reason,
+            )]));
         }
         let now = self.clock.now();
         let id = Uuid::now_v7();
         let read = read_roster(&staged, id).await;
         staged.close().await;
         let (students, guardians) = read.map_err(|error| {
-            tracing::error!(error = format!("{error:#}"), "reading a staged consent roster failed");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "reading a staged consent roster failed"
+            );
             ServiceError::Store(crate::store::StoreError::NotReady(
                 "reading the staged roster failed".into(),
             ))
@@ -232,7 +237,14 @@ impl Context {
             recorded_by: by.to_owned(),
             recorded_at: now,
         };
-        let audit = answer_audit(now, by, &campaign, None, answer.received, &[record.clone()]);
+        let audit = answer_audit(
+            now,
+            by,
+            &campaign,
+            None,
+            answer.received,
+            std::slice::from_ref(&record),
+        );
         self.store
             .record_consent_answers(None, &[record], &audit)
             .await?;

@@ -100,7 +100,13 @@ mod tests {
         );
         let longer = format!("{token}a");
         let accented = "é".repeat(26);
-        for bad in ["", "x", &token[..TOKEN_LEN - 1], longer.as_str(), accented.as_str()] {
+        for bad in [
+            "",
+            "x",
+            &token[..TOKEN_LEN - 1],
+            longer.as_str(),
+            accented.as_str(),
+        ] {
             assert_eq!(ours.guardian(bad), None, "{bad}");
         }
     }

@@ -24,7 +24,11 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         .and_then(|text| uuid::Uuid::parse_str(text).ok());
     let Some(campaign_id) = campaign_id else {
         return worker
-            .finish(&job, JobState::Failed, Some("a consent request without its campaign"))
+            .finish(
+                &job,
+                JobState::Failed,
+                Some("a consent request without its campaign"),
+            )
             .await;
     };
     let Some(campaign) = worker.store.consent_campaign(campaign_id).await? else {

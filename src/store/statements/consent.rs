@@ -127,8 +127,6 @@ pub(crate) fn guardian_links(guardian_id: Uuid) -> Statement<'static> {
 
 /// Oldest first.
 pub(crate) fn answers(campaign_id: Uuid) -> Statement<'static> {
-    Statement::new(
-        "SELECT * FROM consent_answers WHERE campaign_id = $1 ORDER BY recorded_at, id",
-    )
-    .bind(campaign_id)
+    Statement::new("SELECT * FROM consent_answers WHERE campaign_id = $1 ORDER BY recorded_at, id")
+        .bind(campaign_id)
 }
