@@ -503,3 +503,32 @@ async fn consent_campaign(database: Option<String>) {
 
     app.stop().await;
 }
+
+/// Answers are limited per client address like the privacy-request form's,
+/// counted apart from it: past the burst the page answers 429 and looks
+/// nothing up, and the privacy form still takes a request.
+#[tokio::test]
+async fn the_consent_page_is_limited_per_address_apart_from_the_request_form() {
+    let app = spawn_app_with(
+        MONDAY,
+        &TestConfig::new().layer("[requests]\nform_burst = 1\nform_refill = \"1h\"\n"),
+    )
+    .await;
+    let forged = format!("/consent/{}", "a".repeat(52));
+    let first = answer(&app, &forged, &[("child_0", "consented"), ("website", "")]).await;
+    assert_eq!(first.status(), 404);
+    let second = answer(&app, &forged, &[("child_0", "consented"), ("website", "")]).await;
+    assert_eq!(second.status(), 429);
+    assert!(second.headers().contains_key("retry-after"));
+    assert!(second.text().await.unwrap().contains("was not recorded"));
+    // The request form's allowance is its own (a honeypot submission is
+    // answered as a real one and stores nothing).
+    let form = answer(
+        &app,
+        "/privacy/request",
+        &[("kind", "inquiry"), ("website", "robot")],
+    )
+    .await;
+    assert_eq!(form.status(), 303);
+    app.stop().await;
+}
