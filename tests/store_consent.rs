@@ -208,7 +208,11 @@ async fn a_campaign_is_stored_whole_and_its_link_answers_once(store: Arc<dyn Sto
         now,
     );
     let outcome = store
-        .record_consent_answers(None, &[staff.clone()], &audit(now, "consent_answered"))
+        .record_consent_answers(
+            None,
+            std::slice::from_ref(&staff),
+            &audit(now, "consent_answered"),
+        )
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Recorded);
