@@ -73,7 +73,7 @@ impl Application {
         let templates = Arc::new(Templates::load(settings.email.templates.as_deref())?);
         let settings = Arc::new(settings);
         let wake = Wake::new();
-        let worker = Arc::new(Worker::new(
+        let worker = Worker::new(
             Arc::clone(&store),
             Arc::clone(&settings),
             Arc::clone(&mailer),
@@ -81,11 +81,13 @@ impl Application {
             Arc::clone(&templates),
             Arc::clone(&clock),
             seal.key().derive("verp"),
-        ));
+        );
+        let worker = Arc::new(worker.with_consent_key(seal.key().derive("consent")));
         let state = AppState {
             settings: Arc::clone(&settings),
             cases: cases::Context::new(store, Arc::clone(&settings), clock, wake.clone())
-                .with_templates(Arc::clone(&templates)),
+                .with_templates(Arc::clone(&templates))
+                .with_consent_key(seal.key().derive("consent")),
             mailer,
             templates,
             probes: Arc::default(),

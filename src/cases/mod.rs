@@ -9,6 +9,7 @@
 
 pub mod access;
 mod checks;
+pub mod consent;
 pub mod contracts;
 pub mod evidence;
 pub mod forecast;
@@ -26,6 +27,7 @@ pub mod vendors;
 mod website;
 
 use crate::clock::Clock;
+use crate::domain::consent::token::ConsentTokens;
 use crate::domain::FieldError;
 use crate::email::Templates;
 use crate::settings::Settings;
@@ -64,6 +66,8 @@ pub struct Context {
     /// The message templates the fan-out sends with, for the approval's
     /// preflight; none: loaded from `email.templates` when needed.
     templates: Option<Arc<Templates>>,
+    /// Verifies the guardians' consent links (`with_consent_key`).
+    consent: Arc<ConsentTokens>,
 }
 
 impl Context {
@@ -79,7 +83,17 @@ impl Context {
             clock,
             wake,
             templates: None,
+            // Replaced by the audit key's derivation in `app`; a context
+            // built without one (the command line) takes no link.
+            consent: Arc::new(ConsentTokens::new(rand::random())),
         }
+    }
+
+    /// Consent links verified with `key`, the audit key's derivation for
+    /// `"consent"`, which the worker signs them with.
+    pub fn with_consent_key(mut self, key: [u8; 32]) -> Self {
+        self.consent = Arc::new(ConsentTokens::new(key));
+        self
     }
 
     /// The templates the daemon sends with (the approval renders them first).

@@ -6,6 +6,7 @@
 //! so code that holds one can rely on it being well formed.
 
 pub mod category;
+pub mod consent;
 pub mod coverage;
 pub mod data_class;
 pub mod event;

@@ -21,6 +21,8 @@ pub const KIND_REQUEST_ANSWER: &str = "request-answer";
 /// The privacy officer's alert that family notices could not be built.
 pub const KIND_NOTICE_FAULT: &str = "notice-fault";
 pub const KIND_AGREEMENT_EXPIRY: &str = "agreement-expiry";
+/// To a guardian: a consent campaign's request (docs/vendors.md, "Consent").
+pub const KIND_CONSENT_REQUEST: &str = "consent-request";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {

@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 10] = [
+const EMBEDDED: [(&str, &str); 11] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -47,6 +47,10 @@ const EMBEDDED: [(&str, &str); 10] = [
     (
         "request-answer.txt",
         include_str!("../../config/templates/email/request-answer.txt"),
+    ),
+    (
+        "consent-request.txt",
+        include_str!("../../config/templates/email/consent-request.txt"),
     ),
 ];
 
@@ -110,6 +114,16 @@ impl Templates {
                 format!("family-notice.{tag}.txt")
             }
             _ => "family-notice.txt".into(),
+        }
+    }
+
+    /// The template `{stem}.txt` for a guardian's language, as
+    /// `family_notice_for` picks the family notice's: the variant
+    /// `{stem}.{tag}.txt` when the district has one, English otherwise.
+    pub fn for_language(&self, stem: &str, language: Option<&str>) -> String {
+        match language.and_then(primary_language) {
+            Some(tag) if self.has(&format!("{stem}.{tag}.txt")) => format!("{stem}.{tag}.txt"),
+            _ => format!("{stem}.txt"),
         }
     }
 

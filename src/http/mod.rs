@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body;
 pub mod closing;
+pub mod consent;
 pub mod contracts;
 pub mod data_elements;
 pub mod evidence;
@@ -96,6 +97,14 @@ pub fn api_routes() -> Router<AppState> {
                     crate::cases::vendors::document::MAX_DOCUMENT_BYTES + 64 * 1024,
                 )),
         )
+        .route(
+            "/vendors/{id}/consent-campaigns",
+            post(consent::start)
+                .get(consent::list)
+                .layer(DefaultBodyLimit::max(consent::MAX_ROSTER_BYTES + 64 * 1024)),
+        )
+        .route("/consent-campaigns/{id}", get(consent::get))
+        .route("/consent-campaigns/{id}/answers", post(consent::answer))
         .route("/contracts", post(contracts::file).get(contracts::list))
         .route("/contracts/{id}", get(contracts::get))
         .route(

@@ -188,6 +188,24 @@ pub fn request_mail_job(request_id: Uuid, mail: RequestMail, at: DateTime<Utc>) 
     }
 }
 
+/// The consent requests of a campaign, one message per guardian, planned
+/// once (its key) when the campaign starts.
+pub fn consent_request_job(campaign_id: Uuid, at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        kind: JobKind::ConsentRequest,
+        key: format!("consent_request:{campaign_id}"),
+        payload: json!({ "campaign_id": campaign_id }),
+        due_at: at,
+        state: JobState::Scheduled,
+        incident_id: None,
+        obligation_id: None,
+        obligation_due: None,
+        step_order: None,
+        late: false,
+    }
+}
+
 /// The report of `job`'s permanent failures to the privacy officer.
 pub fn failure_report_job(
     job: &Job,
@@ -198,14 +216,20 @@ pub fn failure_report_job(
 ) -> NewJob {
     // Staff addresses of reminders and digests are named; a family's address
     // is personal data and stays in the deliveries listing.
-    let named = kind != crate::email::message::KIND_FAMILY_NOTICE;
+    let consent = kind == crate::email::message::KIND_CONSENT_REQUEST;
+    let named = kind != crate::email::message::KIND_FAMILY_NOTICE && !consent;
+    let unnamed = if consent {
+        "(a guardian; see the vendor's consent campaign)"
+    } else {
+        "(a family; see the incident's deliveries)"
+    };
     let listed: Vec<Value> = failures
         .iter()
         .map(|e| {
             json!({
                 "kind": kind,
                 "incident_id": incident_id,
-                "recipient": if named { e.recipient.clone() } else { "(a family; see the incident's deliveries)".into() },
+                "recipient": if named { e.recipient.clone() } else { unnamed.into() },
                 "reply": e.last_reply,
             })
         })

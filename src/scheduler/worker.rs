@@ -7,6 +7,7 @@ use super::backoff::Backoff;
 use super::completions::Completions;
 use super::jobs;
 use crate::clock::Clock;
+use crate::domain::consent::token::ConsentTokens;
 use crate::email::permits::SendPermits;
 use crate::email::quota::{Limits, SendQuota};
 use crate::email::verp::Verp;
@@ -37,6 +38,8 @@ pub struct Worker {
     pub(crate) completions: Completions,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
+    /// Signs each guardian's consent link (`with_consent_key`).
+    pub(crate) consent: Arc<ConsentTokens>,
 }
 
 impl Worker {
@@ -74,7 +77,17 @@ impl Worker {
             publisher,
             publish_lock: tokio::sync::Mutex::new(()),
             verp,
+            // Replaced by the audit key's derivation in `app`; a worker
+            // built without one signs links no page will take.
+            consent: Arc::new(ConsentTokens::new(rand::random())),
         }
+    }
+
+    /// Consent links signed with `key`, the audit key's derivation for
+    /// `"consent"` (the same on every instance, and the pages' key).
+    pub(crate) fn with_consent_key(mut self, key: [u8; 32]) -> Self {
+        self.consent = Arc::new(ConsentTokens::new(key));
+        self
     }
 
     /// The envelope sender of the message `email_id`: its VERP address,
@@ -199,6 +212,7 @@ impl Worker {
             JobKind::PublishContract => jobs::publish_contract::run(self, job).await,
             JobKind::AgreementsDaily => jobs::agreements::run_daily(self, job).await,
             JobKind::AgreementExpiry => jobs::agreements::run_expiry(self, job).await,
+            JobKind::ConsentRequest => jobs::consent_mail::run(self, job).await,
             JobKind::Unknown => {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))

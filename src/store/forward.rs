@@ -573,6 +573,68 @@ macro_rules! store_impl {
         $crate::store::reads::requests::obligations(self, request_id).await
     }
 
+    async fn create_consent_campaign(
+        &self,
+        campaign: &$crate::store::ConsentCampaignRecord,
+        students: &[$crate::store::ConsentStudent],
+        guardians: &[$crate::store::ConsentGuardianRecord],
+        jobs: &[NewJob],
+        audit: &$crate::audit::NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::consent::create(self, campaign, students, guardians, jobs, audit).await
+    }
+
+    async fn consent_campaign(
+        &self,
+        id: Uuid,
+    ) -> StoreResult<Option<$crate::store::ConsentCampaignRecord>> {
+        $crate::store::reads::consent::campaign(self, id).await
+    }
+
+    async fn consent_campaigns(
+        &self,
+        vendor_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::ConsentCampaignRecord>> {
+        $crate::store::reads::consent::campaigns(self, vendor_id).await
+    }
+
+    async fn consent_students(
+        &self,
+        campaign_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::ConsentStudent>> {
+        $crate::store::reads::consent::students(self, campaign_id).await
+    }
+
+    async fn consent_guardians(
+        &self,
+        campaign_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::ConsentGuardianRecord>> {
+        $crate::store::reads::consent::guardians(self, campaign_id).await
+    }
+
+    async fn consent_guardian(
+        &self,
+        id: Uuid,
+    ) -> StoreResult<Option<$crate::store::ConsentGuardianRecord>> {
+        $crate::store::reads::consent::guardian(self, id).await
+    }
+
+    async fn consent_answers(
+        &self,
+        campaign_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::ConsentAnswerRecord>> {
+        $crate::store::reads::consent::answers(self, campaign_id).await
+    }
+
+    async fn record_consent_answers(
+        &self,
+        link_of: Option<&$crate::store::ConsentGuardianRecord>,
+        answers: &[$crate::store::ConsentAnswerRecord],
+        audit: &$crate::audit::NewAudit,
+    ) -> StoreResult<$crate::store::AnswerOutcome> {
+        $crate::store::writes::consent::record(self, link_of, answers, audit).await
+    }
+
     async fn put_vendor_document(
         &self,
         document: &$crate::store::VendorDocument,

@@ -86,11 +86,14 @@ pub enum JobKind {
     AgreementsDaily,
     /// One reminder to the privacy officer that an agreement expires soon.
     AgreementExpiry,
+    /// The consent request of a campaign, emailed to each of its guardians
+    /// (the campaign's id in the payload).
+    ConsentRequest,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 11] = [
+    const KNOWN: [JobKind; 12] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
@@ -102,6 +105,7 @@ impl JobKind {
         JobKind::PublishContract,
         JobKind::AgreementsDaily,
         JobKind::AgreementExpiry,
+        JobKind::ConsentRequest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +121,7 @@ impl JobKind {
             JobKind::PublishContract => "publish_contract",
             JobKind::AgreementsDaily => "agreements_daily",
             JobKind::AgreementExpiry => "agreement_expiry",
+            JobKind::ConsentRequest => "consent_request",
             JobKind::Unknown => "unknown",
         }
     }
@@ -145,6 +150,7 @@ impl JobKind {
             JobKind::PublishContract => "a contract's website notice",
             JobKind::AgreementsDaily => "the daily update of the list of agreements",
             JobKind::AgreementExpiry => "a reminder that an agreement expires",
+            JobKind::ConsentRequest => "the consent requests of a campaign to families",
             JobKind::Unknown => "work of a kind this version does not know",
         }
     }

@@ -37,6 +37,7 @@ mod forward;
 mod tx;
 #[macro_use]
 mod read;
+mod consent_records;
 mod contract_records;
 pub mod postgres;
 mod reads;
@@ -51,6 +52,10 @@ mod writes;
 
 pub use access::{SessionRecord, SignInAttempt, TokenCreated, TokenRecord};
 pub use bounce_records::{BounceRecord, NewBounce};
+pub use consent_records::{
+    standing, AnswerOutcome, CampaignStanding, ConsentAnswerRecord, ConsentCampaignRecord,
+    ConsentGuardianRecord, ConsentStudent, StudentStanding,
+};
 pub use contract_records::{Amendment, Contract, ContractRecord};
 pub use jobs::{FoldedReminder, Job, JobEnd, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
@@ -561,6 +566,39 @@ pub trait Store: Send + Sync + 'static {
         offset: i64,
     ) -> StoreResult<Vec<PrivacyRequestRecord>>;
     async fn request_obligations(&self, request_id: Uuid) -> StoreResult<Vec<ObligationRecord>>;
+
+    // ---- parental consent campaigns (a vendor that will not sign) ----
+    /// Stores a campaign, its students and guardians (each with the
+    /// students it is asked about), the job that emails them and the audit
+    /// entry, in one transaction.
+    async fn create_consent_campaign(
+        &self,
+        campaign: &ConsentCampaignRecord,
+        students: &[ConsentStudent],
+        guardians: &[ConsentGuardianRecord],
+        jobs: &[NewJob],
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    async fn consent_campaign(&self, id: Uuid) -> StoreResult<Option<ConsentCampaignRecord>>;
+    /// A vendor's campaigns, newest first.
+    async fn consent_campaigns(&self, vendor_id: Uuid) -> StoreResult<Vec<ConsentCampaignRecord>>;
+    /// A campaign's students, by student id.
+    async fn consent_students(&self, campaign_id: Uuid) -> StoreResult<Vec<ConsentStudent>>;
+    /// A campaign's guardians, by address, each with its students.
+    async fn consent_guardians(&self, campaign_id: Uuid)
+        -> StoreResult<Vec<ConsentGuardianRecord>>;
+    async fn consent_guardian(&self, id: Uuid) -> StoreResult<Option<ConsentGuardianRecord>>;
+    /// A campaign's answers, oldest first.
+    async fn consent_answers(&self, campaign_id: Uuid) -> StoreResult<Vec<ConsentAnswerRecord>>;
+    /// Stores answers with their audit entry, in one transaction; with
+    /// `link_of`, they come through that guardian's link, used up at once
+    /// (`AlreadyAnswered`, nothing stored, when it was used before).
+    async fn record_consent_answers(
+        &self,
+        link_of: Option<&ConsentGuardianRecord>,
+        answers: &[ConsentAnswerRecord],
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<AnswerOutcome>;
 
     /// Stores a vendor's agreement document (replacing any earlier one)
     /// with its audit entry.

@@ -7,6 +7,7 @@
 //! A folder per resource; the functions here only reshape records already
 //! read, they do no I/O.
 
+mod consent;
 mod contract;
 mod evidence;
 pub mod evidence_html;
@@ -24,6 +25,11 @@ mod taxonomy;
 mod vendor;
 mod website;
 
+pub use consent::{
+    consent_campaign, consent_roster_import, ConsentAnswerView, ConsentCampaignList,
+    ConsentCampaignStarted, ConsentCampaignView, ConsentCounts, ConsentRosterImport,
+    ConsentStudentView, OnboardableStudent,
+};
 pub use contract::{contract, ContractList, ContractView, MissingProvision};
 pub use evidence::{
     evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,

@@ -37,11 +37,13 @@
 //! | `GET /vendors/{id}/edit`, `POST /vendors/{id}/edit` | admin | change a vendor's registration (replaced whole) |
 //! | `GET /contracts`, `GET /contracts/{id}` | viewer | contracts and their duties |
 //! | `POST /contracts/{id}/amendment-request`, `.../amendment` | admin | record the notice to amend, the amendment |
+//! | `GET/POST /consent/{token}` | anyone with the link | a guardian's consent for a vendor that will not sign |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
 mod board;
 mod contract_amendment;
+mod consent_form;
 mod contracts;
 pub mod deliveries;
 pub mod format;
@@ -56,6 +58,7 @@ mod rules;
 pub mod session;
 mod sessions;
 pub mod timeline;
+mod vendor_consent;
 mod vendor_edit;
 mod vendors;
 
@@ -75,7 +78,7 @@ use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 23] = [
+const TEMPLATES: [(&str, &str); 25] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -168,6 +171,14 @@ const TEMPLATES: [(&str, &str); 23] = [
         "privacy_request_sent.html",
         include_str!("../../config/templates/web/privacy_request_sent.html"),
     ),
+    (
+        "consent.html",
+        include_str!("../../config/templates/web/consent.html"),
+    ),
+    (
+        "vendor_consent.html",
+        include_str!("../../config/templates/web/vendor_consent.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
@@ -186,6 +197,9 @@ pub struct Web {
     /// The public request form's limit per address, set up at first use
     /// from `[requests]` (see `privacy_form`).
     form_limit: std::sync::OnceLock<crate::form_limit::FormLimit>,
+    /// The consent page's limit per address, the same `[requests]`
+    /// settings, counted apart (see `consent_form`).
+    consent_limit: std::sync::OnceLock<crate::form_limit::FormLimit>,
 }
 
 impl Web {
@@ -206,6 +220,7 @@ impl Web {
             templates,
             oidc: std::sync::OnceLock::new(),
             form_limit: std::sync::OnceLock::new(),
+            consent_limit: std::sync::OnceLock::new(),
         }
     }
 
@@ -290,6 +305,10 @@ pub fn routes() -> Router<AppState> {
             get(privacy_form::form).post(privacy_form::submit),
         )
         .route("/privacy/request/sent", get(privacy_form::sent))
+        .route(
+            "/consent/{token}",
+            get(consent_form::page).post(consent_form::submit),
+        )
         .route(
             "/vendors/{id}/edit",
             get(vendor_edit::form).post(vendor_edit::save),

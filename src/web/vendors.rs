@@ -65,6 +65,8 @@ struct ListPage {
 #[derive(Serialize)]
 struct OnePage {
     vendor: VendorRow,
+    /// Its parental consent campaigns (`vendor_consent`).
+    consent: Vec<super::vendor_consent::CampaignBlock>,
 }
 
 fn today(state: &AppState) -> NaiveDate {
@@ -94,8 +96,13 @@ pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<Strin
     };
     match state.cases.vendor(id).await {
         Ok(record) => {
+            let consent = match super::vendor_consent::campaigns(&state, id).await {
+                Ok(consent) => consent,
+                Err(error) => return user.internal(&state, error),
+            };
             let page = OnePage {
                 vendor: row(&record, today(&state)),
+                consent,
             };
             user.page(&state, StatusCode::OK, "vendor.html", "vendors", &page)
         }

@@ -4,6 +4,7 @@
 //! family fan-out.
 
 pub(crate) mod agreements;
+pub(crate) mod consent_mail;
 pub(crate) mod coverage;
 pub(crate) mod dead_job_report;
 mod delivery;
