@@ -57,6 +57,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/contracts"),
     ("POST", "/api/v1/contracts"),
     ("GET", "/api/v1/contracts/{id}"),
+    ("POST", "/api/v1/contracts/{id}/document"),
+    ("GET", "/api/v1/contracts/{id}/document"),
     ("GET", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/retry"),
     ("GET", "/api/v1/requests"),

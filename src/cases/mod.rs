@@ -10,6 +10,7 @@
 pub mod access;
 mod checks;
 pub mod contracts;
+pub mod documents;
 pub mod evidence;
 pub mod forecast;
 pub mod incidents;

@@ -5,8 +5,10 @@
 pub mod auth;
 pub mod body;
 pub mod closing;
+pub mod contract_documents;
 pub mod contracts;
 pub mod data_elements;
+pub mod documents;
 pub mod evidence;
 mod evidence_csv;
 pub mod health;
@@ -92,12 +94,16 @@ pub fn api_routes() -> Router<AppState> {
             "/vendors/{id}/document",
             post(vendor_documents::upload)
                 .get(vendor_documents::download)
-                .layer(DefaultBodyLimit::max(
-                    crate::cases::vendors::document::MAX_DOCUMENT_BYTES + 64 * 1024,
-                )),
+                .layer(DefaultBodyLimit::max(documents::BODY_LIMIT)),
         )
         .route("/contracts", post(contracts::file).get(contracts::list))
         .route("/contracts/{id}", get(contracts::get))
+        .route(
+            "/contracts/{id}/document",
+            post(contract_documents::upload)
+                .get(contract_documents::download)
+                .layer(DefaultBodyLimit::max(documents::BODY_LIMIT)),
+        )
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/requests", post(requests::file).get(requests::list))

@@ -80,6 +80,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::contracts::file,
         super::contracts::list,
         super::contracts::get,
+        super::contract_documents::upload,
+        super::contract_documents::download,
         super::jobs::list,
         super::jobs::retry,
         super::requests::file,

@@ -4,6 +4,7 @@
 //! provision) and plans the publication of its public notice, which
 //! completes the posting duty when done.
 
+pub mod document;
 pub mod input;
 
 use super::{Context, ServiceError};
