@@ -3,6 +3,7 @@
 //! where its public notice is, in plain words. Contracts are filed through
 //! the API (`POST /api/v1/contracts`, admin).
 
+use super::documents::DocumentSection;
 use super::format::{self, LocalTime};
 use super::User;
 use crate::cases::contracts::ContractWithDuties;
@@ -116,6 +117,8 @@ struct ListPage {
 #[derive(Serialize)]
 struct OnePage {
     contract: ContractRow,
+    /// The signed contract and its upload form (`contract_document`).
+    document: DocumentSection,
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Response {
@@ -130,25 +133,61 @@ pub async fn list(State(state): State<AppState>, user: User) -> Response {
 }
 
 pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
-    let not_found = |user: &User| {
+    match current(&user, &state, &id).await {
+        Ok(contract) => render_one(&user, &state, &contract, None, StatusCode::OK).await,
+        Err(response) => response,
+    }
+}
+
+/// The contract a page's path names, or the page answering that there is
+/// none.
+pub(super) async fn current(
+    user: &User,
+    state: &AppState,
+    id: &str,
+) -> Result<ContractWithDuties, Response> {
+    let not_found = || {
         user.message(
-            &state,
+            state,
             StatusCode::NOT_FOUND,
             "Not found",
             "There is no such contract.",
         )
     };
-    let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return not_found(&user);
-    };
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
     match state.cases.contract(id).await {
-        Ok(contract) => {
-            let page = OnePage {
-                contract: row(&state, &contract),
-            };
-            user.page(&state, StatusCode::OK, "contract.html", "contracts", &page)
-        }
-        Err(ServiceError::NotFound) => not_found(&user),
-        Err(error) => user.internal(&state, error),
+        Ok(contract) => Ok(contract),
+        Err(ServiceError::NotFound) => Err(not_found()),
+        Err(error) => Err(user.internal(state, error)),
     }
+}
+
+/// The contract's page, with why an upload of its document was refused
+/// when it was.
+pub(super) async fn render_one(
+    user: &User,
+    state: &AppState,
+    contract: &ContractWithDuties,
+    upload_error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let id = contract.record.id;
+    let current = match state.cases.contract_document_of(id).await {
+        Ok(current) => current,
+        Err(error) => return user.internal(state, error),
+    };
+    let mut document = DocumentSection::new(
+        state,
+        "contracts",
+        id,
+        super::contract_document::WHAT,
+        "on the contract's public notice page",
+        current.as_ref(),
+    );
+    document.error = upload_error;
+    let page = OnePage {
+        contract: row(state, contract),
+        document,
+    };
+    user.page(state, status, "contract.html", "contracts", &page)
 }
