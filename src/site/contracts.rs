@@ -36,9 +36,8 @@ pub struct PublicContract {
     /// What may be collected, one line per class in words.
     pub data_lines: Vec<String>,
     pub published_at: DateTime<Utc>,
-    /// The signed contract, where the district marked it publishable
-    /// (`documents/`; the page is written with it, the index never links
-    /// it).
+    /// The signed contract, where the district marked it publishable:
+    /// copied to `documents/` and linked from the contract's own page.
     #[serde(skip)]
     pub document: Option<PublicDocument>,
 }
