@@ -29,14 +29,23 @@ impl PublicDocument {
     }
 }
 
+/// Extensions a browser would run as a page or script: the site is served
+/// from the daemon's own origin, so a document published under one of them
+/// could act there. Such a document keeps its bytes under "bin".
+const ACTIVE_EXTENSIONS: [&str; 10] = [
+    "html", "htm", "shtml", "xhtml", "xht", "xml", "svg", "svgz", "js", "mjs",
+];
+
 /// The extension a published document keeps: the uploaded name's, when it
-/// is a few letters or digits, else "bin".
+/// is a few letters or digits and not one a browser runs, else "bin".
 pub fn document_extension(file_name: &str) -> String {
     file_name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase())
         .filter(|ext| {
-            (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            (1..=5).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && !ACTIVE_EXTENSIONS.contains(&ext.as_str())
         })
         .unwrap_or_else(|| "bin".to_owned())
 }
@@ -133,5 +142,7 @@ mod tests {
         assert!(!folder.join(old.file_name(other)).exists(), "stale");
         assert_eq!(document_extension("Signed DPA.PDF"), "pdf");
         assert_eq!(document_extension("../x.p/d f"), "bin");
+        assert_eq!(document_extension("agreement.HTML"), "bin", "never a page");
+        assert_eq!(document_extension("logo.svg"), "bin");
     }
 }
