@@ -4,7 +4,8 @@
 //! previews and sees its deadlines, finds them on the board, opens the
 //! incident, records the board-notice event, uploads the roster, approves
 //! the notice and signs out; a viewer sees no approve button and cannot
-//! post the form.
+//! post the form; an administrator registers a vendor (after a refused
+//! attempt).
 //!
 //! Without /usr/bin/chromium or /usr/bin/chromedriver the tests say
 //! "SKIPPED" on stderr and pass. A PNG of each page is written to
@@ -421,6 +422,54 @@ async fn a_viewer_sees_no_approve_button_and_cannot_post_the_form() {
     browser.goto(&app.url("/incidents/new")).await;
     assert!(browser.text("h1").await.contains("Not allowed"));
 
+    browser.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_administrator_registers_a_vendor_from_the_page() {
+    if !browser_installed() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &app, ADMIN).await;
+    browser.goto(&app.url("/vendors")).await;
+    browser.click("a[href='/vendors/new']").await;
+    browser.type_into("#name", "Acme Learning, Inc.").await;
+    browser.type_into("#services", "Reading assessments").await;
+    browser.set_value("[id='agreement.kind']", "dpa").await;
+    browser.set_value("[id='agreement.status']", "signed").await;
+    browser
+        .set_value("[id='agreement.signed_at']", "2025-08-01")
+        .await;
+    // Expiring before it was signed: refused beside the field.
+    browser
+        .set_value("[id='agreement.expires_at']", "2024-01-01")
+        .await;
+    browser.click("form.report-form button[type=submit]").await;
+    let error = browser.text("[id='agreement.expires_at-error']").await;
+    assert!(error.contains("must not be before"), "{error}");
+    browser.screenshot("vendor-new-errors", 1280).await;
+    let (_, vendors) = app.get("/api/v1/vendors", VIEWER).await;
+    assert_eq!(vendors["vendors"], json!([]), "nothing stored");
+    let kept = browser.find_all("#name[value='Acme Learning, Inc.']").await;
+    assert_eq!(kept.len(), 1, "the typed name is kept");
+
+    browser
+        .set_value("[id='agreement.expires_at']", "2027-06-30")
+        .await;
+    browser.click("form.report-form button[type=submit]").await;
+    assert!(browser.text("#flash").await.contains("was registered"));
+    assert!(browser.text("h1").await.contains("Acme Learning, Inc."));
+    let (_, vendors) = app.get("/api/v1/vendors", VIEWER).await;
+    let id = vendors["vendors"][0]["id"].as_str().expect("registered");
+    browser.wait_for_url(&format!("/vendors/{id}")).await;
+    assert_eq!(
+        vendors["vendors"][0]["agreement"]["expires_at"],
+        "2027-06-30"
+    );
     browser.quit().await;
     app.stop().await;
 }

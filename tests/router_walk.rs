@@ -63,6 +63,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/contracts/{id}"),
     ("POST", "/api/v1/contracts/{id}/amendment-request"),
     ("POST", "/api/v1/contracts/{id}/amendment"),
+    ("POST", "/api/v1/contracts/{id}/document"),
+    ("GET", "/api/v1/contracts/{id}/document"),
     ("GET", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/retry"),
     ("GET", "/api/v1/requests"),

@@ -108,6 +108,7 @@ conformance!(
     privacy_requests_carry_their_own_duties,
     contracts_their_duties_and_publication,
     a_contract_notice_to_amend_and_its_amendment_are_recorded,
+    documents_of_vendors_and_contracts,
     a_roster_import_lets_other_writers_in_and_lands_whole,
     a_roster_import_refused_at_its_end_changes_nothing,
 );
@@ -3658,5 +3659,103 @@ async fn a_roster_import_refused_at_its_end_changes_nothing(store: Arc<dyn Store
     assert_eq!(
         store.unreachable_students(other.id).await.unwrap(),
         [("s9".to_owned(), "New".to_owned())]
+    );
+}
+
+// ---------------------------------------------------------------- documents
+
+fn document(owner_id: Uuid, content: &[u8], publishable: bool, now: DateTime<Utc>) -> Document {
+    Document {
+        owner_id,
+        file_name: "signed.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: content.len() as i64,
+        sha256: format!("{:064x}", content.len()),
+        publishable,
+        uploaded_by: "admin".into(),
+        uploaded_at: now,
+    }
+}
+
+async fn documents_of_vendors_and_contracts(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let acme = vendor("Acme Learning", now);
+    store
+        .create_vendor(&acme, &vendor_audit(now))
+        .await
+        .unwrap();
+    let contract = contract_record(acme.id, "Reading", (2026, 3, 2), now);
+    let audit =
+        breachd::audit::NewAudit::new(now, "admin", "document_uploaded", None, None, json!({}));
+    store
+        .create_contract(&contract, &[], &[], &audit)
+        .await
+        .unwrap();
+    let agreement = document(acme.id, b"agreement", true, now);
+    store
+        .put_document(DocumentOwner::Vendor, &agreement, b"agreement", &[], &audit)
+        .await
+        .expect("a vendor's document is stored");
+    // A contract's, with the republication it plans, in one transaction.
+    let republish = planning::contract_republish_job(contract.id, now);
+    let signed = document(contract.id, b"contract v1", true, now);
+    store
+        .put_document(
+            DocumentOwner::Contract,
+            &signed,
+            b"contract v1",
+            std::slice::from_ref(&republish),
+            &audit,
+        )
+        .await
+        .expect("a contract's document is stored");
+    assert_eq!(
+        store.enqueue(&[republish], now).await.unwrap(),
+        0,
+        "planned"
+    );
+
+    // An upload replaces the owner's earlier one; each owner kind apart.
+    let later = now + Duration::hours(1);
+    let replaced = document(contract.id, b"contract v2, private", false, later);
+    store
+        .put_document(
+            DocumentOwner::Contract,
+            &replaced,
+            b"contract v2, private",
+            &[],
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.documents(DocumentOwner::Contract).await.unwrap(),
+        std::slice::from_ref(&replaced)
+    );
+    assert_eq!(
+        store.documents(DocumentOwner::Vendor).await.unwrap(),
+        std::slice::from_ref(&agreement)
+    );
+    assert_eq!(
+        store
+            .document(DocumentOwner::Contract, contract.id)
+            .await
+            .unwrap(),
+        Some((replaced, b"contract v2, private".to_vec()))
+    );
+    assert_eq!(
+        store
+            .document(DocumentOwner::Vendor, acme.id)
+            .await
+            .unwrap(),
+        Some((agreement, b"agreement".to_vec()))
+    );
+    assert_eq!(
+        store
+            .document(DocumentOwner::Vendor, contract.id)
+            .await
+            .unwrap(),
+        None,
+        "a contract's id names no vendor's document"
     );
 }

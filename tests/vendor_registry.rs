@@ -30,22 +30,6 @@ async fn register(app: &TestApp, name: &str, expires_at: &str) -> String {
     vendor["id"].as_str().expect("an id").to_owned()
 }
 
-/// A multipart body with a `file` part and a `publishable` part.
-fn multipart(file: &[u8], publishable: bool) -> (String, Vec<u8>) {
-    let boundary = "----breachdtestboundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"publishable\"\r\n\r\n{publishable}\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"signed DPA.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn upload(
     app: &TestApp,
     token: &str,
@@ -53,7 +37,7 @@ async fn upload(
     file: &[u8],
     publishable: bool,
 ) -> (u16, Value) {
-    let (content_type, body) = multipart(file, publishable);
+    let (content_type, body) = common::multipart::document(file, publishable, None);
     let response = app
         .client
         .post(app.url(&format!("/api/v1/vendors/{id}/document")))

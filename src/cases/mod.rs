@@ -11,6 +11,7 @@ pub mod access;
 mod checks;
 pub mod consent;
 pub mod contracts;
+pub mod documents;
 pub mod evidence;
 pub mod forecast;
 pub mod incidents;

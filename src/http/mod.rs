@@ -6,8 +6,10 @@ pub mod auth;
 pub mod body;
 pub mod closing;
 pub mod consent;
+pub mod contract_documents;
 pub mod contracts;
 pub mod data_elements;
+pub mod documents;
 pub mod evidence;
 mod evidence_csv;
 pub mod health;
@@ -93,9 +95,7 @@ pub fn api_routes() -> Router<AppState> {
             "/vendors/{id}/document",
             post(vendor_documents::upload)
                 .get(vendor_documents::download)
-                .layer(DefaultBodyLimit::max(
-                    crate::cases::vendors::document::MAX_DOCUMENT_BYTES + 64 * 1024,
-                )),
+                .layer(DefaultBodyLimit::max(documents::BODY_LIMIT)),
         )
         .route(
             "/vendors/{id}/consent-campaigns",
@@ -112,6 +112,12 @@ pub fn api_routes() -> Router<AppState> {
             post(contracts::request_amendment),
         )
         .route("/contracts/{id}/amendment", post(contracts::amend))
+        .route(
+            "/contracts/{id}/document",
+            post(contract_documents::upload)
+                .get(contract_documents::download)
+                .layer(DefaultBodyLimit::max(documents::BODY_LIMIT)),
+        )
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/requests", post(requests::file).get(requests::list))

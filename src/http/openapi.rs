@@ -86,6 +86,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::contracts::get,
         super::contracts::request_amendment,
         super::contracts::amend,
+        super::contract_documents::upload,
+        super::contract_documents::download,
         super::jobs::list,
         super::jobs::retry,
         super::requests::file,

@@ -313,6 +313,18 @@ pub fn contract_publish_job(contract_id: Uuid, now: DateTime<Utc>) -> NewJob {
     }
 }
 
+/// Another publication of a contract's notice, planned with a change it
+/// shows (its document uploaded): a key of its own each time, since the
+/// first publication's key is taken.
+pub fn contract_republish_job(contract_id: Uuid, now: DateTime<Utc>) -> NewJob {
+    let id = Uuid::now_v7();
+    NewJob {
+        key: format!("publish-contract:{contract_id}:{id}"),
+        id,
+        ..contract_publish_job(contract_id, now)
+    }
+}
+
 /// The day's look at the vendor registry, just after local midnight of
 /// `day` (the first instant of the day that exists in the zone).
 pub fn agreements_daily_job(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> NewJob {

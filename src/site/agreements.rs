@@ -6,6 +6,7 @@
 //! people) or anything else personal: what the page can show is what the
 //! type holds.
 
+use super::documents::{publish_documents, PublicDocument};
 use super::feed::{author, page_link};
 use super::{
     create_public_dir, render, sync_dir, write_atomically, DateView, DirectoryPublisher,
@@ -19,9 +20,6 @@ use uuid::Uuid;
 
 /// The folder under the site's directory.
 pub const AGREEMENTS_DIR: &str = "agreements";
-/// The published documents' folder, under `AGREEMENTS_DIR`.
-const DOCUMENTS_DIR: &str = "documents";
-
 /// One agreement as the public sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicAgreement {
@@ -35,38 +33,9 @@ pub struct PublicAgreement {
     pub expires_on: Option<NaiveDate>,
     /// When the registration last changed (the feed entry's time).
     pub updated_at: DateTime<Utc>,
-    /// The signed agreement, where the district marked it publishable.
+    /// The signed agreement, where the district marked it publishable
+    /// (`documents/`).
     pub document: Option<PublicDocument>,
-}
-
-/// A signed agreement published beside the list: written under
-/// `agreements/documents/` by a name made from the vendor's id and the
-/// file's hash (never the uploaded name), with its SHA-256 shown.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublicDocument {
-    /// "pdf", from the uploaded name when it is a plain extension.
-    pub extension: String,
-    pub sha256: String,
-    pub content: Vec<u8>,
-}
-
-impl PublicDocument {
-    fn file_name(&self, vendor: Uuid) -> String {
-        let short: String = self.sha256.chars().take(16).collect();
-        format!("{vendor}-{short}.{}", self.extension)
-    }
-}
-
-/// The extension a published document keeps: the uploaded name's, when it
-/// is a few letters or digits, else "bin".
-pub fn document_extension(file_name: &str) -> String {
-    file_name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .filter(|ext| {
-            (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
-        })
-        .unwrap_or_else(|| "bin".to_owned())
 }
 
 #[derive(Serialize)]
@@ -129,21 +98,12 @@ impl DirectoryPublisher {
         let dir = self.dir.join(AGREEMENTS_DIR);
         create_public_dir(&self.dir)?;
         create_public_dir(&dir)?;
-        let mut files = Vec::new();
-        let documents = dir.join(DOCUMENTS_DIR);
-        for agreement in agreements {
-            if let Some(document) = &agreement.document {
-                create_public_dir(&documents)?;
-                files.push(write_atomically(
-                    &documents,
-                    &document.file_name(agreement.id),
-                    &document.content,
-                )?);
-            }
-        }
-        if !files.is_empty() {
-            sync_dir(&documents)?;
-        }
+        // Every agreement's document is here: any other file is stale.
+        let documents: Vec<_> = agreements
+            .iter()
+            .filter_map(|a| Some((a.id, a.document.as_ref()?)))
+            .collect();
+        let mut files = publish_documents(&dir, &documents, |_| true)?;
         // The documents before the list that links them.
         files.push(write_atomically(&dir, "feed.atom", &feed)?);
         files.push(write_atomically(&dir, "index.html", page.as_bytes())?);

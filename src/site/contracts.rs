@@ -7,8 +7,12 @@
 //! [`PublicContract`] holds the contract's public facts and the company's
 //! name only: nothing a vendor's contacts or a student could be named in.
 
+use super::documents::{publish_documents, PublicDocument};
 use super::feed::{author, page_link};
-use super::{render, sync_dir, write_atomically, DateView, DirectoryPublisher, PublishError};
+use super::{
+    create_public_dir, render, sync_dir, write_atomically, DateView, DirectoryPublisher,
+    PublishError,
+};
 use atom_syndication::{Entry, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,6 +36,10 @@ pub struct PublicContract {
     /// What may be collected, one line per class in words.
     pub data_lines: Vec<String>,
     pub published_at: DateTime<Utc>,
+    /// The signed contract, where the district marked it publishable:
+    /// copied to `documents/` and linked from the contract's own page.
+    #[serde(skip)]
+    pub document: Option<PublicDocument>,
 }
 
 impl PublicContract {
@@ -73,6 +81,9 @@ struct Item {
     purpose: Vec<String>,
     executed: DateView,
     data_lines: Vec<String>,
+    /// The document's file name under `documents/`, and its SHA-256.
+    document_file: Option<String>,
+    document_sha256: Option<String>,
 }
 
 fn item(contract: &PublicContract) -> Item {
@@ -86,6 +97,8 @@ fn item(contract: &PublicContract) -> Item {
             text: contract.executed_on.format(super::DATE_FORMAT).to_string(),
         },
         data_lines: contract.data_lines.clone(),
+        document_file: contract.document.as_ref().map(|d| d.file_name(contract.id)),
+        document_sha256: contract.document.as_ref().map(|d| d.sha256.clone()),
     }
 }
 
@@ -128,16 +141,19 @@ impl DirectoryPublisher {
         )?;
         let feed = self.contracts_feed(district_name, &list)?;
         let dir = self.dir.join(CONTRACTS_DIR);
-        std::fs::create_dir_all(&dir).map_err(|source| PublishError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        create_public_dir(&self.dir)?;
+        create_public_dir(&dir)?;
+        // The document before the page that links it; this contract's
+        // earlier or unpublishable one goes.
+        let documents: Vec<_> = contract.document.iter().map(|d| (contract.id, d)).collect();
+        let mine = format!("{}-", contract.id);
+        let mut files = publish_documents(&dir, &documents, |name| name.starts_with(&mine))?;
         let slug = PublicContract::slug_for(contract.id);
-        let files = vec![
+        files.extend([
             write_atomically(&dir, &format!("{slug}.html"), page.as_bytes())?,
             write_atomically(&dir, "feed.atom", &feed)?,
             write_atomically(&dir, "index.html", index.as_bytes())?,
-        ];
+        ]);
         sync_dir(&dir)?;
         Ok((contract_url(&self.base_url, contract.id), files))
     }

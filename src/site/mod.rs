@@ -15,11 +15,13 @@
 
 mod agreements;
 mod contracts;
+mod documents;
 mod feed;
 mod files;
 
-pub use agreements::{document_extension, PublicAgreement, PublicDocument, AGREEMENTS_DIR};
+pub use agreements::{PublicAgreement, AGREEMENTS_DIR};
 pub use contracts::{contract_url, PublicContract, CONTRACTS_DIR};
+pub use documents::{document_extension, PublicDocument, DOCUMENTS_DIR};
 pub use files::{content_type_of, sha256_hex, SiteFile, MAX_FILE_BYTES};
 use files::{create_public_dir, sync_dir, write_atomically};
 

@@ -635,24 +635,30 @@ macro_rules! store_impl {
         $crate::store::writes::consent::record(self, link_of, answers, audit).await
     }
 
-    async fn put_vendor_document(
+    async fn put_document(
         &self,
-        document: &$crate::store::VendorDocument,
+        owner: $crate::store::DocumentOwner,
+        document: &$crate::store::Document,
         content: &[u8],
+        jobs: &[NewJob],
         audit: &NewAudit,
     ) -> StoreResult<()> {
-        $crate::store::writes::vendors::put_document(self, document, content, audit).await
+        $crate::store::writes::documents::put(self, owner, document, content, jobs, audit).await
     }
 
-    async fn vendor_documents(&self) -> StoreResult<Vec<$crate::store::VendorDocument>> {
-        $crate::store::reads::vendors::documents(self).await
-    }
-
-    async fn vendor_document(
+    async fn documents(
         &self,
-        vendor_id: Uuid,
-    ) -> StoreResult<Option<($crate::store::VendorDocument, Vec<u8>)>> {
-        $crate::store::reads::vendors::document(self, vendor_id).await
+        owner: $crate::store::DocumentOwner,
+    ) -> StoreResult<Vec<$crate::store::Document>> {
+        $crate::store::reads::documents::all(self, owner).await
+    }
+
+    async fn document(
+        &self,
+        owner: $crate::store::DocumentOwner,
+        owner_id: Uuid,
+    ) -> StoreResult<Option<($crate::store::Document, Vec<u8>)>> {
+        $crate::store::reads::documents::one(self, owner, owner_id).await
     }
 
     async fn create_contract(

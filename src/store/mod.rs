@@ -39,6 +39,7 @@ mod tx;
 mod read;
 mod consent_records;
 mod contract_records;
+mod document_records;
 pub mod postgres;
 mod reads;
 mod records;
@@ -57,6 +58,7 @@ pub use consent_records::{
     ConsentGuardianRecord, ConsentStudent, StudentStanding,
 };
 pub use contract_records::{Amendment, Contract, ContractRecord};
+pub use document_records::{Document, DocumentOwner};
 pub use jobs::{FoldedReminder, Job, JobEnd, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
     ApproveOutcome, Attempt, CreateOutcome, EmailRecord, EmailStatus, EventRecord, FamilyDelivery,
@@ -67,7 +69,7 @@ pub use records::{
 };
 pub use request_records::PrivacyRequestRecord;
 pub use site_records::{DeliveryAttemptRecord, SiteFileRecord, WebsiteCheckRecord};
-pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorDocument, VendorRecord};
+pub use vendor_records::{Agreement, BreachNotice, Vendor, VendorRecord};
 
 use crate::domain::incident::ReportedFacts;
 use crate::domain::ObligationStatus;
@@ -600,21 +602,25 @@ pub trait Store: Send + Sync + 'static {
         audit: &crate::audit::NewAudit,
     ) -> StoreResult<AnswerOutcome>;
 
-    /// Stores a vendor's agreement document (replacing any earlier one)
-    /// with its audit entry.
-    async fn put_vendor_document(
+    /// Stores a signed document of a vendor or a contract (replacing the
+    /// owner's earlier one) with the jobs it plans (a republication) and
+    /// its audit entry, in one transaction.
+    async fn put_document(
         &self,
-        document: &VendorDocument,
+        owner: DocumentOwner,
+        document: &Document,
         content: &[u8],
+        jobs: &[NewJob],
         audit: &crate::audit::NewAudit,
     ) -> StoreResult<()>;
-    /// Every vendor's document, without the bytes.
-    async fn vendor_documents(&self) -> StoreResult<Vec<VendorDocument>>;
-    /// One vendor's document with its bytes.
-    async fn vendor_document(
+    /// Every document of that kind of owner, without the bytes.
+    async fn documents(&self, owner: DocumentOwner) -> StoreResult<Vec<Document>>;
+    /// One owner's document with its bytes.
+    async fn document(
         &self,
-        vendor_id: Uuid,
-    ) -> StoreResult<Option<(VendorDocument, Vec<u8>)>>;
+        owner: DocumentOwner,
+        owner_id: Uuid,
+    ) -> StoreResult<Option<(Document, Vec<u8>)>>;
 
     // ---- contracts with vendors ----
     /// Stores a contract, its duties (their subject is the contract), the

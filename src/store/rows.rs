@@ -299,9 +299,9 @@ pub(crate) fn vendor(row: &impl Columns) -> StoreResult<super::VendorRecord> {
     })
 }
 
-pub(crate) fn vendor_document(row: &impl Columns) -> StoreResult<super::VendorDocument> {
-    Ok(super::VendorDocument {
-        vendor_id: uuid(row, "vendor_id")?,
+pub(crate) fn document(row: &impl Columns) -> StoreResult<super::Document> {
+    Ok(super::Document {
+        owner_id: uuid(row, "owner_id")?,
         file_name: row.read("file_name")?,
         content_type: row.read("content_type")?,
         size: row.read("size")?,

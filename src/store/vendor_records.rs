@@ -67,19 +67,3 @@ impl Agreement {
             && self.expires_at.is_none_or(|expires| today <= expires)
     }
 }
-
-/// A vendor's signed agreement document as stored, without its bytes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VendorDocument {
-    pub vendor_id: Uuid,
-    /// As uploaded, for the download's name.
-    pub file_name: String,
-    pub content_type: String,
-    pub size: i64,
-    /// Hex SHA-256 of the bytes.
-    pub sha256: String,
-    /// The district allows the public list of agreements to link it.
-    pub publishable: bool,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}

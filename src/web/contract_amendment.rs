@@ -204,13 +204,11 @@ async fn save(state: AppState, user: User, id: String, fields: Fields, action: A
             for name in ["sent_at", "note", "amended_at"] {
                 forms.values.insert(name, fields.text(name));
             }
-            super::contracts::page_with(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &contract,
-                forms,
-            )
+            let shown = super::contracts::Page {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..super::contracts::Page::new(forms)
+            };
+            super::contracts::render_one(&user, &state, &contract, shown).await
         }
         Err(ServiceError::NotFound) => not_found(&user),
         Err(ServiceError::Conflict(reason)) => user.message(

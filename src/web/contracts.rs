@@ -3,6 +3,7 @@
 //! where its public notice is, in plain words. Contracts are filed through
 //! the API (`POST /api/v1/contracts`, admin).
 
+use super::documents::DocumentSection;
 use super::format::{self, LocalTime};
 use super::User;
 use crate::cases::contracts::ContractWithDuties;
@@ -118,21 +119,8 @@ struct OnePage {
     contract: ContractRow,
     /// The notice to amend and the amendment, and their forms.
     amendment: super::contract_amendment::Forms,
-}
-
-/// One contract's page, with the amendment forms as given.
-pub(super) fn page_with(
-    state: &AppState,
-    user: &User,
-    status: StatusCode,
-    contract: &ContractWithDuties,
-    amendment: super::contract_amendment::Forms,
-) -> Response {
-    let page = OnePage {
-        contract: row(state, contract),
-        amendment,
-    };
-    user.page(state, status, "contract.html", "contracts", &page)
+    /// The signed contract and its upload form (`contract_document`).
+    document: DocumentSection,
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Response {
@@ -147,23 +135,82 @@ pub async fn list(State(state): State<AppState>, user: User) -> Response {
 }
 
 pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
-    let not_found = |user: &User| {
+    match current(&user, &state, &id).await {
+        Ok(contract) => {
+            let forms = super::contract_amendment::Forms::blank(&state, &user, &contract);
+            render_one(&user, &state, &contract, Page::new(forms)).await
+        }
+        Err(response) => response,
+    }
+}
+
+/// The contract a page's path names, or the page answering that there is
+/// none.
+pub(super) async fn current(
+    user: &User,
+    state: &AppState,
+    id: &str,
+) -> Result<ContractWithDuties, Response> {
+    let not_found = || {
         user.message(
-            &state,
+            state,
             StatusCode::NOT_FOUND,
             "Not found",
             "There is no such contract.",
         )
     };
-    let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return not_found(&user);
-    };
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
     match state.cases.contract(id).await {
-        Ok(contract) => {
-            let forms = super::contract_amendment::Forms::blank(&state, &user, &contract);
-            page_with(&state, &user, StatusCode::OK, &contract, forms)
-        }
-        Err(ServiceError::NotFound) => not_found(&user),
-        Err(error) => user.internal(&state, error),
+        Ok(contract) => Ok(contract),
+        Err(ServiceError::NotFound) => Err(not_found()),
+        Err(error) => Err(user.internal(state, error)),
     }
+}
+
+/// What one contract's page shows beside the contract: its amendment
+/// forms as given (blank, or as refused), why an upload of its document was
+/// refused when it was, and the answer's status.
+pub(super) struct Page {
+    pub(super) amendment: super::contract_amendment::Forms,
+    pub(super) upload_error: Option<String>,
+    pub(super) status: StatusCode,
+}
+
+impl Page {
+    pub(super) fn new(amendment: super::contract_amendment::Forms) -> Self {
+        Page {
+            amendment,
+            upload_error: None,
+            status: StatusCode::OK,
+        }
+    }
+}
+
+/// One contract's page.
+pub(super) async fn render_one(
+    user: &User,
+    state: &AppState,
+    contract: &ContractWithDuties,
+    shown: Page,
+) -> Response {
+    let id = contract.record.id;
+    let current = match state.cases.contract_document_of(id).await {
+        Ok(current) => current,
+        Err(error) => return user.internal(state, error),
+    };
+    let mut document = DocumentSection::new(
+        state,
+        "contracts",
+        id,
+        super::contract_document::WHAT,
+        "on the contract's public notice page",
+        current.as_ref(),
+    );
+    document.error = shown.upload_error;
+    let page = OnePage {
+        contract: row(state, contract),
+        amendment: shown.amendment,
+        document,
+    };
+    user.page(state, shown.status, "contract.html", "contracts", &page)
 }

@@ -34,18 +34,25 @@
 //! | `POST /sessions/{id}/revoke` | own, or admin | end a sign-in |
 //! | `POST /sessions/sign-out-everywhere` | viewer | end all of one's sign-ins |
 //! | `GET /vendors`, `GET /vendors/{id}` | viewer | the vendor registry |
+//! | `GET /vendors/new`, `POST /vendors/new` | admin | register a vendor (the same form) |
 //! | `GET /vendors/{id}/edit`, `POST /vendors/{id}/edit` | admin | change a vendor's registration (replaced whole) |
+//! | `GET /vendors/{id}/document` | viewer | download the signed agreement |
+//! | `POST /vendors/{id}/document` | admin | upload the signed agreement |
 //! | `GET /contracts`, `GET /contracts/{id}` | viewer | contracts and their duties |
 //! | `POST /contracts/{id}/amendment-request`, `.../amendment` | admin | record the notice to amend, the amendment |
 //! | `GET/POST /consent/{token}` | anyone with the link | a guardian's consent for a vendor that will not sign |
+//! | `GET /contracts/{id}/document` | viewer | download the signed contract |
+//! | `POST /contracts/{id}/document` | admin | upload the signed contract |
 //! | `GET /assets/style.css` | anyone | the stylesheet |
 
 mod auth;
 mod board;
-mod contract_amendment;
 mod consent_form;
+mod contract_amendment;
+mod contract_document;
 mod contracts;
 pub mod deliveries;
+mod documents;
 pub mod format;
 mod incident;
 mod incidents;
@@ -78,7 +85,7 @@ use session::{secure_cookies, session_unavailable, Flash, Keys, Session};
 use std::sync::Arc;
 
 /// The templates, embedded so that the binary is the whole deployment.
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     (
         "layout.html",
         include_str!("../../config/templates/web/layout.html"),
@@ -179,6 +186,10 @@ const TEMPLATES: [(&str, &str); 25] = [
         "vendor_consent.html",
         include_str!("../../config/templates/web/vendor_consent.html"),
     ),
+    (
+        "document.html",
+        include_str!("../../config/templates/web/document.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../config/templates/web/style.css");
@@ -187,6 +198,9 @@ const STYLE: &str = include_str!("../../config/templates/web/style.css");
 /// takes what the API takes (the upload is streamed to disk); everything
 /// else stays under the daemon's 1 MiB limit.
 const ROSTER_BODY_LIMIT: usize = crate::roster::UPLOAD_LIMIT as usize;
+
+/// A signed document's upload takes what the API's takes.
+const DOCUMENT_BODY_LIMIT: usize = crate::http::documents::BODY_LIMIT;
 
 /// What the pages share: the signing key of this process and the templates.
 pub struct Web {
@@ -294,7 +308,17 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/revoke", post(sessions::revoke))
         .route("/sessions/sign-out-everywhere", post(sessions::everywhere))
         .route("/vendors", get(vendors::list))
+        .route(
+            "/vendors/new",
+            get(vendor_edit::new_form).post(vendor_edit::register),
+        )
         .route("/vendors/{id}", get(vendors::one))
+        .route(
+            "/vendors/{id}/document",
+            get(vendors::download_document)
+                .post(vendors::upload_document)
+                .layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)),
+        )
         .route("/requests", get(requests::list))
         .route("/requests/{id}", get(requests::one))
         .route("/requests/{id}/assign", post(requests::assign))
@@ -320,6 +344,12 @@ pub fn routes() -> Router<AppState> {
             post(contract_amendment::request),
         )
         .route("/contracts/{id}/amendment", post(contract_amendment::amend))
+        .route(
+            "/contracts/{id}/document",
+            get(contract_document::download)
+                .post(contract_document::upload)
+                .layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)),
+        )
         .route("/assets/style.css", get(style))
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(web))

@@ -1,10 +1,13 @@
-//! Changing a vendor from the pages (admin): a form holding the whole
-//! registration, sent back whole and parsed as the API's
-//! `PUT /api/v1/vendors/{id}` body is, so the pages and the API refuse the
-//! same things. A refusal shows the form again with each reason beside its
-//! field and what was typed kept; nothing is stored.
+//! Registering and changing a vendor from the pages (admin): one form
+//! holding the whole registration, empty at `/vendors/new`, filled at
+//! `/vendors/{id}/edit`, sent back whole and parsed as the API's
+//! `POST /api/v1/vendors` and `PUT /api/v1/vendors/{id}` bodies are, so the
+//! pages and the API refuse the same things. A refusal shows the form again
+//! with each reason beside its field and what was typed kept; nothing is
+//! stored.
 
-use super::{Fields, User};
+use super::vendors::current;
+use super::{Fields, Refused, User};
 use crate::auth::Permission;
 use crate::cases::vendors::input;
 use crate::cases::ServiceError;
@@ -44,7 +47,8 @@ struct Choice {
 
 #[derive(Serialize)]
 struct EditPage {
-    id: String,
+    /// The vendor changed; none when registering one.
+    id: Option<String>,
     name: String,
     values: BTreeMap<&'static str, String>,
     errors: BTreeMap<String, String>,
@@ -99,13 +103,13 @@ fn page(
     user: &User,
     state: &AppState,
     status: StatusCode,
-    id: Uuid,
+    id: Option<Uuid>,
     name: String,
     values: BTreeMap<&'static str, String>,
     errors: BTreeMap<String, String>,
 ) -> Response {
     let page = EditPage {
-        id: id.to_string(),
+        id: id.map(|id| id.to_string()),
         name,
         values,
         errors,
@@ -127,23 +131,6 @@ fn page(
     user.page(state, status, "vendor_edit.html", "vendors", &page)
 }
 
-async fn current(user: &User, state: &AppState, id: &str) -> Result<VendorRecord, Response> {
-    let not_found = || {
-        user.message(
-            state,
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "There is no such vendor.",
-        )
-    };
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.cases.vendor(id).await {
-        Ok(record) => Ok(record),
-        Err(ServiceError::NotFound) => Err(not_found()),
-        Err(error) => Err(user.internal(state, error)),
-    }
-}
-
 pub async fn form(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
     if let Err(refused) = user.require(&state, Permission::Administer) {
         return refused.into();
@@ -153,7 +140,7 @@ pub async fn form(State(state): State<AppState>, user: User, Path(id): Path<Stri
             &user,
             &state,
             StatusCode::OK,
-            record.id,
+            Some(record.id),
             record.vendor.name.clone(),
             values_of(&record),
             BTreeMap::new(),
@@ -222,20 +209,76 @@ pub async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
+    if let Err(refused) = checked(&user, &state, &fields) {
+        return refused.into();
+    }
+    match current(&user, &state, &id).await {
+        Ok(record) => submit(&user, &state, &fields, Some(record)).await,
+        Err(response) => response,
+    }
+}
+
+/// `GET /vendors/new` (admin): the form, empty.
+pub async fn new_form(State(state): State<AppState>, user: User) -> Response {
     if let Err(refused) = user.require(&state, Permission::Administer) {
         return refused.into();
     }
-    if let Err(refused) = user.check_csrf(&state, fields.get("csrf")) {
+    let values = FIELDS
+        .iter()
+        .map(|name| (*name, String::new()))
+        .chain([(
+            "agreement.status",
+            AgreementStatus::None.as_str().to_owned(),
+        )])
+        .collect();
+    page(
+        &user,
+        &state,
+        StatusCode::OK,
+        None,
+        String::new(),
+        values,
+        BTreeMap::new(),
+    )
+}
+
+/// `POST /vendors/new` (admin): registers the vendor, as
+/// `POST /api/v1/vendors` does, and goes to its page.
+pub async fn register(
+    State(state): State<AppState>,
+    user: User,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    if let Err(refused) = checked(&user, &state, &fields) {
         return refused.into();
     }
-    let record = match current(&user, &state, &id).await {
-        Ok(record) => record,
-        Err(response) => return response,
-    };
+    submit(&user, &state, &fields, None).await
+}
+
+/// An administrator's form with this session's token.
+fn checked(user: &User, state: &AppState, fields: &Fields) -> Result<(), Refused> {
+    user.require(state, Permission::Administer)?;
+    user.check_csrf(state, fields.get("csrf"))?;
+    Ok(())
+}
+
+/// Parses the form as the API body and registers the vendor (`record`
+/// none) or replaces `record`'s registration; a refusal shows the form
+/// again with what was typed.
+async fn submit(
+    user: &User,
+    state: &AppState,
+    fields: &Fields,
+    record: Option<VendorRecord>,
+) -> Response {
     let typed: BTreeMap<&'static str, String> = FIELDS
         .iter()
         .map(|name| (*name, fields.text(name)))
         .collect();
+    let (id, name) = record.as_ref().map_or((None, String::new()), |r| {
+        (Some(r.id), r.vendor.name.clone())
+    });
     let refused = |errors: Vec<FieldError>| {
         let mut shown = BTreeMap::new();
         for error in &errors {
@@ -244,32 +287,34 @@ pub async fn save(
                 .or_insert_with(|| error.reason.clone());
         }
         page(
-            &user,
-            &state,
+            user,
+            state,
             StatusCode::UNPROCESSABLE_ENTITY,
-            record.id,
-            record.vendor.name.clone(),
+            id,
+            name.clone(),
             typed.clone(),
             shown,
         )
     };
-    let vendor = match input::parse(&body(&fields), &state.settings.engine) {
+    let vendor = match input::parse(&body(fields), &state.settings.engine) {
         Ok(vendor) => vendor,
         Err(errors) => return refused(errors),
     };
-    match state
-        .cases
-        .update_vendor(record.id, vendor, &user.session.name)
-        .await
-    {
-        Ok(updated) => user.redirect_with(
-            &state,
-            &format!("/vendors/{}", updated.id),
-            "ok",
-            format!("The registration of {} was saved.", updated.vendor.name),
-        ),
+    let by = &user.session.name;
+    let saved = match id {
+        Some(id) => state.cases.update_vendor(id, vendor, by).await,
+        None => state.cases.register_vendor(vendor, by).await,
+    };
+    match saved {
+        Ok(saved) => {
+            let done = match id {
+                Some(_) => format!("The registration of {} was saved.", saved.vendor.name),
+                None => format!("{} was registered.", saved.vendor.name),
+            };
+            user.redirect_with(state, &format!("/vendors/{}", saved.id), "ok", done)
+        }
         Err(ServiceError::Invalid(errors)) => refused(errors),
         Err(ServiceError::Conflict(reason)) => refused(vec![FieldError::new("name", reason)]),
-        Err(error) => user.internal(&state, error),
+        Err(error) => user.internal(state, error),
     }
 }

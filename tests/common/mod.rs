@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod fan_out;
 pub mod imap;
 pub mod instances;
+pub mod multipart;
 pub mod pages;
 pub mod postgres;
 pub mod skip;

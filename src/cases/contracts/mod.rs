@@ -7,6 +7,7 @@
 
 mod amendment;
 pub mod amendment_input;
+pub mod document;
 pub mod input;
 
 use super::{Context, ServiceError};

@@ -11,8 +11,8 @@ use crate::rules::deadline::local_date;
 use crate::scheduler::planning;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
-use crate::site::{document_extension, DirectoryPublisher, PublicAgreement, PublicDocument};
-use crate::store::{Job, JobState, Store, StoreResult};
+use crate::site::{DirectoryPublisher, PublicAgreement};
+use crate::store::{DocumentOwner, Job, JobState, Store, StoreResult};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -27,19 +27,14 @@ pub(crate) async fn publish_agreements(
 ) -> StoreResult<()> {
     let today = local_date(now, settings.timezone);
     let mut documents = std::collections::BTreeMap::new();
-    for listed in store.vendor_documents().await? {
+    for listed in store.documents(DocumentOwner::Vendor).await? {
         if !listed.publishable {
             continue;
         }
-        if let Some((document, content)) = store.vendor_document(listed.vendor_id).await? {
-            documents.insert(
-                document.vendor_id,
-                PublicDocument {
-                    extension: document_extension(&document.file_name),
-                    sha256: document.sha256,
-                    content,
-                },
-            );
+        if let Some(document) =
+            super::documents::publishable(store, DocumentOwner::Vendor, listed.owner_id).await?
+        {
+            documents.insert(listed.owner_id, document);
         }
     }
     let agreements: Vec<PublicAgreement> = store

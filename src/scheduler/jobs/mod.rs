@@ -9,6 +9,7 @@ pub(crate) mod coverage;
 pub(crate) mod dead_job_report;
 mod delivery;
 pub(crate) mod digest;
+mod documents;
 pub(crate) mod failure_report;
 pub mod fanout;
 pub(crate) mod fault_report;

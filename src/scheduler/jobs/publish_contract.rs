@@ -9,7 +9,7 @@ use crate::rules::OwnWork;
 use crate::scheduler::Worker;
 use crate::settings::Settings;
 use crate::site::{DirectoryPublisher, PublicContract};
-use crate::store::{ContractRecord, Job, JobState, Store, StoreResult};
+use crate::store::{ContractRecord, DocumentOwner, Job, JobState, Store, StoreResult};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -32,7 +32,10 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let Some(record) = store.contract(contract_id).await? else {
         return worker.finish(&job, JobState::Cancelled, None).await;
     };
-    let public = public_contract(store.as_ref(), &worker.settings, &record, now).await?;
+    let mut public = public_contract(store.as_ref(), &worker.settings, &record, now).await?;
+    // Its page links the signed contract where the district allows it.
+    public.document =
+        super::documents::publishable(store.as_ref(), DocumentOwner::Contract, contract_id).await?;
     let _one_at_a_time = worker.publish_lock.lock().await;
     let mut all = Vec::new();
     for other in store.contracts().await? {
@@ -96,5 +99,6 @@ async fn public_contract(
             &engine.taxonomy.in_words(&classification, FALLBACK_LANGUAGE),
         ),
         published_at: record.published_at.unwrap_or(published_at),
+        document: None,
     })
 }

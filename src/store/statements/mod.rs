@@ -13,6 +13,7 @@ pub(crate) mod bounces;
 pub(crate) mod consent;
 pub(crate) mod contracts;
 pub(crate) mod coverage;
+pub(crate) mod documents;
 pub(crate) mod emails;
 pub(crate) mod incidents;
 pub(crate) mod jobs;

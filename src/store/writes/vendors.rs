@@ -4,7 +4,7 @@
 use crate::audit::NewAudit;
 use crate::store::statements::vendors as sql;
 use crate::store::tx::{WriteTx, Writer};
-use crate::store::{StoreError, StoreResult, VendorDocument, VendorRecord};
+use crate::store::{StoreError, StoreResult, VendorRecord};
 
 pub(crate) async fn create<S: Writer>(
     store: &S,
@@ -28,18 +28,6 @@ pub(crate) async fn update<S: Writer>(
     if tx.execute(&sql::update(record, record.version - 1)).await? == 0 {
         return Err(StoreError::Conflict);
     }
-    super::audit::append(&mut tx, audit).await?;
-    tx.commit().await
-}
-
-pub(crate) async fn put_document<S: Writer>(
-    store: &S,
-    document: &VendorDocument,
-    content: &[u8],
-    audit: &NewAudit,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    tx.execute(&sql::put_document(document, content)).await?;
     super::audit::append(&mut tx, audit).await?;
     tx.commit().await
 }
