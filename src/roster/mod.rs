@@ -109,7 +109,7 @@ pub struct Recipient {
 }
 
 /// An affected student, as named in a recipient's message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Child {
     /// The district's student id (`sourcedId` in OneRoster).
     pub student_id: String,
@@ -339,6 +339,15 @@ impl StagedRoster {
         limit: u32,
     ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
         self.staging.addresses(after.unwrap_or(""), limit).await
+    }
+
+    /// The scratch database's SQLite file, in the layout
+    /// `store::RosterPages::sqlite_file` describes (`recipient`,
+    /// `unreachable`, `student_address`), so that a SQLite store can copy
+    /// the roster from it inside SQLite. Valid until this value is closed
+    /// or dropped; nothing writes to it any more.
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.staging.file()
     }
 
     /// Closes the scratch database and deletes it. Dropping does the same,

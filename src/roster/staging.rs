@@ -26,6 +26,9 @@ use sqlx::Row;
 /// to leave the 150 MB budget alone (measured by `benches/roster/run.sh`).
 const CACHE_KIB: i64 = 32 * 1024;
 
+/// The scratch database's file name in its directory.
+const FILE: &str = "roster.db";
+
 const SCHEMA: &str = "
 CREATE TABLE ou_user (
     line INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
@@ -52,7 +55,8 @@ CREATE TABLE recipient_child (
     PRIMARY KEY (email_key, student_id)
 ) WITHOUT ROWID;
 CREATE TABLE recipient (
-    email_key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, language TEXT
+    email_key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, language TEXT,
+    children TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE unreachable (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
 ";
@@ -102,9 +106,15 @@ const RESOLVE_ONEROSTER: &[&str] = &[
 const RESOLVE_PLAIN: &[&str] = &[
     "INSERT INTO recipient_child (email_key, student_id)
      SELECT guardian_id, student_id FROM link ORDER BY guardian_id, student_id",
-    // The guardian table holds the first row naming each address already.
-    "INSERT INTO recipient (email_key, email, name, language)
-     SELECT email_key, email, name, language FROM guardian ORDER BY id",
+    // The guardian table holds the first row naming each address already;
+    // both tables are read in address order, so the join is a merge.
+    "INSERT INTO recipient (email_key, email, name, language, children)
+     SELECT g.email_key, g.email, g.name, g.language, c.children
+     FROM (SELECT rc.email_key, json_group_array(json_object('student_id', s.id, 'name', s.name)) AS children
+           FROM recipient_child rc JOIN student s ON s.id = rc.student_id
+           GROUP BY rc.email_key) c
+     JOIN guardian g ON g.id = c.email_key
+     ORDER BY g.id",
     "INSERT INTO unreachable (id, name)
      SELECT s.id, s.name FROM student s
      WHERE NOT EXISTS (SELECT 1 FROM link l WHERE l.student_id = s.id)",
@@ -128,13 +138,17 @@ const RESOLVE_COMMON: &[&str] = &[
      WHERE g.email_state = 1",
     // Guardians sharing an address get one message, named after the first
     // of them in file order.
-    "INSERT INTO recipient (email_key, email, name, language)
-     SELECT email_key, email, name, language FROM (
+    "INSERT INTO recipient (email_key, email, name, language, children)
+     SELECT email_key, email, name, language, (
+         SELECT json_group_array(json_object('student_id', s.id, 'name', s.name))
+         FROM recipient_child rc JOIN student s ON s.id = rc.student_id
+         WHERE rc.email_key = f.email_key
+     ) FROM (
          SELECT g.email_key, g.email, g.name, g.language,
                 row_number() OVER (PARTITION BY g.email_key ORDER BY g.line) AS nth
          FROM guardian g
          WHERE g.email_state = 1 AND EXISTS (SELECT 1 FROM link l WHERE l.guardian_id = g.id)
-     ) WHERE nth = 1",
+     ) f WHERE nth = 1",
     "INSERT INTO unreachable (id, name)
      SELECT s.id, s.name FROM student s
      WHERE NOT EXISTS (
@@ -158,7 +172,7 @@ impl Staging {
             .tempdir()
             .context("cannot create the roster staging directory")?;
         let options = SqliteConnectOptions::new()
-            .filename(dir.path().join("roster.db"))
+            .filename(dir.path().join(FILE))
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Off)
             .synchronous(SqliteSynchronous::Off)
@@ -391,15 +405,12 @@ impl Staging {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        // json(): a subquery's value loses its JSON subtype, which would
-        // make json_array quote the children as one string.
+        // json(): a column's text has no JSON subtype, which would make
+        // json_array quote the children as one string.
         let page: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(r.email, r.name, r.language, json((
-                        SELECT json_group_array(json_array(s.id, s.name) ORDER BY rc.student_id)
-                        FROM recipient_child rc JOIN student s ON s.id = rc.student_id
-                        WHERE rc.email_key = r.email_key))) ORDER BY r.email_key)
-             FROM (SELECT email_key, email, name, language FROM recipient
-                   WHERE email_key > ? ORDER BY email_key LIMIT ?) r",
+            "SELECT json_group_array(json_array(email, name, language, json(children)) ORDER BY email_key)
+             FROM (SELECT email_key, email, name, language, children FROM recipient
+                   WHERE email_key > ? ORDER BY email_key LIMIT ?)",
         )
         .bind(after)
         .bind(i64::from(limit))
@@ -413,10 +424,7 @@ impl Staging {
                 email,
                 name,
                 language,
-                children: children
-                    .into_iter()
-                    .map(|(student_id, name)| Child { student_id, name })
-                    .collect(),
+                children,
             })
             .collect())
     }
@@ -462,6 +470,12 @@ impl Staging {
         serde_json::from_str(&page).context("reading a page of addresses")
     }
 
+    /// The scratch database's file, for a store that copies from it
+    /// directly (see `StagedRoster::sqlite_file`).
+    pub fn file(&self) -> std::path::PathBuf {
+        self.dir.path().join(FILE)
+    }
+
     pub async fn close(self) {
         self.pool.close().await;
         drop(self.dir);
@@ -469,8 +483,8 @@ impl Staging {
 }
 
 /// A recipient as a page of `recipients` spells it: address, name,
-/// language, and the children as (student id, name).
-type PageRecipient = (String, String, Option<String>, Vec<(String, String)>);
+/// language, and the children as the `recipient` table holds them.
+type PageRecipient = (String, String, Option<String>, Vec<Child>);
 
 /// A guardian row of the `guardian` table, borrowed from a batch.
 struct GuardianRow<'a> {
