@@ -71,7 +71,10 @@ const TABLES: [Table; 3] = [
 ];
 
 /// Copies the staged roster in `file` under `version`, page by page; false
-/// (nothing copied) when the file's path cannot be spelled to SQLite.
+/// (nothing copied) when the file's path cannot be spelled to SQLite. The
+/// connection keeps its page cache: a 24 MB one, to hold a whole page's
+/// rows, made the copy slower, not faster, and the import's peak memory
+/// went over its 150 MB budget (`benches/roster/run.sh`).
 pub(super) async fn copy_staged(
     store: &SqliteStore,
     file: &Path,
@@ -92,7 +95,7 @@ pub(super) async fn copy_staged(
         .await;
     if detached.is_err() {
         // A connection with the file still attached must not serve anyone
-        // else (nor keep the deleted file open).
+        // else, nor keep the deleted file open.
         conn.close_on_drop();
     }
     copied?;
