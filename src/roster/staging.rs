@@ -36,7 +36,13 @@ CREATE TABLE ou_user (
 );
 CREATE TABLE ou_role (user_id TEXT NOT NULL, role TEXT NOT NULL, user_line INTEGER);
 CREATE TABLE ou_agent (user_id TEXT NOT NULL, agent_id TEXT NOT NULL, user_line INTEGER NOT NULL);
-CREATE TABLE student (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE student (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL,
+    reachable INTEGER NOT NULL DEFAULT 0 -- plain CSV: a row of it has a valid address
+) WITHOUT ROWID;
+-- A plain CSV's (address, student) pairs, appended in file order: no key to
+-- keep in order while the file is read; the resolve sorts them once.
+CREATE TABLE pair (email_key TEXT NOT NULL, student_id TEXT NOT NULL);
 CREATE TABLE student_address (id TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE guardian (
     id TEXT PRIMARY KEY, email TEXT, email_key TEXT, name TEXT NOT NULL,
@@ -95,25 +101,24 @@ const RESOLVE_ONEROSTER: &[&str] = &[
 
 /// The same answer for a plain CSV, where less is left to find out: a
 /// guardian is its (valid) address, so `guardian.id` is the address key and
-/// every guardian staged has a link and a valid address. The links are
-/// written in the address's order (a sort, then appends) instead of joined
-/// back row by row, and the recipients are a view: the guardian table
+/// every guardian staged has a link and a valid address. The links, only
+/// appended while the file is read, are sorted into the address's order
+/// once (then appends) instead of joined back row by row, and the
+/// recipients are a view: the guardian table
 /// already holds the first row naming each address, and a recipient's
 /// children are built when it is read (by the store's copy, in address
 /// order), rather than written to one more table first, which was the
 /// largest step of the resolve (`breachd::roster=debug` times each step).
 const RESOLVE_PLAIN: &[&str] = &[
-    "INSERT INTO recipient_child (email_key, student_id)
-     SELECT guardian_id, student_id FROM link ORDER BY guardian_id, student_id",
+    "INSERT OR IGNORE INTO recipient_child (email_key, student_id)
+     SELECT email_key, student_id FROM pair ORDER BY email_key, student_id",
     "CREATE VIEW recipient (email_key, email, name, language, children) AS
      SELECT g.id, g.email, g.name, g.language, (
          SELECT json_group_array(json_object('student_id', s.id, 'name', s.name))
          FROM recipient_child rc JOIN student s ON s.id = rc.student_id
          WHERE rc.email_key = g.id
      ) FROM guardian g",
-    "INSERT INTO unreachable (id, name)
-     SELECT s.id, s.name FROM student s
-     WHERE NOT EXISTS (SELECT 1 FROM link l WHERE l.student_id = s.id)",
+    "INSERT INTO unreachable (id, name) SELECT id, name FROM student WHERE reachable = 0",
 ];
 
 /// Turns students, guardians and links (from either format) into the answer:
@@ -196,10 +201,11 @@ impl Staging {
 
     /// Stores one batch from the parser in one transaction.
     pub async fn insert(&self, batch: Vec<Record>) -> anyhow::Result<()> {
-        let mut students: Vec<(&str, &str)> = Vec::new();
+        let mut students: Vec<(&str, &str, bool)> = Vec::new();
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
         let mut addresses: Vec<(&str, String)> = Vec::new();
         let mut guardians: Vec<GuardianRow<'_>> = Vec::new();
-        let mut links: Vec<(&str, &str, Option<i64>)> = Vec::new();
+        let mut links: Vec<(&str, &str, i64)> = Vec::new();
         let mut users: Vec<UserRow<'_>> = Vec::new();
         let mut roles: Vec<(&str, &str, Option<i64>)> = Vec::new();
         let mut rejected: Vec<(i64, &str, i64, &str)> = Vec::new();
@@ -213,9 +219,14 @@ impl Staging {
                     address,
                 } => {
                     // A student's rows usually follow one another (one per
-                    // guardian); the first wins, so the rest need not be sent.
-                    if students.last().is_none_or(|(last, _)| *last != student_id.as_str()) {
-                        students.push((student_id, student_name));
+                    // guardian); the first wins its name, so the rest only
+                    // count for whether any of them reaches someone.
+                    let reachable = guardian.is_some();
+                    match students.last_mut() {
+                        Some((last, _, reached)) if *last == student_id.as_str() => {
+                            *reached |= reachable;
+                        }
+                        _ => students.push((student_id, student_name, reachable)),
                     }
                     if let Some(address) = address {
                         addresses.push((student_id, serde_json::to_string(address)?));
@@ -228,7 +239,7 @@ impl Staging {
                             language: g.language.as_deref(),
                             line: sql_int(*line),
                         });
-                        links.push((student_id, &g.key, None));
+                        pairs.push((&g.key, student_id));
                     }
                 }
                 Record::User(user) => {
@@ -245,7 +256,7 @@ impl Staging {
                         roles.push((&user.id, role.as_str(), Some(line)));
                     }
                     for agent in &user.agents {
-                        links.push((&user.id, agent, Some(line)));
+                        links.push((&user.id, agent, line));
                     }
                 }
                 Record::Role { user_id, role } => roles.push((user_id, role.as_str(), None)),
@@ -262,10 +273,6 @@ impl Staging {
         // Plain CSV rows go straight to the resolved tables (first row wins
         // a student's or an address's details); OneRoster rows go to the raw
         // tables that `resolve` joins once every user is known.
-        let (plain_links, agents): (Vec<_>, Vec<_>) =
-            links.into_iter().partition(|(_, _, line)| line.is_none());
-        let plain_links: Vec<(&str, &str)> =
-            plain_links.into_iter().map(|(s, g, _)| (s, g)).collect();
         let guardians: Vec<_> = guardians
             .iter()
             .map(|g| (g.key, g.email, g.name, g.language, g.line))
@@ -276,7 +283,12 @@ impl Staging {
             .collect();
         insert(
             &mut tx,
-            "INSERT OR IGNORE INTO student (id, name) SELECT value->>0, value->>1 FROM json_each(?)",
+            // `WHERE true`: an upsert's SELECT needs a WHERE, or SQLite would
+            // read `ON CONFLICT` as a join's ON. A student whose rows are
+            // apart keeps its first name, and is reachable if any row is.
+            "INSERT INTO student (id, name, reachable)
+             SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true
+             ON CONFLICT (id) DO UPDATE SET reachable = max(reachable, excluded.reachable)",
             &students,
         )
         .await?;
@@ -300,9 +312,8 @@ impl Staging {
         .await?;
         insert(
             &mut tx,
-            "INSERT OR IGNORE INTO link (student_id, guardian_id)
-             SELECT value->>0, value->>1 FROM json_each(?)",
-            &plain_links,
+            "INSERT INTO pair (email_key, student_id) SELECT value->>0, value->>1 FROM json_each(?)",
+            &pairs,
         )
         .await?;
         insert(
@@ -317,7 +328,7 @@ impl Staging {
             &mut tx,
             "INSERT INTO ou_agent (user_id, agent_id, user_line)
              SELECT value->>0, value->>1, value->>2 FROM json_each(?)",
-            &agents,
+            &links,
         )
         .await?;
         insert(
