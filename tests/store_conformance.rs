@@ -3723,10 +3723,7 @@ async fn a_staged_roster_lands_alike_on_either_backend(store: Arc<dyn Store>) {
                 .parse::<u32>()
                 .expect("a family number");
             // The first row naming the address gives its spelling and name.
-            assert_eq!(
-                delivery.recipient.email,
-                format!("HOME@f{family}.example")
-            );
+            assert_eq!(delivery.recipient.email, format!("HOME@f{family}.example"));
             assert_eq!(delivery.recipient.name, format!("Parent 2 of {family}"));
             let children: Vec<(&str, &str)> = delivery
                 .recipient

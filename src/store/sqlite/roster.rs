@@ -8,13 +8,18 @@
 //! Each page is still its own short transaction (other writers take their
 //! turn between pages, `store::writes::roster`), and pages are sized by
 //! time rather than rows: each takes about [`PAGE_BUDGET`] whatever the
-//! rows weigh or the machine's load.
+//! rows weigh or the machine's load. Between pages the copy waits while
+//! another writer of this process is waiting for the lock: a waiter sleeps
+//! in SQLite's busy handler (up to 100 ms between tries) and would
+//! otherwise keep missing the instant between two pages; the benchmark's
+//! slowest filing during an import took over a second without this.
 
 use super::SqliteStore;
 use crate::store::StoreResult;
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Sqlite};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The staged file's schema name while it is attached.
@@ -24,7 +29,7 @@ const STAGE: &str = "roster_stage";
 /// enough that a commit's fsync is a small share of it, short enough that
 /// a filing waiting for its turn does not notice (the import's target is a
 /// filing answered within a second, issue 12).
-const PAGE_BUDGET: Duration = Duration::from_millis(150);
+const PAGE_BUDGET: Duration = Duration::from_millis(100);
 
 /// The first page's rows, before there is a time to size pages by.
 const FIRST_PAGE_ROWS: i64 = 5_000;
@@ -32,6 +37,34 @@ const FIRST_PAGE_ROWS: i64 = 5_000;
 /// Pages never grow beyond this many rows (nor more than fourfold at a
 /// time), so that one slow commit cannot make the next page enormous.
 const MAX_PAGE_ROWS: i64 = 200_000;
+
+/// How long the copy waits between two pages for the writers waiting then
+/// (their busy handler's longest sleep, and a margin).
+const MAX_YIELD: Duration = Duration::from_millis(250);
+
+/// Counts a writer waiting for SQLite's write lock while it lives.
+pub(super) struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    pub(super) fn enter(waiting: &'a AtomicUsize) -> Waiting<'a> {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Lets the writers waiting now take the lock before the next page.
+async fn yield_to_writers(waiting: &AtomicUsize) {
+    let until = Instant::now() + MAX_YIELD;
+    while waiting.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
 
 /// One staged table and the store's table it is copied into.
 struct Table {
@@ -89,7 +122,7 @@ pub(super) async fn copy_staged(
         .bind(path)
         .execute(&mut *conn)
         .await?;
-    let copied = copy_tables(&mut conn, incident, version).await;
+    let copied = copy_tables(&mut conn, &store.waiting, incident, version).await;
     let detached = sqlx::query(&format!("DETACH DATABASE {STAGE}"))
         .execute(&mut *conn)
         .await;
@@ -105,6 +138,7 @@ pub(super) async fn copy_staged(
 
 async fn copy_tables(
     conn: &mut PoolConnection<Sqlite>,
+    waiting: &AtomicUsize,
     incident: &str,
     version: &str,
 ) -> StoreResult<()> {
@@ -148,9 +182,11 @@ async fn copy_tables(
             .await?;
             tx.commit().await?;
             pages += 1;
+            let took = page_started.elapsed();
+            yield_to_writers(waiting).await;
             let Some(last) = last else { break };
             after = last;
-            rows = next_page_rows(rows, page_started.elapsed());
+            rows = next_page_rows(rows, took);
         }
         // Per-table timing for profiling (`breachd::store=debug`).
         tracing::debug!(
