@@ -6,8 +6,10 @@
 //! streams rows through a small bounded channel into a scratch SQLite database
 //! in a temporary directory, the joins (students ↔ guardians, siblings, shared
 //! addresses) are done there in SQL, and callers read the results back page by
-//! page. Memory therefore stays flat whatever the size of the upload; the disk
-//! holds the rest and is wiped when the [`StagedRoster`] is dropped.
+//! page, or (a SQLite store) attach the file and copy them inside SQLite
+//! ([`StagedRoster::sqlite_file`]). Memory therefore stays flat whatever the
+//! size of the upload; the disk holds the rest and is wiped when the
+//! [`StagedRoster`] is dropped.
 //!
 //! A file that is not a roster at all is refused whole ([`RosterRejected`]);
 //! a bad row is only reported ([`RejectedRow`]) so one typo does not hold up
