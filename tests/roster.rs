@@ -681,6 +681,43 @@ async fn sibling_case_one_guardian_two_children_is_one_recipient() {
 }
 
 #[tokio::test]
+async fn a_student_is_reachable_by_any_of_its_rows_together_or_apart() {
+    let dir = TempDir::new().expect("tempdir");
+    // s1: a bad address, then a good one further down (apart); s2: a good
+    // one after a bad one (together); s3: only bad ones. A student's name
+    // is its first row's, wherever the later ones are.
+    let csv = format!(
+        "{PLAIN_HEADER}\
+         s1,Ana Ruiz,Maria Ruiz,not-an-address,es\n\
+         s2,Ben Lee,Kim Lee,,en\n\
+         s2,Ben Lee,Kim Lee,kim@example.org,en\n\
+         s3,Cy Roe,Al Roe,also bad,en\n\
+         s1,Ana R. Ruiz,Maria Ruiz,maria@example.org,es\n\
+         s3,Cy Roe,Al Roe,,en\n"
+    );
+    let staged = stage(&write_file(&dir, "roster.csv", csv.as_bytes())).await;
+    assert_eq!(staged.report.students, 3);
+    assert_eq!(staged.report.recipients, 2);
+    assert_eq!(staged.report.students_without_reachable_guardian, 1);
+    let (recipients, unreachable) = assert_consistent(&staged).await;
+    assert_eq!(
+        recipient(&recipients, "maria@example.org").children,
+        vec![child("s1", "Ana Ruiz")]
+    );
+    assert_eq!(
+        recipient(&recipients, "kim@example.org").children,
+        vec![child("s2", "Ben Lee")]
+    );
+    assert_eq!(
+        unreachable,
+        vec![UnreachableStudent {
+            student_id: "s3".into(),
+            name: "Cy Roe".into(),
+        }]
+    );
+}
+
+#[tokio::test]
 async fn plain_columns_are_matched_by_name() {
     let dir = TempDir::new().expect("tempdir");
     // Other order, an extra column, no language column, and a BOM.

@@ -111,6 +111,7 @@ conformance!(
     documents_of_vendors_and_contracts,
     a_roster_import_lets_other_writers_in_and_lands_whole,
     a_roster_import_refused_at_its_end_changes_nothing,
+    a_staged_roster_lands_alike_on_either_backend,
 );
 
 // ---------------------------------------------------------------- data
@@ -3758,4 +3759,202 @@ async fn documents_of_vendors_and_contracts(store: Arc<dyn Store>) {
         None,
         "a contract's id names no vendor's document"
     );
+}
+
+// ------------------------------------------------- a staged roster's copy
+
+/// A staged roster handed over as `cases` does: its pages, and its file for
+/// a store that copies from the file itself (SQLite does, PostgreSQL reads
+/// the pages).
+struct StagedPages<'a> {
+    staged: &'a breachd::roster::StagedRoster,
+    file: std::path::PathBuf,
+    after_recipient: Option<String>,
+    after_student: Option<String>,
+    after_address: Option<String>,
+}
+
+/// Pages smaller than the roster, so that the page path pages too.
+const STAGED_PAGE: u32 = 1000;
+
+#[async_trait::async_trait]
+impl RosterPages for StagedPages<'_> {
+    async fn next_recipients(&mut self) -> anyhow::Result<Vec<NoticeRecipient>> {
+        let page = self
+            .staged
+            .recipients(self.after_recipient.as_deref(), STAGED_PAGE)
+            .await?;
+        if let Some(last) = page.last() {
+            self.after_recipient = Some(last.email.to_lowercase());
+        }
+        Ok(page
+            .into_iter()
+            .map(|r| NoticeRecipient {
+                email: r.email,
+                name: r.name,
+                language: r.language,
+                children: r
+                    .children
+                    .into_iter()
+                    .map(|c| NoticeChild {
+                        student_id: c.student_id,
+                        name: c.name,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+    async fn next_unreachable(&mut self) -> anyhow::Result<Vec<(String, String)>> {
+        let page = self
+            .staged
+            .unreachable_students(self.after_student.as_deref(), STAGED_PAGE)
+            .await?;
+        if let Some(last) = page.last() {
+            self.after_student = Some(last.student_id.clone());
+        }
+        Ok(page.into_iter().map(|s| (s.student_id, s.name)).collect())
+    }
+    async fn next_addresses(
+        &mut self,
+    ) -> anyhow::Result<Vec<(String, breachd::domain::coverage::MailingAddress)>> {
+        let page = self
+            .staged
+            .addresses(self.after_address.as_deref(), STAGED_PAGE)
+            .await?;
+        if let Some((last, _)) = page.last() {
+            self.after_address = Some(last.clone());
+        }
+        Ok(page)
+    }
+    fn sqlite_file(&self) -> Option<&std::path::Path> {
+        Some(&self.file)
+    }
+}
+
+/// A plain CSV roster staged, then copied: on SQLite inside SQLite from the
+/// staged file (several pages of it), on PostgreSQL page by page; both
+/// stores must then answer alike: every recipient with all its children in
+/// order, shared addresses once, the students nobody can be emailed about,
+/// the mailing addresses.
+async fn a_staged_roster_lands_alike_on_either_backend(store: Arc<dyn Store>) {
+    let record = incident("a staged roster", at(NOW));
+    file(&store, &record, &[], &[]).await;
+    store
+        .ensure_notice_draft(&draft(record.id, at(NOW)))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("roster.csv");
+    let mut text = String::from(
+        "student_id,student_name,guardian_name,guardian_email,language,address_line1,city\n",
+    );
+    // 6,000 families: two children each, the second listed first, and a
+    // guardian per child who shares an address typed in another case.
+    for family in 0..6000 {
+        for child in [2, 1] {
+            text.push_str(&format!(
+                "f{family:05}c{child},Child {child} of {family},Parent {child} of {family},{}@f{family}.example,es,{family} Main St,Town\n",
+                if child == 1 { "home" } else { "HOME" }
+            ));
+        }
+    }
+    // A student nobody can be emailed about, and one row rejected.
+    text.push_str("zz-alone,Alone,Nobody,not-an-address,,,\n");
+    std::fs::write(&csv, text).unwrap();
+    let staged = breachd::roster::StagedRoster::stage(&csv).await.unwrap();
+    assert_eq!(staged.report.recipients, 6000);
+    let import = RosterImportRecord {
+        id: Uuid::now_v7(),
+        incident_id: record.id,
+        format: "plain-csv".into(),
+        students: staged.report.students,
+        recipients: staged.report.recipients,
+        unreachable: staged.report.students_without_reachable_guardian,
+        rejected_rows: staged.report.rejected_rows,
+        imported_at: at(NOW),
+        imported_by: "admin".into(),
+    };
+    let mut pages = StagedPages {
+        staged: &staged,
+        file: staged.sqlite_file(),
+        after_recipient: None,
+        after_student: None,
+        after_address: None,
+    };
+    assert!(store.replace_roster(&import, &mut pages).await.unwrap());
+    drop(pages);
+    staged.close().await;
+
+    assert_eq!(
+        store.unreachable_students(record.id).await.unwrap(),
+        [("zz-alone".to_owned(), "Alone".to_owned())]
+    );
+    let coverage = store.notice_coverage(record.id).await.unwrap();
+    assert_eq!(coverage.students.len(), 12_001, "every student, once");
+    let child = coverage
+        .students
+        .iter()
+        .find(|s| s.student_id == "f04321c1")
+        .expect("a child of the roster is covered");
+    assert_eq!(child.name, "Child 1 of 4321");
+    assert_eq!(child.language.as_deref(), Some("es"));
+    assert_eq!(
+        child.address.as_ref().map(|a| a.line1.as_str()),
+        Some("4321 Main St")
+    );
+    assert_eq!(
+        store.roster_languages(record.id).await.unwrap(),
+        [Some("es".to_owned())]
+    );
+
+    let approved = store
+        .approve_notice(record.id, "admin", at(NOW), 100_000, "example.org")
+        .await
+        .unwrap();
+    assert_eq!(approved.recipients, 6000, "one message per address");
+    let mut seen = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let due = store
+            .family_deliveries_due(record.id, 0, at(NOW), after.as_deref(), 2500)
+            .await
+            .unwrap();
+        let Some(last) = due.last() else { break };
+        after = Some(last.email.recipient.clone());
+        for delivery in &due {
+            let family = delivery
+                .recipient
+                .email
+                .split_once("@f")
+                .and_then(|(_, domain)| domain.strip_suffix(".example"))
+                .expect("a roster address")
+                .parse::<u32>()
+                .expect("a family number");
+            // The first row naming the address gives its spelling and name.
+            assert_eq!(delivery.recipient.email, format!("HOME@f{family}.example"));
+            assert_eq!(delivery.recipient.name, format!("Parent 2 of {family}"));
+            let children: Vec<(&str, &str)> = delivery
+                .recipient
+                .children
+                .iter()
+                .map(|c| (c.student_id.as_str(), c.name.as_str()))
+                .collect();
+            assert_eq!(
+                children,
+                [
+                    (
+                        format!("f{family:05}c1").as_str(),
+                        format!("Child 1 of {family}").as_str()
+                    ),
+                    (
+                        format!("f{family:05}c2").as_str(),
+                        format!("Child 2 of {family}").as_str()
+                    ),
+                ],
+                "both children, by student id"
+            );
+        }
+        seen += due.len();
+    }
+    assert_eq!(seen, 6000);
 }

@@ -88,6 +88,8 @@ pub async fn on_obligations_changed(
 /// The staged roster, read page by page into the store.
 struct Pages<'a> {
     staged: &'a StagedRoster,
+    /// The staged roster's file, which the SQLite store copies from itself.
+    file: std::path::PathBuf,
     after_recipient: Option<String>,
     after_student: Option<String>,
     recipients_done: bool,
@@ -155,6 +157,10 @@ impl RosterPages for Pages<'_> {
         self.after_address = page.last().map(|(id, _)| id.clone());
         Ok(page)
     }
+
+    fn sqlite_file(&self) -> Option<&Path> {
+        Some(&self.file)
+    }
 }
 
 /// Imports a roster file (already on disk) for an incident; rejected rows
@@ -210,6 +216,7 @@ pub async fn import_roster(
     };
     let mut pages = Pages {
         staged: &staged,
+        file: staged.sqlite_file(),
         after_recipient: None,
         after_student: None,
         recipients_done: false,

@@ -6,8 +6,10 @@
 //! streams rows through a small bounded channel into a scratch SQLite database
 //! in a temporary directory, the joins (students ↔ guardians, siblings, shared
 //! addresses) are done there in SQL, and callers read the results back page by
-//! page. Memory therefore stays flat whatever the size of the upload; the disk
-//! holds the rest and is wiped when the [`StagedRoster`] is dropped.
+//! page, or (a SQLite store) attach the file and copy them inside SQLite
+//! ([`StagedRoster::sqlite_file`]). Memory therefore stays flat whatever the
+//! size of the upload; the disk holds the rest and is wiped when the
+//! [`StagedRoster`] is dropped.
 //!
 //! A file that is not a roster at all is refused whole ([`RosterRejected`]);
 //! a bad row is only reported ([`RejectedRow`]) so one typo does not hold up
@@ -109,7 +111,7 @@ pub struct Recipient {
 }
 
 /// An affected student, as named in a recipient's message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Child {
     /// The district's student id (`sourcedId` in OneRoster).
     pub student_id: String,
@@ -339,6 +341,15 @@ impl StagedRoster {
         limit: u32,
     ) -> anyhow::Result<Vec<(String, crate::domain::coverage::MailingAddress)>> {
         self.staging.addresses(after.unwrap_or(""), limit).await
+    }
+
+    /// The scratch database's SQLite file, in the layout
+    /// `store::RosterPages::sqlite_file` describes (`recipient`,
+    /// `unreachable`, `student_address`), so that a SQLite store can copy
+    /// the roster from it inside SQLite. Valid until this value is closed
+    /// or dropped; nothing writes to it any more.
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.staging.file()
     }
 
     /// Closes the scratch database and deletes it. Dropping does the same,

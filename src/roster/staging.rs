@@ -6,7 +6,7 @@
 //! emailed about) are then done in SQL, and results are read back with keyset
 //! pagination. SQLite's page cache is the only part of this held in memory.
 
-use super::parse::{EmailState, Record};
+use super::parse::Record;
 use super::{
     Child, ImportReport, Recipient, RejectedRow, RosterFormat, UnreachableStudent,
     MAX_LISTED_REJECTIONS,
@@ -26,6 +26,9 @@ use sqlx::Row;
 /// to leave the 150 MB budget alone (measured by `benches/roster/run.sh`).
 const CACHE_KIB: i64 = 32 * 1024;
 
+/// The scratch database's file name in its directory.
+const FILE: &str = "roster.db";
+
 const SCHEMA: &str = "
 CREATE TABLE ou_user (
     line INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
@@ -33,7 +36,13 @@ CREATE TABLE ou_user (
 );
 CREATE TABLE ou_role (user_id TEXT NOT NULL, role TEXT NOT NULL, user_line INTEGER);
 CREATE TABLE ou_agent (user_id TEXT NOT NULL, agent_id TEXT NOT NULL, user_line INTEGER NOT NULL);
-CREATE TABLE student (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE student (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL,
+    reachable INTEGER NOT NULL DEFAULT 0 -- plain CSV: a row of it has a valid address
+) WITHOUT ROWID;
+-- A plain CSV's (address, student) pairs, appended in file order: no key to
+-- keep in order while the file is read; the resolve sorts them once.
+CREATE TABLE pair (email_key TEXT NOT NULL, student_id TEXT NOT NULL);
 CREATE TABLE student_address (id TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE guardian (
     id TEXT PRIMARY KEY, email TEXT, email_key TEXT, name TEXT NOT NULL,
@@ -50,9 +59,6 @@ CREATE TABLE rejected (
 CREATE TABLE recipient_child (
     email_key TEXT NOT NULL, student_id TEXT NOT NULL,
     PRIMARY KEY (email_key, student_id)
-) WITHOUT ROWID;
-CREATE TABLE recipient (
-    email_key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, language TEXT
 ) WITHOUT ROWID;
 CREATE TABLE unreachable (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
 ";
@@ -95,19 +101,24 @@ const RESOLVE_ONEROSTER: &[&str] = &[
 
 /// The same answer for a plain CSV, where less is left to find out: a
 /// guardian is its (valid) address, so `guardian.id` is the address key and
-/// every guardian staged has a link and a valid address. Each table is then
-/// written in its key's order (a sort, then appends) instead of joined back
-/// row by row: on a large roster the joins and the window function were most
-/// of the import's time (`breachd::roster=debug` times each step).
+/// every guardian staged has a link and a valid address. The links, only
+/// appended while the file is read, are sorted into the address's order
+/// once (then appends) instead of joined back row by row, and the
+/// recipients are a view: the guardian table
+/// already holds the first row naming each address, and a recipient's
+/// children are built when it is read (by the store's copy, in address
+/// order), rather than written to one more table first, which was the
+/// largest step of the resolve (`breachd::roster=debug` times each step).
 const RESOLVE_PLAIN: &[&str] = &[
-    "INSERT INTO recipient_child (email_key, student_id)
-     SELECT guardian_id, student_id FROM link ORDER BY guardian_id, student_id",
-    // The guardian table holds the first row naming each address already.
-    "INSERT INTO recipient (email_key, email, name, language)
-     SELECT email_key, email, name, language FROM guardian ORDER BY id",
-    "INSERT INTO unreachable (id, name)
-     SELECT s.id, s.name FROM student s
-     WHERE NOT EXISTS (SELECT 1 FROM link l WHERE l.student_id = s.id)",
+    "INSERT OR IGNORE INTO recipient_child (email_key, student_id)
+     SELECT email_key, student_id FROM pair ORDER BY email_key, student_id",
+    "CREATE VIEW recipient (email_key, email, name, language, children) AS
+     SELECT g.id, g.email, g.name, g.language, (
+         SELECT json_group_array(json_object('student_id', s.id, 'name', s.name))
+         FROM recipient_child rc JOIN student s ON s.id = rc.student_id
+         WHERE rc.email_key = g.id
+     ) FROM guardian g",
+    "INSERT INTO unreachable (id, name) SELECT id, name FROM student WHERE reachable = 0",
 ];
 
 /// Turns students, guardians and links (from either format) into the answer:
@@ -127,14 +138,23 @@ const RESOLVE_COMMON: &[&str] = &[
      SELECT g.email_key, l.student_id FROM link l JOIN guardian g ON g.id = l.guardian_id
      WHERE g.email_state = 1",
     // Guardians sharing an address get one message, named after the first
-    // of them in file order.
-    "INSERT INTO recipient (email_key, email, name, language)
-     SELECT email_key, email, name, language FROM (
+    // of them in file order; its children are those of every guardian
+    // sharing it, sorted by student id (the key's order).
+    "CREATE TABLE recipient (
+         email_key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, language TEXT,
+         children TEXT NOT NULL
+     ) WITHOUT ROWID",
+    "INSERT INTO recipient (email_key, email, name, language, children)
+     SELECT email_key, email, name, language, (
+         SELECT json_group_array(json_object('student_id', s.id, 'name', s.name))
+         FROM recipient_child rc JOIN student s ON s.id = rc.student_id
+         WHERE rc.email_key = f.email_key
+     ) FROM (
          SELECT g.email_key, g.email, g.name, g.language,
                 row_number() OVER (PARTITION BY g.email_key ORDER BY g.line) AS nth
          FROM guardian g
          WHERE g.email_state = 1 AND EXISTS (SELECT 1 FROM link l WHERE l.guardian_id = g.id)
-     ) WHERE nth = 1",
+     ) f WHERE nth = 1",
     "INSERT INTO unreachable (id, name)
      SELECT s.id, s.name FROM student s
      WHERE NOT EXISTS (
@@ -158,7 +178,7 @@ impl Staging {
             .tempdir()
             .context("cannot create the roster staging directory")?;
         let options = SqliteConnectOptions::new()
-            .filename(dir.path().join("roster.db"))
+            .filename(dir.path().join(FILE))
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Off)
             .synchronous(SqliteSynchronous::Off)
@@ -181,10 +201,11 @@ impl Staging {
 
     /// Stores one batch from the parser in one transaction.
     pub async fn insert(&self, batch: Vec<Record>) -> anyhow::Result<()> {
-        let mut students: Vec<(&str, &str)> = Vec::new();
+        let mut students: Vec<(&str, &str, bool)> = Vec::new();
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
         let mut addresses: Vec<(&str, String)> = Vec::new();
         let mut guardians: Vec<GuardianRow<'_>> = Vec::new();
-        let mut links: Vec<(&str, &str, Option<i64>)> = Vec::new();
+        let mut links: Vec<(&str, &str, i64)> = Vec::new();
         let mut users: Vec<UserRow<'_>> = Vec::new();
         let mut roles: Vec<(&str, &str, Option<i64>)> = Vec::new();
         let mut rejected: Vec<(i64, &str, i64, &str)> = Vec::new();
@@ -197,21 +218,28 @@ impl Staging {
                     guardian,
                     address,
                 } => {
-                    students.push((student_id, student_name));
+                    // A student's rows usually follow one another (one per
+                    // guardian); the first wins its name, so the rest only
+                    // count for whether any of them reaches someone.
+                    let reachable = guardian.is_some();
+                    match students.last_mut() {
+                        Some((last, _, reached)) if *last == student_id.as_str() => {
+                            *reached |= reachable;
+                        }
+                        _ => students.push((student_id, student_name, reachable)),
+                    }
                     if let Some(address) = address {
                         addresses.push((student_id, serde_json::to_string(address)?));
                     }
                     if let Some(g) = guardian {
                         guardians.push(GuardianRow {
-                            id: &g.key,
-                            email: Some(&g.email),
-                            key: Some(&g.key),
+                            key: &g.key,
+                            email: &g.email,
                             name: &g.name,
                             language: g.language.as_deref(),
                             line: sql_int(*line),
-                            state: EmailState::Valid as i64,
                         });
-                        links.push((student_id, &g.key, None));
+                        pairs.push((&g.key, student_id));
                     }
                 }
                 Record::User(user) => {
@@ -228,7 +256,7 @@ impl Staging {
                         roles.push((&user.id, role.as_str(), Some(line)));
                     }
                     for agent in &user.agents {
-                        links.push((&user.id, agent, Some(line)));
+                        links.push((&user.id, agent, line));
                     }
                 }
                 Record::Role { user_id, role } => roles.push((user_id, role.as_str(), None)),
@@ -245,13 +273,9 @@ impl Staging {
         // Plain CSV rows go straight to the resolved tables (first row wins
         // a student's or an address's details); OneRoster rows go to the raw
         // tables that `resolve` joins once every user is known.
-        let (plain_links, agents): (Vec<_>, Vec<_>) =
-            links.into_iter().partition(|(_, _, line)| line.is_none());
-        let plain_links: Vec<(&str, &str)> =
-            plain_links.into_iter().map(|(s, g, _)| (s, g)).collect();
         let guardians: Vec<_> = guardians
             .iter()
-            .map(|g| (g.id, g.email, g.key, g.name, g.language, g.line, g.state))
+            .map(|g| (g.key, g.email, g.name, g.language, g.line))
             .collect();
         let users: Vec<_> = users
             .iter()
@@ -259,7 +283,12 @@ impl Staging {
             .collect();
         insert(
             &mut tx,
-            "INSERT OR IGNORE INTO student (id, name) SELECT value->>0, value->>1 FROM json_each(?)",
+            // `WHERE true`: an upsert's SELECT needs a WHERE, or SQLite would
+            // read `ON CONFLICT` as a join's ON. A student whose rows are
+            // apart keeps its first name, and is reachable if any row is.
+            "INSERT INTO student (id, name, reachable)
+             SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true
+             ON CONFLICT (id) DO UPDATE SET reachable = max(reachable, excluded.reachable)",
             &students,
         )
         .await?;
@@ -272,17 +301,19 @@ impl Staging {
         .await?;
         insert(
             &mut tx,
+            // A plain CSV's guardian is keyed by its (valid) address, which
+            // its resolve reads from `id`: `email_key` stays empty, a fifth
+            // fewer bytes in this address-ordered (so randomly written) table.
             "INSERT OR IGNORE INTO guardian (id, email, email_key, name, language, line, email_state)
-             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
+             SELECT value->>0, value->>1, NULL, value->>2, value->>3, value->>4, 1 -- EmailState::Valid
              FROM json_each(?)",
             &guardians,
         )
         .await?;
         insert(
             &mut tx,
-            "INSERT OR IGNORE INTO link (student_id, guardian_id)
-             SELECT value->>0, value->>1 FROM json_each(?)",
-            &plain_links,
+            "INSERT INTO pair (email_key, student_id) SELECT value->>0, value->>1 FROM json_each(?)",
+            &pairs,
         )
         .await?;
         insert(
@@ -297,7 +328,7 @@ impl Staging {
             &mut tx,
             "INSERT INTO ou_agent (user_id, agent_id, user_line)
              SELECT value->>0, value->>1, value->>2 FROM json_each(?)",
-            &agents,
+            &links,
         )
         .await?;
         insert(
@@ -391,15 +422,12 @@ impl Staging {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        // json(): a subquery's value loses its JSON subtype, which would
-        // make json_array quote the children as one string.
+        // json(): a column's text has no JSON subtype, which would make
+        // json_array quote the children as one string.
         let page: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(r.email, r.name, r.language, json((
-                        SELECT json_group_array(json_array(s.id, s.name) ORDER BY rc.student_id)
-                        FROM recipient_child rc JOIN student s ON s.id = rc.student_id
-                        WHERE rc.email_key = r.email_key))) ORDER BY r.email_key)
-             FROM (SELECT email_key, email, name, language FROM recipient
-                   WHERE email_key > ? ORDER BY email_key LIMIT ?) r",
+            "SELECT json_group_array(json_array(email, name, language, json(children)) ORDER BY email_key)
+             FROM (SELECT email_key, email, name, language, children FROM recipient
+                   WHERE email_key > ? ORDER BY email_key LIMIT ?)",
         )
         .bind(after)
         .bind(i64::from(limit))
@@ -413,10 +441,7 @@ impl Staging {
                 email,
                 name,
                 language,
-                children: children
-                    .into_iter()
-                    .map(|(student_id, name)| Child { student_id, name })
-                    .collect(),
+                children,
             })
             .collect())
     }
@@ -462,6 +487,12 @@ impl Staging {
         serde_json::from_str(&page).context("reading a page of addresses")
     }
 
+    /// The scratch database's file, for a store that copies from it
+    /// directly (see `StagedRoster::sqlite_file`).
+    pub fn file(&self) -> std::path::PathBuf {
+        self.dir.path().join(FILE)
+    }
+
     pub async fn close(self) {
         self.pool.close().await;
         drop(self.dir);
@@ -469,18 +500,17 @@ impl Staging {
 }
 
 /// A recipient as a page of `recipients` spells it: address, name,
-/// language, and the children as (student id, name).
-type PageRecipient = (String, String, Option<String>, Vec<(String, String)>);
+/// language, and the children as the `recipient` table holds them.
+type PageRecipient = (String, String, Option<String>, Vec<Child>);
 
-/// A guardian row of the `guardian` table, borrowed from a batch.
+/// A plain CSV's guardian row of the `guardian` table, borrowed from a
+/// batch (its address is valid: the others are rejected rows).
 struct GuardianRow<'a> {
-    id: &'a str,
-    email: Option<&'a str>,
-    key: Option<&'a str>,
+    key: &'a str,
+    email: &'a str,
     name: &'a str,
     language: Option<&'a str>,
     line: i64,
-    state: i64,
 }
 
 /// A row of the raw `ou_user` table, borrowed from a batch.

@@ -10,8 +10,8 @@
 //! is refused), every source column must exist in the target, and each value
 //! is converted by the target column's type. Tables are filled parents
 //! first (from the target's foreign keys), each in the source's insertion
-//! order (rowid), so that chained records such as the audit log keep their
-//! order. The whole copy is one target transaction, read from one source
+//! order (rowid; a WITHOUT ROWID table in its key's), so that chained
+//! records such as the audit log keep their order. The whole copy is one target transaction, read from one source
 //! snapshot: it lands entirely or not at all. A target with any row in any
 //! table is refused, so a copy never merges into (or doubles) live data.
 
@@ -251,6 +251,27 @@ async fn copy_order(
     Ok(order)
 }
 
+/// What a table's rows are read in: the order they were inserted (rowid),
+/// or for a WITHOUT ROWID table (the roster's, whose rows form no chain)
+/// its primary key's.
+async fn insertion_order(source: &mut SqliteConnection, table: &str) -> anyhow::Result<String> {
+    let without_rowid: bool =
+        sqlx::query_scalar("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?")
+            .bind(table)
+            .fetch_optional(&mut *source)
+            .await?
+            .unwrap_or(false);
+    if !without_rowid {
+        return Ok("rowid".to_owned());
+    }
+    let key: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk")
+            .bind(table)
+            .fetch_all(&mut *source)
+            .await?;
+    Ok(key.iter().map(|c| quoted(c)).collect::<Vec<_>>().join(", "))
+}
+
 async fn copy_table(
     source: &mut SqliteConnection,
     tx: &mut sqlx::Transaction<'static, Postgres>,
@@ -286,8 +307,9 @@ async fn copy_table(
         .map(|c| quoted(c))
         .collect::<Vec<_>>()
         .join(", ");
+    let order = insertion_order(source, table).await?;
     let rows = sqlx::query(&format!(
-        "SELECT {list} FROM {} ORDER BY rowid",
+        "SELECT {list} FROM {} ORDER BY {order}",
         quoted(table)
     ))
     .fetch_all(&mut *source)

@@ -189,6 +189,17 @@ impl<T: WriteTx> WriteTx for Sealed<T> {
 pub(crate) trait Writer: Store {
     type Tx: WriteTx;
     async fn begin_write(&self) -> StoreResult<Self::Tx>;
+    /// Copies the staged roster in the SQLite file `file` (see
+    /// `RosterPages::sqlite_file`) under `version`, each page in a short
+    /// write transaction of its own, without the rows passing through Rust;
+    /// false when the backend cannot read such a file (the pages are copied
+    /// instead).
+    async fn copy_staged_roster(
+        &self,
+        file: &std::path::Path,
+        incident: &str,
+        version: &str,
+    ) -> StoreResult<bool>;
 }
 
 /// `Writer` for a backend's store (through its own `write()`) and
@@ -207,6 +218,15 @@ macro_rules! write_tx_impl {
                     self.write().await?,
                     std::sync::Arc::clone(&self.seal),
                 ))
+            }
+
+            async fn copy_staged_roster(
+                &self,
+                file: &std::path::Path,
+                incident: &str,
+                version: &str,
+            ) -> StoreResult<bool> {
+                roster::copy_staged(self, file, incident, version).await
             }
         }
 

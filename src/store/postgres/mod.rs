@@ -28,6 +28,7 @@ mod emails;
 mod jobs;
 mod notices;
 mod obligations;
+mod roster;
 
 use super::statements::{Placeholders, Statement};
 use super::*;

@@ -13,6 +13,7 @@ mod emails;
 mod jobs;
 mod notices;
 mod obligations;
+mod roster;
 
 use super::statements::{Placeholders, Statement};
 use super::*;
@@ -39,6 +40,9 @@ fn query<'q>(statement: &'q Statement<'_>) -> Query<'q, Sqlite, SqliteArguments<
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Writers of this process waiting for SQLite's write lock (`write`),
+    /// for a roster copy to let in between its pages (`roster`).
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// What audit appends are MACed and anchored with.
     seal: std::sync::Arc<crate::audit::Seal>,
 }
@@ -80,6 +84,7 @@ impl SqliteStore {
         spawn_checkpointer(pool.clone());
         Ok(Self {
             pool,
+            waiting: Default::default(),
             seal: crate::audit::Seal::ephemeral(),
         })
     }
@@ -94,6 +99,7 @@ impl SqliteStore {
     }
 
     async fn write(&self) -> StoreResult<Tx> {
+        let _waiting = roster::Waiting::enter(&self.waiting);
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }

@@ -88,13 +88,19 @@ pub(crate) async fn replace<S: Writer>(
     Ok(true)
 }
 
-/// Copies every page of `source` under `version`, one transaction a page.
+/// Copies every page of `source` under `version`, one transaction a page;
+/// inside the database when the backend can read the staged file itself.
 async fn copy<S: Writer>(
     store: &S,
     incident: &str,
     version: &str,
     source: &mut dyn RosterPages,
 ) -> StoreResult<()> {
+    if let Some(file) = source.sqlite_file() {
+        if store.copy_staged_roster(file, incident, version).await? {
+            return Ok(());
+        }
+    }
     let placeholders = <S::Tx as WriteTx>::PLACEHOLDERS;
     // Time reading the staged pages against time writing them (profiling,
     // `breachd::store=debug`).
