@@ -1059,6 +1059,8 @@ fn expected(row: &Row) -> Vec<Got> {
 const CONTRACT_NOTICE_RULE: &str = "us-ct/board-posts-contract-notice/5bd";
 /// Research D6: the contract notice split at 2018-07-01 (P.A. 17-200, P.A. 18-125).
 const CONTRACT_NOTICE_RULE_2016: &str = "us-ct/board-posts-contract-notice/5bd/2016";
+/// Its email half, a duty of its own (P.A. 16-189).
+const CONTRACT_EMAIL_RULE_2016: &str = "us-ct/board-emails-contract-notice/5bd/2016";
 
 fn run(config: &str, rows: &[Row]) {
     let settings = settings(config);
@@ -1069,10 +1071,12 @@ fn run(config: &str, rows: &[Row]) {
             // The contract-scope rule (CGS § 10-234bb) runs per contract,
             // never per incident.
             assert_ne!(plan.kind, "board_posts_contract_notice", "{}", row.why);
+            assert_ne!(plan.kind, "board_emails_contract_notice", "{}", row.why);
             assert!(
-                plan.sources
-                    .iter()
-                    .all(|source| !source.rule.starts_with(CONTRACT_NOTICE_RULE)),
+                plan.sources.iter().all(|source| {
+                    !source.rule.starts_with(CONTRACT_NOTICE_RULE)
+                        && source.rule != CONTRACT_EMAIL_RULE_2016
+                }),
                 "{}",
                 row.why
             );
@@ -2181,7 +2185,12 @@ fn every_incident_rule_of_every_pack_has_a_row() {
         for rule in &pack.rules {
             if rule.scope == Scope::Contract {
                 assert!(
-                    [CONTRACT_NOTICE_RULE, CONTRACT_NOTICE_RULE_2016].contains(&rule.id.as_str()),
+                    [
+                        CONTRACT_NOTICE_RULE,
+                        CONTRACT_NOTICE_RULE_2016,
+                        CONTRACT_EMAIL_RULE_2016
+                    ]
+                    .contains(&rule.id.as_str()),
                     "the only contract-scope rules (research D6): {}",
                     rule.id
                 );

@@ -23,6 +23,8 @@ pub const KIND_NOTICE_FAULT: &str = "notice-fault";
 pub const KIND_AGREEMENT_EXPIRY: &str = "agreement-expiry";
 /// To a guardian: a consent campaign's request (docs/vendors.md, "Consent").
 pub const KIND_CONSENT_REQUEST: &str = "consent-request";
+/// To a guardian: a contract's notice, where the rule in force required it.
+pub const KIND_CONTRACT_NOTICE: &str = "contract-notice";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {

@@ -7,7 +7,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-const EMBEDDED: [(&str, &str); 11] = [
+const EMBEDDED: [(&str, &str); 12] = [
     (
         "reminder.txt",
         include_str!("../../config/templates/email/reminder.txt"),
@@ -51,6 +51,10 @@ const EMBEDDED: [(&str, &str); 11] = [
     (
         "consent-request.txt",
         include_str!("../../config/templates/email/consent-request.txt"),
+    ),
+    (
+        "contract-notice.txt",
+        include_str!("../../config/templates/email/contract-notice.txt"),
     ),
 ];
 

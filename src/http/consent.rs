@@ -22,10 +22,10 @@ pub const MAX_ROSTER_BYTES: usize = 16 * 1024 * 1024;
 
 /// The parts of a campaign's upload: the roster spooled to disk, the fields
 /// as given.
-struct Upload {
-    roster: Option<(tempfile::NamedTempFile, String)>,
-    privacy_policy_url: Option<String>,
-    description: Option<String>,
+pub(super) struct Upload {
+    pub(super) roster: Option<(tempfile::NamedTempFile, String)>,
+    pub(super) privacy_policy_url: Option<String>,
+    pub(super) description: Option<String>,
 }
 
 fn too_large() -> Problem {
@@ -35,7 +35,7 @@ fn too_large() -> Problem {
     ))
 }
 
-async fn receive(mut multipart: Multipart) -> Result<Upload, Problem> {
+pub(super) async fn receive(mut multipart: Multipart) -> Result<Upload, Problem> {
     let mut upload = Upload {
         roster: None,
         privacy_policy_url: None,

@@ -8,7 +8,8 @@ use super::params::parse_id;
 use super::problem::Problem;
 use super::AppState;
 use crate::cases::contracts::{amendment_input, input, ContractWithDuties};
-use crate::views::{self, ContractList, ContractView};
+use crate::domain::FieldError;
+use crate::views::{self, ContractList, ContractRosterTaken, ContractView};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +21,7 @@ fn view(state: &AppState, filed: &ContractWithDuties) -> ContractView {
         filed.vendor_name.as_deref(),
         &filed.obligations,
         &filed.plan,
+        filed.mailing.as_ref(),
         state.settings.engine.provisions(),
         state.cases.now(),
         state.settings.timezone,
@@ -202,4 +204,65 @@ pub async fn amend(
         .await
         .map_err(|e| Problem::from_service(e, "contract"))?;
     Ok(Json(view(&state, &contract)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/contracts/{id}/roster",
+    tag = "vendors",
+    operation_id = "upload_contract_roster",
+    summary = "Email a contract's notice to the families of a roster, where the law required it (admin)",
+    description = "multipart/form-data with one part `roster`: the plain roster CSV (as a consent campaign's, \
+        at most 16 MiB and 10,000 guardian addresses). Only for a contract whose duties include the emailed \
+        notice to students and parents (Connecticut contracts executed 2016-10-01 to 2018-06-30), once. Each \
+        guardian is emailed the contract's notice; the duty completes when every message is sent. Bad rows \
+        are listed with their line.",
+    params(("id" = String, Path, description = "The contract's id")),
+    responses(
+        (status = 201, description = "Taken; the notices are being sent", body = ContractRosterTaken),
+        (status = 403, description = "Only an admin uploads a roster", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The contract has no emailed notice duty, or its roster was uploaded already; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The roster is over 16 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad part, or not a roster; nothing stored", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn upload_roster(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<ContractRosterTaken>), Problem> {
+    let id = parse_id(&id, "contract")?;
+    let upload = super::consent::receive(multipart).await?;
+    let mut errors = Vec::new();
+    if upload.roster.is_none() {
+        errors.push(FieldError::new(
+            "roster",
+            "is required: the plain roster CSV of the families to notify",
+        ));
+    }
+    for (part, given) in [
+        ("privacy_policy_url", upload.privacy_policy_url.is_some()),
+        ("description", upload.description.is_some()),
+    ] {
+        if given {
+            errors.push(FieldError::new(part, "unknown part; expected only \"roster\""));
+        }
+    }
+    let Some((spool, upload_name)) = upload.roster.filter(|_| errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let (contract, report) = state
+        .cases
+        .upload_contract_roster(id, spool.path(), &upload_name, &caller.name)
+        .await
+        .map_err(|e| Problem::from_service(e, "contract"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ContractRosterTaken {
+            contract: view(&state, &contract),
+            import: views::consent_roster_import(&report),
+        }),
+    ))
 }

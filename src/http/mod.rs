@@ -108,6 +108,11 @@ pub fn api_routes() -> Router<AppState> {
         .route("/contracts", post(contracts::file).get(contracts::list))
         .route("/contracts/{id}", get(contracts::get))
         .route(
+            "/contracts/{id}/roster",
+            post(contracts::upload_roster)
+                .layer(DefaultBodyLimit::max(consent::MAX_ROSTER_BYTES + 64 * 1024)),
+        )
+        .route(
             "/contracts/{id}/amendment-request",
             post(contracts::request_amendment),
         )

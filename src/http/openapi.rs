@@ -83,6 +83,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::consent::answer,
         super::contracts::file,
         super::contracts::list,
+        super::contracts::upload_roster,
         super::contracts::get,
         super::contracts::request_amendment,
         super::contracts::amend,

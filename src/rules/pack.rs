@@ -29,6 +29,9 @@ pub enum OwnWork {
     /// A contract's notice published in the website's contracts section
     /// (`contract_notice_posted`).
     ContractNoticePosting,
+    /// Every guardian on a contract's roster emailed its notice
+    /// (`contract_families_notified`).
+    ContractFamilyNotice,
 }
 
 impl OwnWork {
@@ -38,6 +41,7 @@ impl OwnWork {
             OwnWork::FamilyNotice => "families_notified",
             OwnWork::WebsitePosting => "website_posted",
             OwnWork::ContractNoticePosting => "contract_notice_posted",
+            OwnWork::ContractFamilyNotice => "contract_families_notified",
         }
     }
 }
@@ -140,6 +144,7 @@ impl Kind {
             OwnWork::FamilyNotice,
             OwnWork::WebsitePosting,
             OwnWork::ContractNoticePosting,
+            OwnWork::ContractFamilyNotice,
         ]
         .into_iter()
         .find(|work| work.event() == event)

@@ -371,3 +371,14 @@ pub fn agreement_expiry_job(
         late: false,
     }
 }
+
+/// A contract's notice to the guardians of its roster, one message each,
+/// planned once (its key) when the roster is uploaded.
+pub fn contract_notice_job(contract_id: Uuid, at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        kind: JobKind::ContractNoticeMail,
+        key: format!("contract_notice_mail:{contract_id}"),
+        payload: json!({ "contract_id": contract_id }),
+        ..consent_request_job(contract_id, at)
+    }
+}

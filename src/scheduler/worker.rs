@@ -213,6 +213,7 @@ impl Worker {
             JobKind::AgreementsDaily => jobs::agreements::run_daily(self, job).await,
             JobKind::AgreementExpiry => jobs::agreements::run_expiry(self, job).await,
             JobKind::ConsentRequest => jobs::consent_mail::run(self, job).await,
+            JobKind::ContractNoticeMail => jobs::contract_mail::run(self, job).await,
             JobKind::Unknown => {
                 tracing::error!(job_id = %job.id, "a job of a kind this version does not know");
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))

@@ -63,3 +63,27 @@ pub struct Contract {
     /// includes it.
     pub provisions: BTreeMap<u32, bool>,
 }
+
+/// The roster a contract's notice is emailed to, where the rule in force
+/// required the email (one per contract); `job_id` is the job sending it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractRosterRecord {
+    pub contract_id: Uuid,
+    pub job_id: Uuid,
+    pub guardians: i64,
+    /// Roster rows rejected on upload.
+    pub rejected_rows: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// One guardian address of a contract's roster: personal data, used to
+/// send the notice, never logged or published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractGuardian {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    /// The roster's language tag, which picks the email's template.
+    pub language: Option<String>,
+}

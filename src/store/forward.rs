@@ -635,6 +635,30 @@ macro_rules! store_impl {
         $crate::store::writes::consent::record(self, link_of, answers, audit).await
     }
 
+    async fn create_contract_roster(
+        &self,
+        roster: &$crate::store::ContractRosterRecord,
+        guardians: &[$crate::store::ContractGuardian],
+        jobs: &[NewJob],
+        audit: &$crate::audit::NewAudit,
+    ) -> StoreResult<()> {
+        $crate::store::writes::contract_rosters::create(self, roster, guardians, jobs, audit).await
+    }
+
+    async fn contract_roster(
+        &self,
+        contract_id: Uuid,
+    ) -> StoreResult<Option<$crate::store::ContractRosterRecord>> {
+        $crate::store::reads::contract_rosters::roster(self, contract_id).await
+    }
+
+    async fn contract_guardians(
+        &self,
+        contract_id: Uuid,
+    ) -> StoreResult<Vec<$crate::store::ContractGuardian>> {
+        $crate::store::reads::contract_rosters::guardians(self, contract_id).await
+    }
+
     async fn put_document(
         &self,
         owner: $crate::store::DocumentOwner,

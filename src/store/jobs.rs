@@ -89,11 +89,14 @@ pub enum JobKind {
     /// The consent request of a campaign, emailed to each of its guardians
     /// (the campaign's id in the payload).
     ConsentRequest,
+    /// A contract's notice, emailed to each guardian of its roster (the
+    /// contract's id in the payload).
+    ContractNoticeMail,
     Unknown,
 }
 
 impl JobKind {
-    const KNOWN: [JobKind; 12] = [
+    const KNOWN: [JobKind; 13] = [
         JobKind::Reminder,
         JobKind::Digest,
         JobKind::FailureReport,
@@ -106,6 +109,7 @@ impl JobKind {
         JobKind::AgreementsDaily,
         JobKind::AgreementExpiry,
         JobKind::ConsentRequest,
+        JobKind::ContractNoticeMail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +126,7 @@ impl JobKind {
             JobKind::AgreementsDaily => "agreements_daily",
             JobKind::AgreementExpiry => "agreement_expiry",
             JobKind::ConsentRequest => "consent_request",
+            JobKind::ContractNoticeMail => "contract_notice_mail",
             JobKind::Unknown => "unknown",
         }
     }
@@ -151,6 +156,7 @@ impl JobKind {
             JobKind::AgreementsDaily => "the daily update of the list of agreements",
             JobKind::AgreementExpiry => "a reminder that an agreement expires",
             JobKind::ConsentRequest => "the consent requests of a campaign to families",
+            JobKind::ContractNoticeMail => "a contract's notice to families",
             JobKind::Unknown => "work of a kind this version does not know",
         }
     }

@@ -57,7 +57,9 @@ pub use consent_records::{
     standing, AnswerOutcome, CampaignStanding, ConsentAnswerRecord, ConsentCampaignRecord,
     ConsentGuardianRecord, ConsentStudent, StudentStanding,
 };
-pub use contract_records::{Amendment, Contract, ContractRecord};
+pub use contract_records::{
+    Amendment, Contract, ContractGuardian, ContractRecord, ContractRosterRecord,
+};
 pub use document_records::{Document, DocumentOwner};
 pub use jobs::{FoldedReminder, Job, JobEnd, JobKind, JobKinds, JobState, NewJob, LATE_AFTER};
 pub use records::{
@@ -634,6 +636,20 @@ pub trait Store: Send + Sync + 'static {
         owner: DocumentOwner,
         owner_id: Uuid,
     ) -> StoreResult<Option<(Document, Vec<u8>)>>;
+
+    // ---- a contract's roster for its emailed notice ----
+    /// Stores a contract's roster, its guardians, the job that emails them
+    /// and the audit entry, in one transaction.
+    async fn create_contract_roster(
+        &self,
+        roster: &ContractRosterRecord,
+        guardians: &[ContractGuardian],
+        jobs: &[NewJob],
+        audit: &crate::audit::NewAudit,
+    ) -> StoreResult<()>;
+    async fn contract_roster(&self, contract_id: Uuid) -> StoreResult<Option<ContractRosterRecord>>;
+    /// A contract's guardians, by address.
+    async fn contract_guardians(&self, contract_id: Uuid) -> StoreResult<Vec<ContractGuardian>>;
 
     // ---- contracts with vendors ----
     /// Stores a contract, its duties (their subject is the contract), the

@@ -44,6 +44,9 @@ pub struct ContractView {
     /// Where the rule in force when it was executed also required notice
     /// to the affected students and parents by email: its citation.
     pub family_notice_citation: Option<String>,
+    /// The emailed notice to families, once its roster is uploaded
+    /// (`POST /api/v1/contracts/{id}/roster`).
+    pub family_emails: Option<FamilyEmails>,
     /// The public notice's address, once published.
     pub published_url: Option<String>,
     #[schema(format = DateTime)]
@@ -56,10 +59,26 @@ pub struct ContractView {
     pub obligations: Vec<Obligation>,
 }
 
+/// How a contract's emailed notice stands: the email duty completes when
+/// every guardian's message is sent; a failed one keeps it open.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FamilyEmails {
+    pub guardians: u64,
+    pub sent: u64,
+    pub failed: u64,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MissingProvision {
     pub number: u32,
     pub text: String,
+}
+
+/// A contract whose roster was taken, and what its import found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContractRosterTaken {
+    pub contract: ContractView,
+    pub import: super::ConsentRosterImport,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -73,6 +92,7 @@ pub fn contract(
     vendor: Option<&str>,
     obligations: &[ObligationRecord],
     plan: &ContractPlan,
+    mailing: Option<&crate::cases::contracts::ContractMailing>,
     provisions: &[Provision],
     now: DateTime<Utc>,
     zone: Tz,
@@ -108,6 +128,11 @@ pub fn contract(
             .map(|on| on.format("%Y-%m-%d").to_string()),
         amended_provisions: record.amendment.added.iter().copied().collect(),
         family_notice_citation: plan.family_notice.clone(),
+        family_emails: mailing.map(|m| FamilyEmails {
+            guardians: m.guardians,
+            sent: m.sent,
+            failed: m.failed,
+        }),
         published_url: record.published_url.clone(),
         published_at: maybe_time(record.published_at, zone),
         filed_by: record.filed_by.clone(),

@@ -30,7 +30,9 @@ pub use consent::{
     ConsentCampaignStarted, ConsentCampaignView, ConsentCounts, ConsentRosterImport,
     ConsentStudentView, OnboardableStudent,
 };
-pub use contract::{contract, ContractList, ContractView, MissingProvision};
+pub use contract::{
+    contract, ContractList, ContractRosterTaken, ContractView, FamilyEmails, MissingProvision,
+};
 pub use evidence::{
     evidence, AuditChain, AuditEntry, AuditHead, BrokenEntry, Evidence, EvidenceRecords,
     Publication,

@@ -28,6 +28,8 @@ struct ContractRow {
     provisions: Vec<ProvisionRow>,
     void_if_not_amended: bool,
     family_notice_citation: Option<String>,
+    /// "3 of 3 guardians emailed, 0 failed", once a roster is uploaded.
+    family_emails: Option<String>,
     published_url: Option<String>,
     published: Option<LocalTime>,
     duties: Vec<Duty>,
@@ -81,6 +83,14 @@ fn row(state: &AppState, contract: &ContractWithDuties) -> ContractRow {
             .collect(),
         void_if_not_amended: !contract.plan.missing.is_empty(),
         family_notice_citation: contract.plan.family_notice.clone(),
+        family_emails: contract.mailing.as_ref().map(|m| {
+            format!(
+                "{} of {} emailed, {} failed",
+                m.sent,
+                crate::words::count(m.guardians, "guardian", "guardians"),
+                m.failed
+            )
+        }),
         published_url: record.published_url.clone(),
         published: record.published_at.map(|at| format::local(at, zone)),
         duties: contract

@@ -101,6 +101,7 @@ pub fn event_label(kind: &str) -> String {
         "contract_executed" => "Contract executed".into(),
         "received" => "Request received".into(),
         "contract_notice_posted" => "Contract notice posted".into(),
+        "contract_families_notified" => "Families emailed notice of the contract".into(),
         "contract_amendment_requested" => "Contractor asked to amend the contract".into(),
         other => sentence(other),
     }

@@ -94,21 +94,7 @@ impl Context {
                 "server.public_url is not set, so the consent request cannot link to the page where guardians answer".into(),
             ));
         }
-        let staged = match StagedRoster::stage_as(roster, upload_name).await {
-            Ok(staged) => staged,
-            Err(rejected) if rejected.is_internal() => {
-                tracing::error!(error = ?rejected, "staging a consent roster failed");
-                return Err(ServiceError::Store(crate::store::StoreError::NotReady(
-                    "staging the roster failed".into(),
-                )));
-            }
-            Err(rejected) => {
-                return Err(ServiceError::Invalid(vec![FieldError::new(
-                    "roster",
-                    format!("is not a roster: {rejected}"),
-                )]))
-            }
-        };
+        let staged = stage(roster, upload_name).await?;
         let report = staged.report.clone();
         if report.students == 0 || report.recipients > MAX_GUARDIANS {
             staged.close().await;
@@ -126,17 +112,7 @@ impl Context {
         }
         let now = self.clock.now();
         let id = Uuid::now_v7();
-        let read = read_roster(&staged, id).await;
-        staged.close().await;
-        let (students, guardians) = read.map_err(|error| {
-            tracing::error!(
-                error = format!("{error:#}"),
-                "reading a staged consent roster failed"
-            );
-            ServiceError::Store(crate::store::StoreError::NotReady(
-                "reading the staged roster failed".into(),
-            ))
-        })?;
+        let (students, guardians) = read_staged(staged, id).await?;
         let campaign = ConsentCampaignRecord {
             id,
             vendor_id,
@@ -373,6 +349,43 @@ impl Context {
             .ok_or(ServiceError::NotFound)?;
         Ok((guardian, campaign))
     }
+}
+
+/// Stages an uploaded roster with the incident roster's parser: a file
+/// that is not a roster is refused naming the `roster` field.
+pub(crate) async fn stage(roster: &Path, upload_name: &str) -> Result<StagedRoster, ServiceError> {
+    match StagedRoster::stage_as(roster, upload_name).await {
+        Ok(staged) => Ok(staged),
+        Err(rejected) if rejected.is_internal() => {
+            tracing::error!(error = ?rejected, "staging an uploaded roster failed");
+            Err(ServiceError::Store(crate::store::StoreError::NotReady(
+                "staging the roster failed".into(),
+            )))
+        }
+        Err(rejected) => Err(ServiceError::Invalid(vec![FieldError::new(
+            "roster",
+            format!("is not a roster: {rejected}"),
+        )])),
+    }
+}
+
+/// Reads a staged roster's students and guardians (for `owner_id`, the
+/// campaign or contract they belong to) and closes it.
+pub(crate) async fn read_staged(
+    staged: StagedRoster,
+    owner_id: Uuid,
+) -> Result<(Vec<ConsentStudent>, Vec<ConsentGuardianRecord>), ServiceError> {
+    let read = read_roster(&staged, owner_id).await;
+    staged.close().await;
+    read.map_err(|error| {
+        tracing::error!(
+            error = format!("{error:#}"),
+            "reading a staged roster failed"
+        );
+        ServiceError::Store(crate::store::StoreError::NotReady(
+            "reading the staged roster failed".into(),
+        ))
+    })
 }
 
 fn answer_audit(

@@ -9,6 +9,7 @@ mod amendment;
 pub mod amendment_input;
 pub mod document;
 pub mod input;
+mod roster;
 
 use super::{Context, ServiceError};
 use crate::audit::NewAudit;
@@ -21,6 +22,8 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+pub use roster::ContractMailing;
+
 /// A contract as filed or read, with its duties.
 #[derive(Debug, Clone)]
 pub struct ContractWithDuties {
@@ -31,6 +34,8 @@ pub struct ContractWithDuties {
     pub obligations: Vec<ObligationRecord>,
     /// The missing provisions and what the rule in force said of families.
     pub plan: ContractPlan,
+    /// The emailed notice to families, once its roster is uploaded.
+    pub mailing: Option<ContractMailing>,
 }
 
 impl Context {
@@ -103,6 +108,7 @@ impl Context {
             vendor_name: Some(vendor.vendor.name),
             obligations,
             plan,
+            mailing: None,
         })
     }
 
@@ -135,11 +141,13 @@ impl Context {
             .map(|vendor| vendor.vendor.name);
         let obligations = self.store.contract_obligations(record.id).await?;
         let plan = self.contract_plan(&record);
+        let mailing = self.contract_mailing(record.id).await?;
         Ok(ContractWithDuties {
             record,
             vendor_name,
             obligations,
             plan,
+            mailing,
         })
     }
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod agreements;
 pub(crate) mod consent_mail;
+pub(crate) mod contract_mail;
 pub(crate) mod coverage;
 pub(crate) mod dead_job_report;
 mod delivery;

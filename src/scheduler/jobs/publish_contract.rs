@@ -76,7 +76,7 @@ pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
 
 /// The contract's public notice: the company's name, never its contacts;
 /// what may be collected in words, grouped by class.
-async fn public_contract(
+pub(super) async fn public_contract(
     store: &dyn Store,
     settings: &Settings,
     record: &ContractRecord,

@@ -7,6 +7,7 @@ pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod bounces;
 pub(crate) mod consent;
+pub(crate) mod contract_rosters;
 pub(crate) mod contracts;
 pub(crate) mod coverage;
 pub(crate) mod documents;
