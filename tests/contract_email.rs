@@ -4,6 +4,7 @@
 //! the posting duty and, a duty of its own, the email; its roster (the
 //! consent campaign's parser, bad rows listed with their line) sends one
 //! notice per guardian and completes the email duty at the last send; a
+//! permanent failure keeps it open; a
 //! 2019 contract has no email duty and its roster is refused, storing
 //! nothing.
 
@@ -109,8 +110,25 @@ async fn emailed(app: &TestApp, id: &str) -> Value {
 
 #[tokio::test]
 async fn a_2017_contract_emails_its_roster_and_a_2019_one_takes_none() {
+    contract_email(None).await;
+}
+
+/// The same on PostgreSQL, whose schema is its own.
+#[tokio::test]
+async fn a_2017_contract_emails_its_roster_and_a_2019_one_takes_none_on_postgres() {
+    common::postgres::PgTestDb::run("contract_email", |url| async move {
+        contract_email(Some(url)).await;
+    })
+    .await;
+}
+
+async fn contract_email(database: Option<String>) {
     let smtp = SmtpServer::start();
-    let app = spawn_app_with(NOW, &TestConfig::new().smtp(&smtp.url())).await;
+    let config = match database.as_deref() {
+        Some(url) => TestConfig::new().database_url(url),
+        None => TestConfig::new(),
+    };
+    let app = spawn_app_with(NOW, &config.smtp(&smtp.url())).await;
     let vendor_id = register_vendor(&app).await;
 
     // 2017: both halves of P.A. 16-189's duty, each its own.
@@ -168,6 +186,28 @@ async fn a_2017_contract_emails_its_roster_and_a_2019_one_takes_none() {
     let (status, problem) = upload(&app, &id, ROSTER).await;
     assert_eq!(status, 409, "{problem}");
 
+    // A guardian whose address is refused for good keeps the duty open.
+    let other = file(&app, &vendor_id, "2017-04-03").await;
+    let other_id = other["id"].as_str().expect("an id");
+    let failing = "student_id,student_name,guardian_name,guardian_email\n\
+S1,Maya Lopez,Ana Lopez,ana.lopez@family.example\n\
+S2,Sam Green,Pat Green,reject.green@family.example\n";
+    let (status, taken) = upload(&app, other_id, failing).await;
+    assert_eq!(status, 201, "{taken}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let other = loop {
+        let (_, contract) = app
+            .get(&format!("/api/v1/contracts/{other_id}"), VIEWER)
+            .await;
+        if contract["family_emails"]["failed"] == 1 && contract["family_emails"]["sent"] == 1 {
+            break contract;
+        }
+        assert!(Instant::now() < deadline, "no failure counted: {contract}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let email = duty(&other, EMAIL_KIND).expect("the email duty");
+    assert_eq!(email["completed_at"], Value::Null, "{email}");
+
     // 2019: P.A. 18-125 ended the email; no duty, no roster, nothing sent.
     let new = file(&app, &vendor_id, "2019-03-01").await;
     assert!(duty(&new, "board_posts_contract_notice").is_some(), "{new}");
@@ -185,6 +225,6 @@ async fn a_2017_contract_emails_its_roster_and_a_2019_one_takes_none() {
         .get(&format!("/api/v1/contracts/{new_id}"), VIEWER)
         .await;
     assert_eq!(after["family_emails"], Value::Null, "nothing stored");
-    assert_eq!(notices(&smtp.messages()).len(), 3, "nothing more sent");
+    assert_eq!(notices(&smtp.messages()).len(), 4, "nothing more sent");
     app.stop().await;
 }
