@@ -169,7 +169,11 @@ async fn contract_email(database: Option<String>) {
             .iter()
             .find(|m| m.to.iter().any(|t| t == address))
             .unwrap_or_else(|| panic!("a notice to {address}"));
-        assert!(message.subject.contains("Acme Learning"), "{}", message.subject);
+        assert!(
+            message.subject.contains("Acme Learning"),
+            "{}",
+            message.subject
+        );
         assert!(
             message.body.contains("Reading assessment platform"),
             "{}",

@@ -64,6 +64,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/contracts/{id}/amendment-request"),
     ("POST", "/api/v1/contracts/{id}/amendment"),
     ("POST", "/api/v1/contracts/{id}/document"),
+    ("POST", "/api/v1/contracts/{id}/roster"),
     ("GET", "/api/v1/contracts/{id}/document"),
     ("GET", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/retry"),

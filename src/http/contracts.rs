@@ -247,7 +247,10 @@ pub async fn upload_roster(
         ("description", upload.description.is_some()),
     ] {
         if given {
-            errors.push(FieldError::new(part, "unknown part; expected only \"roster\""));
+            errors.push(FieldError::new(
+                part,
+                "unknown part; expected only \"roster\"",
+            ));
         }
     }
     let Some((spool, upload_name)) = upload.roster.filter(|_| errors.is_empty()) else {

@@ -647,7 +647,8 @@ pub trait Store: Send + Sync + 'static {
         jobs: &[NewJob],
         audit: &crate::audit::NewAudit,
     ) -> StoreResult<()>;
-    async fn contract_roster(&self, contract_id: Uuid) -> StoreResult<Option<ContractRosterRecord>>;
+    async fn contract_roster(&self, contract_id: Uuid)
+        -> StoreResult<Option<ContractRosterRecord>>;
     /// A contract's guardians, by address.
     async fn contract_guardians(&self, contract_id: Uuid) -> StoreResult<Vec<ContractGuardian>>;
 

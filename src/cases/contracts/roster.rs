@@ -117,7 +117,8 @@ impl Context {
             return Ok(None);
         };
         let emails = self.store.job_emails(roster.job_id).await?;
-        let count = |status: EmailStatus| emails.iter().filter(|e| e.status == status).count() as u64;
+        let count =
+            |status: EmailStatus| emails.iter().filter(|e| e.status == status).count() as u64;
         Ok(Some(ContractMailing {
             guardians: roster.guardians as u64,
             sent: count(EmailStatus::Sent),
