@@ -37,6 +37,9 @@ pub struct Worker {
     pub(crate) completions: Completions,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
+    /// Where staff email goes out (`jobs::fanout::staff`), started with
+    /// the scheduler.
+    pub(crate) staff: std::sync::OnceLock<jobs::fanout::staff::StaffLane>,
 }
 
 impl Worker {
@@ -74,6 +77,7 @@ impl Worker {
             publisher,
             publish_lock: tokio::sync::Mutex::new(()),
             verp,
+            staff: std::sync::OnceLock::new(),
         }
     }
 
