@@ -4,7 +4,7 @@
 //! in `jobs/`.
 
 use super::backoff::Backoff;
-use super::completions::Completions;
+use super::completions::{Completions, Plans};
 use super::jobs;
 use crate::clock::Clock;
 use crate::email::permits::SendPermits;
@@ -35,6 +35,8 @@ pub struct Worker {
     pub(crate) publish_lock: tokio::sync::Mutex<()>,
     /// Job completions, committed in groups (`completions`).
     pub(crate) completions: Completions,
+    /// Staff messages planned, committed in groups (`completions`).
+    pub(crate) plans: Plans,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
     /// Where staff email goes out (`jobs::fanout::staff`), started with
@@ -66,6 +68,7 @@ impl Worker {
         let publisher = Arc::new(jobs::publish::directory_publisher(&settings));
         Self {
             completions: Completions::new(Arc::clone(&store), Arc::clone(&clock)),
+            plans: Plans::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             settings,
             mailer,

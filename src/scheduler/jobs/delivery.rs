@@ -45,11 +45,9 @@ pub(super) async fn deliver(
             message_id: message::new_message_id(from),
         })
         .collect();
-    worker
-        .store
-        .ensure_emails(&rows, worker.clock.now())
-        .await?;
-    let emails = worker.store.job_emails(job.id).await?;
+    // With the other jobs' of the moment: one commit for all of them.
+    worker.plans.write(rows).await?;
+    let mut emails = worker.store.job_emails(job.id).await?;
     let now = worker.clock.now();
     let mut sends = Vec::new();
     for email in emails.iter().filter(|e| !e.status.is_final()) {
@@ -112,7 +110,15 @@ pub(super) async fn deliver(
         .count();
     tracing::info!(job_id = %job.id, kind, sent, failed, deferred = attempts.len() - sent - failed, "delivery attempts recorded");
 
-    let emails = worker.store.job_emails(job.id).await?;
+    // The rows as recorded, without reading them again.
+    for attempt in &attempts {
+        if let Some(email) = emails.iter_mut().find(|e| e.id == attempt.email_id) {
+            email.status = attempt.outcome;
+            email.attempts += 1;
+            email.last_reply.clone_from(&attempt.reply);
+            email.next_attempt_at = attempt.next_attempt_at;
+        }
+    }
     let next_retry: Option<DateTime<Utc>> = emails
         .iter()
         .filter(|e| !e.status.is_final())
