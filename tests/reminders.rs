@@ -497,15 +497,9 @@ async fn a_burst_of_reminders_to_many_recipients_shares_connections_and_records_
     // Eight incidents filed at once, their "opened" steps each reaching a
     // dozen privacy officers: a burst of staff email over 4 connections.
     let smtp = SmtpServer::start_with(&["--pipelining"]);
-    let officers: Vec<String> = (0..12)
-        .map(|i| format!("po{i}@district.example"))
-        .collect();
+    let officers: Vec<String> = (0..12).map(|i| format!("po{i}@district.example")).collect();
     let officers: Vec<&str> = officers.iter().map(String::as_str).collect();
-    let app = spawn_app_with(
-        "2026-04-20T08:00:00-04:00",
-        &smtp_config(&smtp, &officers),
-    )
-    .await;
+    let app = spawn_app_with("2026-04-20T08:00:00-04:00", &smtp_config(&smtp, &officers)).await;
     for _ in 0..8 {
         app.file(&incident()).await;
     }

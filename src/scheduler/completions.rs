@@ -42,7 +42,11 @@ pub struct Finishes;
 impl Group for Finishes {
     type Item = JobEnd;
     type Answer = bool;
-    async fn write(store: &dyn Store, ends: &[JobEnd], now: DateTime<Utc>) -> StoreResult<Vec<bool>> {
+    async fn write(
+        store: &dyn Store,
+        ends: &[JobEnd],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<bool>> {
         store.finish_jobs(ends, now).await
     }
 }
@@ -152,13 +156,17 @@ async fn run<G: Group>(
             // each is tried alone, so that it fails only its own request.
             Err(_) => {
                 for request in group.drain(..) {
-                    let alone = G::write(store.as_ref(), std::slice::from_ref(&request.item), clock.now())
-                        .await
-                        .and_then(|mut answers| {
-                            answers.pop().ok_or_else(|| {
-                                StoreError::NotReady("a group write gave no answer".into())
-                            })
-                        });
+                    let alone = G::write(
+                        store.as_ref(),
+                        std::slice::from_ref(&request.item),
+                        clock.now(),
+                    )
+                    .await
+                    .and_then(|mut answers| {
+                        answers.pop().ok_or_else(|| {
+                            StoreError::NotReady("a group write gave no answer".into())
+                        })
+                    });
                     let _ = request.answer.send(alone);
                 }
             }

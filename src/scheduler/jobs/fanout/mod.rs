@@ -28,6 +28,10 @@
 //!   shorter: a stalled server), which is abandoned unrecorded, as is every
 //!   parked connection at once: their messages stay planned. The chunks
 //!   still held are released to run again at once.
+//!
+//! Staff email (reminders, digests, reports) goes out through a second set
+//! of the same senders and recorder that lives with the scheduler (`staff`),
+//! fed by the staff jobs instead of the chunk feeder.
 
 pub(crate) mod compose;
 pub(crate) mod context;

@@ -1,5 +1,7 @@
 //! One sender: takes messages, sends them, hands each outcome to the
-//! recorder.
+//! recorder. A sender carries the family notice's messages or staff
+//! email's (`Lane`); what differs is which quotas it waits for and who goes
+//! first for a send slot.
 //!
 //! A connection never has more than one message that the server accepted
 //! and the database does not yet know about: a message's closing dot (the
@@ -286,8 +288,13 @@ impl Sender {
         }
         let attempt = self.worker.attempt_for(item.email(), outcome);
         let job = item.job;
-        self.record_outcome(job, Outcome::Attempt(attempt), item.into_waiting(), previous)
-            .await
+        self.record_outcome(
+            job,
+            Outcome::Attempt(attempt),
+            item.into_waiting(),
+            previous,
+        )
+        .await
     }
 
     /// Hands an outcome to the recorder, once the previous one is

@@ -53,12 +53,7 @@ impl StaffLane {
         let (work, taken) = flume::bounded::<Work>(super::PAGE as usize);
         let ended = CancellationToken::new();
         tokio::spawn(tracing::Instrument::instrument(
-            supervise(
-                Arc::clone(worker),
-                taken,
-                shutdown.clone(),
-                ended.clone(),
-            ),
+            supervise(Arc::clone(worker), taken, shutdown.clone(), ended.clone()),
             tracing::Span::current(),
         ));
         Self { work, ended }
