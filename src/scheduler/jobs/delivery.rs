@@ -45,7 +45,7 @@ pub(super) async fn deliver(
             message_id: message::new_message_id(from),
         })
         .collect();
-    // With the other jobs' of the moment: one commit for all of them.
+    // With the other jobs' messages of the moment: one commit for all.
     worker.plans.write(rows).await?;
     let mut emails = worker.store.job_emails(job.id).await?;
     let now = worker.clock.now();
