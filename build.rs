@@ -14,6 +14,12 @@ fn main() {
     let dir = Path::new(&manifest_dir).join("config/rules");
     // A directory here is watched for any file added, removed or changed in it.
     println!("cargo:rerun-if-changed={}", dir.display());
+    // `sqlx::migrate!` embeds migrations/ but does not tell cargo: a new
+    // migration would otherwise ship only with the next edit of the code.
+    println!(
+        "cargo:rerun-if-changed={}",
+        Path::new(&manifest_dir).join("migrations").display()
+    );
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("config/rules/ exists: the packs ship from it")
         .map(|entry| entry.expect("config/rules/ is readable").path())

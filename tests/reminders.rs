@@ -491,3 +491,59 @@ async fn the_file_transport_writes_eml_files() {
     assert!(text.contains("X-Breachd-Kind: reminder"));
     assert!(text.contains("Auto-Submitted: auto-generated"));
 }
+
+#[tokio::test]
+async fn a_burst_of_reminders_to_many_recipients_shares_connections_and_records_each_once() {
+    // Eight incidents filed at once, their "opened" steps each reaching a
+    // dozen privacy officers: a burst of staff email over 4 connections.
+    let smtp = SmtpServer::start_with(&["--pipelining"]);
+    let officers: Vec<String> = (0..12).map(|i| format!("po{i}@district.example")).collect();
+    let officers: Vec<&str> = officers.iter().map(String::as_str).collect();
+    let app = spawn_app_with("2026-04-20T08:00:00-04:00", &smtp_config(&smtp, &officers)).await;
+    for _ in 0..8 {
+        app.file(&incident()).await;
+    }
+    settle(&app).await;
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.dir.join("breachd.db").display()
+    ))
+    .await
+    .expect("the test database opens");
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT e.message_id, e.status, e.attempts,
+                (SELECT COUNT(*) FROM email_attempts a WHERE a.email_id = e.id)
+           FROM emails e WHERE e.kind = 'reminder'",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("the planned reminders read");
+    pool.close().await;
+    assert!(rows.len() >= 8 * 12, "{} reminders planned", rows.len());
+    for (message_id, status, attempts, recorded) in &rows {
+        assert_eq!(
+            (status.as_str(), *attempts, *recorded),
+            ("sent", 1, 1),
+            "{message_id}: sent once, its one attempt recorded"
+        );
+    }
+    let messages = smtp.messages();
+    let received: Vec<String> = messages
+        .iter()
+        .filter(|m| m.header("X-Breachd-Kind").as_deref() == Some("reminder"))
+        .filter_map(|m| m.header("Message-ID"))
+        .collect();
+    let unique: BTreeSet<&String> = received.iter().collect();
+    assert_eq!(received.len(), unique.len(), "no reminder arrived twice");
+    let planned: BTreeSet<&String> = rows.iter().map(|row| &row.0).collect();
+    assert_eq!(unique, planned, "every planned reminder arrived");
+    let sessions: BTreeSet<&str> = messages.iter().map(|m| m.session.as_str()).collect();
+    // Four senders keep their connections (a parked one is replaced).
+    assert!(
+        sessions.len() * 4 <= messages.len(),
+        "{} messages over {} connections: the burst shares its connections",
+        messages.len(),
+        sessions.len()
+    );
+    app.stop().await;
+}

@@ -15,9 +15,9 @@
 //! (b) 10,000 reminders due at the same instant: a fresh daemon, the
 //!     families' notice and the website posting both under a 48 h policy,
 //!     5,000 incidents filed through the HTTP API so that their 10,000 "50%"
-//!     reminder jobs (20,000 messages: each reaches the privacy officer and
-//!     the director of technology) share one due instant a little in the
-//!     future. The "opened" reminders that filing sends (one per obligation,
+//!     reminder jobs share one due instant a little in the future (10,000
+//!     messages: an incident's two steps fold into one message to the
+//!     privacy officer and one to the director of technology). The "opened" reminders that filing sends (one per obligation,
 //!     late by design) are drained before that instant; a pilot of 200
 //!     incidents sizes the lead time (3× its pace, at least 60 s).
 //!

@@ -49,6 +49,11 @@ impl Scheduler {
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
+        // Staff email's senders, shared by every job of every batch.
+        let lane = super::jobs::fanout::staff::StaffLane::start(&self.worker, &shutdown);
+        if self.worker.staff.set(lane).is_err() {
+            tracing::warn!("the staff email lane was started already");
+        }
         if let Err(error) = self.reconcile().await {
             tracing::error!(
                 error = format!("{error:#}"),
@@ -123,6 +128,10 @@ impl Scheduler {
             // It stops feeding on the same token; its messages in flight
             // end and are recorded.
             let _ = runner.await;
+        }
+        if let Some(lane) = self.worker.staff.get() {
+            // The staff messages in flight end and are recorded too.
+            lane.ended().await;
         }
         tracing::info!("scheduler stopped");
     }

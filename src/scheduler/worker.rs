@@ -4,7 +4,7 @@
 //! in `jobs/`.
 
 use super::backoff::Backoff;
-use super::completions::Completions;
+use super::completions::{Completions, Plans};
 use super::jobs;
 use crate::clock::Clock;
 use crate::domain::consent::token::ConsentTokens;
@@ -36,10 +36,15 @@ pub struct Worker {
     pub(crate) publish_lock: tokio::sync::Mutex<()>,
     /// Job completions, committed in groups (`completions`).
     pub(crate) completions: Completions,
+    /// Staff messages planned, committed in groups (`completions`).
+    pub(crate) plans: Plans,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
     /// Signs each guardian's consent link (`with_consent_key`).
     pub(crate) consent: Arc<ConsentTokens>,
+    /// Where staff email goes out (`jobs::fanout::staff`), started with
+    /// the scheduler.
+    pub(crate) staff: std::sync::OnceLock<jobs::fanout::staff::StaffLane>,
 }
 
 impl Worker {
@@ -66,6 +71,7 @@ impl Worker {
         let publisher = Arc::new(jobs::publish::directory_publisher(&settings));
         Self {
             completions: Completions::new(Arc::clone(&store), Arc::clone(&clock)),
+            plans: Plans::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             settings,
             mailer,
@@ -80,6 +86,7 @@ impl Worker {
             // Replaced by the audit key's derivation in `app`; a worker
             // built without one signs links no page will take.
             consent: Arc::new(ConsentTokens::new(rand::random())),
+            staff: std::sync::OnceLock::new(),
         }
     }
 

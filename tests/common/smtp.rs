@@ -26,6 +26,8 @@ pub struct Received {
     /// The decoded subject and plain-text body.
     pub subject: String,
     pub body: String,
+    /// The connection it came over (the client's address and port).
+    pub session: String,
 }
 
 impl Received {
@@ -108,6 +110,7 @@ impl SmtpServer {
                 data: v["data"].as_str().unwrap().to_owned(),
                 subject: v["subject"].as_str().unwrap_or_default().to_owned(),
                 body: v["body"].as_str().unwrap_or_default().to_owned(),
+                session: v["session"].as_str().unwrap_or_default().to_owned(),
             })
             .collect()
     }

@@ -111,6 +111,8 @@ class Handler:
         part = parsed.get_body(("plain",))
         record = {
             "at": time.time(),
+            # The client's address and port: one per SMTP connection.
+            "session": "%s:%s" % tuple(session.peer[:2]),
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "data": envelope.content.decode("utf8", errors="replace"),

@@ -5,6 +5,7 @@
 //! privacy officer and never retried. One failing recipient never holds up
 //! the others: each recipient gets a message of its own.
 
+use super::fanout::Composed;
 use crate::email::message::{self, Outgoing};
 use crate::email::SendOutcome;
 use crate::scheduler::planning::failure_report_job;
@@ -12,7 +13,6 @@ use crate::scheduler::Worker;
 use crate::store::{EmailStatus, Job, JobKind, JobState, NewEmail};
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// A message to one recipient, before it is planned.
@@ -45,11 +45,9 @@ pub(super) async fn deliver(
             message_id: message::new_message_id(from),
         })
         .collect();
-    worker
-        .store
-        .ensure_emails(&rows, worker.clock.now())
-        .await?;
-    let emails = worker.store.job_emails(job.id).await?;
+    // With the other jobs' messages of the moment: one commit for all.
+    worker.plans.write(rows).await?;
+    let mut emails = worker.store.job_emails(job.id).await?;
     let now = worker.clock.now();
     let mut sends = Vec::new();
     for email in emails.iter().filter(|e| !e.status.is_final()) {
@@ -73,54 +71,34 @@ pub(super) async fn deliver(
         };
         sends.push((email.clone(), outgoing));
     }
+    // Handed to the staff lane (`fanout::staff`): the messages of every job
+    // of the moment share its pipelined connections and group commits.
+    let lane = worker
+        .staff
+        .get()
+        .ok_or_else(|| anyhow::anyhow!("staff email is sent only while the scheduler runs"))?;
     let mut attempts = Vec::new();
-    let mut tasks = Vec::new();
+    let mut handed = Vec::new();
     for (email, outgoing) in sends {
-        let permits = Arc::clone(&worker.sends);
-        let quota = Arc::clone(&worker.quota);
-        let mailer = Arc::clone(&worker.mailer);
-        let from = from.clone();
-        let timeout = worker.settings.email.timeout;
-        let sender = worker.envelope_sender(email.id);
-        tasks.push(tokio::spawn(async move {
-            let _permit = permits.acquire().await;
-            let outcome = match message::build(&from, &outgoing) {
-                Ok(built) => {
-                    // Within the relay's quotas, which the fan-out shares.
-                    quota.take_other().await;
-                    match sender {
-                        // The VERP sender: a bounce names this message.
-                        Some(sender) => match lettre::address::Envelope::new(
-                            Some(sender),
-                            built.envelope().to().to_vec(),
-                        ) {
-                            Ok(envelope) => {
-                                mailer
-                                    .send_raw(&envelope, &built.formatted(), timeout)
-                                    .await
-                            }
-                            Err(error) => SendOutcome::Permanent(format!(
-                                "the message cannot be addressed: {error}"
-                            )),
-                        },
-                        None => mailer.send(built, timeout).await,
-                    }
-                }
-                Err(reason) => SendOutcome::Permanent(reason),
-            };
-            if let SendOutcome::Temporary(reply) = &outcome {
-                if crate::email::quota::is_rate_limited(reply) {
-                    quota.rate_limited();
-                }
+        match compose(worker, from, email.id, &outgoing) {
+            Ok(composed) => match lane.send(job.id, email, composed).await {
+                Some(one) => handed.push(one),
+                // Stopping: the rest stay planned.
+                None => break,
+            },
+            Err(reason) => {
+                attempts.push(worker.attempt_for(&email, SendOutcome::Permanent(reason)))
             }
-            (email, outcome)
-        }));
+        }
     }
-    for task in tasks {
-        let (email, outcome) = task.await?;
-        attempts.push(worker.attempt_for(&email, outcome));
-    }
+    // Those that cannot be made are recorded here; the lane recorded the
+    // others before answering.
     worker.store.record_attempts(&attempts).await?;
+    for one in handed {
+        if let Some(attempt) = lane.recorded(one).await {
+            attempts.push(attempt);
+        }
+    }
     crate::metrics::emails_recorded(kind, &attempts);
     let sent = attempts
         .iter()
@@ -132,7 +110,15 @@ pub(super) async fn deliver(
         .count();
     tracing::info!(job_id = %job.id, kind, sent, failed, deferred = attempts.len() - sent - failed, "delivery attempts recorded");
 
-    let emails = worker.store.job_emails(job.id).await?;
+    // The rows as recorded, without reading them again.
+    for attempt in &attempts {
+        if let Some(email) = emails.iter_mut().find(|e| e.id == attempt.email_id) {
+            email.status = attempt.outcome;
+            email.attempts += 1;
+            email.last_reply.clone_from(&attempt.reply);
+            email.next_attempt_at = attempt.next_attempt_at;
+        }
+    }
     let next_retry: Option<DateTime<Utc>> = emails
         .iter()
         .filter(|e| !e.status.is_final())
@@ -171,4 +157,27 @@ pub(super) async fn deliver(
             .await?;
     }
     worker.finish(job, JobState::Done, None).await
+}
+
+/// The message's bytes and envelope: from its VERP sender when
+/// `email.bounce_address` is set (a bounce names this message), else from
+/// the From address.
+fn compose(
+    worker: &Worker,
+    from: &Mailbox,
+    email_id: Uuid,
+    outgoing: &Outgoing,
+) -> Result<Composed, String> {
+    let built = message::build(from, outgoing)?;
+    let envelope = match worker.envelope_sender(email_id) {
+        Some(sender) => {
+            lettre::address::Envelope::new(Some(sender), built.envelope().to().to_vec())
+                .map_err(|error| format!("the message cannot be addressed: {error}"))?
+        }
+        None => built.envelope().clone(),
+    };
+    Ok(Composed {
+        envelope,
+        bytes: built.formatted(),
+    })
 }

@@ -53,6 +53,7 @@ pub enum ComposeError {
 }
 
 /// A message ready to send.
+#[derive(Clone)]
 pub struct Composed {
     pub envelope: Envelope,
     pub bytes: Vec<u8>,

@@ -28,12 +28,17 @@
 //!   shorter: a stalled server), which is abandoned unrecorded, as is every
 //!   parked connection at once: their messages stay planned. The chunks
 //!   still held are released to run again at once.
+//!
+//! Staff email (reminders, digests, reports) goes out through a second set
+//! of the same senders and recorder that lives with the scheduler (`staff`),
+//! fed by the staff jobs instead of the chunk feeder.
 
 pub(crate) mod compose;
 pub(crate) mod context;
 mod parked;
 mod recorder;
 mod sender;
+pub(crate) mod staff;
 mod work;
 
 pub use compose::{Composed, Composer};
@@ -107,6 +112,7 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
 
     let finisher = tokio::spawn(finish_chunks(Arc::clone(&worker), finished_rx));
     let recorder = tokio::spawn(recorder::run(
+        Some(KIND_FAMILY_NOTICE),
         Arc::clone(&worker.store),
         record_rx,
         Arc::clone(&busy),
@@ -116,6 +122,7 @@ pub async fn run(worker: Arc<Worker>, first: Job, shutdown: CancellationToken, w
     let senders: Vec<_> = (0..connections)
         .map(|index| {
             let sender = sender::Sender {
+                lane: sender::Lane::FanOut,
                 worker: Arc::clone(&worker),
                 work: work_rx.clone(),
                 records: record_tx.clone(),
@@ -280,10 +287,12 @@ impl Feeding<'_> {
                         return Ok(());
                     }
                     let work = Work {
-                        delivery,
                         job: job_id,
-                        composer: Arc::clone(&composer),
-                        halt: Arc::clone(&halt),
+                        message: work::Message::Family {
+                            delivery,
+                            composer: Arc::clone(&composer),
+                            halt: Arc::clone(&halt),
+                        },
                         rate_limited: 0,
                     };
                     if self.work.send_async(work).await.is_err() {

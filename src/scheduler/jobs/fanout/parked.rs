@@ -63,13 +63,13 @@ pub(super) fn park(
         drop(place);
         // Nobody waits for this commit: the sender went on long ago.
         let (committed, _) = oneshot::channel();
+        let attempt = worker.attempt_for(item.email(), SendOutcome::from(outcome));
         let record = Record {
-            outcome: Outcome::Attempt(
-                worker.attempt_for(&item.delivery.email, SendOutcome::from(outcome)),
-            ),
+            outcome: Outcome::Attempt(attempt),
             job: item.job,
             sender: PARKED,
             committed,
+            waiting: item.into_waiting(),
         };
         // A recorder that is gone failed: its chunks run again.
         let _ = records.send(record).await;

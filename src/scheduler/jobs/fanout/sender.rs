@@ -1,5 +1,7 @@
 //! One sender: takes messages, sends them, hands each outcome to the
-//! recorder.
+//! recorder. A sender carries the family notice's messages or staff
+//! email's (`Lane`); what differs is which quotas it waits for and who goes
+//! first for a send slot.
 //!
 //! A connection never has more than one message that the server accepted
 //! and the database does not yet know about: a message's closing dot (the
@@ -38,12 +40,13 @@
 use super::compose::{ComposeError, Composed};
 use super::parked::{self, Parked};
 use super::recorder::{Outcome, Record, Senders};
-use super::work::Work;
+use super::work::{Message, Work};
 use crate::email::quota::is_rate_limited;
 use crate::email::smtp::direct::DirectSmtp;
 use crate::email::smtp::session::{Ended, Session};
 use crate::email::{Mailer, SendOutcome};
 use crate::scheduler::Worker;
+use crate::store::Attempt;
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -78,8 +81,24 @@ async fn committed(previous: &mut Commit) -> bool {
     }
 }
 
+/// Whose messages a sender carries: both lanes share the send slots, the
+/// connections and the quotas, not all of their rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// The family notice: waits for every quota (the day's too, and the
+    /// slowdown after "too fast", its message put back unrecorded), and
+    /// gives its slot up to staff email.
+    FanOut,
+    /// Staff email (`staff`): waits for the per-second and per-minute
+    /// quotas only (counted against the day, never held for it, as a
+    /// reminder must go), goes before the fan-out for a slot, and a "too
+    /// fast" reply slows the fan-out and defers the message like any 4xx.
+    Staff,
+}
+
 /// What one sender needs.
 pub struct Sender {
+    pub lane: Lane,
     pub worker: Arc<Worker>,
     pub work: flume::Receiver<Work>,
     pub records: mpsc::Sender<Record>,
@@ -181,22 +200,45 @@ impl Sender {
     /// Waits for the relay's quotas; stopped by shutdown (the message in
     /// hand is not recorded: it stays planned).
     async fn quota(&self) -> Result<(), Stopped> {
+        let quota = &self.worker.quota;
+        let taking = async {
+            match self.lane {
+                Lane::FanOut => quota.take().await,
+                Lane::Staff => quota.take_other().await,
+            }
+        };
         tokio::select! {
-            () = self.worker.quota.take() => Ok(()),
+            () = taking => Ok(()),
             () = self.shutdown.cancelled() => Err(Stopped),
+        }
+    }
+
+    /// A send slot for a run of messages: staff email is served first.
+    async fn slot(&self) -> OwnedSemaphorePermit {
+        match self.lane {
+            Lane::FanOut => self.worker.sends.acquire_for_fanout().await,
+            Lane::Staff => self.worker.sends.acquire().await,
         }
     }
 
     /// The message's bytes, unless its chunk halted or it cannot be made.
     fn make(&self, item: &Work) -> Result<Composed, Unmade> {
-        if item.halt.load(Ordering::SeqCst) {
+        let (delivery, composer, halt) = match &item.message {
+            Message::Family {
+                delivery,
+                composer,
+                halt,
+            } => (delivery, composer, halt),
+            Message::Staff { composed, .. } => return Ok(composed.clone()),
+        };
+        if halt.load(Ordering::SeqCst) {
             return Err(Unmade::Halted);
         }
-        match item.composer.compose(&item.delivery) {
+        match composer.compose(delivery) {
             Ok(composed) => Ok(composed),
             Err(ComposeError::Address(reason)) => Err(Unmade::Refused(reason)),
             Err(ComposeError::Build(reason)) => {
-                item.halt.store(true, Ordering::SeqCst);
+                halt.store(true, Ordering::SeqCst);
                 tracing::error!(
                     job_id = %item.job,
                     error = reason,
@@ -215,11 +257,11 @@ impl Sender {
                     .await
             }
             Unmade::Fault(reason) => {
-                self.record_outcome(item.job, Outcome::Fault(reason), previous)
+                self.record_outcome(item.job, Outcome::Fault(reason), None, previous)
                     .await
             }
             Unmade::Halted => {
-                self.record_outcome(item.job, Outcome::Skipped, previous)
+                self.record_outcome(item.job, Outcome::Skipped, None, previous)
                     .await
             }
         }
@@ -236,7 +278,7 @@ impl Sender {
         if let SendOutcome::Temporary(reply) = &outcome {
             if is_rate_limited(reply) {
                 self.worker.quota.rate_limited();
-                if item.rate_limited < RATE_LIMITED_TRIES {
+                if self.lane == Lane::FanOut && item.rate_limited < RATE_LIMITED_TRIES {
                     let mut item = item;
                     item.rate_limited += 1;
                     self.again().push_back(item);
@@ -244,9 +286,15 @@ impl Sender {
                 }
             }
         }
-        let attempt = self.worker.attempt_for(&item.delivery.email, outcome);
-        self.record_outcome(item.job, Outcome::Attempt(attempt), previous)
-            .await
+        let attempt = self.worker.attempt_for(item.email(), outcome);
+        let job = item.job;
+        self.record_outcome(
+            job,
+            Outcome::Attempt(attempt),
+            item.into_waiting(),
+            previous,
+        )
+        .await
     }
 
     /// Hands an outcome to the recorder, once the previous one is
@@ -255,6 +303,7 @@ impl Sender {
         &self,
         job: Uuid,
         outcome: Outcome,
+        waiting: Option<oneshot::Sender<Attempt>>,
         previous: &mut Commit,
     ) -> Result<(), Stopped> {
         if !committed(previous).await {
@@ -266,6 +315,7 @@ impl Sender {
             job,
             sender: self.index,
             committed: done,
+            waiting,
         };
         self.records.send(record).await.map_err(|_| Stopped)?;
         *previous = Some(commit);
@@ -284,7 +334,7 @@ impl Sender {
             // The quota before the slot: a sender waiting for the relay's
             // next minute or day holds no slot a reminder could use.
             self.quota().await?;
-            let _slot = self.worker.sends.acquire_for_fanout().await;
+            let _slot = self.slot().await;
             if !committed(previous).await {
                 return Err(Stopped);
             }
@@ -322,7 +372,7 @@ impl Sender {
             };
             // The quota before the slot (see `one_by_one`).
             self.quota().await?;
-            let slot = self.worker.sends.acquire_for_fanout().await;
+            let slot = self.slot().await;
             let mut run = Run {
                 direct,
                 session: None,
