@@ -174,29 +174,16 @@ pub async fn submit(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    if let Some(Extension(ConnectInfo(address))) = peer {
-        if let Err(wait) = limit(&web, &state).submitted(address.ip()) {
-            let seconds = wait.as_secs().max(1);
-            tracing::info!(
-                wait_seconds = seconds,
-                "consent page: too many answers from one address"
-            );
-            let mut response = super::message(
-                &web,
-                &state,
-                None,
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many answers",
-                &format!(
-                    "Too many answers were sent from your network in a short time, so this one was not recorded. Wait {} minutes, then try again, or write to the district directly.",
-                    seconds.div_ceil(60)
-                ),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            return response;
-        }
+    let flood = super::public_flood::Flood {
+        log: "consent page: too many answers from one address",
+        title: "Too many answers",
+        what: "answers",
+        not_done: "recorded",
+    };
+    if let Some(refused) =
+        super::public_flood::refused(&web, &state, limit(&web, &state), peer, &flood)
+    {
+        return refused;
     }
     let back = Redirect::to(&format!("/consent/{token}")).into_response();
     if !fields.text(HONEYPOT).is_empty() {

@@ -58,6 +58,7 @@ mod incident;
 mod incidents;
 mod oidc;
 mod privacy_form;
+mod public_flood;
 mod report;
 mod requests;
 mod roster;

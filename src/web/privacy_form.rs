@@ -117,29 +117,16 @@ pub async fn submit(
 ) -> Response {
     let fields = Fields(fields);
     // Every submission counts, good or not: each may send a receipt.
-    if let Some(Extension(ConnectInfo(address))) = peer {
-        if let Err(wait) = limit(&web, &state).submitted(address.ip()) {
-            let seconds = wait.as_secs().max(1);
-            tracing::info!(
-                wait_seconds = seconds,
-                "public request form: too many from one address"
-            );
-            let mut response = super::message(
-                &web,
-                &state,
-                None,
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests",
-                &format!(
-                    "Too many requests were sent from your network in a short time, so this one was not sent. Wait {} minutes, then try again, or write to the district directly.",
-                    seconds.div_ceil(60)
-                ),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            return response;
-        }
+    let flood = super::public_flood::Flood {
+        log: "public request form: too many from one address",
+        title: "Too many requests",
+        what: "requests",
+        not_done: "sent",
+    };
+    if let Some(refused) =
+        super::public_flood::refused(&web, &state, limit(&web, &state), peer, &flood)
+    {
+        return refused;
     }
     let sent = Redirect::to("/privacy/request/sent").into_response();
     if !fields.text(HONEYPOT).is_empty() {
