@@ -12,7 +12,7 @@ use crate::domain::request::{RequestKind, Via};
 use crate::form_limit::FormLimit;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Serialize;
