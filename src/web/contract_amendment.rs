@@ -7,10 +7,11 @@
 //! its field and what was typed kept, and nothing is saved. A success
 //! redirects to the page (Post/Redirect/Get).
 
-use super::format::{self, LocalTime};
+use super::contract_forms::Forms;
+use super::format;
 use super::{Fields, User};
 use crate::auth::Permission;
-use crate::cases::contracts::{amendment_input, ContractWithDuties};
+use crate::cases::contracts::amendment_input;
 use crate::cases::ServiceError;
 use crate::domain::FieldError;
 use crate::state::AppState;
@@ -18,67 +19,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
-
-/// A missing provision the amendment form offers to tick.
-#[derive(Serialize)]
-struct Choice {
-    number: u32,
-    text: String,
-    checked: bool,
-}
-
-/// What the contract page shows of the notice to amend and the amendment.
-#[derive(Serialize, Default)]
-pub(super) struct Forms {
-    /// "September 18, 2026", once an amendment was recorded.
-    amended: Option<String>,
-    /// When the notice to amend was sent, once recorded.
-    requested: Option<LocalTime>,
-    request_note: Option<String>,
-    /// The forms are shown (an administrator, a provision missing).
-    show: bool,
-    /// The notice to amend is not recorded yet.
-    can_request: bool,
-    choices: Vec<Choice>,
-    values: BTreeMap<&'static str, String>,
-    errors: BTreeMap<String, String>,
-}
-
-impl Forms {
-    /// As the page shows them before anything is typed.
-    pub(super) fn blank(state: &AppState, user: &User, contract: &ContractWithDuties) -> Self {
-        let amendment = &contract.record.amendment;
-        let missing = &contract.plan.missing;
-        Forms {
-            amended: amendment
-                .amended_on
-                .map(|on| on.format("%B %-d, %Y").to_string()),
-            requested: amendment
-                .requested_at
-                .map(|at| format::local(at, state.settings.timezone)),
-            request_note: amendment.request_note.clone(),
-            show: user.may(Permission::Administer) && !missing.is_empty(),
-            can_request: amendment.requested_at.is_none(),
-            choices: state
-                .settings
-                .engine
-                .provisions()
-                .iter()
-                .filter(|p| missing.contains(&p.number))
-                .map(|p| Choice {
-                    number: p.number,
-                    text: p.text.clone(),
-                    checked: false,
-                })
-                .collect(),
-            values: BTreeMap::new(),
-            errors: BTreeMap::new(),
-        }
-    }
-}
 
 /// Which form was sent.
 #[derive(Clone, Copy)]

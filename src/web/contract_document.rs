@@ -11,9 +11,6 @@ use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 
-/// What the page calls the document.
-pub(super) const WHAT: &str = "signed contract";
-
 pub async fn upload(
     State(state): State<AppState>,
     user: User,
@@ -34,7 +31,13 @@ pub async fn upload(
                 .cases
                 .upload_contract_document(id, upload, &user.session.name)
                 .await;
-            documents::stored(&user, &state, &format!("/contracts/{id}"), WHAT, result)
+            documents::stored(
+                &user,
+                &state,
+                &format!("/contracts/{id}"),
+                super::contracts::DOCUMENT,
+                result,
+            )
         }
         Err(refused) => Err(refused),
     };
@@ -42,7 +45,7 @@ pub async fn upload(
         Ok(response) => response,
         Err(UploadRefused::Page(refused)) => refused.into(),
         Err(UploadRefused::Reason(status, reason)) => {
-            let forms = super::contract_amendment::Forms::blank(&state, &user, &found);
+            let forms = super::contract_forms::Forms::blank(&state, &user, &found);
             let shown = super::contracts::Page {
                 upload_error: Some(reason),
                 status,

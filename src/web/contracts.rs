@@ -124,11 +124,14 @@ struct ListPage {
     contracts: Vec<ContractRow>,
 }
 
+/// What the contract page and its upload call the contract's document.
+pub(super) const DOCUMENT: &str = "signed contract";
+
 #[derive(Serialize)]
 struct OnePage {
     contract: ContractRow,
     /// The notice to amend and the amendment, and their forms.
-    amendment: super::contract_amendment::Forms,
+    amendment: super::contract_forms::Forms,
     /// The signed contract and its upload form (`contract_document`).
     document: DocumentSection,
 }
@@ -147,7 +150,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Response {
 pub async fn one(State(state): State<AppState>, user: User, Path(id): Path<String>) -> Response {
     match current(&user, &state, &id).await {
         Ok(contract) => {
-            let forms = super::contract_amendment::Forms::blank(&state, &user, &contract);
+            let forms = super::contract_forms::Forms::blank(&state, &user, &contract);
             render_one(&user, &state, &contract, Page::new(forms)).await
         }
         Err(response) => response,
@@ -181,13 +184,13 @@ pub(super) async fn current(
 /// forms as given (blank, or as refused), why an upload of its document was
 /// refused when it was, and the answer's status.
 pub(super) struct Page {
-    pub(super) amendment: super::contract_amendment::Forms,
+    pub(super) amendment: super::contract_forms::Forms,
     pub(super) upload_error: Option<String>,
     pub(super) status: StatusCode,
 }
 
 impl Page {
-    pub(super) fn new(amendment: super::contract_amendment::Forms) -> Self {
+    pub(super) fn new(amendment: super::contract_forms::Forms) -> Self {
         Page {
             amendment,
             upload_error: None,
@@ -212,7 +215,7 @@ pub(super) async fn render_one(
         state,
         "contracts",
         id,
-        super::contract_document::WHAT,
+        DOCUMENT,
         "on the contract's public notice page",
         current.as_ref(),
     );

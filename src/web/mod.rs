@@ -50,6 +50,7 @@ mod board;
 mod consent_form;
 mod contract_amendment;
 mod contract_document;
+mod contract_forms;
 mod contracts;
 pub mod deliveries;
 mod documents;

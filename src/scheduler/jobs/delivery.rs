@@ -5,7 +5,7 @@
 //! privacy officer and never retried. One failing recipient never holds up
 //! the others: each recipient gets a message of its own.
 
-use super::fanout::Composed;
+use super::fanout::compose::Composed;
 use crate::email::message::{self, Outgoing};
 use crate::email::SendOutcome;
 use crate::scheduler::planning::failure_report_job;
