@@ -23,7 +23,7 @@
 #    body the size of breachd's notice) against the same sink. ROUNDS
 #    rounds alternate the two, each breachd round on a fresh daemon and
 #    database; prints every rate, the medians and their ratio (target:
-#    breachd ≥ 0.5× smtp-source), and the most simultaneous SMTP sessions
+#    breachd ≥ 0.8× smtp-source, issue 19), and the most simultaneous SMTP sessions
 #    seen at the sink during each run.
 # 2. Large roster. A fresh daemon and database; generates a plain CSV of
 #    ROSTER_GUARDIANS guardians (default 1,000,000: 500,000 families × 2
@@ -151,7 +151,11 @@ steps = []
 repeat_overdue = "0s"
 [digest]
 cron = ""
-$( [[ -n ${CHUNK_SIZE:-} ]] && printf '[notice]\nchunk_size = %s\n' "$CHUNK_SIZE" )
+[notice]
+# The two wording fields approval refuses while they hold a placeholder.
+what_we_are_doing = "We are working with the vendor."
+what_families_can_do = "Nothing more is needed."
+$( [[ -n ${CHUNK_SIZE:-} ]] && printf 'chunk_size = %s\n' "$CHUNK_SIZE" )
 [log]
 format = "json"
 level = "${LOG_LEVEL:-info}"
@@ -345,7 +349,7 @@ fanout() {
     printf "\n| fan-out of %d guardians, %d connections, median of %d rounds | messages/s | rounds |\n|---|---|---|\n", n, c, k
     printf "| breachd (approve → every delivery recorded sent) | %d | %s |\n", b, br
     printf "| smtp-source -d (same sink, same sessions) | %d | %s |\n", s, sr
-    printf "| ratio | %.2f× (target ≥ 0.5×: %s) | |\n\n", r, (r >= 0.5) ? "met" : "NOT met"
+    printf "| ratio | %.2f× (target ≥ 0.8×: %s) | |\n\n", r, (r >= 0.8) ? "met" : "NOT met"
   }'
 }
 
