@@ -277,6 +277,16 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl Job {
+    /// The id its payload holds under `key`, if it holds one that parses
+    /// (the subject of a job planned about a request, a contract, ...).
+    pub fn payload_id(&self, key: &str) -> Option<Uuid> {
+        self.payload[key]
+            .as_str()
+            .and_then(|text| Uuid::parse_str(text).ok())
+    }
+}
+
 /// The report to the privacy officer that `job` died: planned in the same
 /// transaction that parks it, keyed on the job and the moment it died, so a
 /// death is reported once however often the parking is retried, and a job

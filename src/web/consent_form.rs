@@ -14,7 +14,6 @@ use crate::cases::consent::LinkAnswer;
 use crate::cases::ServiceError;
 use crate::domain::consent::Answer;
 use crate::domain::timestamp::readable_in_zone;
-use crate::form_limit::FormLimit;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -159,13 +158,6 @@ pub async fn page(
     render(&web, &state, &token, StatusCode::OK, Vec::new()).await
 }
 
-fn limit<'a>(web: &'a Web, state: &AppState) -> &'a FormLimit {
-    web.consent_limit.get_or_init(|| {
-        let settings = state.settings.requests;
-        FormLimit::new(settings.form_burst, settings.form_refill)
-    })
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     Extension(web): Extension<Arc<Web>>,
@@ -180,9 +172,13 @@ pub async fn submit(
         what: "answers",
         not_done: "recorded",
     };
-    if let Some(refused) =
-        super::public_flood::refused(&web, &state, limit(&web, &state), peer, &flood)
-    {
+    if let Some(refused) = super::public_flood::refused(
+        &web,
+        &state,
+        super::public_flood::limit(&web.consent_limit, &state),
+        peer,
+        &flood,
+    ) {
         return refused;
     }
     let back = Redirect::to(&format!("/consent/{token}")).into_response();

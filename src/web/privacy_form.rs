@@ -9,7 +9,6 @@ use super::{Fields, Site, Web};
 use crate::cases::requests::{input, PUBLIC_FORM};
 use crate::cases::ServiceError;
 use crate::domain::request::{RequestKind, Via};
-use crate::form_limit::FormLimit;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
@@ -102,13 +101,6 @@ pub async fn sent(State(state): State<AppState>, Extension(web): Extension<Arc<W
     web.render("privacy_request_sent.html", &site(&state), &())
 }
 
-fn limit<'a>(web: &'a Web, state: &AppState) -> &'a FormLimit {
-    web.form_limit.get_or_init(|| {
-        let settings = state.settings.requests;
-        FormLimit::new(settings.form_burst, settings.form_refill)
-    })
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     Extension(web): Extension<Arc<Web>>,
@@ -123,9 +115,13 @@ pub async fn submit(
         what: "requests",
         not_done: "sent",
     };
-    if let Some(refused) =
-        super::public_flood::refused(&web, &state, limit(&web, &state), peer, &flood)
-    {
+    if let Some(refused) = super::public_flood::refused(
+        &web,
+        &state,
+        super::public_flood::limit(&web.form_limit, &state),
+        peer,
+        &flood,
+    ) {
         return refused;
     }
     let sent = Redirect::to("/privacy/request/sent").into_response();

@@ -12,6 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 /// How one form words its refusal.
 pub(super) struct Flood {
@@ -23,6 +24,14 @@ pub(super) struct Flood {
     pub(super) what: &'static str,
     /// What did not happen to this one: "sent", "recorded".
     pub(super) not_done: &'static str,
+}
+
+/// A form's limit, made from `[requests]` at its first use.
+pub(super) fn limit<'a>(cell: &'a OnceLock<FormLimit>, state: &AppState) -> &'a FormLimit {
+    cell.get_or_init(|| {
+        let settings = state.settings.requests;
+        FormLimit::new(settings.form_burst, settings.form_refill)
+    })
 }
 
 /// Counts this submission; the refusal page when its address sent too many.

@@ -15,7 +15,6 @@ use crate::site::{DirectoryPublisher, PublicAgreement};
 use crate::store::{DocumentOwner, Job, JobState, Store, StoreResult};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
 /// Rewrites the public list of agreements in force on the district's
 /// today. A failure to write is logged, not returned: the registration it
@@ -111,9 +110,7 @@ pub(crate) async fn run_daily(worker: &Worker, job: Job) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn run_expiry(worker: &Worker, job: Job) -> anyhow::Result<()> {
-    let vendor_id = job.payload["vendor_id"]
-        .as_str()
-        .and_then(|text| Uuid::parse_str(text).ok());
+    let vendor_id = job.payload_id("vendor_id");
     let expires_on = job.payload["expires_on"]
         .as_str()
         .and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok());

@@ -19,9 +19,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
-    let campaign_id = job.payload["campaign_id"]
-        .as_str()
-        .and_then(|text| uuid::Uuid::parse_str(text).ok());
+    let campaign_id = job.payload_id("campaign_id");
     let Some(campaign_id) = campaign_id else {
         return worker
             .finish(

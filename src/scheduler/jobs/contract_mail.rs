@@ -16,9 +16,7 @@ use lettre::message::Mailbox;
 use serde_json::json;
 
 pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
-    let contract_id = job.payload["contract_id"]
-        .as_str()
-        .and_then(|text| uuid::Uuid::parse_str(text).ok());
+    let contract_id = job.payload_id("contract_id");
     let Some(contract_id) = contract_id else {
         return worker
             .finish(

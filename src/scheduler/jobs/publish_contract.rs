@@ -12,13 +12,10 @@ use crate::site::{DirectoryPublisher, PublicContract};
 use crate::store::{ContractRecord, DocumentOwner, Job, JobState, Store, StoreResult};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use uuid::Uuid;
 
 pub async fn run(worker: &Arc<Worker>, job: Job) -> anyhow::Result<()> {
     let now = worker.clock.now();
-    let contract_id = job.payload["contract_id"]
-        .as_str()
-        .and_then(|text| Uuid::parse_str(text).ok());
+    let contract_id = job.payload_id("contract_id");
     let Some(contract_id) = contract_id else {
         return worker
             .finish(

@@ -14,9 +14,7 @@ use lettre::message::Mailbox;
 use serde_json::json;
 
 pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
-    let request_id = job.payload["request_id"]
-        .as_str()
-        .and_then(|text| uuid::Uuid::parse_str(text).ok());
+    let request_id = job.payload_id("request_id");
     let mail = job.payload["mail"].as_str().and_then(RequestMail::parse);
     let (Some(request_id), Some(mail)) = (request_id, mail) else {
         return worker
