@@ -16,6 +16,7 @@
 //! the notice to every other family. Personal data (names, addresses) never
 //! appears in log lines, error messages or rejection reasons.
 
+mod load;
 mod oneroster;
 mod parse;
 mod plain;
@@ -249,7 +250,7 @@ impl StagedRoster {
         // Parsing is blocking I/O and CPU work, so it runs on the blocking
         // pool; the bounded channel is what keeps memory flat, since the
         // parser waits whenever the database falls behind.
-        let (tx, mut rx) = mpsc::channel::<Vec<parse::Record>>(4);
+        let (tx, rx) = mpsc::channel::<Vec<parse::Record>>(4);
         let path_owned: PathBuf = path.to_owned();
         let upload_name = upload_name.to_owned();
         let parser = tokio::task::spawn_blocking(move || {
@@ -265,20 +266,24 @@ impl StagedRoster {
             Ok::<_, RosterRejected>((format, skipped))
         });
 
-        let mut failure = None;
-        while let Some(batch) = rx.recv().await {
-            if let Err(error) = staging.insert(batch).await {
-                failure = Some(error);
-                break;
-            }
-        }
-        // Closing the channel unblocks a parser still waiting to send.
-        drop(rx);
+        // The loader is blocking work too, on a thread of its own: the
+        // parser and the scratch database each keep a core busy.
+        let file = staging.file();
+        let loaded =
+            tokio::task::spawn_blocking(move || load::run(&file, staging::CACHE_KIB, rx)).await;
+        // A loader that stopped has dropped the channel, which unblocks a
+        // parser still waiting to send.
         let parsed = parser.await.map_err(|error| {
             RosterRejected::Internal(anyhow::anyhow!("roster parser failed: {error}"))
         });
-        if let Some(error) = failure {
-            return Err(RosterRejected::Internal(error));
+        match loaded {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(RosterRejected::Internal(error)),
+            Err(error) => {
+                return Err(RosterRejected::Internal(anyhow::anyhow!(
+                    "roster loader failed: {error}"
+                )))
+            }
         }
         let (format, skipped) = parsed??;
         // Per-stage timings for profiling (`breachd::roster=debug`).

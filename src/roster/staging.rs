@@ -1,12 +1,12 @@
 //! The scratch database a roster is staged in: a SQLite file in its own
 //! temporary directory, with no journal and no fsync (if the process dies, the
-//! import is simply redone). Rows arrive in batches, one transaction each, as
-//! multi-row INSERTs; the joins that need the whole roster (guardian links in
-//! both directions, siblings, shared addresses, students nobody can be
-//! emailed about) are then done in SQL, and results are read back with keyset
-//! pagination. SQLite's page cache is the only part of this held in memory.
+//! import is simply redone). Rows arrive through `load` (prepared statements
+//! on a thread of their own); the joins that need the whole roster (guardian
+//! links in both directions, siblings, shared addresses, students nobody can
+//! be emailed about) are then done in SQL, and results are read back with
+//! keyset pagination. SQLite's page cache is the only part of this held in
+//! memory.
 
-use super::parse::Record;
 use super::{
     Child, ImportReport, Recipient, RejectedRow, RosterFormat, UnreachableStudent,
     MAX_LISTED_REJECTIONS,
@@ -14,8 +14,7 @@ use super::{
 use crate::domain::coverage::MailingAddress;
 use anyhow::Context;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::Row;
 
@@ -24,7 +23,7 @@ use sqlx::Row;
 /// inserts of a million-guardian roster to run mostly in memory (16 MiB
 /// made the guardian inserts read pages back from the file), small enough
 /// to leave the 150 MB budget alone (measured by `benches/roster/run.sh`).
-const CACHE_KIB: i64 = 32 * 1024;
+pub(super) const CACHE_KIB: i64 = 32 * 1024;
 
 /// The scratch database's file name in its directory.
 const FILE: &str = "roster.db";
@@ -40,9 +39,6 @@ CREATE TABLE student (
     id TEXT PRIMARY KEY, name TEXT NOT NULL,
     reachable INTEGER NOT NULL DEFAULT 0 -- plain CSV: a row of it has a valid address
 ) WITHOUT ROWID;
--- A plain CSV's (address, student) pairs, appended in file order: no key to
--- keep in order while the file is read; the resolve sorts them once.
-CREATE TABLE pair (email_key TEXT NOT NULL, student_id TEXT NOT NULL);
 CREATE TABLE student_address (id TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE guardian (
     id TEXT PRIMARY KEY, email TEXT, email_key TEXT, name TEXT NOT NULL,
@@ -56,8 +52,13 @@ CREATE TABLE rejected (
     seq INTEGER PRIMARY KEY, file_rank INTEGER NOT NULL, file TEXT NOT NULL,
     line INTEGER NOT NULL, reason TEXT NOT NULL
 );
+-- A recipient's children. A plain CSV's rows also carry the student's name
+-- and the first row naming the address with that student (its line and
+-- guardian; `email` only when the spelling is not the key), which its
+-- `recipient` view folds into one row per address.
 CREATE TABLE recipient_child (
     email_key TEXT NOT NULL, student_id TEXT NOT NULL,
+    student_name TEXT, line INTEGER, email TEXT, guardian_name TEXT, language TEXT,
     PRIMARY KEY (email_key, student_id)
 ) WITHOUT ROWID;
 CREATE TABLE unreachable (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
@@ -99,25 +100,22 @@ const RESOLVE_ONEROSTER: &[&str] = &[
      JOIN guardian g ON g.id = a.user_id JOIN student s ON s.id = a.agent_id",
 ];
 
-/// The same answer for a plain CSV, where less is left to find out: a
-/// guardian is its (valid) address, so `guardian.id` is the address key and
-/// every guardian staged has a link and a valid address. The links, only
-/// appended while the file is read, are sorted into the address's order
-/// once (then appends) instead of joined back row by row, and the
-/// recipients are a view: the guardian table
-/// already holds the first row naming each address, and a recipient's
-/// children are built when it is read (by the store's copy, in address
-/// order), rather than written to one more table first, which was the
-/// largest step of the resolve (`breachd::roster=debug` times each step).
+/// The same answer for a plain CSV, where less is left to find out: the
+/// load has already kept each (address, student)'s first row in the
+/// children table, with the student's name and the guardian's details, so
+/// the recipients are a view over it, one group per address (read in
+/// address order, so its children come sorted by student id), named after
+/// the group's first row (the bare columns of a query with one `min()` are
+/// those of the row holding the minimum; SQLite keeps an aggregate
+/// subquery's columns even when a reader leaves some out). Nothing is
+/// looked up row by row: before, the copy looked up every child's student
+/// and every recipient's guardian (`breachd::roster=debug` times each step).
 const RESOLVE_PLAIN: &[&str] = &[
-    "INSERT OR IGNORE INTO recipient_child (email_key, student_id)
-     SELECT email_key, student_id FROM pair ORDER BY email_key, student_id",
-    "CREATE VIEW recipient (email_key, email, name, language, children) AS
-     SELECT g.id, g.email, g.name, g.language, (
-         SELECT json_group_array(json_object('student_id', s.id, 'name', s.name))
-         FROM recipient_child rc JOIN student s ON s.id = rc.student_id
-         WHERE rc.email_key = g.id
-     ) FROM guardian g",
+    "CREATE VIEW recipient (email_key, email, name, language, children, first_line) AS
+     SELECT email_key, coalesce(email, email_key), guardian_name, language,
+            json_group_array(json_object('student_id', student_id, 'name', student_name)),
+            min(line)
+     FROM recipient_child GROUP BY email_key",
     "INSERT INTO unreachable (id, name) SELECT id, name FROM student WHERE reachable = 0",
 ];
 
@@ -199,156 +197,6 @@ impl Staging {
         Ok(Staging { pool, dir })
     }
 
-    /// Stores one batch from the parser in one transaction.
-    pub async fn insert(&self, batch: Vec<Record>) -> anyhow::Result<()> {
-        let mut students: Vec<(&str, &str, bool)> = Vec::new();
-        let mut pairs: Vec<(&str, &str)> = Vec::new();
-        let mut addresses: Vec<(&str, String)> = Vec::new();
-        let mut guardians: Vec<GuardianRow<'_>> = Vec::new();
-        let mut links: Vec<(&str, &str, i64)> = Vec::new();
-        let mut users: Vec<UserRow<'_>> = Vec::new();
-        let mut roles: Vec<(&str, &str, Option<i64>)> = Vec::new();
-        let mut rejected: Vec<(i64, &str, i64, &str)> = Vec::new();
-        for record in &batch {
-            match record {
-                Record::Pair {
-                    line,
-                    student_id,
-                    student_name,
-                    guardian,
-                    address,
-                } => {
-                    // A student's rows usually follow one another (one per
-                    // guardian); the first wins its name, so the rest only
-                    // count for whether any of them reaches someone.
-                    let reachable = guardian.is_some();
-                    match students.last_mut() {
-                        Some((last, _, reached)) if *last == student_id.as_str() => {
-                            *reached |= reachable;
-                        }
-                        _ => students.push((student_id, student_name, reachable)),
-                    }
-                    if let Some(address) = address {
-                        addresses.push((student_id, serde_json::to_string(address)?));
-                    }
-                    if let Some(g) = guardian {
-                        guardians.push(GuardianRow {
-                            key: &g.key,
-                            email: &g.email,
-                            name: &g.name,
-                            language: g.language.as_deref(),
-                            line: sql_int(*line),
-                        });
-                        pairs.push((&g.key, student_id));
-                    }
-                }
-                Record::User(user) => {
-                    let line = sql_int(user.line);
-                    users.push(UserRow {
-                        line,
-                        id: &user.id,
-                        name: &user.name,
-                        email: user.email.address.as_deref(),
-                        key: user.email.key.as_deref(),
-                        state: user.email.state as i64,
-                    });
-                    if let Some(role) = user.role {
-                        roles.push((&user.id, role.as_str(), Some(line)));
-                    }
-                    for agent in &user.agents {
-                        links.push((&user.id, agent, line));
-                    }
-                }
-                Record::Role { user_id, role } => roles.push((user_id, role.as_str(), None)),
-                Record::Rejected {
-                    rank,
-                    file,
-                    line,
-                    reason,
-                } => rejected.push((i64::from(*rank), file, sql_int(*line), reason)),
-            }
-        }
-
-        let mut tx = self.pool.begin().await?;
-        // Plain CSV rows go straight to the resolved tables (first row wins
-        // a student's or an address's details); OneRoster rows go to the raw
-        // tables that `resolve` joins once every user is known.
-        let guardians: Vec<_> = guardians
-            .iter()
-            .map(|g| (g.key, g.email, g.name, g.language, g.line))
-            .collect();
-        let users: Vec<_> = users
-            .iter()
-            .map(|u| (u.line, u.id, u.name, u.email, u.key, u.state))
-            .collect();
-        insert(
-            &mut tx,
-            // `WHERE true`: an upsert's SELECT needs a WHERE, or SQLite would
-            // read `ON CONFLICT` as a join's ON. A student whose rows are
-            // apart keeps its first name, and is reachable if any row is.
-            "INSERT INTO student (id, name, reachable)
-             SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true
-             ON CONFLICT (id) DO UPDATE SET reachable = max(reachable, excluded.reachable)",
-            &students,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT OR IGNORE INTO student_address (id, address)
-             SELECT value->>0, value->>1 FROM json_each(?)",
-            &addresses,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            // A plain CSV's guardian is keyed by its (valid) address, which
-            // its resolve reads from `id`: `email_key` stays empty, a fifth
-            // fewer bytes in this address-ordered (so randomly written) table.
-            "INSERT OR IGNORE INTO guardian (id, email, email_key, name, language, line, email_state)
-             SELECT value->>0, value->>1, NULL, value->>2, value->>3, value->>4, 1 -- EmailState::Valid
-             FROM json_each(?)",
-            &guardians,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT INTO pair (email_key, student_id) SELECT value->>0, value->>1 FROM json_each(?)",
-            &pairs,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT INTO ou_user (line, id, name, email, email_key, email_state)
-             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5
-             FROM json_each(?)",
-            &users,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT INTO ou_agent (user_id, agent_id, user_line)
-             SELECT value->>0, value->>1, value->>2 FROM json_each(?)",
-            &links,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT INTO ou_role (user_id, role, user_line)
-             SELECT value->>0, value->>1, value->>2 FROM json_each(?)",
-            &roles,
-        )
-        .await?;
-        insert(
-            &mut tx,
-            "INSERT INTO rejected (file_rank, file, line, reason)
-             SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)",
-            &rejected,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Joins what was staged and counts the result.
     pub async fn resolve(
         &self,
@@ -380,12 +228,18 @@ impl Staging {
             anyhow::Ok(u64::try_from(n).unwrap_or(0))
         };
         let students = count("SELECT COUNT(*) FROM student").await?;
-        let recipients = count("SELECT COUNT(*) FROM recipient").await?;
         let unreachable = count("SELECT COUNT(*) FROM unreachable").await?;
-        let max_children = count(
-            "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM recipient_child GROUP BY email_key)",
+        // One pass over the children counts the recipients too: every
+        // recipient has a child, and a plain CSV's recipients are a view
+        // whose every row would otherwise build its children to be counted.
+        let (recipients, max_children): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(n), 0)
+             FROM (SELECT COUNT(*) AS n FROM recipient_child GROUP BY email_key)",
         )
+        .fetch_one(&self.pool)
         .await?;
+        let [recipients, max_children] =
+            [recipients, max_children].map(|n| u64::try_from(n).unwrap_or(0));
         let rejected_rows = count("SELECT COUNT(*) FROM rejected").await?;
         let rejected = sqlx::query(
             "SELECT file, line, reason FROM rejected ORDER BY file_rank, line, seq LIMIT ?",
@@ -422,17 +276,41 @@ impl Staging {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        // json(): a column's text has no JSON subtype, which would make
-        // json_array quote the children as one string.
-        let page: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(email, name, language, json(children)) ORDER BY email_key)
-             FROM (SELECT email_key, email, name, language, children FROM recipient
-                   WHERE email_key > ? ORDER BY email_key LIMIT ?)",
+        // The page's last address first, from the children's key: a plain
+        // CSV's recipients are a grouping view, which SQLite would build to
+        // the end of the roster to sort it for a LIMIT, but a range on its
+        // key it builds alone.
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT DISTINCT email_key FROM recipient_child WHERE email_key > ?
+             ORDER BY email_key LIMIT 1 OFFSET ?",
         )
         .bind(after)
-        .bind(i64::from(limit))
-        .fetch_one(&self.pool)
+        .bind(i64::from(limit) - 1)
+        .fetch_optional(&self.pool)
         .await?;
+        // json(): a column's text has no JSON subtype, which would make
+        // json_array quote the children as one string.
+        let page = |upper: &str| {
+            format!(
+                "SELECT json_group_array(json_array(email, name, language, json(children)) ORDER BY email_key)
+                 FROM recipient WHERE email_key > ?1 {upper}"
+            )
+        };
+        let page: String = match &last {
+            Some(last) => {
+                sqlx::query_scalar(&page("AND email_key <= ?2"))
+                    .bind(after)
+                    .bind(last)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar(&page(""))
+                    .bind(after)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
         let rows: Vec<PageRecipient> =
             serde_json::from_str(&page).context("reading a page of recipients")?;
         Ok(rows
@@ -503,26 +381,6 @@ impl Staging {
 /// language, and the children as the `recipient` table holds them.
 type PageRecipient = (String, String, Option<String>, Vec<Child>);
 
-/// A plain CSV's guardian row of the `guardian` table, borrowed from a
-/// batch (its address is valid: the others are rejected rows).
-struct GuardianRow<'a> {
-    key: &'a str,
-    email: &'a str,
-    name: &'a str,
-    language: Option<&'a str>,
-    line: i64,
-}
-
-/// A row of the raw `ou_user` table, borrowed from a batch.
-struct UserRow<'a> {
-    line: i64,
-    id: &'a str,
-    name: &'a str,
-    email: Option<&'a str>,
-    key: Option<&'a str>,
-    state: i64,
-}
-
 /// Runs one resolving statement, its time in the debug log (profiling: which
 /// join costs what on a large roster).
 async fn timed<T>(run: impl std::future::Future<Output = T>, statement: &str) -> T {
@@ -538,27 +396,4 @@ async fn timed<T>(run: impl std::future::Future<Output = T>, statement: &str) ->
         "roster resolve step"
     );
     outcome
-}
-
-/// Line numbers fit SQLite's signed integers for any file that fits a disk.
-fn sql_int(line: u64) -> i64 {
-    i64::try_from(line).unwrap_or(i64::MAX)
-}
-
-/// Inserts `rows` with one statement: the rows go to SQLite as one JSON
-/// array (of arrays, in the column order of `sql`), which `json_each` walks
-/// in order, so "first row wins" still holds. Binding each value through
-/// sqlx costs an allocation and a copy per value, which on a million-row
-/// roster was a large share of the staging time.
-async fn insert<T: serde::Serialize>(
-    conn: &mut SqliteConnection,
-    sql: &'static str,
-    rows: &[T],
-) -> anyhow::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let json = serde_json::to_string(rows)?;
-    sqlx::query(sql).bind(json).execute(&mut *conn).await?;
-    Ok(())
 }

@@ -77,6 +77,11 @@ struct Table {
     /// Its key, the first of `columns`.
     key: &'static str,
     columns: &'static str,
+    /// The staged table whose rows (in `key` order) size the pages: the
+    /// recipients of a plain CSV are a grouping view, which would build
+    /// every row it passes over to find a page's end, its children table
+    /// only reads keys.
+    pages_by: &'static str,
 }
 
 const TABLES: [Table; 3] = [
@@ -86,6 +91,7 @@ const TABLES: [Table; 3] = [
         source: "recipient",
         key: "email_key",
         columns: "email_key, email, name, language, children",
+        pages_by: "recipient_child",
     },
     Table {
         target: "unreachable_students",
@@ -93,6 +99,7 @@ const TABLES: [Table; 3] = [
         source: "unreachable",
         key: "id",
         columns: "id, name",
+        pages_by: "unreachable",
     },
     Table {
         target: "student_addresses",
@@ -100,6 +107,7 @@ const TABLES: [Table; 3] = [
         source: "student_address",
         key: "id",
         columns: "id, address",
+        pages_by: "student_address",
     },
 ];
 
@@ -154,32 +162,43 @@ async fn copy_tables(
             // The page's last key, found before the write lock is taken: the
             // staged file changes no more, so the page is the same inside.
             let last: Option<String> = sqlx::query_scalar(&format!(
-                "SELECT {key} FROM {STAGE}.{source} WHERE {key} > ? ORDER BY {key} LIMIT 1 OFFSET ?",
+                "SELECT {key} FROM {STAGE}.{pages_by} WHERE {key} > ? ORDER BY {key} LIMIT 1 OFFSET ?",
                 key = table.key,
-                source = table.source,
+                pages_by = table.pages_by,
             ))
             .bind(&after)
             .bind(rows - 1)
             .fetch_optional(&mut **conn)
             .await?;
+            // A page's upper bound is its own condition, not `(? IS NULL OR
+            // key <= ?)`: SQLite bounds a range scan (or a view's grouping)
+            // by a plain comparison only, and would otherwise read to the
+            // end of the staged table for every page.
+            let upper = if last.is_some() {
+                format!("AND {key} <= ?4", key = table.key)
+            } else {
+                String::new()
+            };
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-            sqlx::query(&format!(
+            let insert = format!(
                 "INSERT INTO main.{target} (incident_id, roster_import, {target_columns})
                  SELECT ?1, ?2, {columns} FROM {STAGE}.{source}
-                 WHERE {key} > ?3 AND (?4 IS NULL OR {key} <= ?4) ORDER BY {key}
+                 WHERE {key} > ?3 {upper} ORDER BY {key}
                  ON CONFLICT DO NOTHING",
                 target = table.target,
                 target_columns = table.target_columns,
                 columns = table.columns,
                 source = table.source,
                 key = table.key,
-            ))
-            .bind(incident)
-            .bind(version)
-            .bind(&after)
-            .bind(&last)
-            .execute(&mut *tx)
-            .await?;
+            );
+            let mut insert = sqlx::query(&insert)
+                .bind(incident)
+                .bind(version)
+                .bind(&after);
+            if let Some(last) = &last {
+                insert = insert.bind(last);
+            }
+            insert.execute(&mut *tx).await?;
             tx.commit().await?;
             pages += 1;
             let took = page_started.elapsed();
