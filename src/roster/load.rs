@@ -12,8 +12,8 @@
 //! building a recipient later looks nothing up. Keeping that table in key
 //! order costs this thread more than appending would, but this thread runs
 //! beside the parser, while sorting appended pairs afterwards (tried: 1.4 s
-//! of a million-row roster) held up everything after it. The student's
-//! upsert answers with the name stored first, which is the name every later
+//! of a million-row roster) held up everything after it. A student staged
+//! before answers with the name stored first, which is the name every later
 //! pair of that student carries (first row wins a student's name, whatever
 //! order its rows come in).
 
@@ -54,6 +54,7 @@ pub(super) fn run(
 /// rusqlite's cache hashes its text, once a row for each of a million rows.
 struct Statements<'c> {
     student: Statement<'c>,
+    student_again: Statement<'c>,
     address: Statement<'c>,
     pair: Statement<'c>,
     user: Statement<'c>,
@@ -65,18 +66,19 @@ struct Statements<'c> {
 impl<'c> Statements<'c> {
     fn prepare(conn: &'c Connection) -> rusqlite::Result<Statements<'c>> {
         Ok(Statements {
+            student: conn.prepare(
+                "INSERT OR IGNORE INTO student (id, name, reachable) VALUES (?1, ?2, ?3)",
+            )?,
             // A student whose rows are apart keeps its first name (the one
             // this answers with), and is reachable if any row is.
-            student: conn.prepare(
-                "INSERT INTO student (id, name, reachable) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET reachable = max(reachable, excluded.reachable)
-                 RETURNING name",
+            student_again: conn.prepare(
+                "UPDATE student SET reachable = max(reachable, ?2) WHERE id = ?1 RETURNING name",
             )?,
             address: conn
                 .prepare("INSERT OR IGNORE INTO student_address (id, address) VALUES (?1, ?2)")?,
             pair: conn.prepare(
                 "INSERT OR IGNORE INTO recipient_child
-                     (email_key, student_id, student_name, line, email, guardian_name, language)
+                     (email_key, student_id, child, line, email, guardian_name, language)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
             user: conn.prepare(
@@ -137,14 +139,31 @@ fn pairs(statements: &mut Statements<'_>, rows: &[Record]) -> anyhow::Result<()>
             }
         )
     });
-    let stored: Option<String> = statements.student.query_row(
-        params![student_id, student_name, i64::from(reachable)],
-        |row| {
-            let name = row.get_ref(0)?.as_str()?;
-            Ok((name != student_name).then(|| name.to_owned()))
-        },
-    )?;
-    let name = stored.as_deref().unwrap_or(student_name);
+    // A new student (the usual case) is one plain insert: RETURNING,
+    // which buffers its answer in a temporary table, only for the others.
+    let stored =
+        if statements
+            .student
+            .execute(params![student_id, student_name, i64::from(reachable)])?
+            == 1
+        {
+            None
+        } else {
+            statements.student_again.query_row(
+                params![student_id, i64::from(reachable)],
+                |row| {
+                    let name = row.get_ref(0)?.as_str()?;
+                    Ok((name != student_name).then(|| name.to_owned()))
+                },
+            )?
+        };
+    // The child as its recipients' messages list it, once for all its
+    // pairs: the recipient view then only joins these (the field names
+    // and order of `Child`).
+    let child = serde_json::to_string(&ChildRef {
+        student_id,
+        name: stored.as_deref().unwrap_or(student_name),
+    })?;
     for row in rows {
         let Record::Pair {
             line,
@@ -167,7 +186,7 @@ fn pairs(statements: &mut Statements<'_>, rows: &[Record]) -> anyhow::Result<()>
             statements.pair.execute(params![
                 g.key,
                 student_id,
-                name,
+                child,
                 sql_int(*line),
                 email,
                 g.name,
@@ -176,6 +195,13 @@ fn pairs(statements: &mut Statements<'_>, rows: &[Record]) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// A [`Child`](super::Child) serialized from borrowed fields.
+#[derive(serde::Serialize)]
+struct ChildRef<'a> {
+    student_id: &'a str,
+    name: &'a str,
 }
 
 /// A OneRoster row or a rejected row: the raw tables `resolve` joins once

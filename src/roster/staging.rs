@@ -52,13 +52,14 @@ CREATE TABLE rejected (
     seq INTEGER PRIMARY KEY, file_rank INTEGER NOT NULL, file TEXT NOT NULL,
     line INTEGER NOT NULL, reason TEXT NOT NULL
 );
--- A recipient's children. A plain CSV's rows also carry the student's name
--- and the first row naming the address with that student (its line and
+-- A recipient's children. A plain CSV's rows also carry the child as JSON
+-- (`{student_id, name}`, the student's first name) and the first row
+-- naming the address with that student (its line and
 -- guardian; `email` only when the spelling is not the key), which its
 -- `recipient` view folds into one row per address.
 CREATE TABLE recipient_child (
     email_key TEXT NOT NULL, student_id TEXT NOT NULL,
-    student_name TEXT, line INTEGER, email TEXT, guardian_name TEXT, language TEXT,
+    child TEXT, line INTEGER, email TEXT, guardian_name TEXT, language TEXT,
     PRIMARY KEY (email_key, student_id)
 ) WITHOUT ROWID;
 CREATE TABLE unreachable (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
@@ -113,8 +114,7 @@ const RESOLVE_ONEROSTER: &[&str] = &[
 const RESOLVE_PLAIN: &[&str] = &[
     "CREATE VIEW recipient (email_key, email, name, language, children, first_line) AS
      SELECT email_key, coalesce(email, email_key), guardian_name, language,
-            json_group_array(json_object('student_id', student_id, 'name', student_name)),
-            min(line)
+            '[' || group_concat(child, ',') || ']', min(line)
      FROM recipient_child GROUP BY email_key",
     "INSERT INTO unreachable (id, name) SELECT id, name FROM student WHERE reachable = 0",
 ];

@@ -114,13 +114,15 @@ pub trait RosterPages: Send {
     /// The same rows as a SQLite database file, when the source is one: the
     /// SQLite store then copies them inside SQLite (`ATTACH`, one
     /// `INSERT … SELECT` a page), with no row passing through Rust, and
-    /// reads no page. The file holds three tables, each keyed by its first
-    /// column (byte order), in the columns and encodings of the store's own
-    /// tables: `recipient (email_key, email, name, language, children)`
-    /// (`email_key` the address in lower case; `children` a JSON array of
-    /// `{"student_id", "name"}` sorted by student id), `unreachable (id,
-    /// name)` and `student_address (id, address)` (`address` a
-    /// `MailingAddress` as JSON).
+    /// reads no page. The file holds three tables (or views), each keyed by
+    /// its first column (byte order), in the columns and encodings of the
+    /// store's own tables: `recipient (email_key, email, name, language,
+    /// children)` (`email_key` the address in lower case; `children` a JSON
+    /// array of `{"student_id", "name"}` sorted by student id), `unreachable
+    /// (id, name)` and `student_address (id, address)` (`address` a
+    /// `MailingAddress` as JSON); and `recipient_child`, keyed by
+    /// `(email_key, …)`, one row or more per recipient, whose keys size the
+    /// copy's pages (a view's rows cost too much to count).
     fn sqlite_file(&self) -> Option<&std::path::Path> {
         None
     }
