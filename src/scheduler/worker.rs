@@ -4,7 +4,7 @@
 //! in `jobs/`.
 
 use super::backoff::Backoff;
-use super::completions::{Completions, Plans};
+use super::completions::{Completions, Folds, Plans};
 use super::jobs;
 use crate::clock::Clock;
 use crate::domain::consent::token::ConsentTokens;
@@ -38,6 +38,9 @@ pub struct Worker {
     pub(crate) completions: Completions,
     /// Staff messages planned, committed in groups (`completions`).
     pub(crate) plans: Plans,
+    /// Reminder steps folded into their incident's message, committed in
+    /// groups (`completions`).
+    pub(crate) folds: Folds,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
     /// Signs each guardian's consent link (`with_consent_key`).
@@ -72,6 +75,7 @@ impl Worker {
         Self {
             completions: Completions::new(Arc::clone(&store), Arc::clone(&clock)),
             plans: Plans::new(Arc::clone(&store), Arc::clone(&clock)),
+            folds: Folds::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             settings,
             mailer,

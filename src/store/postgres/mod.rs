@@ -98,7 +98,7 @@ impl PgStore {
     }
 }
 
-write_tx_impl!(PgStore, Postgres, Placeholders::Numbered, {
+write_tx_impl!(PgStore, Postgres, Placeholders::Numbered, one_writer = false, {
     async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
         notices::lock_incident_notice(self, incident).await
     }
