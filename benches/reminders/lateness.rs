@@ -28,7 +28,8 @@
 //! Environment: `LATENESS_SINGLE_RUNS` (default 30), `LATENESS_BURST`
 //! (reminder jobs due at once, default 10000; 0 skips part b),
 //! `LATENESS_BURST_LEAD_SECS` (seconds from the start of filing to the due
-//! instant; default sized by the pilot), `SMTP_SINK` (default
+//! instant; default sized by the pilot), `LATENESS_SQLITE_SYNCHRONOUS`
+//! (`database.sqlite_synchronous`, default "full" as shipped), `SMTP_SINK` (default
 //! /usr/sbin/smtp-sink), `RUST_LOG` (the daemon's logs on stderr).
 //!
 //! Lateness includes the SMTP conversation (sent_at is taken when the
@@ -133,6 +134,7 @@ listen = "127.0.0.1:0"
 request_timeout = "300s"
 [database]
 url = "sqlite://{db}"
+sqlite_synchronous = "{synchronous}"
 [audit]
 key_file = "{audit_key}"
 anchor_file = "{audit_head}"
@@ -161,6 +163,9 @@ sha256 = "{sha}"
         outbox = dir.join("outbox").display(),
         site = dir.join("site").display(),
         sha = hex::encode(token_sha256(TOKEN)),
+        // The shipped default; "normal" shows what the commits' fsyncs cost.
+        synchronous =
+            std::env::var("LATENESS_SQLITE_SYNCHRONOUS").unwrap_or_else(|_| "full".into()),
     );
     for kind in overlay_kinds {
         text.push_str(&format!(

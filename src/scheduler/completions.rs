@@ -90,8 +90,14 @@ impl Group for Folding {
         let mut at = 0;
         while at < leaders.len() {
             let worker = &leaders[at].1;
-            let run = leaders[at..].iter().take_while(|(_, w)| w == worker).count();
-            let jobs: Vec<Job> = leaders[at..at + run].iter().map(|(job, _)| job.clone()).collect();
+            let run = leaders[at..]
+                .iter()
+                .take_while(|(_, w)| w == worker)
+                .count();
+            let jobs: Vec<Job> = leaders[at..at + run]
+                .iter()
+                .map(|(job, _)| job.clone())
+                .collect();
             answers.extend(store.fold_reminders(&jobs, worker, now).await?);
             at += run;
         }

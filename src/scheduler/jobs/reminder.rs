@@ -131,7 +131,15 @@ fn duty(obligation: &ObligationRecord, no_fixed_time: bool, now: DateTime<Utc>, 
     })
 }
 
-pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+/// Runs one step; returns the steps it folded into its message (ended, so
+/// the rest of its batch's group skips them without asking the database).
+pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<Vec<uuid::Uuid>> {
+    let mut folded = Vec::new();
+    send(worker, job, &mut folded).await?;
+    Ok(folded)
+}
+
+async fn send(worker: &Worker, job: Job, ended: &mut Vec<uuid::Uuid>) -> anyhow::Result<()> {
     let now = worker.clock.now();
     let (Some(obligation_id), Some(order)) = (job.obligation_id, job.step_order) else {
         return worker
@@ -205,6 +213,7 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
                 .write((job.clone(), worker.id().to_owned()))
                 .await?,
         );
+        ended.extend(folded.iter().map(|step| step.job_id));
         for step in folded {
             let planned = step.obligation_due;
             if let Check::Send(other) =

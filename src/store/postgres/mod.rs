@@ -98,15 +98,21 @@ impl PgStore {
     }
 }
 
-write_tx_impl!(PgStore, Postgres, Placeholders::Numbered, one_writer = false, {
-    async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
-        notices::lock_incident_notice(self, incident).await
-    }
+write_tx_impl!(
+    PgStore,
+    Postgres,
+    Placeholders::Numbered,
+    one_writer = false,
+    {
+        async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
+            notices::lock_incident_notice(self, incident).await
+        }
 
-    async fn lock_audit_chain(&mut self) -> StoreResult<()> {
-        audit::lock_chain(self).await
+        async fn lock_audit_chain(&mut self) -> StoreResult<()> {
+            audit::lock_chain(self).await
+        }
     }
-});
+);
 
 reader_impl!(PgStore, Postgres);
 

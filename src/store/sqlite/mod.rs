@@ -140,7 +140,13 @@ fn spawn_checkpointer(pool: SqlitePool) {
 }
 
 // No steps of its own: `BEGIN IMMEDIATE` already makes writers take turns.
-write_tx_impl!(SqliteStore, Sqlite, Placeholders::Anonymous, one_writer = true, {});
+write_tx_impl!(
+    SqliteStore,
+    Sqlite,
+    Placeholders::Anonymous,
+    one_writer = true,
+    {}
+);
 
 reader_impl!(SqliteStore, Sqlite);
 
