@@ -102,14 +102,21 @@ pub(crate) struct Sealed<T> {
     tx: T,
     seal: Arc<Seal>,
     head: Option<Anchor>,
+    /// The backend's turn at writing (SQLite's writers of one process take
+    /// turns), let go once the transaction ends, its anchor written.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl<T> Sealed<T> {
-    pub(crate) fn new(tx: T, seal: Arc<Seal>) -> Self {
+    pub(crate) fn new(
+        (tx, turn): (T, Option<tokio::sync::OwnedMutexGuard<()>>),
+        seal: Arc<Seal>,
+    ) -> Self {
         Self {
             tx,
             seal,
             head: None,
+            _turn: turn,
         }
     }
 }

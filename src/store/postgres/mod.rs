@@ -93,8 +93,9 @@ impl PgStore {
     /// A write transaction: READ COMMITTED, writers run concurrently; each
     /// conditional write re-checks its condition on the row it locks, and
     /// the writes that must take turns take advisory locks.
-    async fn write(&self) -> StoreResult<Tx> {
-        Ok(self.pool.begin().await?)
+    /// No turn to take: PostgreSQL runs writers side by side.
+    async fn write(&self) -> StoreResult<(Tx, Option<tokio::sync::OwnedMutexGuard<()>>)> {
+        Ok((self.pool.begin().await?, None))
     }
 }
 

@@ -47,7 +47,7 @@ pub(super) async fn claim(
     worker: &str,
     limit: i64,
 ) -> StoreResult<Vec<Job>> {
-    let mut tx = store.write().await?;
+    let (mut tx, _turn) = store.write().await?;
     let rows = sqlx::query(&format!(
         "UPDATE jobs SET locked_until = ?1, locked_by = ?2, attempts = attempts + 1, updated_at = ?3
          WHERE id IN (SELECT id FROM jobs
