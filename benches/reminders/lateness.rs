@@ -29,7 +29,8 @@
 //! (reminder jobs due at once, default 10000; 0 skips part b),
 //! `LATENESS_BURST_LEAD_SECS` (seconds from the start of filing to the due
 //! instant; default sized by the pilot), `LATENESS_SQLITE_SYNCHRONOUS`
-//! (`database.sqlite_synchronous`, default "full" as shipped), `SMTP_SINK` (default
+//! (`database.sqlite_synchronous`, default "full" as shipped),
+//! `LATENESS_SCHEDULER_BATCH` (`scheduler.batch`, default 64 as shipped), `SMTP_SINK` (default
 //! /usr/sbin/smtp-sink), `RUST_LOG` (the daemon's logs on stderr).
 //!
 //! Lateness includes the SMTP conversation (sent_at is taken when the
@@ -147,6 +148,8 @@ dir = "{outbox}"
 dir = "{site}"
 [digest]
 cron = ""
+[scheduler]
+batch = {batch}
 [contacts]
 privacy_officer = ["privacy@bench.example"]
 director_of_technology = ["cto@bench.example"]
@@ -166,6 +169,8 @@ sha256 = "{sha}"
         // The shipped default; "normal" shows what the commits' fsyncs cost.
         synchronous =
             std::env::var("LATENESS_SQLITE_SYNCHRONOUS").unwrap_or_else(|_| "full".into()),
+        // The shipped default unless asked otherwise.
+        batch = env_usize("LATENESS_SCHEDULER_BATCH", 64),
     );
     for kind in overlay_kinds {
         text.push_str(&format!(
