@@ -97,6 +97,7 @@ conformance!(
     jobs_are_finished_together_with_their_audit_entries,
     concurrent_batched_completions_keep_one_chain,
     later_reminder_due_and_obligation_jobs,
+    reminder_steps_fold_for_several_leaders_at_once,
     emails_and_attempts,
     roster_approval_fan_out_and_deliveries,
     fan_out_chunks_are_claimed_apart_from_other_jobs,
@@ -1495,6 +1496,70 @@ async fn later_reminder_due_and_obligation_jobs(store: Arc<dyn Store>) {
     assert_eq!(store.cancel_obligation_jobs(o.id, now).await.unwrap(), 3);
     assert_eq!(store.cancel_obligation_jobs(o.id, now).await.unwrap(), 0);
     assert!(!store.later_reminder_due(o.id, 0, now).await.unwrap());
+}
+
+/// A burst's folds go to the store together (on SQLite, one transaction):
+/// each leader gets its own incident's sibling step of the same instant,
+/// and a sibling another worker leased is left to it.
+async fn reminder_steps_fold_for_several_leaders_at_once(store: Arc<dyn Store>) {
+    let now = at(NOW);
+    let lease = Duration::seconds(30);
+    let mut steps = Vec::new();
+    for title in ["Alpha", "Bravo", "Charlie"] {
+        let record = incident(title, now);
+        let due = Some(now + Duration::days(1));
+        let first = obligation(record.id, "first_duty", due, now);
+        let second = obligation(record.id, "second_duty", due, now);
+        let jobs = [reminder(&first, 1, now), reminder(&second, 1, now)];
+        file(&store, &record, &[first, second], &jobs).await;
+        steps.push(jobs);
+    }
+    // Charlie's second step is another instance's.
+    let charlie_second = &steps[2][1];
+    let taken = store
+        .claim_jobs(now, now + lease, "instance-b", 100)
+        .await
+        .unwrap();
+    let mine: Vec<Job> = taken
+        .iter()
+        .filter(|j| j.id != charlie_second.id)
+        .cloned()
+        .collect();
+    for job in taken.iter().filter(|j| j.id == charlie_second.id) {
+        store
+            .reschedule_job(job.id, "instance-b", now, None, now)
+            .await
+            .unwrap();
+    }
+    assert!(store
+        .claim_jobs(now, now + lease, "instance-c", 1)
+        .await
+        .unwrap()
+        .iter()
+        .all(|j| j.id == charlie_second.id));
+    let leaders: Vec<Job> = steps
+        .iter()
+        .filter_map(|pair| mine.iter().find(|j| j.id == pair[0].id).cloned())
+        .collect();
+    assert_eq!(leaders.len(), 3, "{mine:?}");
+    let folded = store
+        .fold_reminders(&leaders, "instance-b", now)
+        .await
+        .unwrap();
+    let ids: Vec<Vec<Uuid>> = folded
+        .iter()
+        .map(|steps| steps.iter().map(|s| s.job_id).collect())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![vec![steps[0][1].id], vec![steps[1][1].id], vec![]],
+        "each leader folds its own incident's sibling; the leased one stays"
+    );
+    // After a crash, a leader's re-run finds what it had ended.
+    let named = folded[1].clone();
+    let again = store.folded_by(&leaders[1], named).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].job_id, steps[1][1].id);
 }
 
 async fn emails_and_attempts(store: Arc<dyn Store>) {

@@ -28,7 +28,9 @@
 //! Environment: `LATENESS_SINGLE_RUNS` (default 30), `LATENESS_BURST`
 //! (reminder jobs due at once, default 10000; 0 skips part b),
 //! `LATENESS_BURST_LEAD_SECS` (seconds from the start of filing to the due
-//! instant; default sized by the pilot), `SMTP_SINK` (default
+//! instant; default sized by the pilot), `LATENESS_SQLITE_SYNCHRONOUS`
+//! (`database.sqlite_synchronous`, default "full" as shipped),
+//! `LATENESS_SCHEDULER_BATCH` (`scheduler.batch`, default 64 as shipped), `SMTP_SINK` (default
 //! /usr/sbin/smtp-sink), `RUST_LOG` (the daemon's logs on stderr).
 //!
 //! Lateness includes the SMTP conversation (sent_at is taken when the
@@ -133,6 +135,7 @@ listen = "127.0.0.1:0"
 request_timeout = "300s"
 [database]
 url = "sqlite://{db}"
+sqlite_synchronous = "{synchronous}"
 [audit]
 key_file = "{audit_key}"
 anchor_file = "{audit_head}"
@@ -145,6 +148,8 @@ dir = "{outbox}"
 dir = "{site}"
 [digest]
 cron = ""
+[scheduler]
+batch = {batch}
 [contacts]
 privacy_officer = ["privacy@bench.example"]
 director_of_technology = ["cto@bench.example"]
@@ -161,6 +166,11 @@ sha256 = "{sha}"
         outbox = dir.join("outbox").display(),
         site = dir.join("site").display(),
         sha = hex::encode(token_sha256(TOKEN)),
+        // The shipped default; "normal" shows what the commits' fsyncs cost.
+        synchronous =
+            std::env::var("LATENESS_SQLITE_SYNCHRONOUS").unwrap_or_else(|_| "full".into()),
+        // The shipped default unless asked otherwise.
+        batch = env_usize("LATENESS_SCHEDULER_BATCH", 64),
     );
     for kind in overlay_kinds {
         text.push_str(&format!(

@@ -1,8 +1,10 @@
-//! Writes in groups: every job this instance ends (`Completions`), and
-//! every staff message its jobs plan (`Plans`), goes through a task of its
-//! own, which writes whatever has queued up meanwhile in one transaction
-//! (`Store::finish_jobs`: one UPDATE, one turn at the audit chain;
-//! `Store::ensure_emails`: one INSERT). Under load the groups grow by
+//! Writes in groups: every job this instance ends (`Completions`), every
+//! staff message its jobs plan (`Plans`), and every reminder step folding
+//! its incident's other steps into its message (`Folds`), goes through a
+//! task of its own, which writes whatever has queued up meanwhile in one
+//! transaction (`Store::finish_jobs`: one UPDATE, one turn at the audit
+//! chain; `Store::ensure_emails`: one INSERT; `Store::fold_reminders`: one
+//! transaction on SQLite). Under load the groups grow by
 //! themselves (the requests that arrive while a group commits form the
 //! next), so a batch of jobs no longer pays a commit (an fsync, with
 //! `sqlite_synchronous = "full"`) each; alone, a request commits at once.
@@ -13,7 +15,7 @@
 //! handed to a sender only once it is planned.
 
 use crate::clock::Clock;
-use crate::store::{JobEnd, NewEmail, Store, StoreError, StoreResult};
+use crate::store::{FoldedReminder, Job, JobEnd, NewEmail, Store, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
@@ -69,6 +71,40 @@ impl Group for Planning {
     }
 }
 
+/// A reminder step folding the other steps of its incident's instant
+/// into its message: the leader and the worker holding it, and the steps
+/// it ended.
+pub struct Folding;
+
+#[async_trait::async_trait]
+impl Group for Folding {
+    type Item = (Job, String);
+    type Answer = Vec<FoldedReminder>;
+    async fn write(
+        store: &dyn Store,
+        leaders: &[(Job, String)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Vec<FoldedReminder>>> {
+        // An instance has one worker id, so a group is one worker's.
+        let mut answers = Vec::with_capacity(leaders.len());
+        let mut at = 0;
+        while at < leaders.len() {
+            let worker = &leaders[at].1;
+            let run = leaders[at..]
+                .iter()
+                .take_while(|(_, w)| w == worker)
+                .count();
+            let jobs: Vec<Job> = leaders[at..at + run]
+                .iter()
+                .map(|(job, _)| job.clone())
+                .collect();
+            answers.extend(store.fold_reminders(&jobs, worker, now).await?);
+            at += run;
+        }
+        Ok(answers)
+    }
+}
+
 struct Request<G: Group> {
     item: G::Item,
     answer: oneshot::Sender<StoreResult<G::Answer>>,
@@ -84,6 +120,7 @@ pub struct Grouped<G: Group> {
 
 pub type Completions = Grouped<Finishes>;
 pub type Plans = Grouped<Planning>;
+pub type Folds = Grouped<Folding>;
 
 impl<G: Group> Grouped<G> {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {

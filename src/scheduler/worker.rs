@@ -4,7 +4,7 @@
 //! in `jobs/`.
 
 use super::backoff::Backoff;
-use super::completions::{Completions, Plans};
+use super::completions::{Completions, Folds, Plans};
 use super::jobs;
 use crate::clock::Clock;
 use crate::domain::consent::token::ConsentTokens;
@@ -38,6 +38,9 @@ pub struct Worker {
     pub(crate) completions: Completions,
     /// Staff messages planned, committed in groups (`completions`).
     pub(crate) plans: Plans,
+    /// Reminder steps folded into their incident's message, committed in
+    /// groups (`completions`).
+    pub(crate) folds: Folds,
     /// Each message's VERP envelope sender (`email.bounce_address`).
     pub(crate) verp: Option<Arc<Verp>>,
     /// Signs each guardian's consent link (`with_consent_key`).
@@ -72,6 +75,7 @@ impl Worker {
         Self {
             completions: Completions::new(Arc::clone(&store), Arc::clone(&clock)),
             plans: Plans::new(Arc::clone(&store), Arc::clone(&clock)),
+            folds: Folds::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             settings,
             mailer,
@@ -167,7 +171,12 @@ impl Worker {
                 async move {
                     // One after another: the first folds the others of its
                     // step into its messages, and they are then ended.
+                    let mut folded: Vec<uuid::Uuid> = Vec::new();
                     for (index, job) in group.into_iter().enumerate() {
+                        if folded.contains(&job.id) {
+                            // Ended by the step that sent it: nothing to ask.
+                            continue;
+                        }
                         if index > 0 {
                             match worker
                                 .store
@@ -186,8 +195,14 @@ impl Worker {
                             }
                         }
                         let (id, kind, attempts) = (job.id, job.kind.as_str(), job.attempts);
-                        if let Err(error) = worker.run(job).await {
-                            worker.after_error(id, kind, attempts, &error).await;
+                        let ran = if job.kind == JobKind::Reminder {
+                            jobs::reminder::run(&worker, job).await
+                        } else {
+                            worker.run(job).await.map(|()| Vec::new())
+                        };
+                        match ran {
+                            Ok(ended) => folded.extend(ended),
+                            Err(error) => worker.after_error(id, kind, attempts, &error).await,
                         }
                     }
                 },
@@ -200,7 +215,7 @@ impl Worker {
 
     async fn run(self: &Arc<Self>, job: Job) -> anyhow::Result<()> {
         match job.kind {
-            JobKind::Reminder => jobs::reminder::run(self, job).await,
+            JobKind::Reminder => jobs::reminder::run(self, job).await.map(drop),
             JobKind::Digest => jobs::digest::run(self, job).await,
             JobKind::FailureReport => jobs::failure_report::run(self, job).await,
             // Claimed by the fan-out runner, never by a batch; released

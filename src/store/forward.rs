@@ -187,11 +187,11 @@ macro_rules! store_impl {
 
     async fn fold_reminders(
         &self,
-        leader: &$crate::store::Job,
+        leaders: &[$crate::store::Job],
         worker: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Vec<$crate::store::FoldedReminder>> {
-        $crate::store::writes::jobs::fold_reminders(self, leader, worker, now).await
+    ) -> StoreResult<Vec<Vec<$crate::store::FoldedReminder>>> {
+        $crate::store::writes::jobs::fold_reminders_many(self, leaders, worker, now).await
     }
 
     async fn folded_by(

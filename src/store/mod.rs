@@ -301,14 +301,16 @@ pub trait Store: Send + Sync + 'static {
         order: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    /// Folds the reminder steps planned for the same instant as `leader`
-    /// into its message (see `writes::jobs::fold_reminders`).
+    /// Folds the reminder steps planned for the same instant as each leader
+    /// into its message (see `writes::jobs::fold_reminders`), in one
+    /// transaction where the backend has one writer at a time
+    /// (`writes::jobs::fold_reminders_many`).
     async fn fold_reminders(
         &self,
-        leader: &Job,
+        leaders: &[Job],
         worker: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Vec<FoldedReminder>>;
+    ) -> StoreResult<Vec<Vec<FoldedReminder>>>;
     /// Of the steps a leader's payload names, those folded into it.
     async fn folded_by(
         &self,

@@ -102,14 +102,21 @@ pub(crate) struct Sealed<T> {
     tx: T,
     seal: Arc<Seal>,
     head: Option<Anchor>,
+    /// The backend's turn at writing (SQLite's writers of one process take
+    /// turns), let go once the transaction ends, its anchor written.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl<T> Sealed<T> {
-    pub(crate) fn new(tx: T, seal: Arc<Seal>) -> Self {
+    pub(crate) fn new(
+        (tx, turn): (T, Option<tokio::sync::OwnedMutexGuard<()>>),
+        seal: Arc<Seal>,
+    ) -> Self {
         Self {
             tx,
             seal,
             head: None,
+            _turn: turn,
         }
     }
 }
@@ -188,6 +195,9 @@ impl<T: WriteTx> WriteTx for Sealed<T> {
 #[async_trait]
 pub(crate) trait Writer: Store {
     type Tx: WriteTx;
+    /// Whether the backend lets one writer in at a time (SQLite): writes
+    /// that would otherwise commit one by one then share a transaction.
+    const ONE_WRITER: bool;
     async fn begin_write(&self) -> StoreResult<Self::Tx>;
     /// Copies the staged roster in the SQLite file `file` (see
     /// `RosterPages::sqlite_file`) under `version`, each page in a short
@@ -208,10 +218,11 @@ pub(crate) trait Writer: Store {
 /// backend resolves them in its own folder (`jobs::insert`, …); then
 /// whatever else the backend writes itself (its locks).
 macro_rules! write_tx_impl {
-    ($store:ty, $db:ty, $placeholders:expr, { $($own:tt)* }) => {
+    ($store:ty, $db:ty, $placeholders:expr, one_writer = $one_writer:expr, { $($own:tt)* }) => {
         #[async_trait::async_trait]
         impl $crate::store::tx::Writer for $store {
             type Tx = $crate::store::tx::Sealed<sqlx::Transaction<'static, $db>>;
+            const ONE_WRITER: bool = $one_writer;
 
             async fn begin_write(&self) -> StoreResult<Self::Tx> {
                 Ok($crate::store::tx::Sealed::new(

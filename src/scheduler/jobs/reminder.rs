@@ -7,7 +7,7 @@
 //!
 //! The steps folded into this one's message are named in its payload, then
 //! ended (`Store::fold_reminders`, one row per statement, so it cannot
-//! deadlock with a re-plan); a re-run after a crash sends those it had ended
+//! deadlock with a re-plan; on SQLite a group of folds shares a commit); a re-run after a crash sends those it had ended
 //! (`Store::folded_by`), so none is lost, and a step another instance had
 //! leased is left to it, so none is sent twice.
 
@@ -131,7 +131,15 @@ fn duty(obligation: &ObligationRecord, no_fixed_time: bool, now: DateTime<Utc>, 
     })
 }
 
-pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
+/// Runs one step; returns the steps it folded into its message (ended, so
+/// the rest of its batch's group skips them without asking the database).
+pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<Vec<uuid::Uuid>> {
+    let mut folded = Vec::new();
+    send(worker, job, &mut folded).await?;
+    Ok(folded)
+}
+
+async fn send(worker: &Worker, job: Job, ended: &mut Vec<uuid::Uuid>) -> anyhow::Result<()> {
     let now = worker.clock.now();
     let (Some(obligation_id), Some(order)) = (job.obligation_id, job.step_order) else {
         return worker
@@ -198,7 +206,14 @@ pub(crate) async fn run(worker: &Worker, job: Job) -> anyhow::Result<()> {
         } else {
             worker.store.folded_by(&job, named).await?
         };
-        folded.extend(worker.store.fold_reminders(&job, worker.id(), now).await?);
+        // With the other steps folding at this moment: one commit for all.
+        folded.extend(
+            worker
+                .folds
+                .write((job.clone(), worker.id().to_owned()))
+                .await?,
+        );
+        ended.extend(folded.iter().map(|step| step.job_id));
         for step in folded {
             let planned = step.obligation_due;
             if let Check::Send(other) =

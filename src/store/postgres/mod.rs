@@ -93,20 +93,27 @@ impl PgStore {
     /// A write transaction: READ COMMITTED, writers run concurrently; each
     /// conditional write re-checks its condition on the row it locks, and
     /// the writes that must take turns take advisory locks.
-    async fn write(&self) -> StoreResult<Tx> {
-        Ok(self.pool.begin().await?)
+    /// No turn to take: PostgreSQL runs writers side by side.
+    async fn write(&self) -> StoreResult<(Tx, Option<tokio::sync::OwnedMutexGuard<()>>)> {
+        Ok((self.pool.begin().await?, None))
     }
 }
 
-write_tx_impl!(PgStore, Postgres, Placeholders::Numbered, {
-    async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
-        notices::lock_incident_notice(self, incident).await
-    }
+write_tx_impl!(
+    PgStore,
+    Postgres,
+    Placeholders::Numbered,
+    one_writer = false,
+    {
+        async fn lock_notice(&mut self, incident: &str) -> StoreResult<()> {
+            notices::lock_incident_notice(self, incident).await
+        }
 
-    async fn lock_audit_chain(&mut self) -> StoreResult<()> {
-        audit::lock_chain(self).await
+        async fn lock_audit_chain(&mut self) -> StoreResult<()> {
+            audit::lock_chain(self).await
+        }
     }
-});
+);
 
 reader_impl!(PgStore, Postgres);
 

@@ -15,6 +15,9 @@ pub(super) async fn record_attempts(store: &SqliteStore, attempts: &[Attempt]) -
     if attempts.is_empty() {
         return Ok(());
     }
+    // The turn first, as every writer takes it, so that no one waits for
+    // it while holding a connection the turn's holder may need.
+    let _turn = store.take_turn().await?;
     let mut connection = store.pool.acquire().await?;
     record_attempts_on(&mut connection, attempts).await
 }
@@ -22,12 +25,15 @@ pub(super) async fn record_attempts(store: &SqliteStore, attempts: &[Attempt]) -
 pub(super) async fn recorder(store: &SqliteStore) -> StoreResult<Box<dyn AttemptRecorder>> {
     Ok(Box::new(SqliteRecorder {
         connection: store.pool.acquire().await?,
+        store: store.clone(),
     }))
 }
 
-/// A pool connection held by the fan-out's recorder.
+/// A pool connection held by the fan-out's recorder, and the store whose
+/// writers it takes turns with.
 struct SqliteRecorder {
     connection: sqlx::pool::PoolConnection<Sqlite>,
+    store: SqliteStore,
 }
 
 #[async_trait]
@@ -36,6 +42,7 @@ impl AttemptRecorder for SqliteRecorder {
         if attempts.is_empty() {
             return Ok(());
         }
+        let _turn = self.store.take_turn().await?;
         record_attempts_on(&mut self.connection, attempts).await
     }
 }

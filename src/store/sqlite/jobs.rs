@@ -47,7 +47,7 @@ pub(super) async fn claim(
     worker: &str,
     limit: i64,
 ) -> StoreResult<Vec<Job>> {
-    let mut tx = store.write().await?;
+    let (mut tx, _turn) = store.write().await?;
     let rows = sqlx::query(&format!(
         "UPDATE jobs SET locked_until = ?1, locked_by = ?2, attempts = attempts + 1, updated_at = ?3
          WHERE id IN (SELECT id FROM jobs
@@ -101,4 +101,45 @@ pub(super) async fn queue_depth(
     .fetch_one(&store.pool)
     .await?;
     Ok((row.read("due")?, row.read("scheduled")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reminder step's lookups of its obligation's later steps and of
+    /// its incident's other steps use their own indexes (migrations 0025
+    /// and 0026), not the queue's (state, due_at), through which every step
+    /// of a burst due at one instant read all the others.
+    #[tokio::test]
+    async fn a_reminder_steps_lookups_use_their_indexes() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("plans.db").display());
+        let store = SqliteStore::connect(&url).await.expect("SQLite opens");
+        crate::store::Store::migrate(&store)
+            .await
+            .expect("SQLite migrates");
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        for (statement, index) in [
+            (sql::later_reminders_due(id, 1, now), "jobs_obligation"),
+            (
+                sql::reminder_siblings(id, now, id, "instance", now),
+                "jobs_incident",
+            ),
+        ] {
+            let explained = statement.explained();
+            let plan: Vec<String> = query(&explained)
+                .fetch_all(&store.pool)
+                .await
+                .expect("the plan is read")
+                .iter()
+                .map(|row| sqlx::Row::get::<String, _>(row, "detail"))
+                .collect();
+            assert!(
+                plan.iter().any(|step| step.contains(index)),
+                "{index} unused: {plan:?}"
+            );
+        }
+    }
 }

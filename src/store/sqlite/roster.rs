@@ -8,11 +8,13 @@
 //! Each page is still its own short transaction (other writers take their
 //! turn between pages, `store::writes::roster`), and pages are sized by
 //! time rather than rows: each takes about [`PAGE_BUDGET`] whatever the
-//! rows weigh or the machine's load. Between pages the copy waits while
-//! another writer of this process is waiting for the lock: a waiter sleeps
-//! in SQLite's busy handler (up to 100 ms between tries) and would
-//! otherwise keep missing the instant between two pages; the benchmark's
-//! slowest filing during an import took over a second without this.
+//! rows weigh or the machine's load. A page takes the process's turn at
+//! writing like any writer (`SqliteStore::take_turn`), so the writers that
+//! queued during a page go before the next one; between pages the copy also
+//! waits while any of them is still waiting. (Before writers took turns, a
+//! waiter slept in SQLite's busy handler, up to 100 ms between tries, and
+//! kept missing the instant between two pages: the benchmark's slowest
+//! filing during an import took over a second.)
 
 use super::SqliteStore;
 use crate::store::StoreResult;
@@ -130,7 +132,7 @@ pub(super) async fn copy_staged(
         .bind(path)
         .execute(&mut *conn)
         .await?;
-    let copied = copy_tables(&mut conn, &store.waiting, incident, version).await;
+    let copied = copy_tables(store, &mut conn, incident, version).await;
     let detached = sqlx::query(&format!("DETACH DATABASE {STAGE}"))
         .execute(&mut *conn)
         .await;
@@ -145,8 +147,8 @@ pub(super) async fn copy_staged(
 }
 
 async fn copy_tables(
+    store: &SqliteStore,
     conn: &mut PoolConnection<Sqlite>,
-    waiting: &AtomicUsize,
     incident: &str,
     version: &str,
 ) -> StoreResult<()> {
@@ -179,6 +181,7 @@ async fn copy_tables(
             } else {
                 String::new()
             };
+            let turn = store.take_turn().await?;
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
             // No ORDER BY: a key range comes in key order (a table's B-tree,
             // or the groups of the recipient view), and SQLite would sort
@@ -204,9 +207,10 @@ async fn copy_tables(
             }
             insert.execute(&mut *tx).await?;
             tx.commit().await?;
+            drop(turn);
             pages += 1;
             let took = page_started.elapsed();
-            yield_to_writers(waiting).await;
+            yield_to_writers(&store.waiting).await;
             let Some(last) = last else { break };
             after = last;
             rows = next_page_rows(rows, took);

@@ -151,6 +151,16 @@ impl<'a> Statement<'a> {
         }
     }
 
+    /// The statement's query plan (SQLite's `EXPLAIN QUERY PLAN`), with
+    /// the same values bound: for tests that an index is used.
+    #[cfg(test)]
+    pub(crate) fn explained(&self) -> Statement<'a> {
+        Statement {
+            sql: format!("EXPLAIN QUERY PLAN {}", self.sql).into(),
+            params: self.params.clone(),
+        }
+    }
+
     /// Adds the value of the next numbered parameter.
     pub(crate) fn bind(mut self, value: impl Into<Param<'a>>) -> Self {
         self.params.push(value.into());

@@ -6,6 +6,7 @@ use crate::store::jobs::dead_job_report;
 use crate::store::read::Reader;
 use crate::store::rows::{self, Columns};
 use crate::store::statements::jobs as sql;
+use crate::store::statements::Statement;
 use crate::store::tx::{Cells, WriteTx, Writer};
 use crate::store::{
     audit_entries, FoldedReminder, Job, JobEnd, JobKind, JobState, NewJob, StoreResult,
@@ -226,6 +227,42 @@ pub(crate) async fn cancel_for_obligation<S: Reader>(
         .await
 }
 
+/// What a fold's statements run on: the store's pool, each statement on
+/// its own (`OnPool`), or one write transaction for a group of folds
+/// (`InTx`).
+#[async_trait::async_trait]
+trait Statements: Send {
+    type Row: Cells;
+    async fn rows(&mut self, statement: &Statement<'_>) -> StoreResult<Vec<Self::Row>>;
+    async fn run(&mut self, statement: &Statement<'_>) -> StoreResult<u64>;
+}
+
+struct OnPool<'a, S>(&'a S);
+
+#[async_trait::async_trait]
+impl<S: Reader> Statements for OnPool<'_, S> {
+    type Row = S::Row;
+    async fn rows(&mut self, statement: &Statement<'_>) -> StoreResult<Vec<S::Row>> {
+        self.0.fetch_all(statement).await
+    }
+    async fn run(&mut self, statement: &Statement<'_>) -> StoreResult<u64> {
+        self.0.execute(statement).await
+    }
+}
+
+struct InTx<'a, T>(&'a mut T);
+
+#[async_trait::async_trait]
+impl<T: WriteTx> Statements for InTx<'_, T> {
+    type Row = T::Row;
+    async fn rows(&mut self, statement: &Statement<'_>) -> StoreResult<Vec<T::Row>> {
+        self.0.fetch_all(statement).await
+    }
+    async fn run(&mut self, statement: &Statement<'_>) -> StoreResult<u64> {
+        self.0.execute(statement).await
+    }
+}
+
 /// Folds the reminder steps planned for the same instant as `leader` (same
 /// incident and step label, fixed-time steps only) into its message.
 ///
@@ -243,6 +280,43 @@ pub(crate) async fn fold_reminders<S: Reader>(
     worker: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<FoldedReminder>> {
+    fold(&mut OnPool(store), leader, worker, now).await
+}
+
+/// Folds for several leaders at once (`fold_reminders` for each). Where
+/// one writer at a time is all there is (SQLite), they share one write
+/// transaction, so a burst of reminders pays one commit (an fsync) for a
+/// group of folds instead of two per fold, which bounded it; a deadlock is
+/// impossible there, the writer lock being the only lock. Elsewhere
+/// (PostgreSQL) each fold runs on its own, concurrently, statement by
+/// statement as `fold_reminders` explains.
+pub(crate) async fn fold_reminders_many<S: Writer + Reader>(
+    store: &S,
+    leaders: &[Job],
+    worker: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Vec<FoldedReminder>>> {
+    if !S::ONE_WRITER {
+        let folds = leaders
+            .iter()
+            .map(|leader| fold_reminders(store, leader, worker, now));
+        return futures_util::future::try_join_all(folds).await;
+    }
+    let mut tx = store.begin_write().await?;
+    let mut folded = Vec::with_capacity(leaders.len());
+    for leader in leaders {
+        folded.push(fold(&mut InTx(&mut tx), leader, worker, now).await?);
+    }
+    tx.commit().await?;
+    Ok(folded)
+}
+
+async fn fold<R: Statements>(
+    on: &mut R,
+    leader: &Job,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<FoldedReminder>> {
     let Some(incident_id) = leader.incident_id else {
         return Ok(Vec::new());
     };
@@ -250,8 +324,8 @@ pub(crate) async fn fold_reminders<S: Reader>(
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let candidates: Vec<FoldedReminder> = store
-        .fetch_all(&sql::reminder_siblings(
+    let candidates: Vec<FoldedReminder> = on
+        .rows(&sql::reminder_siblings(
             incident_id,
             leader.due_at,
             leader.id,
@@ -286,8 +360,8 @@ pub(crate) async fn fold_reminders<S: Reader>(
         serde_json::from_value(payload["folded"].clone()).unwrap_or_default();
     all.extend(candidates.iter().cloned());
     payload["folded"] = serde_json::to_value(&all).expect("folded reminders serialize");
-    if store
-        .execute(&sql::set_payload(
+    if on
+        .run(&sql::set_payload(
             leader.id,
             worker,
             rows::to_json(&payload),
@@ -300,8 +374,8 @@ pub(crate) async fn fold_reminders<S: Reader>(
     }
     let mut folded = Vec::new();
     for candidate in candidates {
-        if store
-            .execute(&sql::fold_into(candidate.job_id, leader.id, worker, now))
+        if on
+            .run(&sql::fold_into(candidate.job_id, leader.id, worker, now))
             .await?
             == 1
         {
