@@ -39,6 +39,9 @@
 #                            the medians are compared (this VM is noisy)
 #   CONNECTIONS (8)          breachd's email.max_connections and smtp-source -s
 #   CHUNK_SIZE               notice.chunk_size (unset: the default, 500 per job)
+#   SQLITE_SYNCHRONOUS (full) database.sqlite_synchronous: "full" as shipped
+#                            (a commit is fsynced); "normal" shows what the
+#                            fsyncs cost
 #   SOURCE_BYTES             smtp-source -l (unset: the body size of one
 #                            breachd notice, dumped by a sink before the run)
 #   ROSTER_GUARDIANS (1000000)
@@ -60,6 +63,7 @@ MODE=${1:-all}
 GUARDIANS=${GUARDIANS:-20000}
 ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-8}
+SQLITE_SYNCHRONOUS=${SQLITE_SYNCHRONOUS:-full}
 ROSTER_GUARDIANS=${ROSTER_GUARDIANS:-1000000}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=${BREACHD_BIN:-$TARGET_DIR/release/breachd}
@@ -136,6 +140,7 @@ listen = "127.0.0.1:$port"
 $2
 [database]
 url = "sqlite://$DB"
+sqlite_synchronous = "$SQLITE_SYNCHRONOUS"
 [audit]
 key_file = "$dir/audit-key"
 anchor_file = "$dir/audit-head"
