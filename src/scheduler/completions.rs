@@ -85,21 +85,12 @@ impl Group for Folding {
         leaders: &[(Job, String)],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Vec<FoldedReminder>>> {
-        // An instance has one worker id, so a group is one worker's.
+        // An instance has one worker id, so a group is nearly always one
+        // run of one worker's leaders.
         let mut answers = Vec::with_capacity(leaders.len());
-        let mut at = 0;
-        while at < leaders.len() {
-            let worker = &leaders[at].1;
-            let run = leaders[at..]
-                .iter()
-                .take_while(|(_, w)| w == worker)
-                .count();
-            let jobs: Vec<Job> = leaders[at..at + run]
-                .iter()
-                .map(|(job, _)| job.clone())
-                .collect();
-            answers.extend(store.fold_reminders(&jobs, worker, now).await?);
-            at += run;
+        for run in leaders.chunk_by(|a, b| a.1 == b.1) {
+            let jobs: Vec<Job> = run.iter().map(|(job, _)| job.clone()).collect();
+            answers.extend(store.fold_reminders(&jobs, &run[0].1, now).await?);
         }
         Ok(answers)
     }

@@ -195,12 +195,7 @@ impl Worker {
                             }
                         }
                         let (id, kind, attempts) = (job.id, job.kind.as_str(), job.attempts);
-                        let ran = if job.kind == JobKind::Reminder {
-                            jobs::reminder::run(&worker, job).await
-                        } else {
-                            worker.run(job).await.map(|()| Vec::new())
-                        };
-                        match ran {
+                        match worker.run(job).await {
                             Ok(ended) => folded.extend(ended),
                             Err(error) => worker.after_error(id, kind, attempts, &error).await,
                         }
@@ -213,9 +208,11 @@ impl Worker {
         Ok(count)
     }
 
-    async fn run(self: &Arc<Self>, job: Job) -> anyhow::Result<()> {
-        match job.kind {
-            JobKind::Reminder => jobs::reminder::run(self, job).await.map(drop),
+    /// Runs one job; returns the other jobs it ended (the steps a reminder
+    /// folded into its message), which its batch then skips.
+    async fn run(self: &Arc<Self>, job: Job) -> anyhow::Result<Vec<uuid::Uuid>> {
+        let ran = match job.kind {
+            JobKind::Reminder => return jobs::reminder::run(self, job).await,
             JobKind::Digest => jobs::digest::run(self, job).await,
             JobKind::FailureReport => jobs::failure_report::run(self, job).await,
             // Claimed by the fan-out runner, never by a batch; released
@@ -241,7 +238,8 @@ impl Worker {
                 self.finish(&job, JobState::Failed, Some("unknown job kind"))
                     .await
             }
-        }
+        };
+        ran.map(|()| Vec::new())
     }
 
     /// A handler failed: the job is retried with backoff, or, past

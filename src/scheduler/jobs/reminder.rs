@@ -7,9 +7,10 @@
 //!
 //! The steps folded into this one's message are named in its payload, then
 //! ended (`Store::fold_reminders`, one row per statement, so it cannot
-//! deadlock with a re-plan; on SQLite a group of folds shares a commit); a re-run after a crash sends those it had ended
-//! (`Store::folded_by`), so none is lost, and a step another instance had
-//! leased is left to it, so none is sent twice.
+//! deadlock with a re-plan; on SQLite a group of folds shares a commit); a
+//! re-run after a crash sends those it had ended (`Store::folded_by`), so
+//! none is lost, and a step another instance had leased is left to it, so
+//! none is sent twice.
 
 use super::delivery::{deliver, Planned};
 use crate::domain::timestamp::readable_in_zone;
